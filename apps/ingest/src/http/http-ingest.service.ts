@@ -1,0 +1,87 @@
+import {
+  ChatMessage,
+  ChatMessageErrorCode,
+  conversationKey,
+  FieldError,
+  OVERSIZE_CODES,
+  TOPICS,
+  validateChatMessage,
+} from '@memory/contracts';
+import { KafkaProducerService } from '@memory/kafka';
+import { Injectable } from '@nestjs/common';
+import { propagation, context } from '@opentelemetry/api';
+
+export const MAX_MESSAGES_PER_REQUEST = 500;
+
+export interface MessageError extends FieldError {
+  /** Position of the message in the request's `messages` (0 for a single message). */
+  index: number;
+  code: ChatMessageErrorCode | 'TENANT_MISMATCH';
+}
+
+export type SubmitResult =
+  | { ok: true; accepted: number; messageIds: string[] }
+  | { ok: false; oversize: boolean; errors: MessageError[] };
+
+/**
+ * The HTTP way in for clients that do not speak Kafka: the same contract as the topic, then
+ * produced to `chat.messages.v1`, so these messages take exactly the Kafka path from there.
+ */
+@Injectable()
+export class HttpIngestService {
+  constructor(private readonly producer: KafkaProducerService) {}
+
+  /** Validates all messages (the key's tenant fills a missing tenantId) and produces them together. */
+  async submit(tenantId: string, inputs: readonly unknown[]): Promise<SubmitResult> {
+    const messages: ChatMessage[] = [];
+    const errors: MessageError[] = [];
+    inputs.forEach((input, index) => {
+      const candidate =
+        isObject(input) && input.tenantId === undefined ? { ...input, tenantId } : input;
+      const result = validateChatMessage(candidate);
+      if (!result.ok) {
+        const fieldErrors =
+          result.fieldErrors.length > 0
+            ? result.fieldErrors
+            : [{ field: '(root)', message: result.reason }];
+        errors.push(...fieldErrors.map((error) => ({ index, code: result.code, ...error })));
+      } else if (result.message.tenantId !== tenantId) {
+        errors.push({
+          index,
+          code: 'TENANT_MISMATCH',
+          field: 'tenantId',
+          message: "must be the API key's tenant",
+        });
+      } else {
+        messages.push(result.message);
+      }
+    });
+    if (errors.length > 0) {
+      return {
+        ok: false,
+        oversize: errors.some((error) => OVERSIZE_CODES.has(error.code as ChatMessageErrorCode)),
+        errors,
+      };
+    }
+
+    const headers: Record<string, string> = {};
+    propagation.inject(context.active(), headers);
+    await this.producer.send(
+      TOPICS.chatMessages,
+      messages.map((message) => ({
+        key: conversationKey(message.tenantId, message.conversationId),
+        value: JSON.stringify(message),
+        headers,
+      })),
+    );
+    return {
+      ok: true,
+      accepted: messages.length,
+      messageIds: messages.map((message) => message.messageId),
+    };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

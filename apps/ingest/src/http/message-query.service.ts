@@ -1,0 +1,55 @@
+import { ConversationEntity, MessageEntity } from '@memory/persistence';
+import { Injectable } from '@nestjs/common';
+import { DataSource, MoreThan } from 'typeorm';
+
+export interface MessagePage {
+  conversationId: string;
+  items: Array<{
+    messageId: string;
+    seq: number;
+    userId: string;
+    role: string;
+    content: string;
+    metadata: Record<string, unknown> | null;
+    createdAt: string;
+    ingestedAt: string;
+  }>;
+  /** Pass as `afterSeq` for the next page; null on the last page. */
+  nextAfterSeq: number | null;
+}
+
+/** Reads stored messages of one tenant's conversation, in seq order, page by page. */
+@Injectable()
+export class MessageQueryService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Null when the tenant has no such conversation. */
+  async page(
+    tenantId: string,
+    conversationId: string,
+    afterSeq: number,
+    limit: number,
+  ): Promise<MessagePage | null> {
+    const conversation = await this.dataSource
+      .getRepository(ConversationEntity)
+      .findOneBy({ tenantId, conversationId });
+    if (!conversation) return null;
+    const rows = await this.dataSource.getRepository(MessageEntity).find({
+      where: { tenantId, conversationId, seq: MoreThan(String(afterSeq)) },
+      order: { seq: 'ASC' },
+      take: limit + 1,
+    });
+    const items = rows.slice(0, limit).map((row) => ({
+      messageId: row.messageId,
+      seq: Number(row.seq),
+      userId: row.userId,
+      role: row.role,
+      content: row.content,
+      metadata: row.metadata,
+      createdAt: row.createdAt.toISOString(),
+      ingestedAt: row.ingestedAt.toISOString(),
+    }));
+    const last = items[items.length - 1];
+    return { conversationId, items, nextAfterSeq: rows.length > limit && last ? last.seq : null };
+  }
+}

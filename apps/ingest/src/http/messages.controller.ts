@@ -1,0 +1,145 @@
+import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  PayloadTooLargeException,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiPayloadTooLargeResponse,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { z } from 'zod';
+import { HttpIngestService, MAX_MESSAGES_PER_REQUEST } from './http-ingest.service';
+import { MessagePage, MessageQueryService } from './message-query.service';
+
+const pageQuery = z.object({
+  afterSeq: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const CHAT_MESSAGE_EXAMPLE = {
+  schema: 'chat.message.v1',
+  messageId: 'msg-0001',
+  conversationId: 'conv-42',
+  userId: 'user-7',
+  role: 'user',
+  content: 'Can you move my appointment to Friday at 10?',
+  createdAt: '2026-05-01T10:00:00Z',
+};
+
+@ApiTags('messages')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
+@Controller('v1')
+@UseGuards(ApiKeyGuard)
+export class MessagesController {
+  constructor(
+    private readonly ingest: HttpIngestService,
+    private readonly query: MessageQueryService,
+  ) {}
+
+  @Post('messages')
+  @HttpCode(202)
+  @RequireScope('ingest')
+  @ApiBody({
+    description: `One chat.message.v1, or {"messages": [...]} with up to ${MAX_MESSAGES_PER_REQUEST}. tenantId may be left out: the API key's tenant is used.`,
+    schema: { type: 'object' },
+    examples: {
+      single: { value: CHAT_MESSAGE_EXAMPLE },
+      batch: { value: { messages: [CHAT_MESSAGE_EXAMPLE] } },
+    },
+  })
+  @ApiAcceptedResponse({ description: 'Produced to chat.messages.v1 and acknowledged by Kafka' })
+  @ApiBadRequestResponse({ description: 'Field-level errors: [{index, field, code, message}]' })
+  @ApiPayloadTooLargeResponse({ description: 'A message is over a size limit, or the body is' })
+  async submit(
+    @Caller() caller: ApiKeyIdentity,
+    @Body() body: unknown,
+  ): Promise<{ accepted: number; messageIds: string[] }> {
+    const inputs = messagesOf(body);
+    const result = await this.ingest.submit(caller.tenantId, inputs);
+    if (result.ok) return { accepted: result.accepted, messageIds: result.messageIds };
+    const response = { message: 'invalid messages', errors: result.errors };
+    throw result.oversize
+      ? new PayloadTooLargeException(response)
+      : new BadRequestException(response);
+  }
+
+  @Get('conversations/:conversationId/messages')
+  @RequireScope('ingest')
+  @ApiQuery({
+    name: 'afterSeq',
+    required: false,
+    description: 'Return messages with a greater seq (default 0)',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 100' })
+  @ApiOkResponse({ description: 'A page of messages in seq order; nextAfterSeq continues' })
+  @ApiNotFoundResponse({ description: 'The tenant has no such conversation' })
+  async messages(
+    @Caller() caller: ApiKeyIdentity,
+    @Param('conversationId') conversationId: string,
+    @Query() rawQuery: Record<string, string>,
+  ): Promise<MessagePage> {
+    const parsed = pageQuery.safeParse(rawQuery);
+    if (!parsed.success) {
+      throw new BadRequestException({
+        message: 'invalid query',
+        errors: parsed.error.issues.map((issue) => ({
+          field: issue.path.join('.'),
+          message: issue.message,
+        })),
+      });
+    }
+    const page = await this.query.page(
+      caller.tenantId,
+      conversationId,
+      parsed.data.afterSeq,
+      parsed.data.limit,
+    );
+    if (!page) throw new NotFoundException(`no conversation "${conversationId}"`);
+    return page;
+  }
+}
+
+function messagesOf(body: unknown): unknown[] {
+  if (body !== null && typeof body === 'object' && 'messages' in body) {
+    const messages = body.messages;
+    if (!Array.isArray(messages) || messages.length === 0) {
+      throw new BadRequestException({
+        message: 'invalid request',
+        errors: [
+          {
+            index: 0,
+            field: 'messages',
+            code: 'INVALID_FIELDS',
+            message: 'must be a non-empty array',
+          },
+        ],
+      });
+    }
+    if (messages.length > MAX_MESSAGES_PER_REQUEST) {
+      throw new PayloadTooLargeException({
+        message: `at most ${MAX_MESSAGES_PER_REQUEST} messages per request`,
+        errors: [],
+      });
+    }
+    return messages;
+  }
+  return [body];
+}

@@ -1,0 +1,40 @@
+import { AuthModule } from '@memory/auth';
+import { AppConfig, ConfigModule } from '@memory/config';
+import { HealthModule } from '@memory/health';
+import { KafkaModule } from '@memory/kafka';
+import { PersistenceModule } from '@memory/persistence';
+import { DynamicModule, Module } from '@nestjs/common';
+import { HttpIngestService } from './http/http-ingest.service';
+import { MessageQueryService } from './http/message-query.service';
+import { MessagesController } from './http/messages.controller';
+import { ChatMessageConsumer } from './messages/chat-message.consumer';
+import { DeadLetterPublisher } from './messages/dead-letter.publisher';
+import { IngestMetrics } from './messages/ingest.metrics';
+import { MemoryMessagePublisher } from './messages/memory-message.publisher';
+import { MessageStore } from './messages/message.store';
+
+@Module({})
+export class IngestModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: IngestModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        KafkaModule.forRoot(),
+        PersistenceModule.forRoot(),
+        HealthModule.forRoot(['kafka', 'postgres']),
+        AuthModule,
+      ],
+      controllers: [MessagesController],
+      providers: [
+        HttpIngestService,
+        MessageQueryService,
+        ChatMessageConsumer,
+        MessageStore,
+        DeadLetterPublisher,
+        MemoryMessagePublisher,
+        IngestMetrics,
+      ],
+    };
+  }
+}

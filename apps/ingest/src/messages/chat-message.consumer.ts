@@ -1,0 +1,102 @@
+import { ChatMessage, decodeChatMessage, TOPICS } from '@memory/contracts';
+import { BatchConsumerFactory, BatchContext, ConsumedBatch } from '@memory/kafka';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { IHeaders } from 'kafkajs';
+import { DeadLetter, DeadLetterPublisher } from './dead-letter.publisher';
+import { IngestMetrics } from './ingest.metrics';
+import { MemoryMessagePublisher } from './memory-message.publisher';
+import { MessageStore } from './message.store';
+
+/*
+ * Partitions are handled concurrently (measured with the ingest benchmark, docs/benchmarks.md):
+ * decoding and publishing one batch then overlaps with the database statement of another
+ * instead of waiting for it. A conversation lives on one partition, so concurrent batches
+ * touch different conversation rows; a partition's own batches stay one after the other.
+ */
+const PARTITIONS_CONCURRENTLY = 3;
+
+/**
+ * Reads `chat.messages.v1` in batches: bad records go to the dead-letter topic, valid ones are
+ * stored in one statement and published to `memory.messages.v1`. The batch's offsets are
+ * committed only after all three succeeded (by the BatchConsumer), so a crash anywhere
+ * replays the batch, which the store turns into no-ops.
+ */
+@Injectable()
+export class ChatMessageConsumer implements OnModuleInit {
+  private readonly logger = new Logger(ChatMessageConsumer.name);
+  /** Batches whose dead letters went out already, so a retried batch does not send them twice. */
+  private readonly deadLettersSent = new WeakSet<ConsumedBatch>();
+
+  constructor(
+    private readonly consumers: BatchConsumerFactory,
+    private readonly store: MessageStore,
+    private readonly deadLetters: DeadLetterPublisher,
+    private readonly memoryMessages: MemoryMessagePublisher,
+    private readonly metrics: IngestMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.consumers.create({
+      groupId: 'ingest',
+      topics: [TOPICS.chatMessages],
+      handler: (batch, context) => this.handle(batch, context),
+      partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
+    });
+  }
+
+  async handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+    const started = process.hrtime.bigint();
+    const valid: ChatMessage[] = [];
+    const headers: Array<IHeaders | undefined> = [];
+    const rejected: DeadLetter[] = [];
+    for (const record of batch.messages) {
+      const decoded = decodeChatMessage(record.value, record.key);
+      if (decoded.ok) {
+        valid.push(decoded.message);
+        headers.push(record.headers);
+      } else {
+        rejected.push({
+          source: { topic: batch.topic, partition: batch.partition, offset: record.offset },
+          record,
+          code: decoded.code,
+          reason: decoded.reason,
+        });
+      }
+    }
+
+    if (!this.deadLettersSent.has(batch)) {
+      await this.deadLetters.publish(rejected);
+      this.deadLettersSent.add(batch);
+    }
+    const stored = await this.store.storeBatch(valid);
+    await context.heartbeat();
+    await this.memoryMessages.publish(stored, (message) => headers[message.index]);
+
+    const fresh = stored.filter((message) => message.isNew).length;
+    const lastOffset = BigInt(batch.messages[batch.messages.length - 1]?.offset ?? '0');
+    this.metrics.batch({
+      topic: batch.topic,
+      partition: batch.partition,
+      records: batch.messages.length,
+      stored: fresh,
+      duplicates: valid.length - fresh,
+      deadLettered: countBy(rejected, (letter) => letter.code),
+      seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      lag: Math.max(0, Number(BigInt(batch.highWatermark) - lastOffset - 1n)),
+    });
+    this.logger.debug({
+      msg: 'batch ingested',
+      partition: batch.partition,
+      records: batch.messages.length,
+      stored: fresh,
+      duplicates: valid.length - fresh,
+      deadLettered: rejected.length,
+    });
+  }
+}
+
+function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}

@@ -1,0 +1,45 @@
+import { ChatMessageErrorCode, DLQ_HEADERS, TOPICS } from '@memory/contracts';
+import { KafkaProducerService } from '@memory/kafka';
+import { Injectable, Logger } from '@nestjs/common';
+import { KafkaMessage } from 'kafkajs';
+
+export interface DeadLetter {
+  source: { topic: string; partition: number; offset: string };
+  record: KafkaMessage;
+  code: ChatMessageErrorCode;
+  reason: string;
+}
+
+/**
+ * Puts records that can never be stored on the dead-letter topic: the original key, value
+ * bytes and headers untouched, the source position and the reason in `dlq.*` headers.
+ */
+@Injectable()
+export class DeadLetterPublisher {
+  private readonly logger = new Logger(DeadLetterPublisher.name);
+
+  constructor(private readonly producer: KafkaProducerService) {}
+
+  async publish(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await this.producer.send(
+      TOPICS.chatMessagesDlq,
+      letters.map(({ source, record, code, reason }) => ({
+        key: record.key,
+        value: record.value,
+        headers: {
+          ...record.headers,
+          [DLQ_HEADERS.sourceTopic]: source.topic,
+          [DLQ_HEADERS.sourcePartition]: String(source.partition),
+          [DLQ_HEADERS.sourceOffset]: source.offset,
+          [DLQ_HEADERS.errorCode]: code,
+          [DLQ_HEADERS.errorReason]: reason,
+          [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+        },
+      })),
+    );
+    for (const { source, code } of letters) {
+      this.logger.warn({ msg: 'record dead-lettered', ...source, code });
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import { metrics } from '@opentelemetry/api';
+
+const meter = metrics.getMeter('memory-ingest');
+
+/** OpenTelemetry instruments of the ingest pipeline. */
+@Injectable()
+export class IngestMetrics {
+  private readonly consumed = meter.createCounter('ingest.records.consumed', {
+    description: 'Records read from chat.messages.v1',
+  });
+  private readonly stored = meter.createCounter('ingest.messages.stored', {
+    description: 'New messages stored',
+  });
+  private readonly duplicates = meter.createCounter('ingest.messages.duplicate', {
+    description: 'Valid messages that were already stored (redelivery or re-send)',
+  });
+  private readonly deadLettered = meter.createCounter('ingest.records.dead_lettered', {
+    description: 'Records sent to chat.messages.dlq.v1, by reason',
+  });
+  private readonly batchSize = meter.createHistogram('ingest.batch.size', {
+    description: 'Records per consumed batch',
+    advice: { explicitBucketBoundaries: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000] },
+  });
+  private readonly batchDuration = meter.createHistogram('ingest.batch.duration', {
+    description: 'Time to validate, store and publish one batch',
+    unit: 's',
+  });
+  private readonly lagByPartition = new Map<string, number>();
+
+  constructor() {
+    meter
+      .createObservableGauge('ingest.consumer.lag', {
+        description: 'Records behind the end of the partition',
+      })
+      .addCallback((result) => {
+        for (const [key, lag] of this.lagByPartition) {
+          const [topic, partition] = key.split('|');
+          result.observe(lag, { topic, partition: Number(partition) });
+        }
+      });
+  }
+
+  batch(outcome: {
+    topic: string;
+    partition: number;
+    records: number;
+    stored: number;
+    duplicates: number;
+    deadLettered: ReadonlyMap<string, number>;
+    seconds: number;
+    lag: number;
+  }): void {
+    const attributes = { topic: outcome.topic, partition: outcome.partition };
+    this.consumed.add(outcome.records, attributes);
+    this.stored.add(outcome.stored, attributes);
+    this.duplicates.add(outcome.duplicates, attributes);
+    for (const [reason, count] of outcome.deadLettered)
+      this.deadLettered.add(count, { ...attributes, reason });
+    this.batchSize.record(outcome.records, attributes);
+    this.batchDuration.record(outcome.seconds, attributes);
+    this.lagByPartition.set(`${outcome.topic}|${outcome.partition}`, outcome.lag);
+  }
+}

@@ -1,0 +1,20 @@
+import { AppConfig, ConfigModule } from '@memory/config';
+import { HealthModule } from '@memory/health';
+import { KafkaModule } from '@memory/kafka';
+import { PersistenceModule } from '@memory/persistence';
+import { DynamicModule, Module } from '@nestjs/common';
+
+@Module({})
+export class SummarizerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: SummarizerModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        KafkaModule.forRoot(),
+        PersistenceModule.forRoot(),
+        HealthModule.forRoot(['kafka', 'postgres']),
+      ],
+    };
+  }
+}

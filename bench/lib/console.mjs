@@ -1,0 +1,66 @@
+// Console output of the benchmark: one line per step, a live progress line on a terminal and
+// a periodic line when the output is a log.
+
+const interactive = Boolean(process.stdout.isTTY);
+const LOG_EVERY_MS = 2_000;
+
+export function say(scope, message) {
+  process.stdout.write(`[${scope}] ${message}\n`);
+}
+
+export function fmt(n, digits = 0) {
+  return n.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+}
+
+/** A progress reporter for `total` units: update(done, extra) as often as you like; end(). */
+export function progress(scope, total, unit = 'msgs') {
+  const started = Date.now();
+  let lastLogged = 0;
+  const line = (done, extra) => {
+    const seconds = (Date.now() - started) / 1000;
+    const share = total > 0 ? Math.min(1, done / total) : 1;
+    const width = 30;
+    const filled = Math.round(share * width);
+    const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
+    const rate = seconds > 0 ? done / seconds : 0;
+    return (
+      `[${scope}] [${bar}] ${(share * 100).toFixed(1).padStart(5)}% ` +
+      `${fmt(done)}/${fmt(total)} ${unit}, ${fmt(rate)}/s, ${seconds.toFixed(1)}s` +
+      (extra ? ` ${extra}` : '')
+    );
+  };
+  return {
+    update(done, extra) {
+      if (interactive) {
+        process.stdout.write(`\r\x1b[K${line(done, extra)}`);
+      } else if (Date.now() - lastLogged >= LOG_EVERY_MS) {
+        lastLogged = Date.now();
+        process.stdout.write(`${line(done, extra)}\n`);
+      }
+    },
+    end(done, extra) {
+      if (interactive) process.stdout.write('\r\x1b[K');
+      process.stdout.write(`${line(done, extra)}\n`);
+    },
+  };
+}
+
+/** Renders rows (arrays of cells) as an aligned table; the first row is the header. */
+export function table(rows, alignRight = []) {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => String(row[col]).length)));
+  const render = (row) =>
+    '| ' +
+    row
+      .map((cell, col) =>
+        alignRight.includes(col)
+          ? String(cell).padStart(widths[col])
+          : String(cell).padEnd(widths[col]),
+      )
+      .join(' | ') +
+    ' |';
+  const rule = '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|';
+  return [render(rows[0]), rule, ...rows.slice(1).map(render)].join('\n');
+}

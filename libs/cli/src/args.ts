@@ -1,0 +1,39 @@
+/** Minimal `--name value` / `--flag` parsing for the operator CLI. */
+export interface ParsedArgs {
+  positional: string[];
+  options: Map<string, string | true>;
+}
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const positional: string[] = [];
+  const options = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
+    const next = argv[i + 1];
+    if (inline !== undefined) options.set(name, inline);
+    else if (next !== undefined && !next.startsWith('--')) {
+      options.set(name, next);
+      i++;
+    } else options.set(name, true);
+  }
+  return { positional, options };
+}
+
+export class UsageError extends Error {}
+
+export function requireOption(args: ParsedArgs, name: string): string {
+  const value = args.options.get(name);
+  if (typeof value !== 'string' || value === '')
+    throw new UsageError(`--${name} <value> is required`);
+  return value;
+}
+
+export function optionalOption(args: ParsedArgs, name: string): string | undefined {
+  const value = args.options.get(name);
+  return typeof value === 'string' ? value : undefined;
+}

@@ -1,0 +1,68 @@
+import {
+  ConfigError,
+  EnvReader,
+  KafkaConfig,
+  readDatabaseConfig,
+  readKafkaConfig,
+} from '@memory/config';
+import { dataSourceOptions } from '@memory/persistence';
+import { DataSource } from 'typeorm';
+import { parseArgs, UsageError } from './args';
+import { API_KEYS_USAGE, apiKeysCommand } from './commands/api-keys.command';
+import { DLQ_USAGE, dlqCommand } from './commands/dlq.command';
+import { TOPICS_USAGE, topicsCommand } from './commands/topics.command';
+
+const USAGE = `usage: npm run memory -- <command>
+
+  ${API_KEYS_USAGE}
+  ${DLQ_USAGE}
+  ${TOPICS_USAGE}
+
+Configuration comes from the same environment variables as the services (DATABASE_URL, KAFKA_*).`;
+
+async function withDatabase<T>(fn: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const read = new EnvReader(process.env);
+  const database = readDatabaseConfig(read);
+  read.assertValid();
+  const dataSource = new DataSource(dataSourceOptions(database, 'memory-cli'));
+  await dataSource.initialize();
+  try {
+    return await fn(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+function kafkaConfig(): KafkaConfig {
+  const read = new EnvReader(process.env);
+  const kafka = readKafkaConfig(read, 'cli');
+  read.assertValid();
+  return kafka;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv);
+  switch (args.positional[0]) {
+    case 'api-keys':
+      return withDatabase((dataSource) => apiKeysCommand(dataSource, args));
+    case 'dlq':
+      return dlqCommand(kafkaConfig(), args);
+    case 'topics':
+      return topicsCommand(kafkaConfig(), args);
+    default:
+      throw new UsageError(USAGE);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    if (error instanceof UsageError || error instanceof ConfigError)
+      process.stderr.write(`${error.message}\n`);
+    else
+      process.stderr.write(
+        `memory: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,148 @@
+import { EnvReader } from './env-reader';
+
+export const SERVICE_NAMES = ['ingest', 'summarizer', 'compressor', 'retention', 'search'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Default HTTP port of each service; `<SERVICE>_PORT` overrides it. */
+export const DEFAULT_PORTS: Readonly<Record<ServiceName, number>> = {
+  ingest: 3001,
+  summarizer: 3002,
+  compressor: 3003,
+  retention: 3004,
+  search: 3005,
+};
+
+export abstract class HttpConfig {
+  readonly host!: string;
+  readonly port!: number;
+}
+
+export abstract class LogConfig {
+  readonly level!: LogLevel;
+  readonly format!: 'json' | 'pretty';
+}
+
+export abstract class KafkaConfig {
+  readonly brokers!: string[];
+  readonly clientId!: string;
+  readonly groupPrefix!: string;
+  readonly ssl!: boolean;
+  readonly sasl?: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username: string;
+    password: string;
+  };
+  /** Partitions and replication factor used when the service creates its topics. */
+  readonly topicPartitions!: number;
+  readonly replicationFactor!: number;
+}
+
+export abstract class DatabaseConfig {
+  readonly url!: string;
+  readonly poolSize!: number;
+  readonly ssl!: boolean;
+}
+
+export abstract class OpenSearchConfig {
+  readonly url!: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly indexPrefix!: string;
+}
+
+export abstract class AppConfig {
+  readonly service!: ServiceName;
+  readonly environment!: 'development' | 'test' | 'production';
+  readonly shutdownTimeoutMs!: number;
+  readonly http!: HttpConfig;
+  readonly log!: LogConfig;
+  readonly kafka!: KafkaConfig;
+  readonly database!: DatabaseConfig;
+  readonly opensearch!: OpenSearchConfig;
+}
+
+/** Reads the Kafka section; every service that talks to Kafka uses it. */
+export function readKafkaConfig(read: EnvReader, service: string): KafkaConfig {
+  const mechanism = read.oneOf(
+    'KAFKA_SASL_MECHANISM',
+    ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] as const,
+    'none',
+  );
+  return {
+    brokers: read.hostPorts('KAFKA_BROKERS', ['127.0.0.1:9092']),
+    clientId: read.string('KAFKA_CLIENT_ID', `memory-${service}`),
+    groupPrefix: read.string('KAFKA_GROUP_PREFIX', 'memory'),
+    ssl: read.bool('KAFKA_SSL', false),
+    sasl:
+      mechanism === 'none'
+        ? undefined
+        : {
+            mechanism,
+            username: read.requiredString(
+              'KAFKA_SASL_USERNAME',
+              'a user name when KAFKA_SASL_MECHANISM is set',
+            ),
+            password: read.requiredString(
+              'KAFKA_SASL_PASSWORD',
+              'a password when KAFKA_SASL_MECHANISM is set',
+            ),
+          },
+    topicPartitions: read.int('KAFKA_TOPIC_PARTITIONS', 3, 1, 1024),
+    replicationFactor: read.int('KAFKA_REPLICATION_FACTOR', 1, 1, 16),
+  };
+}
+
+/** Reads the PostgreSQL section. */
+export function readDatabaseConfig(read: EnvReader): DatabaseConfig {
+  return {
+    url: read.url('DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/memory', [
+      'postgres',
+      'postgresql',
+    ]),
+    poolSize: read.int('DATABASE_POOL_SIZE', 10, 1, 200),
+    ssl: read.bool('DATABASE_SSL', false),
+  };
+}
+
+/** Reads the OpenSearch section. */
+export function readOpenSearchConfig(read: EnvReader): OpenSearchConfig {
+  return {
+    url: read.url('OPENSEARCH_URL', 'http://127.0.0.1:9200', ['http', 'https']),
+    username: read.optionalString('OPENSEARCH_USERNAME'),
+    password: read.optionalString('OPENSEARCH_PASSWORD'),
+    indexPrefix: read.string('OPENSEARCH_INDEX_PREFIX', 'memory'),
+  };
+}
+
+/**
+ * Builds the whole typed configuration of one service from the environment.
+ * Throws a ConfigError listing every variable that is wrong.
+ */
+export function loadConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const config: AppConfig = {
+    service,
+    environment: read.oneOf(
+      'NODE_ENV',
+      ['development', 'test', 'production'] as const,
+      'development',
+    ),
+    shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, 1_000, 120_000),
+    http: {
+      host: read.string('HTTP_HOST', '127.0.0.1'),
+      port: read.int(`${service.toUpperCase()}_PORT`, DEFAULT_PORTS[service], 1, 65535),
+    },
+    log: {
+      level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+      format: read.oneOf('LOG_FORMAT', ['json', 'pretty'] as const, 'json'),
+    },
+    kafka: readKafkaConfig(read, service),
+    database: readDatabaseConfig(read),
+    opensearch: readOpenSearchConfig(read),
+  };
+  read.assertValid();
+  return config;
+}

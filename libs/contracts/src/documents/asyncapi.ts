@@ -1,0 +1,723 @@
+import { CHAT_MESSAGE_SCHEMA, ID_MAX_LENGTH } from '../chat-message/chat-message.schema';
+import {
+  CHAT_MESSAGE_ERROR_CODES,
+  ChatMessageErrorCode,
+  OVERSIZE_CODES,
+} from '../chat-message/chat-message.validator';
+import { DLQ_HEADERS } from '../dead-letter/dead-letter.headers';
+import { MEMORY_MESSAGE_SCHEMA } from '../memory-message/memory-message.schema';
+import { TOPIC_DEFINITIONS, TOPICS } from '../topics.constants';
+import {
+  chatMessageJsonSchema,
+  GENERATED_COMMENT,
+  JsonSchema,
+  memoryMessageJsonSchema,
+} from './json-schemas';
+
+/**
+ * The AsyncAPI 3.0 document of the product: every topic of `TOPIC_DEFINITIONS`, who publishes
+ * and who consumes it, keys, headers and values. Values that have a zod schema are generated
+ * from it; the others (summaries, lifecycle events) are drafts written here until their
+ * services are built.
+ */
+
+export type AsyncApiDocument = Record<string, unknown>;
+
+/** Version of this document; bump it when a contract in it changes. */
+export const CONTRACTS_VERSION = '1.0.0';
+export const KAFKA_BINDING_VERSION = '0.5.0';
+
+type ChannelId = keyof typeof TOPICS;
+type Service = 'upstream' | 'ingest' | 'summarizer' | 'compressor' | 'retention' | 'search' | 'cli';
+
+const SERVICES: Record<Service, string> = {
+  upstream: 'The chat products that feed the system; not part of this repository.',
+  ingest:
+    'Validates, deduplicates and stores every chat message, in order per conversation; also ' +
+    'the HTTP way in for clients that do not speak Kafka (`POST /v1/messages`).',
+  summarizer: 'Keeps a rolling summary per conversation.',
+  compressor: 'Compresses conversations as they age (full, key points, brief, metadata).',
+  retention: 'Importance, JSON archive and restore, erase.',
+  search: 'Indexes summaries for semantic, keyword and hybrid search per tenant.',
+  cli: 'The operator command line (`npm run memory -- <command>`), e.g. `dlq replay` and `dlq submit`.',
+};
+
+const DRAFT_SUMMARY = 'Draft: produced from the summarizer release on.';
+const DRAFT_LIFECYCLE = 'Draft: produced from the compressor and retention releases on.';
+
+const ERROR_CODE_MEANINGS: Record<ChatMessageErrorCode, string> = {
+  EMPTY_VALUE: 'the record has no value (a tombstone) or an empty one',
+  NOT_UTF8: 'the value is not valid UTF-8',
+  NOT_JSON: 'the value is not JSON',
+  NOT_AN_OBJECT: 'the JSON is not an object',
+  UNKNOWN_SCHEMA: `\`schema\` is missing or not \`${CHAT_MESSAGE_SCHEMA}\``,
+  INVALID_FIELDS: 'the object does not match chat.message.v1, or has several problems',
+  CONTENT_TOO_LARGE: '`content` is over its UTF-8 byte limit, and nothing else is wrong',
+  METADATA_TOO_LARGE: '`metadata` is over its serialized byte limit, and nothing else is wrong',
+  CREATED_AT_IN_FUTURE: '`createdAt` is too far in the future, and nothing else is wrong',
+  KEY_MISMATCH: 'the record key is missing or not `tenantId:conversationId` of the value',
+};
+
+const SUMMARY_TIERS = ['full', 'key_points', 'brief', 'metadata'] as const;
+
+const SUMMARY_SCHEMA = 'memory.summary.v1';
+const LIFECYCLE_SCHEMA = 'memory.lifecycle.v1';
+
+interface ChannelDoc {
+  title: string;
+  description: string;
+  messages: string[];
+}
+
+const CHANNELS: Record<ChannelId, ChannelDoc> = {
+  chatMessages: {
+    title: 'Chat messages',
+    description:
+      'Every chat message, one record per message: produced by the upstream chat products, by ' +
+      'ingest for messages submitted over HTTP (`POST /v1/messages`, validated first), and by ' +
+      'the operator CLI when it replays dead letters or submits corrected ones. Ingest ' +
+      'validates each record (UTF-8, JSON, the chat.message.v1 schema, the key), stores the ' +
+      'valid ones once and in order per conversation, and moves the others to ' +
+      '`chat.messages.dlq.v1` without retrying them.',
+    messages: ['chatMessage'],
+  },
+  chatMessagesDlq: {
+    title: 'Dead-lettered chat messages',
+    description:
+      'Records of `chat.messages.v1` that can never be stored, with their original key, value ' +
+      'bytes and headers untouched, and why in `dlq.*` headers. Operators inspect it and ' +
+      're-submit with the CLI: `dlq replay` re-produces the original records (without the ' +
+      '`dlq.*` headers) to `chat.messages.v1`, `dlq submit` produces corrected ones.',
+    messages: ['deadLetter'],
+  },
+  memoryMessages: {
+    title: 'Stored messages',
+    description:
+      'Every message ingest has stored, with its per-conversation `seq`, published before the ' +
+      'offsets of the chat.messages.v1 batch are committed (so at least once: consumers skip ' +
+      'seqs they have seen).',
+    messages: ['memoryMessage'],
+  },
+  memorySummaries: {
+    title: 'Conversation summaries',
+    description:
+      `${DRAFT_SUMMARY} The current summary of each conversation; the topic is compacted, so ` +
+      'it keeps the latest record per key. The summarizer writes the full rolling summary, ' +
+      'the compressor rewrites it at lower tiers as the conversation ages. Erasing a ' +
+      'conversation is expected to write a tombstone (null value) for its key.',
+    messages: ['memorySummary'],
+  },
+  memoryLifecycle: {
+    title: 'Conversation lifecycle',
+    description: `${DRAFT_LIFECYCLE} What happened to a conversation as a whole: tier changes, archiving, restoring, erasing. Kept forever, as an audit trail. No service of the product consumes it yet.`,
+    messages: ['lifecycleEvent'],
+  },
+};
+
+interface OperationDoc {
+  action: 'send' | 'receive';
+  channel: ChannelId;
+  service: Service;
+  /** `built` today, or `planned` for a later release. */
+  status: 'built' | 'planned';
+  summary: string;
+  /** Logical consumer group; the configured prefix (`KAFKA_GROUP_PREFIX`) goes in front. */
+  group?: string;
+}
+
+const OPERATIONS: Record<string, OperationDoc> = {
+  upstreamSendsChatMessages: {
+    action: 'send',
+    channel: 'chatMessages',
+    service: 'upstream',
+    status: 'built',
+    summary: 'Upstream chat products produce every chat message, keyed tenantId:conversationId.',
+  },
+  ingestReceivesChatMessages: {
+    action: 'receive',
+    channel: 'chatMessages',
+    service: 'ingest',
+    status: 'built',
+    summary: 'Ingest validates and stores chat messages, committing offsets once stored.',
+    group: 'ingest',
+  },
+  ingestSendsChatMessages: {
+    action: 'send',
+    channel: 'chatMessages',
+    service: 'ingest',
+    status: 'built',
+    summary: 'Ingest produces the messages it accepted over HTTP (POST /v1/messages).',
+  },
+  ingestSendsDeadLetters: {
+    action: 'send',
+    channel: 'chatMessagesDlq',
+    service: 'ingest',
+    status: 'built',
+    summary: 'Ingest moves records that can never be stored to the dead-letter topic.',
+  },
+  ingestSendsMemoryMessages: {
+    action: 'send',
+    channel: 'memoryMessages',
+    service: 'ingest',
+    status: 'built',
+    summary: 'Ingest publishes every stored message with its seq.',
+  },
+  cliReceivesDeadLetters: {
+    action: 'receive',
+    channel: 'chatMessagesDlq',
+    service: 'cli',
+    status: 'built',
+    summary: '`dlq replay` reads dead letters (optionally of one error code), resumably.',
+    group: 'dlq-replay',
+  },
+  cliSendsChatMessages: {
+    action: 'send',
+    channel: 'chatMessages',
+    service: 'cli',
+    status: 'built',
+    summary:
+      '`dlq replay` re-produces dead-lettered records as they first arrived; `dlq submit` ' +
+      'produces corrected chat.message.v1 records from a JSON-lines file, validated first.',
+  },
+  summarizerReceivesMemoryMessages: {
+    action: 'receive',
+    channel: 'memoryMessages',
+    service: 'summarizer',
+    status: 'planned',
+    summary: 'The summarizer folds new messages into the rolling summary of their conversation.',
+    group: 'summarizer',
+  },
+  summarizerSendsSummaries: {
+    action: 'send',
+    channel: 'memorySummaries',
+    service: 'summarizer',
+    status: 'planned',
+    summary: 'The summarizer publishes each new version of a conversation summary (tier full).',
+  },
+  compressorSendsSummaries: {
+    action: 'send',
+    channel: 'memorySummaries',
+    service: 'compressor',
+    status: 'planned',
+    summary: 'The compressor publishes a summary again when it moves to a lower tier.',
+  },
+  searchReceivesSummaries: {
+    action: 'receive',
+    channel: 'memorySummaries',
+    service: 'search',
+    status: 'planned',
+    summary: 'Search indexes each summary (and drops it on a tombstone).',
+    group: 'search',
+  },
+  compressorSendsLifecycleEvents: {
+    action: 'send',
+    channel: 'memoryLifecycle',
+    service: 'compressor',
+    status: 'planned',
+    summary: 'The compressor records each tier change.',
+  },
+  retentionSendsLifecycleEvents: {
+    action: 'send',
+    channel: 'memoryLifecycle',
+    service: 'retention',
+    status: 'planned',
+    summary: 'Retention records archiving, restoring and erasing a conversation.',
+  },
+};
+
+const INFO_DESCRIPTION = `Every Kafka topic of the conversation memory product: who publishes and who consumes it, the record keys, headers and values.
+
+- **Keys.** Every record is keyed \`tenantId:conversationId\` (UTF-8), so a conversation stays on one partition and in order. The services partition with the Java client's default partitioner (murmur2 of the key); other producers should use the same one (librdkafka: \`partitioner=murmur2_random\`). Identifiers may contain \`:\`, so read them from the value, not by splitting the key.
+- **Values** are UTF-8 JSON objects with a \`schema\` field naming their contract and version. A breaking change gets a new contract and topic version (\`.v2\`).
+- **Headers.** \`traceparent\` and \`tracestate\` (W3C Trace Context) are optional on every record and carried from a chat message to the records derived from it.
+- **Delivery** is at least once: consumers are idempotent (by message id, \`seq\` or summary \`version\`).
+- The JSON Schemas of \`chat.message.v1\` and \`memory.message.v1\` are also in this folder, as draft 2020-12 documents, for validators in any language. Checks JSON Schema cannot express are stated in their descriptions.
+- Operations carry \`x-status\`: \`built\` today or \`planned\`. Messages marked draft describe values no service produces yet.
+
+${GENERATED_COMMENT}`;
+
+const EXAMPLE_TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+const EXAMPLE_CHAT_MESSAGE = {
+  schema: CHAT_MESSAGE_SCHEMA,
+  messageId: 'msg-1',
+  tenantId: 'acme',
+  conversationId: 'conv-42',
+  userId: 'user@example.com',
+  role: 'user',
+  content: 'Can we move the review to 12 May?',
+  createdAt: '2026-05-01T10:00:00Z',
+  metadata: { channel: 'web' },
+};
+
+const EXAMPLE_SUMMARY = {
+  schema: SUMMARY_SCHEMA,
+  tenantId: 'acme',
+  conversationId: 'conv-42',
+  userId: 'user@example.com',
+  version: 3,
+  throughSeq: 17,
+  tier: 'full',
+  text: 'The user asked to move the design review to 12 May; the assistant agreed.',
+  sections: {
+    context: 'Planning the design review.',
+    keyPoints: ['The review moves to 12 May.'],
+    decisions: ['Review on 12 May.'],
+    actionItems: ['Send the new invitation.'],
+    openQuestions: [],
+    entities: ['design review'],
+    mood: 'cooperative',
+  },
+  stats: { messages: 17 },
+};
+
+const EXAMPLE_LIFECYCLE_EVENTS = [
+  { type: 'tier_changed', fromTier: 'full', toTier: 'key_points' },
+  { type: 'archived', archive: 'acme/conv-42.json.gz' },
+  { type: 'restored', archive: 'acme/conv-42.json.gz' },
+  { type: 'erased' },
+].map((event) => ({
+  schema: LIFECYCLE_SCHEMA,
+  tenantId: 'acme',
+  conversationId: 'conv-42',
+  occurredAt: '2026-08-01T00:00:00Z',
+  ...event,
+}));
+
+/** Builds the whole document as a plain object, ready for YAML or JSON. */
+export function asyncApiDocument(): AsyncApiDocument {
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Conversation memory',
+      version: CONTRACTS_VERSION,
+      description: INFO_DESCRIPTION,
+      tags: Object.entries(SERVICES).map(([name, description]) => ({ name, description })),
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      local: {
+        host: '127.0.0.1:9092',
+        protocol: 'kafka',
+        protocolVersion: '3.9',
+        description:
+          'The local stack (`npm run stack:up`). Elsewhere the brokers come from ' +
+          '`KAFKA_BROKERS`, with `KAFKA_SSL` and `KAFKA_SASL_*` as needed.',
+      },
+    },
+    channels: channels(),
+    operations: operations(),
+    components: {
+      schemas: schemas(),
+      messages: messages(),
+    },
+  };
+}
+
+function channels(): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [id, doc] of Object.entries(CHANNELS) as [ChannelId, ChannelDoc][]) {
+    const definition = TOPIC_DEFINITIONS.find((topic) => topic.name === TOPICS[id]);
+    if (!definition) throw new Error(`topic ${TOPICS[id]} is not in TOPIC_DEFINITIONS`);
+    result[id] = {
+      address: definition.name,
+      title: doc.title,
+      description:
+        `${doc.description} Created by the services when missing, with ` +
+        '`KAFKA_TOPIC_PARTITIONS` partitions (default 3) and `KAFKA_REPLICATION_FACTOR` ' +
+        'replicas (default 1).',
+      messages: Object.fromEntries(
+        doc.messages.map((name) => [name, { $ref: `#/components/messages/${name}` }]),
+      ),
+      bindings: {
+        kafka: {
+          topicConfiguration: definition.compacted
+            ? { 'cleanup.policy': ['compact'] }
+            : { 'cleanup.policy': ['delete'], 'retention.ms': definition.retentionMs },
+          bindingVersion: KAFKA_BINDING_VERSION,
+        },
+      },
+    };
+  }
+  return result;
+}
+
+function operations(): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [id, operation] of Object.entries(OPERATIONS)) {
+    const channel = CHANNELS[operation.channel];
+    result[id] = {
+      action: operation.action,
+      channel: { $ref: `#/channels/${operation.channel}` },
+      summary: operation.summary,
+      messages: channel.messages.map((name) => ({
+        $ref: `#/channels/${operation.channel}/messages/${name}`,
+      })),
+      tags: [{ name: operation.service }],
+      ...(operation.group
+        ? {
+            bindings: {
+              kafka: {
+                groupId: {
+                  type: 'string',
+                  description: `KAFKA_GROUP_PREFIX (default \`memory\`) followed by \`.${operation.group}\`.`,
+                  default: `memory.${operation.group}`,
+                },
+                clientId: {
+                  type: 'string',
+                  description: 'KAFKA_CLIENT_ID (default `memory-<service>`).',
+                  default: `memory-${operation.service}`,
+                },
+                bindingVersion: KAFKA_BINDING_VERSION,
+              },
+            },
+          }
+        : {}),
+      'x-status': operation.status,
+    };
+  }
+  return result;
+}
+
+function schemas(): Record<string, JsonSchema> {
+  return {
+    traceHeaders: traceHeadersSchema(),
+    deadLetterHeaders: deadLetterHeadersSchema(),
+    chatMessage: chatMessageJsonSchema('draft-07'),
+    memoryMessage: memoryMessageJsonSchema('draft-07'),
+    memorySummary: memorySummarySchema(),
+    lifecycleEvent: lifecycleEventSchema(),
+  };
+}
+
+function messages(): Record<string, unknown> {
+  const kafka = (key: JsonSchema) => ({ kafka: { key, bindingVersion: KAFKA_BINDING_VERSION } });
+  // Inlined: the AsyncAPI 3.0 JSON Schema refuses a `$ref` as a Kafka key (it matches both
+  // branches of its Reference-or-Schema `oneOf`).
+  const conversationKey = conversationKeySchema();
+  const traceHeaders = { $ref: '#/components/schemas/traceHeaders' };
+  return {
+    chatMessage: {
+      name: CHAT_MESSAGE_SCHEMA,
+      title: 'Chat message',
+      summary: 'One chat message, as an upstream chat system produces it.',
+      contentType: 'application/json',
+      headers: traceHeaders,
+      payload: { $ref: '#/components/schemas/chatMessage' },
+      bindings: kafka(conversationKey),
+      examples: [
+        {
+          name: 'user-message',
+          headers: { traceparent: EXAMPLE_TRACEPARENT },
+          payload: EXAMPLE_CHAT_MESSAGE,
+        },
+      ],
+    },
+    deadLetter: {
+      name: 'chat.message.dead-letter',
+      title: 'Dead-lettered chat message',
+      summary: 'A chat.messages.v1 record that can never be stored, bytes intact.',
+      description:
+        'Key, value and headers are those of the original record, byte for byte; the `dlq.*` ' +
+        `headers are added. Codes ${[...OVERSIZE_CODES].join(' and ')} mean "too big" rather ` +
+        'than "wrong".',
+      contentType: 'application/octet-stream',
+      headers: { $ref: '#/components/schemas/deadLetterHeaders' },
+      payload: {
+        description:
+          'The original record value, unchanged: possibly not UTF-8, not JSON or not a valid ' +
+          'chat message; null when the original was a tombstone.',
+      },
+      bindings: kafka({
+        type: ['string', 'null'],
+        description:
+          'The original record key, unchanged: missing or different from ' +
+          '`tenantId:conversationId` when the code is KEY_MISMATCH.',
+      }),
+      examples: [
+        {
+          name: 'invalid-role',
+          headers: {
+            [DLQ_HEADERS.sourceTopic]: TOPICS.chatMessages,
+            [DLQ_HEADERS.sourcePartition]: '2',
+            [DLQ_HEADERS.sourceOffset]: '1045',
+            [DLQ_HEADERS.errorCode]: 'INVALID_FIELDS',
+            [DLQ_HEADERS.errorReason]:
+              'role: Invalid option: expected one of "user"|"assistant"|"system"|"tool"',
+            [DLQ_HEADERS.failedAt]: '2026-05-01T10:00:01.250Z',
+            traceparent: EXAMPLE_TRACEPARENT,
+          },
+        },
+      ],
+    },
+    memoryMessage: {
+      name: MEMORY_MESSAGE_SCHEMA,
+      title: 'Stored message',
+      summary: 'A message ingest has stored, with its per-conversation seq.',
+      contentType: 'application/json',
+      headers: traceHeaders,
+      payload: { $ref: '#/components/schemas/memoryMessage' },
+      bindings: kafka(conversationKey),
+      examples: [
+        {
+          name: 'stored-user-message',
+          headers: { traceparent: EXAMPLE_TRACEPARENT },
+          payload: {
+            ...EXAMPLE_CHAT_MESSAGE,
+            schema: MEMORY_MESSAGE_SCHEMA,
+            seq: 17,
+            ingestedAt: '2026-05-01T10:00:00.731Z',
+          },
+        },
+      ],
+    },
+    memorySummary: {
+      name: SUMMARY_SCHEMA,
+      title: 'Conversation summary',
+      summary: 'The current summary of a conversation, at its tier.',
+      description: `${DRAFT_SUMMARY} A tombstone (null value) removes the conversation's summary.`,
+      contentType: 'application/json',
+      headers: traceHeaders,
+      payload: { $ref: '#/components/schemas/memorySummary' },
+      bindings: kafka(conversationKey),
+      tags: [{ name: 'draft' }],
+      examples: [{ name: 'full-summary', payload: EXAMPLE_SUMMARY }],
+    },
+    lifecycleEvent: {
+      name: LIFECYCLE_SCHEMA,
+      title: 'Conversation lifecycle event',
+      summary: 'A conversation changed tier, was archived, restored or erased.',
+      description: DRAFT_LIFECYCLE,
+      contentType: 'application/json',
+      headers: traceHeaders,
+      payload: { $ref: '#/components/schemas/lifecycleEvent' },
+      bindings: kafka(conversationKey),
+      tags: [{ name: 'draft' }],
+      examples: EXAMPLE_LIFECYCLE_EVENTS.map((payload) => ({ name: payload.type, payload })),
+    },
+  };
+}
+
+/** `tenantId:conversationId`, built from the identifier pattern of chat.message.v1. */
+function conversationKeySchema(): JsonSchema {
+  const tenantId = chatMessageJsonSchema('draft-07').properties?.tenantId;
+  const pattern = typeof tenantId === 'object' ? tenantId.pattern : undefined;
+  if (!pattern?.startsWith('^') || !pattern.endsWith('$')) {
+    throw new Error('chat.message.v1 tenantId has no anchored pattern to build the key from');
+  }
+  const id = pattern.slice(1, -1);
+  return {
+    type: 'string',
+    description:
+      'Record key: `tenantId:conversationId` of the value, UTF-8. Ingest refuses a ' +
+      'chat.messages.v1 record whose key differs (KEY_MISMATCH). Identifiers may contain `:`, ' +
+      'so the key cannot be split back into them reliably.',
+    pattern: `^${id}:${id}$`,
+    maxLength: 2 * ID_MAX_LENGTH + 1,
+    examples: ['acme:conv-42'],
+  };
+}
+
+function traceHeadersSchema(): JsonSchema {
+  return {
+    type: 'object',
+    description:
+      'Kafka headers, UTF-8 strings. Both are optional; other headers of a chat message are ' +
+      'ignored and not carried further.',
+    properties: {
+      traceparent: {
+        type: 'string',
+        description:
+          'W3C Trace Context `traceparent` of the span that produced the record; copied from a ' +
+          'chat message to the records derived from it.',
+        examples: [EXAMPLE_TRACEPARENT],
+      },
+      tracestate: {
+        type: 'string',
+        description: 'W3C Trace Context `tracestate`, copied along with `traceparent`.',
+      },
+    },
+  };
+}
+
+function deadLetterHeadersSchema(): JsonSchema {
+  const codes = CHAT_MESSAGE_ERROR_CODES.map((code) => `\`${code}\`: ${ERROR_CODE_MEANINGS[code]}`);
+  return {
+    type: 'object',
+    description:
+      'Kafka headers, UTF-8 strings: the original record headers (all of them, e.g. ' +
+      '`traceparent`) plus the `dlq.*` headers.',
+    required: Object.values(DLQ_HEADERS),
+    properties: {
+      [DLQ_HEADERS.sourceTopic]: {
+        type: 'string',
+        description: 'Topic the record was read from.',
+        examples: [TOPICS.chatMessages],
+      },
+      [DLQ_HEADERS.sourcePartition]: {
+        type: 'string',
+        pattern: '^[0-9]+$',
+        description: 'Partition the record was read from, in decimal.',
+      },
+      [DLQ_HEADERS.sourceOffset]: {
+        type: 'string',
+        pattern: '^[0-9]+$',
+        description: 'Offset of the record in that partition, in decimal.',
+      },
+      [DLQ_HEADERS.errorCode]: {
+        type: 'string',
+        enum: [...CHAT_MESSAGE_ERROR_CODES],
+        description: `Why the record was refused. ${codes.join('; ')}.`,
+      },
+      [DLQ_HEADERS.errorReason]: {
+        type: 'string',
+        description: 'Human-readable detail, e.g. the failing fields; not a stable format.',
+      },
+      [DLQ_HEADERS.failedAt]: {
+        type: 'string',
+        format: 'date-time',
+        description: 'When the record was dead-lettered (RFC 3339, UTC).',
+      },
+      traceparent: { type: 'string', description: 'Kept from the original record, if it had one.' },
+      tracestate: { type: 'string', description: 'Kept from the original record, if it had one.' },
+    },
+  };
+}
+
+const identifier = (description: string): JsonSchema => ({ type: 'string', description });
+const strings = (description: string): JsonSchema => ({
+  type: 'array',
+  items: { type: 'string' },
+  description,
+});
+const tier = (description: string): JsonSchema => ({
+  type: 'string',
+  enum: [...SUMMARY_TIERS],
+  description,
+});
+
+function memorySummarySchema(): JsonSchema {
+  return {
+    title: SUMMARY_SCHEMA,
+    description:
+      `${DRAFT_SUMMARY} The value of a \`memory.summaries.v1\` record: the current summary of ` +
+      'one conversation. Not validated in code yet; fields may still change.',
+    type: 'object',
+    required: [
+      'schema',
+      'tenantId',
+      'conversationId',
+      'userId',
+      'version',
+      'throughSeq',
+      'tier',
+      'text',
+      'sections',
+      'stats',
+    ],
+    properties: {
+      schema: {
+        type: 'string',
+        const: SUMMARY_SCHEMA,
+        description: `Always \`${SUMMARY_SCHEMA}\`.`,
+      },
+      tenantId: identifier('Tenant the conversation belongs to.'),
+      conversationId: identifier('The conversation summarized.'),
+      userId: identifier('User of the conversation.'),
+      version: {
+        type: 'integer',
+        minimum: 1,
+        description:
+          'Version of this conversation summary, from 1, one more at every rewrite (new ' +
+          'messages or a tier change); consumers ignore a version lower than one they have.',
+      },
+      throughSeq: {
+        type: 'integer',
+        minimum: 1,
+        description: 'The `seq` of the last memory.messages.v1 message the summary covers.',
+      },
+      tier: tier(
+        'How compressed the summary is: `full` rolling summary, `key_points`, `brief`, or ' +
+          '`metadata` only; conversations move down the tiers as they age.',
+      ),
+      text: { type: 'string', description: 'The summary as prose, as far as the tier keeps it.' },
+      sections: {
+        type: 'object',
+        description: 'The summary by section; lower tiers leave sections empty.',
+        required: [
+          'context',
+          'keyPoints',
+          'decisions',
+          'actionItems',
+          'openQuestions',
+          'entities',
+          'mood',
+        ],
+        properties: {
+          context: { type: 'string', description: 'What the conversation is about.' },
+          keyPoints: strings('Key points.'),
+          decisions: strings('Decisions taken.'),
+          actionItems: strings('Action items.'),
+          openQuestions: strings('Questions still open.'),
+          entities: strings('People, organizations, products and places mentioned.'),
+          mood: { type: 'string', description: 'Overall tone of the conversation.' },
+        },
+      },
+      stats: {
+        type: 'object',
+        description:
+          'Counters about the summarized conversation (e.g. messages covered); its fields are ' +
+          'fixed with the summarizer.',
+      },
+    },
+  };
+}
+
+function lifecycleEventSchema(): JsonSchema {
+  const event = (
+    type: string,
+    description: string,
+    extra: Record<string, JsonSchema> = {},
+  ): JsonSchema => ({
+    title: type,
+    description,
+    type: 'object',
+    required: ['schema', 'type', 'tenantId', 'conversationId', 'occurredAt', ...Object.keys(extra)],
+    properties: {
+      schema: {
+        type: 'string',
+        const: LIFECYCLE_SCHEMA,
+        description: `Always \`${LIFECYCLE_SCHEMA}\`.`,
+      },
+      type: { type: 'string', const: type, description: 'What happened.' },
+      tenantId: identifier('Tenant the conversation belongs to.'),
+      conversationId: identifier('The conversation.'),
+      occurredAt: {
+        type: 'string',
+        format: 'date-time',
+        description: 'When it happened (RFC 3339, UTC).',
+      },
+      ...extra,
+    },
+  });
+  const archive = identifier('Where the conversation archive (JSON, gzip) is stored.');
+  return {
+    title: LIFECYCLE_SCHEMA,
+    description:
+      `${DRAFT_LIFECYCLE} The value of a \`memory.lifecycle.v1\` record, one of four event ` +
+      'types told apart by `type`. Not validated in code yet; fields may still change.',
+    oneOf: [
+      event('tier_changed', 'The compressor moved the conversation to another tier.', {
+        fromTier: tier('Tier before.'),
+        toTier: tier('Tier after.'),
+      }),
+      event('archived', 'Retention archived the conversation.', { archive }),
+      event('restored', 'Retention restored the conversation from its archive.', { archive }),
+      event(
+        'erased',
+        'Retention erased the conversation: messages, summaries and archives. The event ' +
+          'carries no content of it.',
+      ),
+    ],
+  };
+}

@@ -1,0 +1,366 @@
+import Ajv, { ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import {
+  chatMessageSchema,
+  CONTENT_MAX_BYTES,
+  ID_MAX_LENGTH,
+  MAX_FUTURE_SKEW_MS,
+  METADATA_MAX_BYTES,
+} from '../chat-message/chat-message.schema';
+import {
+  CHAT_MESSAGE_ERROR_CODES,
+  validateChatMessage,
+} from '../chat-message/chat-message.validator';
+import { memoryMessageSchema } from '../memory-message/memory-message.schema';
+import { conversationKey, TOPIC_DEFINITIONS } from '../topics.constants';
+import { asyncApiDocument } from './asyncapi';
+import {
+  CONTRACTS_DOCS_DIR,
+  contractDocuments,
+  REGENERATE_COMMAND,
+  repositoryRoot,
+} from './contract-documents';
+import {
+  CHAT_MESSAGE_CONTRACT,
+  chatMessageJsonSchema,
+  contractJsonSchema,
+  JsonSchema,
+  memoryMessageJsonSchema,
+} from './json-schemas';
+
+const validChat = {
+  schema: 'chat.message.v1',
+  messageId: 'msg-1',
+  tenantId: 'acme',
+  conversationId: 'conv:42',
+  userId: 'user@example.com',
+  role: 'user',
+  content: 'Héllo — let us meet on 12 May.',
+  createdAt: '2026-05-01T10:00:00Z',
+};
+
+const validMemory = {
+  ...validChat,
+  schema: 'memory.message.v1',
+  createdAt: '2026-05-01T10:00:00.000Z',
+  seq: 1,
+  ingestedAt: '2026-05-01T10:00:00.120Z',
+};
+
+function without<T extends object>(value: T, field: keyof T): Partial<T> {
+  const copy = { ...value };
+  delete copy[field];
+  return copy;
+}
+
+function draft2020(schema: JsonSchema): ValidateFunction {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats(ajv);
+  return ajv.compile(schema);
+}
+
+function draft07(schema: JsonSchema): ValidateFunction {
+  const ajv = new Ajv({ strict: true, allErrors: true });
+  addFormats(ajv);
+  return ajv.compile(schema);
+}
+
+describe(`${CONTRACTS_DOCS_DIR}/`, () => {
+  const dir = join(repositoryRoot(__dirname), CONTRACTS_DOCS_DIR);
+
+  it.each(contractDocuments().map((document) => [document.file, document]))(
+    '%s is up to date with libs/contracts',
+    (file, document) => {
+      const path = join(dir, file);
+      const outdated = (detail: string): Error =>
+        new Error(
+          `${CONTRACTS_DOCS_DIR}/${file} is out of date with libs/contracts. Regenerate the ` +
+            `documents with:\n\n  ${REGENERATE_COMMAND}\n\n${detail}`,
+        );
+      if (!existsSync(path)) throw outdated('The file does not exist.');
+      const text = readFileSync(path, 'utf8');
+      const written: unknown = document.format === 'json' ? JSON.parse(text) : parse(text);
+      try {
+        expect(written).toEqual(JSON.parse(JSON.stringify(document.content)));
+      } catch (error) {
+        throw outdated((error as Error).message);
+      }
+    },
+  );
+});
+
+describe('chat.message.v1 JSON Schema', () => {
+  const standalone = draft2020(chatMessageJsonSchema());
+  const inAsyncApi = draft07(chatMessageJsonSchema('draft-07'));
+  const DAY_MS = 24 * 60 * 60 * 1000;
+
+  const samples: [string, unknown, boolean][] = [
+    ['a valid message', validChat, true],
+    [
+      'a valid message with metadata and a numeric offset',
+      { ...validChat, createdAt: '2026-05-01T12:00:00.250+02:00', metadata: { channel: 'web' } },
+      true,
+    ],
+    ['an id of the maximum length', { ...validChat, messageId: 'm'.repeat(ID_MAX_LENGTH) }, true],
+    [
+      'content of exactly the byte limit',
+      { ...validChat, content: 'a'.repeat(CONTENT_MAX_BYTES) },
+      true,
+    ],
+    ['a wrong role', { ...validChat, role: 'bot' }, false],
+    ['an id with a space', { ...validChat, messageId: 'msg 1' }, false],
+    ['an id too long', { ...validChat, conversationId: 'c'.repeat(ID_MAX_LENGTH + 1) }, false],
+    ['an empty id', { ...validChat, userId: '' }, false],
+    ['an id starting with a dot', { ...validChat, tenantId: '.acme' }, false],
+    ['an id with a trailing newline', { ...validChat, tenantId: 'acme\n' }, false],
+    ['an id with a non-ASCII letter', { ...validChat, userId: 'josé' }, false],
+    ['a missing field', without(validChat, 'userId'), false],
+    ['an extra field', { ...validChat, priority: 'high' }, false],
+    ['a wrong schema literal', { ...validChat, schema: 'chat.message.v2' }, false],
+    ['no schema field', without(validChat, 'schema'), false],
+    ['a createdAt with a space for T', { ...validChat, createdAt: '2026-05-01 10:00:00Z' }, false],
+    ['a createdAt without offset', { ...validChat, createdAt: '2026-05-01T10:00:00' }, false],
+    ['a createdAt without seconds', { ...validChat, createdAt: '2026-05-01T10:00Z' }, false],
+    ['a createdAt in lower case', { ...validChat, createdAt: '2026-05-01t10:00:00z' }, false],
+    ['a createdAt on 30 February', { ...validChat, createdAt: '2026-02-30T10:00:00Z' }, false],
+    ['a createdAt that is a number', { ...validChat, createdAt: 1777629600000 }, false],
+    [
+      'content longer than the limit in characters',
+      { ...validChat, content: 'a'.repeat(CONTENT_MAX_BYTES + 1) },
+      false,
+    ],
+    ['metadata that is an array', { ...validChat, metadata: ['web'] }, false],
+    ['an array', [validChat], false],
+    ['null', null, false],
+  ];
+
+  it.each(samples)('agrees with the validator on %s', (_name, sample, valid) => {
+    const validator = validateChatMessage(sample);
+    expect(validator.ok).toBe(valid);
+    expect(standalone(sample)).toBe(valid);
+    expect(inAsyncApi(sample)).toBe(valid);
+  });
+
+  it.each([
+    [
+      'content within the limit in characters but over it in UTF-8 bytes',
+      { ...validChat, content: 'é'.repeat(CONTENT_MAX_BYTES) },
+      'CONTENT_TOO_LARGE',
+    ],
+    [
+      'a createdAt two days ahead',
+      { ...validChat, createdAt: new Date(Date.now() + 2 * DAY_MS).toISOString() },
+      'CREATED_AT_IN_FUTURE',
+    ],
+    [
+      'metadata over its serialized byte limit',
+      { ...validChat, metadata: { blob: 'x'.repeat(METADATA_MAX_BYTES) } },
+      'METADATA_TOO_LARGE',
+    ],
+  ])('is looser than the validator, as documented, on %s', (_name, sample, code) => {
+    expect(standalone(sample)).toBe(true);
+    expect(validateChatMessage(sample)).toMatchObject({ ok: false, code });
+    expect(MAX_FUTURE_SKEW_MS).toBeLessThan(2 * DAY_MS);
+  });
+
+  it('has the exact identifier pattern and length of the zod schema', () => {
+    const properties = chatMessageJsonSchema().properties as Record<string, JsonSchema>;
+    for (const field of ['messageId', 'tenantId', 'conversationId', 'userId'] as const) {
+      const zodField = chatMessageSchema.shape[field];
+      const regex = (zodField._zod.def.checks ?? [])
+        .map((check) => check._zod.def as { format?: string; pattern?: RegExp })
+        .find((def) => def.format === 'regex')?.pattern;
+      expect(regex?.flags).toBe('');
+      expect(properties[field]).toMatchObject({
+        type: 'string',
+        pattern: regex?.source,
+        minLength: zodField.minLength,
+        maxLength: ID_MAX_LENGTH,
+      });
+      expect(zodField.maxLength).toBe(ID_MAX_LENGTH);
+    }
+  });
+
+  it('describes every field, and how each refinement was mapped', () => {
+    const schema = chatMessageJsonSchema();
+    const properties = schema.properties as Record<string, JsonSchema>;
+    for (const property of Object.values(properties)) expect(property.description).toBeTruthy();
+    expect(properties.content).toMatchObject({ maxLength: CONTENT_MAX_BYTES });
+    for (const field of ['content', 'createdAt', 'metadata']) {
+      expect(properties[field]?.$comment).toBeTruthy();
+    }
+  });
+
+  it('refuses to generate a refinement it cannot document, or an undocumented field', () => {
+    const refined = chatMessageSchema.extend({ note: z.string().refine((s) => s !== 'x') });
+    expect(() =>
+      contractJsonSchema({ ...CHAT_MESSAGE_CONTRACT, schema: refined }, 'draft-2020-12'),
+    ).toThrow('field "note" has a refinement JSON Schema cannot express');
+    const added = chatMessageSchema.extend({ note: z.string() });
+    expect(() =>
+      contractJsonSchema({ ...CHAT_MESSAGE_CONTRACT, schema: added }, 'draft-2020-12'),
+    ).toThrow('field "note" has no description');
+  });
+});
+
+describe('memory.message.v1 JSON Schema', () => {
+  const standalone = draft2020(memoryMessageJsonSchema());
+  const inAsyncApi = draft07(memoryMessageJsonSchema('draft-07'));
+
+  it.each<[string, unknown, boolean]>([
+    ['a valid message', validMemory, true],
+    ['a valid message with metadata', { ...validMemory, metadata: { a: [1, 2] } }, true],
+    ['seq 0', { ...validMemory, seq: 0 }, false],
+    ['a fractional seq', { ...validMemory, seq: 1.5 }, false],
+    ['a seq as a string', { ...validMemory, seq: '1' }, false],
+    ['a missing ingestedAt', without(validMemory, 'ingestedAt'), false],
+    ['an extra field', { ...validMemory, extra: 1 }, false],
+    ['the chat schema literal', { ...validMemory, schema: 'chat.message.v1' }, false],
+    ['a wrong role', { ...validMemory, role: 'bot' }, false],
+  ])('agrees with the zod schema on %s', (_name, sample, valid) => {
+    expect(memoryMessageSchema.safeParse(sample).success).toBe(valid);
+    expect(standalone(sample)).toBe(valid);
+    expect(inAsyncApi(sample)).toBe(valid);
+  });
+});
+
+/** The parts of the AsyncAPI document the tests read. */
+interface AsyncApi {
+  asyncapi: string;
+  info: { tags: { name: string }[] };
+  channels: Record<
+    string,
+    { address: string; bindings: { kafka: { topicConfiguration: Record<string, unknown> } } }
+  >;
+  operations: Record<
+    string,
+    { action: string; channel: { $ref: string }; tags: { name: string }[]; 'x-status': string }
+  >;
+  components: {
+    schemas: Record<string, JsonSchema>;
+    messages: Record<
+      string,
+      {
+        name: string;
+        payload: JsonSchema;
+        headers: JsonSchema;
+        bindings: { kafka: { key: JsonSchema } };
+        examples: { name: string; payload?: unknown; headers?: unknown }[];
+      }
+    >;
+  };
+}
+
+describe('AsyncAPI document', () => {
+  const document = asyncApiDocument() as unknown as AsyncApi;
+  const channels = Object.values(document.channels);
+
+  it('is AsyncAPI 3.0 and names every topic of TOPIC_DEFINITIONS, once', () => {
+    expect(document.asyncapi).toBe('3.0.0');
+    expect(channels.map((channel) => channel.address).sort()).toEqual(
+      TOPIC_DEFINITIONS.map((topic) => topic.name).sort(),
+    );
+  });
+
+  it('gives each topic its cleanup policy and retention', () => {
+    for (const topic of TOPIC_DEFINITIONS) {
+      const channel = channels.find((candidate) => candidate.address === topic.name);
+      const configuration = channel?.bindings.kafka.topicConfiguration;
+      expect(configuration?.['cleanup.policy']).toEqual([topic.compacted ? 'compact' : 'delete']);
+      if (!topic.compacted) expect(configuration?.['retention.ms']).toBe(topic.retentionMs);
+    }
+  });
+
+  it('has a publisher for every topic, and a service tag on every operation', () => {
+    const services = document.info.tags.map((tag) => tag.name);
+    const operations = Object.values(document.operations);
+    for (const id of Object.keys(document.channels)) {
+      expect(
+        operations.some((op) => op.action === 'send' && op.channel.$ref === `#/channels/${id}`),
+      ).toBe(true);
+    }
+    for (const operation of operations) {
+      expect(services).toContain(operation.tags[0]?.name);
+      expect(['built', 'planned']).toContain(operation['x-status']);
+    }
+  });
+
+  it('resolves every $ref inside the document', () => {
+    const refs: string[] = [];
+    const collect = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(collect);
+      else if (node !== null && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === '$ref' && typeof value === 'string') refs.push(value);
+          else collect(value);
+        }
+      }
+    };
+    collect(document);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) expect([ref, resolve(document, ref)]).toEqual([ref, expect.anything()]);
+  });
+
+  it('has examples that match their message schemas', () => {
+    const schemaOf = (schema: JsonSchema): JsonSchema =>
+      schema.$ref ? (resolve(document, schema.$ref) as JsonSchema) : schema;
+    for (const message of Object.values(document.components.messages)) {
+      const payload = draft07Loose(schemaOf(message.payload));
+      const headers = draft07Loose(schemaOf(message.headers));
+      expect(message.examples.length).toBeGreaterThan(0);
+      for (const example of message.examples) {
+        if (example.payload !== undefined) {
+          expect([message.name, example.name, payload(example.payload), payload.errors]).toEqual([
+            message.name,
+            example.name,
+            true,
+            null,
+          ]);
+        }
+        if (example.headers !== undefined) expect(headers(example.headers)).toBe(true);
+      }
+    }
+  });
+
+  it('describes the key tenantId:conversationId with the identifier pattern', () => {
+    const key = draft07Loose(document.components.messages.chatMessage?.bindings.kafka.key ?? {});
+    expect(key(conversationKey('acme', 'conv:42'))).toBe(true);
+    expect(key(conversationKey('acme', 'c'.repeat(ID_MAX_LENGTH)))).toBe(true);
+    expect(key('acme')).toBe(false);
+    expect(key('acme:')).toBe(false);
+    expect(key('acme:conv 42')).toBe(false);
+  });
+
+  it('lists every error code of the validator on dead letters', () => {
+    expect(document.components.schemas.deadLetterHeaders).toMatchObject({
+      properties: { 'dlq.error.code': { enum: [...CHAT_MESSAGE_ERROR_CODES] } },
+    });
+  });
+});
+
+function resolve(document: unknown, ref: string): unknown {
+  if (!ref.startsWith('#/')) throw new Error(`not a local reference: ${ref}`);
+  return ref
+    .slice(2)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>(
+      (node, part) =>
+        node !== null && typeof node === 'object'
+          ? (node as Record<string, unknown>)[part]
+          : undefined,
+      document,
+    );
+}
+
+/** Draft-07 without strict mode: AsyncAPI schemas may carry keywords Ajv does not know. */
+function draft07Loose(schema: JsonSchema): ValidateFunction {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  return ajv.compile(schema);
+}

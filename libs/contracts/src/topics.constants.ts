@@ -1,0 +1,33 @@
+/** Every Kafka topic of the product; the version is part of the name. */
+export const TOPICS = {
+  chatMessages: 'chat.messages.v1',
+  chatMessagesDlq: 'chat.messages.dlq.v1',
+  memoryMessages: 'memory.messages.v1',
+  memorySummaries: 'memory.summaries.v1',
+  memoryLifecycle: 'memory.lifecycle.v1',
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+export interface TopicDefinition {
+  name: TopicName;
+  /** Compacted topics keep the latest value per key (and honour tombstones). */
+  compacted: boolean;
+  /** Retention for non-compacted topics; -1 keeps forever. */
+  retentionMs: number;
+}
+
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
+
+export const TOPIC_DEFINITIONS: readonly TopicDefinition[] = [
+  { name: TOPICS.chatMessages, compacted: false, retentionMs: WEEK_MS },
+  { name: TOPICS.chatMessagesDlq, compacted: false, retentionMs: 4 * WEEK_MS },
+  { name: TOPICS.memoryMessages, compacted: false, retentionMs: WEEK_MS },
+  { name: TOPICS.memorySummaries, compacted: true, retentionMs: -1 },
+  { name: TOPICS.memoryLifecycle, compacted: false, retentionMs: -1 },
+];
+
+/** Record key of every event of one conversation, so they share a partition and stay in order. */
+export function conversationKey(tenantId: string, conversationId: string): string {
+  return `${tenantId}:${conversationId}`;
+}

@@ -1,0 +1,198 @@
+import { Logger } from '@nestjs/common';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { backoffDelay } from './backoff';
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  messages: KafkaMessage[];
+  /** Offset the next produced record of the partition will get, when the batch was fetched. */
+  highWatermark: string;
+}
+
+export interface BatchContext {
+  /** Tells the group coordinator this member is alive; call it during long work. */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the batch is stale after a rebalance. */
+  isActive(): boolean;
+}
+
+/**
+ * Handles one batch as a whole. Resolve only when the batch's effects are durable (the
+ * database transaction committed, follow-up records acknowledged): the offsets are committed
+ * right after. Records that can never succeed (bad input) must be dealt with inside, e.g.
+ * sent to a dead-letter topic; anything thrown is treated as transient and the same batch is
+ * retried with backoff, never skipped. Every attempt gets the same batch object, so a handler
+ * can remember per batch what it already did (e.g. dead letters sent).
+ */
+export type BatchHandler = (batch: ConsumedBatch, context: BatchContext) => Promise<void>;
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topics: string[];
+  handler: BatchHandler;
+  fromBeginning?: boolean;
+  /** Upper bound of bytes fetched per partition per request. */
+  maxBytesPerPartition?: number;
+  /**
+   * Batches of different partitions handled at the same time (default 1). Safe when the
+   * handler's effects on different partitions are independent: a partition's batches are
+   * still handled one after the other, in order.
+   */
+  partitionsConsumedConcurrently?: number;
+  sessionTimeoutMs?: number;
+}
+
+export type ConsumerState = 'idle' | 'running' | 'crashed' | 'stopped';
+
+const HEARTBEAT_SLICE_MS = 1_000;
+
+/**
+ * A kafkajs consumer that commits a batch's offsets only after its handler succeeded,
+ * retries failed batches with backoff, and stops between batches on shutdown.
+ */
+export class BatchConsumer {
+  private readonly logger: Logger;
+  private readonly consumer: Consumer;
+  private stateValue: ConsumerState = 'idle';
+  private lastError: string | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: BatchConsumerOptions,
+  ) {
+    this.logger = new Logger(`${BatchConsumer.name}:${options.groupId}`);
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 1024 * 1024,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 30_000 },
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.lastError = String(event.payload.error);
+      if (!event.payload.restart) this.stateValue = 'crashed';
+      this.logger.error({
+        msg: 'consumer crashed',
+        error: this.lastError,
+        restart: event.payload.restart,
+      });
+    });
+  }
+
+  get state(): ConsumerState {
+    return this.stateValue;
+  }
+
+  get error(): string | undefined {
+    return this.lastError;
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({
+      topics: this.options.topics,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.consume(payload),
+    });
+    this.stateValue = 'running';
+    this.logger.log({ msg: 'consuming', topics: this.options.topics });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stateValue === 'stopped') return;
+    this.stateValue = 'stopped';
+    await this.consumer.disconnect();
+  }
+
+  private async consume(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0) return;
+    const heartbeat = (): Promise<void> => payload.heartbeat();
+    const isActive = (): boolean => payload.isRunning() && !payload.isStale();
+    const consumed: ConsumedBatch = {
+      topic: batch.topic,
+      partition: batch.partition,
+      messages: batch.messages,
+      highWatermark: batch.highWatermark,
+    };
+
+    for (let attempt = 1; ; attempt++) {
+      if (!isActive()) return; // abandoned uncommitted: the records come back to whoever owns the partition
+      try {
+        await this.options.handler(consumed, { heartbeat, isActive });
+        break;
+      } catch (error) {
+        const delayMs = backoffDelay(attempt);
+        this.lastError = String(error);
+        this.logger.warn({
+          msg: 'batch failed, retrying',
+          topic: batch.topic,
+          partition: batch.partition,
+          firstOffset: batch.firstOffset(),
+          attempt,
+          delayMs,
+          error: this.lastError,
+        });
+        await this.pause(delayMs, heartbeat, isActive);
+      }
+    }
+
+    const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    payload.resolveOffset(batch.lastOffset());
+    if (payload.isRunning()) {
+      await this.consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: next },
+      ]);
+      await heartbeat();
+    } else {
+      await this.commitWhileStopping(payload, next);
+    }
+  }
+
+  /**
+   * A batch that finished while the consumer stops (kafkajs waits for the batches in flight
+   * before it leaves the group). `consumer.commitOffsets` does nothing once kafkajs is stopping,
+   * so the offset goes straight through the group, still joined; otherwise the next owner would
+   * handle (and republish) the batch again, and with partitions handled concurrently that is
+   * every batch in flight. If this commit fails, the batch stays uncommitted, as before.
+   */
+  private async commitWhileStopping(payload: EachBatchPayload, offset: string): Promise<void> {
+    const { topic, partition } = payload.batch;
+    try {
+      await payload.commitOffsetsIfNecessary({
+        topics: [{ topic, partitions: [{ partition, offset }] }],
+      });
+    } catch (error) {
+      this.logger.warn({
+        msg: 'batch done while stopping, offset not committed',
+        topic,
+        partition,
+        offset,
+        error: String(error),
+      });
+    }
+  }
+
+  private async pause(
+    ms: number,
+    heartbeat: () => Promise<void>,
+    isActive: () => boolean,
+  ): Promise<void> {
+    const until = Date.now() + ms;
+    while (isActive() && Date.now() < until) {
+      await sleep(Math.min(HEARTBEAT_SLICE_MS, until - Date.now()));
+      await heartbeat();
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,32 @@
+import { DatabaseConfig } from '@memory/config';
+import { DataSourceOptions } from 'typeorm';
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { ConversationEntity } from './entities/conversation.entity';
+import { MessageEntity } from './entities/message.entity';
+import { InitialSchema1763700000000 } from './migrations/1763700000000-initial-schema';
+import { ApiKeys1763800000000 } from './migrations/1763800000000-api-keys';
+
+export const ENTITIES = [ApiKeyEntity, ConversationEntity, MessageEntity];
+export const MIGRATIONS = [InitialSchema1763700000000, ApiKeys1763800000000];
+
+/**
+ * TypeORM options shared by the services, the migration command and the tests.
+ * The schema is owned by migrations only: `synchronize` stays off.
+ */
+export function dataSourceOptions(
+  config: DatabaseConfig,
+  applicationName = 'memory',
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.url,
+    ssl: config.ssl ? { rejectUnauthorized: true } : false,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    applicationName,
+    extra: { max: config.poolSize, connectionTimeoutMillis: 5_000 },
+  };
+}

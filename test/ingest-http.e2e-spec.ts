@@ -1,0 +1,198 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TOPICS } from '@memory/contracts';
+import { runCli } from './support/cli';
+import { IngestHarness } from './support/ingest-harness';
+import { consumeUntil, setGroupOffsets } from './support/kafka';
+
+describe('ingest over HTTP, with tenant API keys', () => {
+  const harness = new IngestHarness();
+  let key = '';
+  let otherTenantKey = '';
+  let searchOnlyKey = '';
+
+  const post = (body: unknown, apiKey = key): Promise<Response> =>
+    fetch(`${harness.ingest.baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+      },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const get = (path: string, apiKey = key): Promise<Response> =>
+    fetch(`${harness.ingest.baseUrl}${path}`, { headers: { authorization: `Bearer ${apiKey}` } });
+  const createKey = (tenant: string, scopes: string): string => {
+    const created = runCli([
+      'api-keys',
+      'create',
+      '--tenant',
+      tenant,
+      '--name',
+      'e2e',
+      '--scopes',
+      scopes,
+    ]);
+    expect(created.code).toBe(0);
+    return /key: (\S+)/.exec(created.stdout)?.[1] ?? '';
+  };
+  const http = (n: number): Record<string, unknown> => {
+    const message = harness.message('http-conv', `http-m${n}`, `sent over HTTP ${n}`);
+    delete message.tenantId;
+    return message;
+  };
+
+  beforeAll(async () => {
+    await harness.setUp();
+    await harness.start();
+    key = createKey(harness.tenantId, 'ingest');
+    otherTenantKey = createKey(`${harness.tenantId}-other`, 'ingest');
+    searchOnlyKey = createKey(harness.tenantId, 'search');
+  });
+
+  afterAll(() => harness.tearDown());
+
+  it('accepts one message or a batch with 202 once Kafka has them, then stores them', async () => {
+    const single = await post(http(0));
+    expect(single.status).toBe(202);
+    expect(await single.json()).toEqual({ accepted: 1, messageIds: ['http-m0'] });
+    const batch = await post({ messages: [http(1), http(2), http(3)] });
+    expect(batch.status).toBe(202);
+    await harness.waitForStored(4);
+    expect((await harness.conversations()).get('http-conv')).toEqual({
+      ids: ['http-m0', 'http-m1', 'http-m2', 'http-m3'],
+      gapFree: true,
+    });
+  });
+
+  it('pages through stored messages of the caller’s tenant only', async () => {
+    const first = await get('/v1/conversations/http-conv/messages?limit=3');
+    expect(first.status).toBe(200);
+    const page = (await first.json()) as {
+      items: Array<{ messageId: string; seq: number }>;
+      nextAfterSeq: number;
+    };
+    expect(page.items.map((item) => item.seq)).toEqual([1, 2, 3]);
+    expect(page.nextAfterSeq).toBe(3);
+    const second = (await (
+      await get(`/v1/conversations/http-conv/messages?afterSeq=3`)
+    ).json()) as {
+      items: Array<{ messageId: string }>;
+      nextAfterSeq: number | null;
+    };
+    expect(second).toMatchObject({ items: [{ messageId: 'http-m3' }], nextAfterSeq: null });
+    expect((await get('/v1/conversations/http-conv/messages', otherTenantKey)).status).toBe(404);
+    expect((await get('/v1/conversations/no-such-conversation/messages')).status).toBe(404);
+    const badQuery = await get('/v1/conversations/http-conv/messages?limit=9999');
+    expect(badQuery.status).toBe(400);
+    expect(await badQuery.json()).toMatchObject({ errors: [{ field: 'limit' }] });
+  });
+
+  it('answers bad input with field-level 400s, oversize with 413, and never produces it', async () => {
+    const invalid = await post({
+      messages: [http(10), { ...http(11), role: 'robot', messageId: 'has space' }],
+    });
+    expect(invalid.status).toBe(400);
+    const body = (await invalid.json()) as {
+      errors: Array<{ index: number; field: string; code: string }>;
+    };
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ index: 1, field: 'role', code: 'INVALID_FIELDS' }),
+        expect.objectContaining({ index: 1, field: 'messageId', code: 'INVALID_FIELDS' }),
+      ]),
+    );
+    expect((await post({ ...http(12), tenantId: 'someone-else' })).status).toBe(400);
+    expect((await post('{not json')).status).toBe(400);
+    const oversize = await post({ ...http(13), content: 'z'.repeat(64 * 1024 + 10) });
+    expect(oversize.status).toBe(413);
+    expect(await oversize.json()).toMatchObject({
+      errors: [{ field: 'content', code: 'CONTENT_TOO_LARGE' }],
+    });
+    expect(
+      (await post({ messages: Array.from({ length: 501 }, (_, n) => http(100 + n)) })).status,
+    ).toBe(413);
+
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const ids = (await harness.conversations()).get('http-conv')?.ids ?? [];
+    expect(
+      ids.filter((id) => ['http-m10', 'http-m11', 'http-m12', 'http-m13'].includes(id)),
+    ).toEqual([]);
+  });
+
+  it('refuses missing, unknown, revoked and under-scoped keys', async () => {
+    expect((await post(http(20), '')).status).toBe(401);
+    expect((await post(http(20), 'mk_not-a-real-key')).status).toBe(401);
+    expect((await post(http(20), searchOnlyKey)).status).toBe(403);
+    const listed = runCli(['api-keys', 'list', '--tenant', `${harness.tenantId}-other`]);
+    const id = listed.stdout.split(/\s+/)[0] ?? '';
+    expect(runCli(['api-keys', 'revoke', id]).stdout).toContain('revoked');
+    // the service caches verified keys for 30 s; a fresh process sees the revocation at once
+    await harness.ingest.stop();
+    await harness.start();
+    expect((await post(http(21), otherTenantKey)).status).toBe(401);
+  });
+
+  it('re-submits corrected dead letters with the CLI', async () => {
+    const broken = { ...harness.message('dlq-conv', 'dlq-m1', 'fixed later'), role: 'robot' };
+    await harness.produce([harness.record(broken)]);
+    await consumeUntil(harness.kafka, TOPICS.chatMessagesDlq, {
+      keep: (letter) => letter.key?.toString() === `${harness.tenantId}:dlq-conv`,
+      done: (letters) => letters.length >= 1,
+      from: harness.deadLettersFrom,
+    });
+    const file = join(tmpdir(), `corrections-${harness.tenantId}.jsonl`);
+    writeFileSync(file, `${JSON.stringify({ ...broken, role: 'user' })}\n`);
+    const submitted = runCli(['dlq', 'submit', '--file', file]);
+    expect(submitted.code).toBe(0);
+    expect(submitted.stderr).toContain('submitted 1 corrected record');
+    await harness.waitForStored(5);
+    expect((await harness.conversations()).get('dlq-conv')?.ids).toEqual(['dlq-m1']);
+
+    writeFileSync(file, `${JSON.stringify(broken)}\n`);
+    const refused = runCli(['dlq', 'submit', '--file', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('INVALID_FIELDS');
+  });
+
+  it('replays dead letters with their original bytes, once, remembering what it replayed', async () => {
+    // a record dead-lettered by an older, stricter release: valid today, so a replay stores it
+    const letter = harness.record(harness.message('replay-conv', 'replay-m1', 'valid after all'));
+    await setGroupOffsets(
+      harness.kafka,
+      `${harness.groupPrefix}.dlq-replay`,
+      TOPICS.chatMessagesDlq,
+      harness.deadLettersFrom,
+    );
+    const producer = harness.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: TOPICS.chatMessagesDlq,
+      messages: [
+        {
+          ...letter,
+          headers: { 'dlq.error.code': 'INVALID_FIELDS', 'dlq.error.reason': 'older rule' },
+        },
+      ],
+    });
+    await producer.disconnect();
+    const env = { KAFKA_GROUP_PREFIX: harness.groupPrefix };
+
+    const dryRun = runCli(['dlq', 'replay', '--dry-run'], env);
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.stderr).toMatch(/would re-submit \d+ of \d+ record\(s\)/);
+
+    const replay = runCli(['dlq', 'replay', '--code', 'INVALID_FIELDS'], env);
+    expect(replay.code).toBe(0);
+    expect(replay.stderr).toMatch(/re-submitted \d+ of \d+ record\(s\)/);
+    await harness.waitForStored(6);
+    expect((await harness.conversations()).get('replay-conv')?.ids).toEqual(['replay-m1']);
+
+    // a second replay does not bring the letter back twice: it is still stored once
+    const again = runCli(['dlq', 'replay', '--code', 'INVALID_FIELDS'], env);
+    expect(again.code).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await harness.conversations()).get('replay-conv')?.ids).toEqual(['replay-m1']);
+  });
+});

@@ -1,0 +1,51 @@
+import { SERVICE_NAMES } from '@memory/config';
+import { ServiceProcess } from './support/service-process';
+
+describe('the five services', () => {
+  const services = SERVICE_NAMES.map((name) => new ServiceProcess(name));
+
+  afterAll(async () => {
+    await Promise.all(services.map((service) => service.stop('SIGKILL')));
+  });
+
+  it('each boots as its own process and reports live and ready', async () => {
+    for (const service of services) service.start();
+    await Promise.all(services.map((service) => service.waitReady(90_000)));
+    for (const service of services) {
+      const live = await fetch(`${service.baseUrl}/health/live`);
+      expect(live.status).toBe(200);
+      const ready = await fetch(`${service.baseUrl}/health/ready`);
+      const body = (await ready.json()) as {
+        status: string;
+        info: Record<string, { status: string }>;
+      };
+      expect(ready.status).toBe(200);
+      expect(body.status).toBe('ok');
+      expect(Object.keys(body.info)).toEqual(expect.arrayContaining(['kafka', 'postgres']));
+    }
+    const search = services.find((service) => service.service === 'search');
+    const searchReady = (await (await fetch(`${search?.baseUrl}/health/ready`)).json()) as {
+      info: Record<string, { status: string }>;
+    };
+    expect(searchReady.info.opensearch?.status).toBe('up');
+  });
+
+  it('each stops cleanly on SIGTERM within 10 s', async () => {
+    const results = await Promise.all(services.map((service) => service.stop('SIGTERM')));
+    for (const result of results) {
+      expect(result.code).toBe(0);
+      expect(result.ms).toBeLessThan(10_000);
+    }
+  });
+});
+
+describe('configuration', () => {
+  it('a bad KAFKA_BROKERS stops the service at once with a message naming the variable', async () => {
+    const service = new ServiceProcess('ingest', { KAFKA_BROKERS: 'not a host' }).start();
+    const code = await service.waitExit();
+    expect(code).toBe(78);
+    expect(service.output.join('\n')).toContain(
+      'KAFKA_BROKERS: expected a comma-separated list of host:port',
+    );
+  });
+});

@@ -1,0 +1,20 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { testEnv } from './test-env';
+
+/** Runs the built operator CLI (`npm run memory -- ...`) and returns its exit code and output. */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(
+    process.execPath,
+    [resolve(__dirname, '../../dist/libs/cli/src/memory.main.js'), ...args],
+    {
+      env: testEnv(env),
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
+
+export function testKafka(): Kafka {
+  return new Kafka({
+    clientId: 'memory-e2e',
+    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    // kafkajs logs retried, harmless protocol answers ("coordinator is loading") as errors.
+    logLevel: logLevel.NOTHING,
+  });
+}
+
+export interface ConsumeOptions {
+  /** Keeps only the records this returns true for (default: all). */
+  keep?: (record: KafkaMessage) => boolean;
+  /** Stops reading once this holds for the records kept so far. */
+  done: (kept: KafkaMessage[]) => boolean;
+  timeoutMs?: number;
+  /** Start here instead of at the beginning of the topic. */
+  from?: Array<{ partition: number; offset: string }>;
+}
+
+/** Reads `topic` with a fresh consumer group until `done` holds or time runs out; returns what it kept. */
+export async function consumeUntil(
+  kafka: Kafka,
+  topic: string,
+  options: ConsumeOptions,
+): Promise<KafkaMessage[]> {
+  const groupId = `e2e-reader-${randomUUID()}`;
+  if (options.from) await setGroupOffsets(kafka, groupId, topic, options.from);
+  const consumer = kafka.consumer({ groupId, maxBytes: 20 * 1024 * 1024 });
+  const kept: KafkaMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    await consumer.run({
+      eachBatch: ({ batch }) => {
+        for (const record of batch.messages)
+          if (!options.keep || options.keep(record)) kept.push(record);
+        if (options.done(kept)) finish();
+        return Promise.resolve();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>(
+      (resolve) => (timer = setTimeout(resolve, options.timeoutMs ?? 30_000)),
+    );
+    await Promise.race([finished, timedOut]);
+    clearTimeout(timer);
+    return kept;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
+/** Current end offset of each partition of `topic`. */
+export async function endOffsets(
+  kafka: Kafka,
+  topic: string,
+): Promise<Array<{ partition: number; offset: string }>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).map(({ partition, high }) => ({
+      partition,
+      offset: high,
+    }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Points a (new or idle) consumer group at the given offsets, so a service started with it
+ * reads from there: tests use it to skip what earlier runs left on shared topics, and to
+ * replay a batch.
+ */
+export async function setGroupOffsets(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+  partitions: Array<{ partition: number; offset: string }>,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({ groupId, topic, partitions });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Committed offsets of a group on `topic`, by partition. */
+export async function committedOffsets(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((offsets?.partitions ?? []).map(({ partition, offset }) => [partition, offset]));
+  } finally {
+    await admin.disconnect();
+  }
+}

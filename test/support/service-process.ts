@@ -1,0 +1,73 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ServiceName } from '@memory/config';
+import { testEnv, testPort } from './test-env';
+
+const root = resolve(__dirname, '../..');
+
+/** One built service running as its own process, the way `npm start` and production run it. */
+export class ServiceProcess {
+  readonly output: string[] = [];
+  private exit: Promise<number | null> | undefined;
+  private child: ChildProcess | undefined;
+
+  constructor(
+    readonly service: ServiceName,
+    private readonly env: Record<string, string> = {},
+  ) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${testPort(this.service)}`;
+  }
+
+  start(): this {
+    const child = spawn(
+      process.execPath,
+      [resolve(root, `dist/apps/${this.service}/src/main.js`)],
+      {
+        cwd: root,
+        env: testEnv(this.env),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const collect = (chunk: Buffer): void => {
+      this.output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    this.exit = new Promise((done) => child.once('exit', (code) => done(code)));
+    this.child = child;
+    return this;
+  }
+
+  /** Waits for `GET /health/ready` to answer 200; fails with the process output if it exits. */
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let exited = false;
+    void this.exit?.then(() => (exited = true));
+    while (Date.now() < deadline) {
+      if (exited)
+        throw new Error(`${this.service} exited during start-up:\n${this.output.join('\n')}`);
+      const status = await fetch(`${this.baseUrl}/health/ready`)
+        .then((response) => response.status)
+        .catch(() => 0);
+      if (status === 200) return;
+      await new Promise((resolveDelay) => setTimeout(resolveDelay, 250));
+    }
+    throw new Error(`${this.service} not ready after ${timeoutMs} ms:\n${this.output.join('\n')}`);
+  }
+
+  /** Sends `signal` and resolves with the exit code and how long the process took to go. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; ms: number }> {
+    const started = Date.now();
+    if (!this.child || this.child.exitCode !== null)
+      return { code: this.child?.exitCode ?? null, ms: 0 };
+    this.child.kill(signal);
+    const code = (await this.exit) ?? null;
+    return { code, ms: Date.now() - started };
+  }
+
+  waitExit(): Promise<number | null> {
+    return this.exit ?? Promise.resolve(null);
+  }
+}
