@@ -3,3 +3,4 @@ export * from './chat-message/chat-message.validator';
 export * from './dead-letter/dead-letter.headers';
 export * from './memory-message/memory-message.schema';
 export * from './topics.constants';
+export * from './memory-summary/memory-summary.schema';

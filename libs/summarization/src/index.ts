@@ -1,0 +1,2 @@
+export * from './chunking';
+export * from './summarizer-backend';
