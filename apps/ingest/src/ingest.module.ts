@@ -8,7 +8,6 @@ import { HttpIngestService } from './http/http-ingest.service';
 import { MessageQueryService } from './http/message-query.service';
 import { MessagesController } from './http/messages.controller';
 import { ChatMessageConsumer } from './messages/chat-message.consumer';
-import { DeadLetterPublisher } from './messages/dead-letter.publisher';
 import { IngestMetrics } from './messages/ingest.metrics';
 import { MemoryMessagePublisher } from './messages/memory-message.publisher';
 import { MessageStore } from './messages/message.store';
@@ -31,7 +30,6 @@ export class IngestModule {
         MessageQueryService,
         ChatMessageConsumer,
         MessageStore,
-        DeadLetterPublisher,
         MemoryMessagePublisher,
         IngestMetrics,
       ],

@@ -1,5 +1,10 @@
 import './instrument';
 import { main } from '@memory/runtime';
+import { readSummarizationSettings } from '@memory/summarization';
 import { SummarizerModule } from './summarizer.module';
 
-main({ name: 'summarizer', module: (config) => SummarizerModule.forRoot(config) });
+main({
+  name: 'summarizer',
+  settings: readSummarizationSettings,
+  module: (config, settings) => SummarizerModule.forRoot(config, settings),
+});

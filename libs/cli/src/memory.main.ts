@@ -6,19 +6,24 @@ import {
   readKafkaConfig,
 } from '@memory/config';
 import { dataSourceOptions } from '@memory/persistence';
+import { readSummarizationSettings } from '@memory/summarization';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { parseArgs, UsageError } from './args';
 import { API_KEYS_USAGE, apiKeysCommand } from './commands/api-keys.command';
 import { DLQ_USAGE, dlqCommand } from './commands/dlq.command';
+import { SUMMARIES_USAGE, summariesCommand } from './commands/summaries.command';
 import { TOPICS_USAGE, topicsCommand } from './commands/topics.command';
 
 const USAGE = `usage: npm run memory -- <command>
 
   ${API_KEYS_USAGE}
   ${DLQ_USAGE}
+  ${SUMMARIES_USAGE}
   ${TOPICS_USAGE}
 
-Configuration comes from the same environment variables as the services (DATABASE_URL, KAFKA_*).`;
+Configuration comes from the same environment variables as the services (DATABASE_URL, KAFKA_*,
+SUMMARY_* and OPENAI_* for summaries).`;
 
 async function withDatabase<T>(fn: (dataSource: DataSource) => Promise<T>): Promise<T> {
   const read = new EnvReader(process.env);
@@ -47,6 +52,13 @@ async function main(argv: readonly string[]): Promise<void> {
       return withDatabase((dataSource) => apiKeysCommand(dataSource, args));
     case 'dlq':
       return dlqCommand(kafkaConfig(), args);
+    case 'summaries': {
+      const read = new EnvReader(process.env);
+      const kafka = readKafkaConfig(read, 'cli');
+      const settings = readSummarizationSettings(read);
+      read.assertValid();
+      return withDatabase((dataSource) => summariesCommand(dataSource, kafka, settings, args));
+    }
     case 'topics':
       return topicsCommand(kafkaConfig(), args);
     default:
@@ -54,8 +66,11 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
+// The CLI prints its own lines; library logs (e.g. topics created) only when they are problems.
+Logger.overrideLogger(['error', 'warn']);
+
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
     if (error instanceof UsageError || error instanceof ConfigError)
       process.stderr.write(`${error.message}\n`);

@@ -122,8 +122,27 @@ export function readOpenSearchConfig(read: EnvReader): OpenSearchConfig {
  * Throws a ConfigError listing every variable that is wrong.
  */
 export function loadConfig(service: ServiceName, env: NodeJS.ProcessEnv = process.env): AppConfig {
+  return loadServiceConfig(service, () => undefined, env).config;
+}
+
+/**
+ * Like {@link loadConfig}, plus the service's own settings read by `readSettings`; every bad
+ * variable, shared or service-specific, is reported in one ConfigError.
+ */
+export function loadServiceConfig<S>(
+  service: ServiceName,
+  readSettings: (read: EnvReader) => S,
+  env: NodeJS.ProcessEnv = process.env,
+): { config: AppConfig; settings: S } {
   const read = new EnvReader(env);
-  const config: AppConfig = {
+  const config = readAppConfig(read, service);
+  const settings = readSettings(read);
+  read.assertValid();
+  return { config, settings };
+}
+
+function readAppConfig(read: EnvReader, service: ServiceName): AppConfig {
+  return {
     service,
     environment: read.oneOf(
       'NODE_ENV',
@@ -143,6 +162,4 @@ export function loadConfig(service: ServiceName, env: NodeJS.ProcessEnv = proces
     database: readDatabaseConfig(read),
     opensearch: readOpenSearchConfig(read),
   };
-  read.assertValid();
-  return config;
 }

@@ -87,6 +87,36 @@ export class EnvReader {
     return entries;
   }
 
+  /** A comma-separated list of integers, each from `min` to `max`. */
+  intList(name: string, fallback: number[], min: number, max: number): number[] {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const entries = raw.split(',').map((entry) => entry.trim());
+    const values = entries.map(Number);
+    const valid = entries.every(
+      (entry, i) => /^-?\d+$/.test(entry) && values[i] >= min && values[i] <= max,
+    );
+    if (!valid)
+      return this.fail(
+        name,
+        `a comma-separated list of integers from ${min} to ${max}`,
+        raw,
+        fallback,
+      );
+    return values;
+  }
+
+  /**
+   * A value `parse` understands: it returns the value, or undefined when `raw` is not valid,
+   * which is reported as "expected `expected`".
+   */
+  custom<T>(name: string, fallback: T, expected: string, parse: (raw: string) => T | undefined): T {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const value = parse(raw);
+    return value === undefined ? this.fail(name, expected, raw, fallback) : value;
+  }
+
   /** Throws a {@link ConfigError} naming every variable that failed. */
   assertValid(): void {
     if (this.problems.length > 0) throw new ConfigError([...this.problems]);

@@ -3,6 +3,7 @@ export const TOPICS = {
   chatMessages: 'chat.messages.v1',
   chatMessagesDlq: 'chat.messages.dlq.v1',
   memoryMessages: 'memory.messages.v1',
+  memoryMessagesDlq: 'memory.messages.dlq.v1',
   memorySummaries: 'memory.summaries.v1',
   memoryLifecycle: 'memory.lifecycle.v1',
 } as const;
@@ -23,6 +24,7 @@ export const TOPIC_DEFINITIONS: readonly TopicDefinition[] = [
   { name: TOPICS.chatMessages, compacted: false, retentionMs: WEEK_MS },
   { name: TOPICS.chatMessagesDlq, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: TOPICS.memoryMessages, compacted: false, retentionMs: WEEK_MS },
+  { name: TOPICS.memoryMessagesDlq, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: TOPICS.memorySummaries, compacted: true, retentionMs: -1 },
   { name: TOPICS.memoryLifecycle, compacted: false, retentionMs: -1 },
 ];

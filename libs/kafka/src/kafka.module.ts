@@ -9,6 +9,7 @@ import {
 import { Kafka } from 'kafkajs';
 import { BatchConsumer, BatchConsumerOptions } from './batch-consumer';
 import { createKafkaClient } from './kafka-client.factory';
+import { DeadLetterPublisher } from './dead-letter.publisher';
 import { KafkaAdminService } from './kafka-admin.service';
 import { KafkaProducerService } from './kafka-producer.service';
 
@@ -55,6 +56,7 @@ export class KafkaModule {
       KafkaAdminService,
       KafkaProducerService,
       BatchConsumerFactory,
+      DeadLetterPublisher,
     ];
     return {
       module: KafkaModule,

@@ -5,9 +5,14 @@ import { ConversationEntity } from './entities/conversation.entity';
 import { MessageEntity } from './entities/message.entity';
 import { InitialSchema1763700000000 } from './migrations/1763700000000-initial-schema';
 import { ApiKeys1763800000000 } from './migrations/1763800000000-api-keys';
+import { Summaries1763900000000 } from './migrations/1763900000000-summaries';
 
 export const ENTITIES = [ApiKeyEntity, ConversationEntity, MessageEntity];
-export const MIGRATIONS = [InitialSchema1763700000000, ApiKeys1763800000000];
+export const MIGRATIONS = [
+  InitialSchema1763700000000,
+  ApiKeys1763800000000,
+  Summaries1763900000000,
+];
 
 /**
  * TypeORM options shared by the services, the migration command and the tests.

@@ -1,4 +1,4 @@
-import { AppConfig, ConfigError, loadConfig, ServiceName } from '@memory/config';
+import { AppConfig, ConfigError, EnvReader, loadServiceConfig, ServiceName } from '@memory/config';
 import { TOPIC_DEFINITIONS } from '@memory/contracts';
 import { BatchConsumerFactory, KafkaAdminService } from '@memory/kafka';
 import { JsonLogger, stopTelemetry } from '@memory/telemetry';
@@ -10,10 +10,12 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 /** Largest JSON request body; a batch of chat messages at their size limits fits. */
 const JSON_BODY_LIMIT = '8mb';
 
-export interface ServiceDefinition {
+export interface ServiceDefinition<S = undefined> {
   name: ServiceName;
+  /** Reads the service's own settings; validated together with the shared configuration. */
+  settings?: (read: EnvReader) => S;
   /** Builds the root module from the validated configuration. */
-  module: (config: AppConfig) => DynamicModule;
+  module: (config: AppConfig, settings: S) => DynamicModule;
   /** Extra set-up on the HTTP application before it listens (OpenAPI, pipes, ...). */
   configure?: (app: INestApplication, config: AppConfig) => void | Promise<void>;
 }
@@ -23,10 +25,14 @@ export interface ServiceDefinition {
  * the variable), boots Nest, makes sure the topics exist, listens for HTTP, and only then
  * starts consuming. SIGTERM/SIGINT shut it down in order, within the configured timeout.
  */
-export async function runService(definition: ServiceDefinition): Promise<INestApplication> {
+export async function runService<S>(definition: ServiceDefinition<S>): Promise<INestApplication> {
   let config: AppConfig;
+  let settings: S;
   try {
-    config = loadConfig(definition.name);
+    ({ config, settings } = loadServiceConfig(
+      definition.name,
+      definition.settings ?? (() => undefined as S),
+    ));
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${definition.name}: ${error.message}\n`);
@@ -41,11 +47,14 @@ export async function runService(definition: ServiceDefinition): Promise<INestAp
     format: config.log.format,
   });
   const log = new Logger('Bootstrap');
-  const app = await NestFactory.create<NestExpressApplication>(definition.module(config), {
-    logger,
-    bufferLogs: true,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    definition.module(config, settings),
+    {
+      logger,
+      bufferLogs: true,
+      bodyParser: false,
+    },
+  );
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   installShutdown(app, config, log);
   await definition.configure?.(app, config);
@@ -104,7 +113,7 @@ function installShutdown(app: INestApplication, config: AppConfig, log: Logger):
 }
 
 /** Entry point helper for `main.ts`: runs the service and exits non-zero if start-up fails. */
-export function main(definition: ServiceDefinition): void {
+export function main<S>(definition: ServiceDefinition<S>): void {
   runService(definition).catch((error: unknown) => {
     new Logger('Bootstrap').fatal({ msg: 'start-up failed', error: String(error) });
     void stopTelemetry().finally(() => process.exit(1));

@@ -1,8 +1,13 @@
 import { ChatMessage, decodeChatMessage, TOPICS } from '@memory/contracts';
-import { BatchConsumerFactory, BatchContext, ConsumedBatch } from '@memory/kafka';
+import {
+  BatchConsumerFactory,
+  BatchContext,
+  ConsumedBatch,
+  DeadLetter,
+  DeadLetterPublisher,
+} from '@memory/kafka';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { IHeaders } from 'kafkajs';
-import { DeadLetter, DeadLetterPublisher } from './dead-letter.publisher';
 import { IngestMetrics } from './ingest.metrics';
 import { MemoryMessagePublisher } from './memory-message.publisher';
 import { MessageStore } from './message.store';
@@ -65,7 +70,7 @@ export class ChatMessageConsumer implements OnModuleInit {
     }
 
     if (!this.deadLettersSent.has(batch)) {
-      await this.deadLetters.publish(rejected);
+      await this.deadLetters.publish(TOPICS.chatMessagesDlq, rejected);
       this.deadLettersSent.add(batch);
     }
     const stored = await this.store.storeBatch(valid);

@@ -6,25 +6,33 @@ import {
 } from '../chat-message/chat-message.validator';
 import { DLQ_HEADERS } from '../dead-letter/dead-letter.headers';
 import { MEMORY_MESSAGE_SCHEMA } from '../memory-message/memory-message.schema';
+import {
+  MEMORY_SUMMARY_SCHEMA,
+  MemorySummary,
+  renderSummaryText,
+  SummarySections,
+  SUMMARY_TIERS,
+} from '../memory-summary/memory-summary.schema';
 import { TOPIC_DEFINITIONS, TOPICS } from '../topics.constants';
 import {
   chatMessageJsonSchema,
   GENERATED_COMMENT,
   JsonSchema,
   memoryMessageJsonSchema,
+  memorySummaryJsonSchema,
 } from './json-schemas';
 
 /**
  * The AsyncAPI 3.0 document of the product: every topic of `TOPIC_DEFINITIONS`, who publishes
  * and who consumes it, keys, headers and values. Values that have a zod schema are generated
- * from it; the others (summaries, lifecycle events) are drafts written here until their
- * services are built.
+ * from it; the others (lifecycle events) are drafts written here until their services are
+ * built.
  */
 
 export type AsyncApiDocument = Record<string, unknown>;
 
 /** Version of this document; bump it when a contract in it changes. */
-export const CONTRACTS_VERSION = '1.0.0';
+export const CONTRACTS_VERSION = '1.1.0';
 export const KAFKA_BINDING_VERSION = '0.5.0';
 
 type ChannelId = keyof typeof TOPICS;
@@ -35,14 +43,16 @@ const SERVICES: Record<Service, string> = {
   ingest:
     'Validates, deduplicates and stores every chat message, in order per conversation; also ' +
     'the HTTP way in for clients that do not speak Kafka (`POST /v1/messages`).',
-  summarizer: 'Keeps a rolling summary per conversation.',
+  summarizer:
+    'Keeps a rolling summary per conversation: folds the new stored messages of a conversation ' +
+    'into its summary and publishes each new version. Summarizes with a local extractive ' +
+    'backend (no model) by default, or with any OpenAI-compatible LLM when one is configured.',
   compressor: 'Compresses conversations as they age (full, key points, brief, metadata).',
   retention: 'Importance, JSON archive and restore, erase.',
   search: 'Indexes summaries for semantic, keyword and hybrid search per tenant.',
   cli: 'The operator command line (`npm run memory -- <command>`), e.g. `dlq replay` and `dlq submit`.',
 };
 
-const DRAFT_SUMMARY = 'Draft: produced from the summarizer release on.';
 const DRAFT_LIFECYCLE = 'Draft: produced from the compressor and retention releases on.';
 
 const ERROR_CODE_MEANINGS: Record<ChatMessageErrorCode, string> = {
@@ -58,9 +68,12 @@ const ERROR_CODE_MEANINGS: Record<ChatMessageErrorCode, string> = {
   KEY_MISMATCH: 'the record key is missing or not `tenantId:conversationId` of the value',
 };
 
-const SUMMARY_TIERS = ['full', 'key_points', 'brief', 'metadata'] as const;
+/** What the summarizer's codes mean on memory.messages.dlq.v1 (a subset of the ones above). */
+const MEMORY_DLQ_CODE_MEANINGS: Partial<Record<ChatMessageErrorCode, string>> = {
+  NOT_JSON: 'the value is not UTF-8 JSON, or is empty or null',
+  INVALID_FIELDS: 'the value does not match memory.message.v1',
+};
 
-const SUMMARY_SCHEMA = 'memory.summary.v1';
 const LIFECYCLE_SCHEMA = 'memory.lifecycle.v1';
 
 interface ChannelDoc {
@@ -98,11 +111,21 @@ const CHANNELS: Record<ChannelId, ChannelDoc> = {
       'seqs they have seen).',
     messages: ['memoryMessage'],
   },
+  memoryMessagesDlq: {
+    title: 'Dead-lettered stored messages',
+    description:
+      'Records of `memory.messages.v1` the summarizer cannot parse or validate, with their ' +
+      'original key, value bytes and headers untouched, and why in the same `dlq.*` headers as ' +
+      '`chat.messages.dlq.v1` (codes NOT_JSON and INVALID_FIELDS). Ingest only publishes valid ' +
+      'messages, so a record here indicates a bug upstream: operators inspect it; no command ' +
+      'replays this topic.',
+    messages: ['memoryDeadLetter'],
+  },
   memorySummaries: {
     title: 'Conversation summaries',
     description:
-      `${DRAFT_SUMMARY} The current summary of each conversation; the topic is compacted, so ` +
-      'it keeps the latest record per key. The summarizer writes the full rolling summary, ' +
+      'The current summary of each conversation; the topic is compacted, so it keeps the ' +
+      'latest record per key. The summarizer writes the full rolling summary, ' +
       'the compressor rewrites it at lower tiers as the conversation ages. Erasing a ' +
       'conversation is expected to write a tombstone (null value) for its key.',
     messages: ['memorySummary'],
@@ -183,15 +206,24 @@ const OPERATIONS: Record<string, OperationDoc> = {
     action: 'receive',
     channel: 'memoryMessages',
     service: 'summarizer',
-    status: 'planned',
+    status: 'built',
     summary: 'The summarizer folds new messages into the rolling summary of their conversation.',
     group: 'summarizer',
+  },
+  summarizerSendsDeadLetters: {
+    action: 'send',
+    channel: 'memoryMessagesDlq',
+    service: 'summarizer',
+    status: 'built',
+    summary:
+      'The summarizer moves stored-message records it cannot parse or validate to their ' +
+      'dead-letter topic.',
   },
   summarizerSendsSummaries: {
     action: 'send',
     channel: 'memorySummaries',
     service: 'summarizer',
-    status: 'planned',
+    status: 'built',
     summary: 'The summarizer publishes each new version of a conversation summary (tier full).',
   },
   compressorSendsSummaries: {
@@ -231,7 +263,7 @@ const INFO_DESCRIPTION = `Every Kafka topic of the conversation memory product: 
 - **Values** are UTF-8 JSON objects with a \`schema\` field naming their contract and version. A breaking change gets a new contract and topic version (\`.v2\`).
 - **Headers.** \`traceparent\` and \`tracestate\` (W3C Trace Context) are optional on every record and carried from a chat message to the records derived from it.
 - **Delivery** is at least once: consumers are idempotent (by message id, \`seq\` or summary \`version\`).
-- The JSON Schemas of \`chat.message.v1\` and \`memory.message.v1\` are also in this folder, as draft 2020-12 documents, for validators in any language. Checks JSON Schema cannot express are stated in their descriptions.
+- The JSON Schemas of \`chat.message.v1\`, \`memory.message.v1\` and \`memory.summary.v1\` are also in this folder, as draft 2020-12 documents, for validators in any language. Checks JSON Schema cannot express are stated in their descriptions.
 - Operations carry \`x-status\`: \`built\` today or \`planned\`. Messages marked draft describe values no service produces yet.
 
 ${GENERATED_COMMENT}`;
@@ -250,25 +282,45 @@ const EXAMPLE_CHAT_MESSAGE = {
   metadata: { channel: 'web' },
 };
 
-const EXAMPLE_SUMMARY = {
-  schema: SUMMARY_SCHEMA,
+const EXAMPLE_SUMMARY_SECTIONS: SummarySections = {
+  context: 'The user asked to move the design review; the assistant agreed to 12 May.',
+  keyPoints: ['The design review moves to 12 May.'],
+  decisions: ['Hold the design review on 12 May.'],
+  actionItems: ['Send the new invitation.'],
+  openQuestions: ['Who presents the new layout?'],
+  entities: ['design review'],
+  dates: ['12 May'],
+  numbers: [],
+  mood: 'cooperative',
+};
+
+const EXAMPLE_SUMMARY: MemorySummary = {
+  schema: MEMORY_SUMMARY_SCHEMA,
   tenantId: 'acme',
   conversationId: 'conv-42',
   userId: 'user@example.com',
   version: 3,
   throughSeq: 17,
   tier: 'full',
-  text: 'The user asked to move the design review to 12 May; the assistant agreed.',
-  sections: {
-    context: 'Planning the design review.',
-    keyPoints: ['The review moves to 12 May.'],
-    decisions: ['Review on 12 May.'],
-    actionItems: ['Send the new invitation.'],
-    openQuestions: [],
-    entities: ['design review'],
-    mood: 'cooperative',
+  text: renderSummaryText(EXAMPLE_SUMMARY_SECTIONS),
+  sections: EXAMPLE_SUMMARY_SECTIONS,
+  stats: {
+    messageCount: 17,
+    firstMessageAt: '2026-04-30T16:20:00Z',
+    lastMessageAt: '2026-05-01T10:00:00Z',
+    backend: 'local',
+    llmPending: false,
+    fromSeq: 16,
+    cost: { inputTokens: 0, outputTokens: 0, inputChars: 412, outputChars: 236, durationMs: 4 },
+    totalCost: {
+      inputTokens: 0,
+      outputTokens: 0,
+      inputChars: 2980,
+      outputChars: 655,
+      durationMs: 19,
+    },
+    updatedAt: '2026-05-01T10:00:01.034Z',
   },
-  stats: { messages: 17 },
 };
 
 const EXAMPLE_LIFECYCLE_EVENTS = [
@@ -385,7 +437,7 @@ function schemas(): Record<string, JsonSchema> {
     deadLetterHeaders: deadLetterHeadersSchema(),
     chatMessage: chatMessageJsonSchema('draft-07'),
     memoryMessage: memoryMessageJsonSchema('draft-07'),
-    memorySummary: memorySummarySchema(),
+    memorySummary: memorySummaryJsonSchema('draft-07'),
     lifecycleEvent: lifecycleEventSchema(),
   };
 }
@@ -450,6 +502,39 @@ function messages(): Record<string, unknown> {
         },
       ],
     },
+    memoryDeadLetter: {
+      name: 'memory.message.dead-letter',
+      title: 'Dead-lettered stored message',
+      summary: 'A memory.messages.v1 record the summarizer cannot parse or validate, bytes intact.',
+      description:
+        'Key, value and headers are those of the original record, byte for byte; the `dlq.*` ' +
+        `headers are added. The codes are ${Object.keys(MEMORY_DLQ_CODE_MEANINGS).join(' and ')}.`,
+      contentType: 'application/octet-stream',
+      headers: { $ref: '#/components/schemas/deadLetterHeaders' },
+      payload: {
+        description:
+          'The original record value, unchanged: possibly empty, null, not UTF-8 JSON or not a ' +
+          'valid memory message.',
+      },
+      bindings: kafka({
+        type: ['string', 'null'],
+        description: 'The original record key, unchanged.',
+      }),
+      examples: [
+        {
+          name: 'invalid-seq',
+          headers: {
+            [DLQ_HEADERS.sourceTopic]: TOPICS.memoryMessages,
+            [DLQ_HEADERS.sourcePartition]: '1',
+            [DLQ_HEADERS.sourceOffset]: '88',
+            [DLQ_HEADERS.errorCode]: 'INVALID_FIELDS',
+            [DLQ_HEADERS.errorReason]: 'seq: Invalid input: expected number, received string',
+            [DLQ_HEADERS.failedAt]: '2026-05-01T10:00:01.500Z',
+            traceparent: EXAMPLE_TRACEPARENT,
+          },
+        },
+      ],
+    },
     memoryMessage: {
       name: MEMORY_MESSAGE_SCHEMA,
       title: 'Stored message',
@@ -472,15 +557,14 @@ function messages(): Record<string, unknown> {
       ],
     },
     memorySummary: {
-      name: SUMMARY_SCHEMA,
+      name: MEMORY_SUMMARY_SCHEMA,
       title: 'Conversation summary',
       summary: 'The current summary of a conversation, at its tier.',
-      description: `${DRAFT_SUMMARY} A tombstone (null value) removes the conversation's summary.`,
+      description: "A tombstone (null value) removes the conversation's summary.",
       contentType: 'application/json',
       headers: traceHeaders,
       payload: { $ref: '#/components/schemas/memorySummary' },
       bindings: kafka(conversationKey),
-      tags: [{ name: 'draft' }],
       examples: [{ name: 'full-summary', payload: EXAMPLE_SUMMARY }],
     },
     lifecycleEvent: {
@@ -542,6 +626,9 @@ function traceHeadersSchema(): JsonSchema {
 
 function deadLetterHeadersSchema(): JsonSchema {
   const codes = CHAT_MESSAGE_ERROR_CODES.map((code) => `\`${code}\`: ${ERROR_CODE_MEANINGS[code]}`);
+  const memoryCodes = Object.entries(MEMORY_DLQ_CODE_MEANINGS).map(
+    ([code, meaning]) => `\`${code}\`: ${meaning}`,
+  );
   return {
     type: 'object',
     description:
@@ -552,7 +639,7 @@ function deadLetterHeadersSchema(): JsonSchema {
       [DLQ_HEADERS.sourceTopic]: {
         type: 'string',
         description: 'Topic the record was read from.',
-        examples: [TOPICS.chatMessages],
+        examples: [TOPICS.chatMessages, TOPICS.memoryMessages],
       },
       [DLQ_HEADERS.sourcePartition]: {
         type: 'string',
@@ -567,7 +654,9 @@ function deadLetterHeadersSchema(): JsonSchema {
       [DLQ_HEADERS.errorCode]: {
         type: 'string',
         enum: [...CHAT_MESSAGE_ERROR_CODES],
-        description: `Why the record was refused. ${codes.join('; ')}.`,
+        description:
+          `Why the record was refused. On chat.messages.dlq.v1 (ingest): ${codes.join('; ')}. ` +
+          `On memory.messages.dlq.v1 (summarizer): ${memoryCodes.join('; ')}.`,
       },
       [DLQ_HEADERS.errorReason]: {
         type: 'string',
@@ -585,93 +674,11 @@ function deadLetterHeadersSchema(): JsonSchema {
 }
 
 const identifier = (description: string): JsonSchema => ({ type: 'string', description });
-const strings = (description: string): JsonSchema => ({
-  type: 'array',
-  items: { type: 'string' },
-  description,
-});
 const tier = (description: string): JsonSchema => ({
   type: 'string',
   enum: [...SUMMARY_TIERS],
   description,
 });
-
-function memorySummarySchema(): JsonSchema {
-  return {
-    title: SUMMARY_SCHEMA,
-    description:
-      `${DRAFT_SUMMARY} The value of a \`memory.summaries.v1\` record: the current summary of ` +
-      'one conversation. Not validated in code yet; fields may still change.',
-    type: 'object',
-    required: [
-      'schema',
-      'tenantId',
-      'conversationId',
-      'userId',
-      'version',
-      'throughSeq',
-      'tier',
-      'text',
-      'sections',
-      'stats',
-    ],
-    properties: {
-      schema: {
-        type: 'string',
-        const: SUMMARY_SCHEMA,
-        description: `Always \`${SUMMARY_SCHEMA}\`.`,
-      },
-      tenantId: identifier('Tenant the conversation belongs to.'),
-      conversationId: identifier('The conversation summarized.'),
-      userId: identifier('User of the conversation.'),
-      version: {
-        type: 'integer',
-        minimum: 1,
-        description:
-          'Version of this conversation summary, from 1, one more at every rewrite (new ' +
-          'messages or a tier change); consumers ignore a version lower than one they have.',
-      },
-      throughSeq: {
-        type: 'integer',
-        minimum: 1,
-        description: 'The `seq` of the last memory.messages.v1 message the summary covers.',
-      },
-      tier: tier(
-        'How compressed the summary is: `full` rolling summary, `key_points`, `brief`, or ' +
-          '`metadata` only; conversations move down the tiers as they age.',
-      ),
-      text: { type: 'string', description: 'The summary as prose, as far as the tier keeps it.' },
-      sections: {
-        type: 'object',
-        description: 'The summary by section; lower tiers leave sections empty.',
-        required: [
-          'context',
-          'keyPoints',
-          'decisions',
-          'actionItems',
-          'openQuestions',
-          'entities',
-          'mood',
-        ],
-        properties: {
-          context: { type: 'string', description: 'What the conversation is about.' },
-          keyPoints: strings('Key points.'),
-          decisions: strings('Decisions taken.'),
-          actionItems: strings('Action items.'),
-          openQuestions: strings('Questions still open.'),
-          entities: strings('People, organizations, products and places mentioned.'),
-          mood: { type: 'string', description: 'Overall tone of the conversation.' },
-        },
-      },
-      stats: {
-        type: 'object',
-        description:
-          'Counters about the summarized conversation (e.g. messages covered); its fields are ' +
-          'fixed with the summarizer.',
-      },
-    },
-  };
-}
 
 function lifecycleEventSchema(): JsonSchema {
   const event = (

@@ -1,7 +1,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { asyncApiDocument } from './asyncapi';
-import { chatMessageJsonSchema, memoryMessageJsonSchema } from './json-schemas';
+import {
+  chatMessageJsonSchema,
+  memoryMessageJsonSchema,
+  memorySummaryJsonSchema,
+} from './json-schemas';
 
 /** Folder of the generated documents, relative to the repository root. */
 export const CONTRACTS_DOCS_DIR = 'docs/contracts';
@@ -22,6 +26,7 @@ export function contractDocuments(): ContractDocument[] {
   return [
     { file: 'chat.message.v1.schema.json', format: 'json', content: chatMessageJsonSchema() },
     { file: 'memory.message.v1.schema.json', format: 'json', content: memoryMessageJsonSchema() },
+    { file: 'memory.summary.v1.schema.json', format: 'json', content: memorySummaryJsonSchema() },
     { file: 'asyncapi.yaml', format: 'yaml', content: asyncApiDocument() },
   ];
 }

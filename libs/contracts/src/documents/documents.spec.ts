@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import {
+  CHAT_MESSAGE_SCHEMA,
   chatMessageSchema,
   CONTENT_MAX_BYTES,
   ID_MAX_LENGTH,
@@ -16,8 +17,19 @@ import {
   CHAT_MESSAGE_ERROR_CODES,
   validateChatMessage,
 } from '../chat-message/chat-message.validator';
-import { memoryMessageSchema } from '../memory-message/memory-message.schema';
-import { conversationKey, TOPIC_DEFINITIONS } from '../topics.constants';
+import {
+  MEMORY_MESSAGE_SCHEMA,
+  memoryMessageSchema,
+} from '../memory-message/memory-message.schema';
+import {
+  emptySections,
+  MEMORY_SUMMARY_SCHEMA,
+  MemorySummary,
+  memorySummarySchema,
+  renderSummaryText,
+  zeroCost,
+} from '../memory-summary/memory-summary.schema';
+import { conversationKey, TOPIC_DEFINITIONS, TOPICS } from '../topics.constants';
 import { asyncApiDocument } from './asyncapi';
 import {
   CONTRACTS_DOCS_DIR,
@@ -31,6 +43,7 @@ import {
   contractJsonSchema,
   JsonSchema,
   memoryMessageJsonSchema,
+  memorySummaryJsonSchema,
 } from './json-schemas';
 
 const validChat = {
@@ -50,6 +63,29 @@ const validMemory = {
   createdAt: '2026-05-01T10:00:00.000Z',
   seq: 1,
   ingestedAt: '2026-05-01T10:00:00.120Z',
+};
+
+const validSummary: MemorySummary = {
+  schema: 'memory.summary.v1',
+  tenantId: 'acme',
+  conversationId: 'conv:42',
+  userId: 'user@example.com',
+  version: 1,
+  throughSeq: 2,
+  tier: 'full',
+  text: 'Meeting on 12 May.\nDates: 12 May',
+  sections: { ...emptySections(), context: 'Meeting on 12 May.', dates: ['12 May'] },
+  stats: {
+    messageCount: 2,
+    firstMessageAt: '2026-05-01T10:00:00.000Z',
+    lastMessageAt: '2026-05-01T10:00:05+02:00',
+    backend: 'local',
+    llmPending: true,
+    fromSeq: 1,
+    cost: { ...zeroCost(), inputChars: 60, outputChars: 30, durationMs: 1.5 },
+    totalCost: { ...zeroCost(), inputChars: 60, outputChars: 30, durationMs: 1.5 },
+    updatedAt: '2026-05-01T10:00:06.000Z',
+  },
 };
 
 function without<T extends object>(value: T, field: keyof T): Partial<T> {
@@ -229,6 +265,77 @@ describe('memory.message.v1 JSON Schema', () => {
   });
 });
 
+describe('memory.summary.v1 JSON Schema', () => {
+  const standalone = draft2020(memorySummaryJsonSchema());
+  const inAsyncApi = draft07(memorySummaryJsonSchema('draft-07'));
+  const { stats, sections } = validSummary;
+
+  it.each<[string, unknown, boolean]>([
+    ['a valid summary', validSummary, true],
+    [
+      'a summary of no messages, by an LLM, with a mood',
+      {
+        ...validSummary,
+        throughSeq: 0,
+        sections: { ...sections, mood: 'calm' },
+        stats: {
+          ...stats,
+          messageCount: 0,
+          firstMessageAt: null,
+          lastMessageAt: null,
+          backend: 'openai',
+          llmPending: false,
+          fromSeq: 0,
+          cost: { ...zeroCost(), inputTokens: 120, outputTokens: 40 },
+        },
+      },
+      true,
+    ],
+    ['version 0', { ...validSummary, version: 0 }, false],
+    ['a fractional throughSeq', { ...validSummary, throughSeq: 1.5 }, false],
+    ['an unknown tier', { ...validSummary, tier: 'tiny' }, false],
+    ['a missing text', without(validSummary, 'text'), false],
+    ['an extra field', { ...validSummary, extra: 1 }, false],
+    ['the memory message literal', { ...validSummary, schema: 'memory.message.v1' }, false],
+    ['a missing section', { ...validSummary, sections: without(sections, 'dates') }, false],
+    ['an extra section', { ...validSummary, sections: { ...sections, tags: [] } }, false],
+    ['a mood that is missing', { ...validSummary, sections: without(sections, 'mood') }, false],
+    ['a list of numbers', { ...validSummary, sections: { ...sections, numbers: [3] } }, false],
+    ['an unknown backend', { ...validSummary, stats: { ...stats, backend: 'gpt' } }, false],
+    [
+      'a lastMessageAt without offset',
+      { ...validSummary, stats: { ...stats, lastMessageAt: '2026-05-01T10:00:05' } },
+      false,
+    ],
+    ['a missing updatedAt', { ...validSummary, stats: without(stats, 'updatedAt') }, false],
+    [
+      'a negative cost',
+      { ...validSummary, stats: { ...stats, cost: { ...stats.cost, durationMs: -1 } } },
+      false,
+    ],
+    [
+      'a cost with an extra field',
+      { ...validSummary, stats: { ...stats, totalCost: { ...stats.totalCost, usd: 0.01 } } },
+      false,
+    ],
+    ['an extra stats field', { ...validSummary, stats: { ...stats, retries: 0 } }, false],
+  ])('agrees with the zod schema on %s', (_name, sample, valid) => {
+    expect(memorySummarySchema.safeParse(sample).success).toBe(valid);
+    expect(standalone(sample)).toBe(valid);
+    expect(inAsyncApi(sample)).toBe(valid);
+  });
+
+  it('renders text as the sample says', () => {
+    expect(renderSummaryText(validSummary.sections)).toBe(validSummary.text);
+  });
+
+  it('describes every field', () => {
+    const properties = memorySummaryJsonSchema().properties as Record<string, JsonSchema>;
+    expect(Object.keys(properties).sort()).toEqual(Object.keys(memorySummarySchema.shape).sort());
+    for (const property of Object.values(properties)) expect(property.description).toBeTruthy();
+  });
+});
+
 /** The parts of the AsyncAPI document the tests read. */
 interface AsyncApi {
   asyncapi: string;
@@ -327,6 +434,37 @@ describe('AsyncAPI document', () => {
     }
   });
 
+  it('has example payloads that the zod schemas of the services accept', () => {
+    const zodSchemas: Record<string, z.ZodType> = {
+      [CHAT_MESSAGE_SCHEMA]: chatMessageSchema,
+      [MEMORY_MESSAGE_SCHEMA]: memoryMessageSchema,
+      [MEMORY_SUMMARY_SCHEMA]: memorySummarySchema,
+    };
+    const checked = new Set<string>();
+    for (const message of Object.values(document.components.messages)) {
+      const schema = zodSchemas[message.name];
+      if (!schema) continue;
+      for (const example of message.examples) {
+        if (example.payload === undefined) continue;
+        const result = schema.safeParse(example.payload);
+        expect([message.name, example.name, result.error?.issues]).toEqual([
+          message.name,
+          example.name,
+          undefined,
+        ]);
+        checked.add(message.name);
+      }
+    }
+    expect([...checked].sort()).toEqual(Object.keys(zodSchemas).sort());
+  });
+
+  it('renders the text of the example summary from its sections', () => {
+    const summary = document.components.messages.memorySummary?.examples[0]?.payload;
+    const parsed = memorySummarySchema.parse(summary);
+    expect(parsed.text).toBe(renderSummaryText(parsed.sections));
+    expect(parsed.text).toContain('\nKey points: ');
+  });
+
   it('describes the key tenantId:conversationId with the identifier pattern', () => {
     const key = draft07Loose(document.components.messages.chatMessage?.bindings.kafka.key ?? {});
     expect(key(conversationKey('acme', 'conv:42'))).toBe(true);
@@ -339,6 +477,22 @@ describe('AsyncAPI document', () => {
   it('lists every error code of the validator on dead letters', () => {
     expect(document.components.schemas.deadLetterHeaders).toMatchObject({
       properties: { 'dlq.error.code': { enum: [...CHAT_MESSAGE_ERROR_CODES] } },
+    });
+  });
+
+  it('shares the dead-letter headers between both dead-letter topics', () => {
+    const channel = (address: string) =>
+      Object.values(document.channels).find((candidate) => candidate.address === address);
+    for (const address of [TOPICS.chatMessagesDlq, TOPICS.memoryMessagesDlq]) {
+      expect(channel(address)).toBeDefined();
+    }
+    const { deadLetter, memoryDeadLetter } = document.components.messages;
+    expect(deadLetter?.headers).toEqual({ $ref: '#/components/schemas/deadLetterHeaders' });
+    expect(memoryDeadLetter?.headers).toEqual(deadLetter?.headers);
+    expect(document.operations.summarizerSendsDeadLetters).toMatchObject({
+      action: 'send',
+      channel: { $ref: '#/channels/memoryMessagesDlq' },
+      'x-status': 'built',
     });
   });
 });

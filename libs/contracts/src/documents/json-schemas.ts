@@ -11,6 +11,10 @@ import {
   MEMORY_MESSAGE_SCHEMA,
   memoryMessageSchema,
 } from '../memory-message/memory-message.schema';
+import {
+  MEMORY_SUMMARY_SCHEMA,
+  memorySummarySchema,
+} from '../memory-summary/memory-summary.schema';
 
 /**
  * JSON Schemas of the event values, generated from the zod schemas the services validate with,
@@ -143,6 +147,66 @@ export const MEMORY_MESSAGE_CONTRACT: ContractSpec = {
   refinements: {},
 };
 
+const COST =
+  '`inputTokens` and `outputTokens` (reported by `openai`, as the LLM server counted them or ' +
+  'estimated when it does not say; 0 for `local`), `inputChars` and `outputChars` (what ' +
+  '`local` reports; `openai` counts its prompt and reply characters too) and `durationMs`, ' +
+  'all non-negative';
+
+export const MEMORY_SUMMARY_CONTRACT: ContractSpec = {
+  name: MEMORY_SUMMARY_SCHEMA,
+  schema: memorySummarySchema,
+  title: 'memory.summary.v1',
+  description:
+    'The value of a `memory.summaries.v1` record: the current summary of one conversation. The ' +
+    'topic is compacted and the record key is `tenantId:conversationId`, so it keeps the latest ' +
+    'summary per conversation; a tombstone (null value) removes it. Published at least once: ' +
+    'consumers keep the highest `version` and ignore lower or equal ones. The identifiers ' +
+    'passed the checks of `chat.message.v1`; this schema does not repeat them.',
+  fields: {
+    schema: `Name and version of this contract: always \`${MEMORY_SUMMARY_SCHEMA}\`.`,
+    tenantId: 'Tenant the conversation belongs to.',
+    conversationId: 'The conversation summarized.',
+    userId: 'User the conversation is attributed to.',
+    version:
+      'Version of this summary, from 1, higher at every rewrite (new messages folded in, an LLM ' +
+      'pass, a tier change). It only grows; a consumer keeps the highest; the search index uses ' +
+      'it as external version.',
+    throughSeq:
+      'Every message with `seq <= throughSeq` (the `seq` of memory.message.v1) is folded in; ' +
+      'the messages after it are not yet.',
+    tier:
+      'How compressed the summary is: `full` rolling summary (what the summarizer writes), ' +
+      '`key_points`, `brief`, or `metadata` only; conversations move down the tiers as they age.',
+    text:
+      'Plain-text rendering of `sections`, and what search indexes: the `context` paragraph, ' +
+      'then one line per non-empty list, in the order of `sections`, as its title, a colon and ' +
+      'the items joined by `; ` (e.g. `Key points: a; b`, `Action items: …`), then ' +
+      '`Mood: <mood>` when there is one; lines are separated by `\\n`. Empty when every section is.',
+    sections:
+      'The summary by kind; every list is ordered most important first, and is empty when there ' +
+      'is nothing of its kind (lower tiers keep fewer sections). `context`: a few sentences on ' +
+      'what the conversation is about (empty when nothing is worth keeping); `keyPoints`: the ' +
+      'facts and points worth remembering; `decisions`: what was decided; `actionItems`: what ' +
+      'someone has to do; `openQuestions`: questions still unanswered; `entities`: people, ' +
+      'places, organizations and products named; `dates`: dates and times mentioned, as written ' +
+      '("next Friday", "8 May 2023"); `numbers`: numbers with what they count or measure ' +
+      '("$1,200 budget", "3 kids"); `mood`: the overall tone when it is clear (e.g. ' +
+      '"frustrated", "grateful"), otherwise null.',
+    stats:
+      'About the summarized conversation and how the summary was made. `messageCount`: messages ' +
+      'folded in so far; `firstMessageAt`, `lastMessageAt`: `createdAt` of the first and last ' +
+      'of them (RFC 3339), null when there are none; `backend`: what made this version, ' +
+      '`local` (the extractive summarizer, no model) or `openai` (an OpenAI-compatible LLM); ' +
+      '`llmPending`: true while an LLM is configured but this version was made locally, an LLM ' +
+      'pass follows with a higher version; `fromSeq`: first `seq` folded in by the update that ' +
+      'made this version (through `throughSeq`); `cost`: cost of that update, and `totalCost`: ' +
+      `of every update of the conversation so far, each with ${COST}; \`updatedAt\`: when ` +
+      'this version was made (RFC 3339).',
+  },
+  refinements: {},
+};
+
 /** The standalone `chat.message.v1` JSON Schema (draft 2020-12). */
 export function chatMessageJsonSchema(dialect: JsonSchemaDialect = 'draft-2020-12'): JsonSchema {
   return contractJsonSchema(CHAT_MESSAGE_CONTRACT, dialect);
@@ -151,6 +215,11 @@ export function chatMessageJsonSchema(dialect: JsonSchemaDialect = 'draft-2020-1
 /** The standalone `memory.message.v1` JSON Schema (draft 2020-12). */
 export function memoryMessageJsonSchema(dialect: JsonSchemaDialect = 'draft-2020-12'): JsonSchema {
   return contractJsonSchema(MEMORY_MESSAGE_CONTRACT, dialect);
+}
+
+/** The standalone `memory.summary.v1` JSON Schema (draft 2020-12). */
+export function memorySummaryJsonSchema(dialect: JsonSchemaDialect = 'draft-2020-12'): JsonSchema {
+  return contractJsonSchema(MEMORY_SUMMARY_CONTRACT, dialect);
 }
 
 /**

@@ -1,17 +1,18 @@
-import { ChatMessageErrorCode, DLQ_HEADERS, TOPICS } from '@memory/contracts';
-import { KafkaProducerService } from '@memory/kafka';
+import { DLQ_HEADERS } from '@memory/contracts';
 import { Injectable, Logger } from '@nestjs/common';
 import { KafkaMessage } from 'kafkajs';
+import { KafkaProducerService } from './kafka-producer.service';
 
 export interface DeadLetter {
   source: { topic: string; partition: number; offset: string };
   record: KafkaMessage;
-  code: ChatMessageErrorCode;
+  /** A stable, machine-readable error code. */
+  code: string;
   reason: string;
 }
 
 /**
- * Puts records that can never be stored on the dead-letter topic: the original key, value
+ * Puts records that can never be handled on a dead-letter topic: the original key, value
  * bytes and headers untouched, the source position and the reason in `dlq.*` headers.
  */
 @Injectable()
@@ -20,10 +21,10 @@ export class DeadLetterPublisher {
 
   constructor(private readonly producer: KafkaProducerService) {}
 
-  async publish(letters: readonly DeadLetter[]): Promise<void> {
+  async publish(topic: string, letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     await this.producer.send(
-      TOPICS.chatMessagesDlq,
+      topic,
       letters.map(({ source, record, code, reason }) => ({
         key: record.key,
         value: record.value,
@@ -39,7 +40,7 @@ export class DeadLetterPublisher {
       })),
     );
     for (const { source, code } of letters) {
-      this.logger.warn({ msg: 'record dead-lettered', ...source, code });
+      this.logger.warn({ msg: 'record dead-lettered', ...source, code, deadLetterTopic: topic });
     }
   }
 }

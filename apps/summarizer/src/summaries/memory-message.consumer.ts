@@ -1,0 +1,197 @@
+import { conversationKey, MemoryMessage, memoryMessageSchema, TOPICS } from '@memory/contracts';
+import {
+  BatchConsumerFactory,
+  BatchContext,
+  ConsumedBatch,
+  DeadLetter,
+  DeadLetterPublisher,
+} from '@memory/kafka';
+import {
+  ConversationSummarizer,
+  lastTriggerPoint,
+  SeenConversation,
+  SummarizationSettings,
+  SummaryInputMessage,
+  SummaryRow,
+  SummaryStore,
+  triggersFor,
+} from '@memory/summarization';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { KafkaMessage } from 'kafkajs';
+import { SUMMARIZATION_SETTINGS } from './summarization.tokens';
+import { SummarizerMetrics } from './summarizer.metrics';
+import { SummaryPublisher } from './summary.publisher';
+
+/** Messages of one conversation in one batch, in seq order. */
+interface ConversationBatch {
+  seen: SeenConversation;
+  messages: Map<number, SummaryInputMessage>;
+  lowestSeq: number;
+}
+
+type Decoded = { ok: true; message: MemoryMessage } | { ok: false; code: string; reason: string };
+
+export function decodeMemoryMessage(record: KafkaMessage): Decoded {
+  let value: unknown;
+  try {
+    if (!record.value || record.value.length === 0) throw new Error('empty value');
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(record.value));
+  } catch (error) {
+    return { ok: false, code: 'NOT_JSON', reason: `not UTF-8 JSON: ${String(error)}` };
+  }
+  const parsed = memoryMessageSchema.safeParse(value);
+  if (!parsed.success) {
+    const reason = parsed.error.issues
+      .slice(0, 10)
+      .map((issue) => `${issue.path.join('.') || '(value)'}: ${issue.message}`)
+      .join('; ')
+      .slice(0, 1000);
+    return { ok: false, code: 'INVALID_FIELDS', reason };
+  }
+  return { ok: true, message: parsed.data };
+}
+
+/**
+ * Reads `memory.messages.v1` and keeps each conversation's rolling summary up to date.
+ *
+ * Per batch: what each conversation has received is recorded in one statement; a conversation
+ * that reached a trigger point (every N-th seq, a milestone) has its messages through that
+ * point folded into its summary; new versions are published; then the offsets are committed (by BatchConsumer).
+ * Messages at or below `throughSeq` change nothing, so a redelivered or replayed batch is a
+ * no-op. Messages seen but not yet folded are read back from Postgres when their turn comes
+ * (on a later trigger or the idle sweep), which is also how a gap in seq is filled.
+ */
+@Injectable()
+export class MemoryMessageConsumer implements OnModuleInit {
+  private readonly logger = new Logger(MemoryMessageConsumer.name);
+  private readonly deadLettersSent = new WeakSet<ConsumedBatch>();
+
+  constructor(
+    private readonly consumers: BatchConsumerFactory,
+    private readonly store: SummaryStore,
+    private readonly summarizer: ConversationSummarizer,
+    private readonly publisher: SummaryPublisher,
+    private readonly deadLetters: DeadLetterPublisher,
+    private readonly metrics: SummarizerMetrics,
+    @Inject(SUMMARIZATION_SETTINGS) private readonly settings: SummarizationSettings,
+  ) {}
+
+  onModuleInit(): void {
+    this.consumers.create({
+      groupId: 'summarizer',
+      topics: [TOPICS.memoryMessages],
+      handler: (batch, context) => this.handle(batch, context),
+      partitionsConsumedConcurrently: 3,
+    });
+  }
+
+  async handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+    const { conversations, rejected } = groupBatch(batch);
+    if (!this.deadLettersSent.has(batch)) {
+      await this.deadLetters.publish(TOPICS.memoryMessagesDlq, rejected);
+      this.deadLettersSent.add(batch);
+    }
+    if (conversations.size === 0) return;
+    const seen = [...conversations.values()].map((c) => c.seen);
+    const before = await this.store.seenBefore(seen);
+    this.noteGaps(conversations, before);
+    const rows = await this.store.recordSeen(seen);
+
+    const changed: SummaryRow[] = [];
+    for (const row of rows) {
+      if (!context.isActive()) break;
+      const policy = triggersFor(this.settings, row.tenantId);
+      const target = lastTriggerPoint(policy, row.throughSeq, row.seenSeq);
+      if (target === undefined) continue;
+      const key = conversationKey(row.tenantId, row.conversationId);
+      const trigger = policy.milestones.includes(target) ? 'milestone' : 'count';
+      const updated = await this.summarizer.bringUpToDate(row, trigger, {
+        known: conversations.get(key)?.messages,
+        throughSeq: target,
+        onChunk: () => context.heartbeat(),
+      });
+      changed.push(updated);
+      await context.heartbeat();
+    }
+    await this.publisher.publish(changed);
+    this.logger.debug({
+      msg: 'batch summarized',
+      partition: batch.partition,
+      records: batch.messages.length,
+      conversations: conversations.size,
+      updated: changed.length,
+      deadLettered: rejected.length,
+    });
+  }
+
+  /** A conversation whose first seq in this batch skips past what was seen: logged, counted. */
+  private noteGaps(
+    conversations: ReadonlyMap<string, ConversationBatch>,
+    before: ReadonlyMap<string, { seenSeq: number }>,
+  ): void {
+    for (const [key, conversation] of conversations) {
+      const seenSeq = before.get(key)?.seenSeq ?? 0;
+      if (conversation.lowestSeq > seenSeq + 1) {
+        this.metrics.gap();
+        this.logger.warn({
+          msg: 'gap in seq; the missing messages will be read from Postgres',
+          conversation: key,
+          seenSeq,
+          nextSeq: conversation.lowestSeq,
+        });
+      }
+    }
+  }
+}
+
+/** Decodes a batch and groups its valid messages by conversation. */
+function groupBatch(batch: ConsumedBatch): {
+  conversations: Map<string, ConversationBatch>;
+  rejected: DeadLetter[];
+} {
+  const conversations = new Map<string, ConversationBatch>();
+  const rejected: DeadLetter[] = [];
+  for (const record of batch.messages) {
+    const decoded = decodeMemoryMessage(record);
+    if (!decoded.ok) {
+      rejected.push({
+        source: { topic: batch.topic, partition: batch.partition, offset: record.offset },
+        record,
+        code: decoded.code,
+        reason: decoded.reason,
+      });
+      continue;
+    }
+    const message = decoded.message;
+    const key = conversationKey(message.tenantId, message.conversationId);
+    const createdAt = new Date(message.createdAt);
+    let entry = conversations.get(key);
+    if (!entry) {
+      entry = {
+        seen: {
+          tenantId: message.tenantId,
+          conversationId: message.conversationId,
+          userId: message.userId,
+          seenSeq: message.seq,
+          firstMessageAt: createdAt,
+          lastMessageAt: createdAt,
+        },
+        messages: new Map(),
+        lowestSeq: message.seq,
+      };
+      conversations.set(key, entry);
+    }
+    entry.seen.seenSeq = Math.max(entry.seen.seenSeq, message.seq);
+    if (createdAt < entry.seen.firstMessageAt) entry.seen.firstMessageAt = createdAt;
+    if (createdAt > entry.seen.lastMessageAt) entry.seen.lastMessageAt = createdAt;
+    entry.lowestSeq = Math.min(entry.lowestSeq, message.seq);
+    entry.messages.set(message.seq, {
+      seq: message.seq,
+      role: message.role,
+      userId: message.userId,
+      content: message.content,
+      createdAt: message.createdAt,
+    });
+  }
+  return { conversations, rejected };
+}

@@ -1,0 +1,347 @@
+// Summary cost benchmark: LLM input tokens of the rolling update (what the summarizer does:
+// previous summary + new messages) against re-summarizing the full history at every trigger
+// (the approach this product replaces), on the same conversations in the same run.
+//
+//   npm run bench:summary-cost -- [--out <file.json>]
+//
+// Steps: the local stack up (idempotent); build; a fresh database memory_bench_summary,
+// migrated; an OpenAI-compatible server in this process that counts prompt tokens with a real
+// tokenizer (gpt-tokenizer, o200k); ingest and summarizer (dist/, SUMMARY_BACKEND=openai) with a
+// fresh consumer-group prefix at the current end of the topics. BENCH_CONVERSATIONS
+// conversations of BENCH_MESSAGES messages each (LoCoMo turns, real chat) are streamed like live
+// traffic: a few messages per conversation at a time, each step consumed before the next, so
+// the summarizer folds at its trigger points (every 10th message, milestones). Rolling tokens
+// are what the server was sent. Then, for every version the summarizer made, the full history
+// up to its throughSeq is sent once with the same prompt builder (no previous summary): the
+// baseline. A report, not a test: it exits 0 whatever the ratio, non-zero when the run fails.
+import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import pg from 'pg';
+import { FakeLlmServer } from '../test/support/fake-llm-server';
+import { OpenAiSummarizer, SummaryInputMessage } from '@memory/summarization';
+
+const root = resolve(__dirname, '..');
+const TARGET_RATIO = 0.1;
+const MAX_SUMMARY_CHARS = 2000;
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name}: expected a positive integer`);
+  return value;
+}
+
+const config = {
+  conversations: intEnv('BENCH_CONVERSATIONS', 3),
+  messages: intEnv('BENCH_MESSAGES', 500),
+  step: intEnv('BENCH_STEP', 5),
+  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  serverUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/memory',
+  out: outPath(process.argv.slice(2)),
+};
+
+function outPath(argv: string[]): string | undefined {
+  const i = argv.indexOf('--out');
+  if (i >= 0) {
+    const value = argv[i + 1];
+    if (!value) throw new Error('--out needs a file name');
+    return resolve(process.cwd(), value);
+  }
+  const inline = argv.find((arg) => arg.startsWith('--out='));
+  return inline ? resolve(process.cwd(), inline.slice('--out='.length)) : undefined;
+}
+
+function say(message: string): void {
+  process.stdout.write(`[bench:summary-cost] ${message}\n`);
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(config.serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+const DB = 'memory_bench_summary';
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+function run(title: string, args: string[], env: Record<string, string> = {}): void {
+  say(title);
+  const result = spawnSync(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: 'inherit',
+  });
+  if (result.status !== 0) throw new Error(`"${title}" failed (exit ${String(result.status)})`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => done(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+async function until<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 300_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+function startService(name: string, env: Record<string, string>, port: number): ChildProcess {
+  const child = spawn(process.execPath, [resolve(root, `dist/apps/${name}/src/main.js`)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.add(child);
+  child.once('exit', (code) => {
+    children.delete(child);
+    if (code !== 0 && code !== null) say(`${name} exited with ${code}`);
+  });
+  void port;
+  return child;
+}
+
+async function waitReady(port: number): Promise<void> {
+  await until(
+    () =>
+      fetch(`http://127.0.0.1:${port}/health/ready`)
+        .then((response) => (response.status === 200 ? true : undefined))
+        .catch(() => undefined),
+    `service on port ${port}`,
+    120_000,
+  );
+}
+
+/** Every turn of a LoCoMo conversation, in order (sessions one after the other). */
+function locomoTurns(file: string): string[] {
+  const data = JSON.parse(
+    readFileSync(resolve(root, `../shared/data/locomo/${file}.json`), 'utf8'),
+  ) as Record<string, unknown>;
+  const turns: string[] = [];
+  for (let n = 1; n < 100; n++) {
+    const session = data[`session_${n}`] as
+      Array<{ text: string; blip_caption?: string }> | undefined;
+    for (const turn of session ?? [])
+      turns.push(
+        turn.blip_caption ? `${turn.text} [shares a photo: ${turn.blip_caption}]` : turn.text,
+      );
+  }
+  return turns;
+}
+
+async function main(): Promise<void> {
+  run('starting the stack', ['deploy/stack/stack.mjs', 'up']);
+  run('building', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
+  run('rewriting path aliases', [
+    'node_modules/tsc-alias/dist/bin/index.js',
+    '-p',
+    'tsconfig.build.json',
+  ]);
+  const admin = new pg.Client({ connectionString: databaseUrl('postgres') });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${DB}`);
+  await admin.end();
+  run(`migrating ${DB}`, ['dist/libs/persistence/src/migrate.main.js'], {
+    DATABASE_URL: databaseUrl(DB),
+  });
+
+  const llm = new FakeLlmServer({ maxSummaryChars: MAX_SUMMARY_CHARS });
+  const baseUrl = await llm.start();
+  const kafka = new Kafka({
+    clientId: 'bench-summary',
+    brokers: config.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  const prefix = `bench-summary-${randomUUID().slice(0, 8)}`;
+  for (const [topic, group] of [
+    ['chat.messages.v1', 'ingest'],
+    ['memory.messages.v1', 'summarizer'],
+  ] as const) {
+    const offsets = await kafkaAdmin.fetchTopicOffsets(topic).catch(() => []);
+    if (offsets.length > 0)
+      await kafkaAdmin.setOffsets({
+        groupId: `${prefix}.${group}`,
+        topic,
+        partitions: offsets.map(({ partition, high }) => ({ partition, offset: high })),
+      });
+  }
+  await kafkaAdmin.disconnect();
+
+  const env = {
+    DATABASE_URL: databaseUrl(DB),
+    KAFKA_GROUP_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    SUMMARY_BACKEND: 'openai',
+    OPENAI_BASE_URL: baseUrl,
+    OPENAI_MODEL: 'bench-model',
+    SUMMARY_MAX_CHARS: String(MAX_SUMMARY_CHARS),
+    // Only the count triggers: the idle rule would add timing-dependent folds.
+    SUMMARY_IDLE_MS: '0',
+  };
+  const ingestPort = await freePort();
+  const summarizerPort = await freePort();
+  startService('ingest', { ...env, INGEST_PORT: String(ingestPort) }, ingestPort);
+  startService('summarizer', { ...env, SUMMARIZER_PORT: String(summarizerPort) }, summarizerPort);
+  await waitReady(ingestPort);
+  await waitReady(summarizerPort);
+  say(`ingest and summarizer ready (group prefix ${prefix})`);
+
+  const files = ['26', '30', '41'];
+  const tenantId = 'bench';
+  const conversations = Array.from({ length: config.conversations }, (_, c) => {
+    const turns = locomoTurns(files[c % files.length]);
+    const offset = Math.floor(c / files.length) * 37;
+    return {
+      id: `conv-${c}`,
+      contents: Array.from(
+        { length: config.messages },
+        (_, i) => turns[(offset + i) % turns.length],
+      ),
+    };
+  });
+
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const db = new pg.Client({ connectionString: databaseUrl(DB) });
+  await db.connect();
+  const started = Date.now();
+  for (let sent = 0; sent < config.messages; sent += config.step) {
+    const messages = conversations.flatMap((conversation) =>
+      conversation.contents.slice(sent, sent + config.step).map((content, i) => {
+        const seq = sent + i + 1;
+        return {
+          key: `${tenantId}:${conversation.id}`,
+          value: JSON.stringify({
+            schema: 'chat.message.v1',
+            messageId: `${conversation.id}-${seq}`,
+            tenantId,
+            conversationId: conversation.id,
+            userId: seq % 2 === 0 ? 'speaker-b' : 'speaker-a',
+            role: 'user',
+            content,
+            createdAt: new Date(Date.UTC(2026, 0, 1) + seq * 60_000).toISOString(),
+          }),
+        };
+      }),
+    );
+    await producer.send({ topic: 'chat.messages.v1', acks: -1, messages });
+    const expected = Math.min(config.messages, sent + config.step);
+    // Live traffic: each step is consumed (and any fold due is made) before the next.
+    await until(async () => {
+      const { rows } = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM conversation_summaries
+          WHERE tenant_id = $1 AND seen_seq >= $2 AND through_seq >= $3`,
+        [tenantId, expected, expected - (expected % 10)],
+      );
+      return Number(rows[0]?.n) === conversations.length ? true : undefined;
+    }, `step ${expected}`);
+    if (expected % 100 === 0)
+      say(`streamed ${expected}/${config.messages} messages per conversation`);
+  }
+  await producer.disconnect();
+  const streamSeconds = (Date.now() - started) / 1000;
+  const rollingInputTokens = llm.promptTokens;
+  const rollingCalls = llm.requests.filter((request) => request.mode === 'ok').length;
+
+  // The baseline: the full history at every point where the summarizer folded.
+  const { rows: versions } = await db.query<{ conversation_id: string; through_seq: string }>(
+    `SELECT conversation_id, through_seq FROM summary_versions WHERE tenant_id = $1
+      ORDER BY conversation_id, version`,
+    [tenantId],
+  );
+  await db.end();
+  for (const child of children) child.kill('SIGTERM');
+  llm.reset();
+  const baseline = new OpenAiSummarizer({ baseUrl, model: 'bench-model', concurrency: 1 });
+  const perConversation: Array<{ id: string; triggers: number }> = [];
+  let done = 0;
+  for (const conversation of conversations) {
+    const points = versions
+      .filter((v) => v.conversation_id === conversation.id)
+      .map((v) => Number(v.through_seq));
+    perConversation.push({ id: conversation.id, triggers: points.length });
+    for (const through of points) {
+      const history: SummaryInputMessage[] = conversation.contents
+        .slice(0, through)
+        .map((content, i) => ({
+          seq: i + 1,
+          role: 'user',
+          userId: (i + 1) % 2 === 0 ? 'speaker-b' : 'speaker-a',
+          content,
+          createdAt: new Date(Date.UTC(2026, 0, 1) + (i + 1) * 60_000).toISOString(),
+        }));
+      await baseline.fold(null, history, { maxSummaryChars: MAX_SUMMARY_CHARS });
+      done++;
+    }
+  }
+  const fullResummaryInputTokens = llm.promptTokens;
+  await llm.stop();
+
+  const ratio = rollingInputTokens / fullResummaryInputTokens;
+  const report = {
+    benchmark: 'summary-cost',
+    conversations: config.conversations,
+    messagesPerConversation: config.messages,
+    triggersPerConversation: perConversation,
+    tokenizer:
+      'gpt-tokenizer (o200k_base) plus per-message framing, counted by the in-process OpenAI-compatible server',
+    maxSummaryChars: MAX_SUMMARY_CHARS,
+    rollingCalls,
+    fullResummaryCalls: done,
+    rollingInputTokens,
+    fullResummaryInputTokens,
+    ratio: Number(ratio.toFixed(4)),
+    target: `ratio <= ${TARGET_RATIO}`,
+    met: ratio <= TARGET_RATIO,
+    streamSeconds: Number(streamSeconds.toFixed(1)),
+  };
+  say(
+    `rolling update:        ${rollingInputTokens.toLocaleString('en-US')} input tokens in ${rollingCalls} calls`,
+  );
+  say(
+    `full re-summary:       ${fullResummaryInputTokens.toLocaleString('en-US')} input tokens in ${done} calls`,
+  );
+  say(
+    `ratio rolling / full:  ${ratio.toFixed(4)} (target <= ${TARGET_RATIO}: ${report.met ? 'met' : 'NOT met'})`,
+  );
+  if (config.out) {
+    writeFileSync(config.out, `${JSON.stringify(report, null, 2)}\n`);
+    say(`wrote ${config.out}`);
+  }
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `[bench:summary-cost] failed: ${error instanceof Error ? error.stack : String(error)}\n`,
+  );
+  process.exit(1);
+});

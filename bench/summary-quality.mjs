@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+// Summary quality of the `local` backend on the LoCoMo development sample (Maharana et al.,
+// "Evaluating Very Long-Term Conversational Memory of LLM Agents", ACL 2024). A report, not a
+// test: it exits 0 whatever the figures, non-zero only when the run itself fails.
+//
+//   npm run eval:summary-quality [-- --out report.json] [--ratio 0.2] [--max-chars 2000]
+//                                [--dir /work/shared/data/locomo] [--show N]
+//
+// Each session is one conversation: its turns in order (content = text, plus
+// " [shared a photo: <caption>]"; userId = the speaker), folded as the service does, 10
+// messages at a time, each fold starting from the previous result, with maxSummaryChars =
+// --max-chars (the service default, 2000). Figures:
+//   - compression: rendered summary length / characters of the session's message content;
+//   - retrieval: per file, one BM25 index (k1 1.2, b 0.75) over that file's session summaries;
+//     each question of categories 1-4 is a query, the sessions of its evidence are relevant.
+//     Recall@5 = |relevant ∩ top 5| / |relevant|, averaged over questions; MRR = mean of
+//     1 / rank of the first relevant session. The same for the human reference summaries
+//     shipped in the files (session_N_summary). Overall figures average over all questions.
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { table } from './lib/console.mjs';
+import { bm25Index, rankMetrics } from './lib/bm25.mjs';
+import { DEFAULT_LOCOMO_DIR, evidenceSessions, loadLocomo } from './lib/locomo.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const { LocalSummarizer } = require(resolve(root, 'dist/libs/summarization/src/index.js'));
+const { renderSummaryText } = require(resolve(root, 'dist/libs/contracts/src/index.js'));
+
+const FOLD_SIZE = 10;
+const TOP_K = 5;
+
+function parseArgs(argv) {
+  const args = { out: null, ratio: undefined, maxChars: 2000, dir: DEFAULT_LOCOMO_DIR, show: 0 };
+  for (let i = 0; i < argv.length; i++) {
+    const next = () => argv[++i];
+    if (argv[i] === '--out') args.out = next();
+    else if (argv[i] === '--ratio') args.ratio = Number(next());
+    else if (argv[i] === '--max-chars') args.maxChars = Number(next());
+    else if (argv[i] === '--dir') args.dir = next();
+    else if (argv[i] === '--show') args.show = Number(next());
+    else throw new Error(`unknown argument ${argv[i]}`);
+  }
+  return args;
+}
+
+async function summarizeSession(summarizer, messages, maxSummaryChars) {
+  let previous = null;
+  let durationMs = 0;
+  for (let i = 0; i < messages.length; i += FOLD_SIZE) {
+    const piece = messages.slice(i, i + FOLD_SIZE);
+    const result = await summarizer.fold(previous, piece, { maxSummaryChars });
+    durationMs += result.cost.durationMs;
+    previous = {
+      sections: result.sections,
+      memo: result.memo,
+      messageCount: (previous?.messageCount ?? 0) + piece.length,
+    };
+  }
+  return {
+    text: renderSummaryText(previous.sections),
+    sections: previous.sections,
+    memoChars: JSON.stringify(previous.memo ?? null).length,
+    durationMs,
+  };
+}
+
+function retrieval(conversation, documents) {
+  const index = bm25Index(documents);
+  let recall = 0;
+  let hit = 0;
+  let reciprocalRank = 0;
+  let questions = 0;
+  for (const qa of conversation.qa) {
+    if (!(qa.category >= 1 && qa.category <= 4)) continue;
+    const evidence = evidenceSessions(qa.evidence);
+    const relevant = new Set();
+    conversation.sessions.forEach((session, i) => {
+      if (evidence.has(session.number)) relevant.add(i);
+    });
+    if (relevant.size === 0) continue;
+    const metrics = rankMetrics(index, qa.question, relevant, TOP_K);
+    recall += metrics.recall;
+    hit += metrics.hit;
+    reciprocalRank += metrics.reciprocalRank;
+    questions++;
+  }
+  return { recall, hit, reciprocalRank, questions };
+}
+
+const pct = (x) => `${(100 * x).toFixed(1)}%`;
+const fix = (x) => x.toFixed(3);
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const summarizer = new LocalSummarizer(
+    args.ratio === undefined ? {} : { maxInputRatio: args.ratio },
+  );
+  const conversations = loadLocomo(args.dir);
+  const perFile = [];
+  const ratios = [];
+  const referenceRatios = [];
+  const totals = {
+    local: { recall: 0, hit: 0, rr: 0 },
+    reference: { recall: 0, hit: 0, rr: 0 },
+    questions: 0,
+  };
+  let foldMs = 0;
+  let memoMax = 0;
+  let shown = 0;
+
+  for (const conversation of conversations) {
+    const summaries = [];
+    const fileRatios = [];
+    for (const session of conversation.sessions) {
+      const summary = await summarizeSession(summarizer, session.messages, args.maxChars);
+      summaries.push(summary.text);
+      fileRatios.push(summary.text.length / session.textChars);
+      referenceRatios.push(session.referenceSummary.length / session.textChars);
+      foldMs += summary.durationMs;
+      memoMax = Math.max(memoMax, summary.memoChars);
+      if (shown < args.show) {
+        shown++;
+        process.stdout.write(
+          `\n--- ${conversation.id} session ${session.number} (${session.textChars} chars)\n` +
+            `${summary.text}\n--- reference\n${session.referenceSummary}\n`,
+        );
+      }
+    }
+    ratios.push(...fileRatios);
+    const local = retrieval(conversation, summaries);
+    const reference = retrieval(
+      conversation,
+      conversation.sessions.map((s) => s.referenceSummary),
+    );
+    const n = Math.max(1, local.questions);
+    perFile.push({
+      file: conversation.id,
+      sessions: conversation.sessions.length,
+      questions: local.questions,
+      summaryRatioMax: Math.max(...fileRatios),
+      summaryRatioMean: fileRatios.reduce((a, b) => a + b, 0) / fileRatios.length,
+      recallAt5Local: local.recall / n,
+      recallAt5Reference: reference.recall / n,
+      hitAt5Local: local.hit / n,
+      hitAt5Reference: reference.hit / n,
+      mrrLocal: local.reciprocalRank / n,
+      mrrReference: reference.reciprocalRank / n,
+    });
+    for (const [key, metrics] of [
+      ['local', local],
+      ['reference', reference],
+    ]) {
+      totals[key].recall += metrics.recall;
+      totals[key].hit += metrics.hit;
+      totals[key].rr += metrics.reciprocalRank;
+    }
+    totals.questions += local.questions;
+  }
+
+  const q = Math.max(1, totals.questions);
+  const overall = {
+    sessions: ratios.length,
+    questions: totals.questions,
+    summaryRatioMax: Math.max(...ratios),
+    summaryRatioMean: ratios.reduce((a, b) => a + b, 0) / ratios.length,
+    referenceRatioMean: referenceRatios.reduce((a, b) => a + b, 0) / referenceRatios.length,
+    recallAt5Local: totals.local.recall / q,
+    recallAt5Reference: totals.reference.recall / q,
+    hitAt5Local: totals.local.hit / q,
+    hitAt5Reference: totals.reference.hit / q,
+    mrrLocal: totals.local.rr / q,
+    mrrReference: totals.reference.rr / q,
+    maxInputRatio: args.ratio ?? 0.2,
+    maxSummaryChars: args.maxChars,
+    foldMsTotal: foldMs,
+    memoCharsMax: memoMax,
+  };
+
+  const row = (name, r) => [
+    name,
+    r.sessions,
+    r.questions,
+    pct(r.summaryRatioMax),
+    pct(r.summaryRatioMean),
+    fix(r.recallAt5Local),
+    fix(r.recallAt5Reference),
+    fix(r.hitAt5Local),
+    fix(r.hitAt5Reference),
+    fix(r.mrrLocal),
+    fix(r.mrrReference),
+  ];
+  const header = [
+    'file',
+    'sessions',
+    'questions',
+    'ratio max',
+    'ratio mean',
+    'R@5 local',
+    'R@5 ref',
+    'hit@5 local',
+    'hit@5 ref',
+    'MRR local',
+    'MRR ref',
+  ];
+  process.stdout.write(
+    `\nLocal summaries vs LoCoMo reference summaries (BM25 per file, top ${TOP_K}; ` +
+      `folds of ${FOLD_SIZE}, maxSummaryChars ${args.maxChars}, ratio ${overall.maxInputRatio})\n`,
+  );
+  process.stdout.write(
+    table(
+      [header, ...perFile.map((r) => row(r.file, r)), row('overall', overall)],
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    ) + '\n',
+  );
+  process.stdout.write(
+    `reference summaries: mean ratio ${pct(overall.referenceRatioMean)}; ` +
+      `local folds: ${foldMs.toFixed(0)} ms in all, largest memo ${memoMax} chars\n`,
+  );
+  const verdict =
+    overall.summaryRatioMax <= 0.25 && overall.recallAt5Local >= overall.recallAt5Reference;
+  process.stdout.write(
+    `bar (every ratio <= 25%, recall@5 >= reference): ${verdict ? 'met' : 'NOT met'}\n`,
+  );
+  if (args.out) {
+    writeFileSync(args.out, JSON.stringify({ perFile, overall }, null, 2) + '\n');
+    process.stdout.write(`wrote ${args.out}\n`);
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error?.stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,317 @@
+import { addCost, renderSummaryText, SummarySections } from '@memory/contracts';
+import { chunkMessages } from './chunking';
+import {
+  FoldResult,
+  LlmOutputError,
+  LlmUnavailableError,
+  SummarizerBackend,
+  SummaryDraft,
+  SummaryInputMessage,
+} from './summarizer-backend';
+import {
+  isTriggerPoint,
+  lastTriggerPoint,
+  SummarizationSettings,
+  TriggerPolicy,
+  triggersFor,
+} from './summarization.settings';
+import {
+  FoldTrigger,
+  LlmBase,
+  SummaryConflictError,
+  SummaryRow,
+  SummaryStore,
+} from './summary-store';
+
+/** Messages read from Postgres per round trip while folding a backlog. */
+const PAGE_SIZE = 500;
+
+/** What the summarizer reports, for metrics. */
+export interface SummarizerEvents {
+  folded?(outcome: { row: SummaryRow; result: FoldResult; trigger: FoldTrigger }): void;
+  llmFailed?(reason: string, error: Error): void;
+  filledFromStore?(count: number): void;
+}
+
+/** Any LLM failure the summarizer falls back from (unavailable, unusable output, bad request). */
+export function isLlmFailure(error: unknown): error is Error {
+  return (
+    error instanceof LlmUnavailableError ||
+    error instanceof LlmOutputError ||
+    (error instanceof Error && error.name === 'LlmRequestError')
+  );
+}
+
+function failureReason(error: Error): string {
+  if (error instanceof LlmUnavailableError) return error.reason;
+  if (error instanceof LlmOutputError) return 'malformed';
+  return 'request_error';
+}
+
+/**
+ * Brings conversation summaries up to date: folds the messages after `throughSeq` into the
+ * previous summary, in chunks under the character budget, saving a version (with its lineage)
+ * after each chunk, so a crash in the middle of a long backlog resumes from the last chunk.
+ *
+ * With an LLM configured, each chunk goes to the LLM; when it fails, the local backend folds
+ * the chunk instead, the summary is marked `llmPending` and the last LLM-made state is kept, so
+ * {@link catchUpLlm} can later redo everything since then with the LLM: nothing is lost and the
+ * partition never waits for the LLM to come back.
+ */
+export class ConversationSummarizer {
+  constructor(
+    private readonly store: SummaryStore,
+    private readonly local: SummarizerBackend,
+    private readonly llm: (SummarizerBackend & { isAvailable(): boolean }) | undefined,
+    private readonly settings: SummarizationSettings,
+    private readonly events: SummarizerEvents = {},
+  ) {}
+
+  /**
+   * Folds everything from `row.throughSeq + 1` to `row.seenSeq` (or `throughSeq` if given).
+   * `known` holds messages the caller already has (the consumed batch), by seq; the rest is
+   * read from Postgres. Conflicts with a concurrent writer are retried from the fresh row.
+   */
+  async bringUpToDate(
+    row: SummaryRow,
+    trigger: FoldTrigger,
+    options: {
+      known?: ReadonlyMap<number, SummaryInputMessage>;
+      throughSeq?: number;
+      onChunk?: () => Promise<void>;
+    } = {},
+  ): Promise<SummaryRow> {
+    let current = row;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.foldRange(current, trigger, options);
+      } catch (error) {
+        if (!(error instanceof SummaryConflictError) || attempt >= 5) throw error;
+        current = (await this.store.load(row.tenantId, row.conversationId)) ?? current;
+      }
+    }
+  }
+
+  private async foldRange(
+    row: SummaryRow,
+    trigger: FoldTrigger,
+    options: {
+      known?: ReadonlyMap<number, SummaryInputMessage>;
+      throughSeq?: number;
+      onChunk?: () => Promise<void>;
+    },
+  ): Promise<SummaryRow> {
+    const target = options.throughSeq ?? row.seenSeq;
+    const policy = triggersFor(this.settings, row.tenantId);
+    let current = row;
+    while (current.throughSeq < target) {
+      const pageEnd =
+        lastTriggerPoint(
+          policy,
+          current.throughSeq,
+          Math.min(target, current.throughSeq + PAGE_SIZE),
+        ) ?? Math.min(target, current.throughSeq + PAGE_SIZE);
+      const page = await this.pendingMessages(current, pageEnd, options.known);
+      for (const chunk of this.plan(page, policy, this.usesLlm(current))) {
+        current = await this.foldChunk(current, chunk, endReason(policy, chunk, trigger));
+        await options.onChunk?.();
+      }
+    }
+    return current;
+  }
+
+  /** Whether the next fold of this row goes to the LLM. */
+  private usesLlm(row: SummaryRow): boolean {
+    return this.llm !== undefined && !row.llmPending;
+  }
+
+  /**
+   * Splits messages into folds. Folds end at the trigger points (every N-th seq, milestones), so
+   * the local summary does not depend on how the messages were batched: a conversation streamed
+   * in pieces and the same one arriving all at once are folded alike. For the LLM, consecutive
+   * pieces are packed together up to the chunk budget: fewer, larger calls cost fewer tokens
+   * (the previous summary is sent once per call). Any piece over the budget is cut to it.
+   */
+  private plan(
+    messages: readonly SummaryInputMessage[],
+    policy: TriggerPolicy,
+    packed: boolean,
+  ): SummaryInputMessage[][] {
+    const pieces: SummaryInputMessage[][] = [];
+    let piece: SummaryInputMessage[] = [];
+    for (const message of messages) {
+      piece.push(message);
+      if (isTriggerPoint(policy, message.seq)) {
+        pieces.push(piece);
+        piece = [];
+      }
+    }
+    if (piece.length > 0) pieces.push(piece);
+    if (!packed) return pieces.flatMap((p) => chunkMessages(p, this.settings.chunkChars));
+    return chunkMessages(messages, this.settings.chunkChars);
+  }
+
+  /** The messages after `row.throughSeq` through `last`, from `known` when it has them all. */
+  private async pendingMessages(
+    row: SummaryRow,
+    last: number,
+    known: ReadonlyMap<number, SummaryInputMessage> | undefined,
+  ): Promise<SummaryInputMessage[]> {
+    const fromBatch: SummaryInputMessage[] = [];
+    for (let seq = row.throughSeq + 1; seq <= last; seq++) {
+      const message = known?.get(seq);
+      if (!message) break;
+      fromBatch.push(message);
+    }
+    if (fromBatch.length === last - row.throughSeq) return fromBatch;
+    const loaded = await this.store.messages(
+      row.tenantId,
+      row.conversationId,
+      row.throughSeq,
+      last,
+      PAGE_SIZE,
+    );
+    const contiguous = loaded.every((message, i) => message.seq === row.throughSeq + 1 + i);
+    if (loaded.length !== last - row.throughSeq || !contiguous) {
+      // Ingest stores a message before publishing it, so this is a database that lags (a
+      // replica) or a message erased meanwhile: fail the batch, it is retried.
+      throw new Error(
+        `messages ${row.throughSeq + 1}..${last} of ${row.tenantId}:${row.conversationId} ` +
+          `are not all in the database (found ${loaded.length})`,
+      );
+    }
+    this.events.filledFromStore?.(loaded.length - fromBatch.length);
+    return loaded;
+  }
+
+  private async foldChunk(
+    row: SummaryRow,
+    chunk: SummaryInputMessage[],
+    trigger: FoldTrigger,
+  ): Promise<SummaryRow> {
+    const previous = draftOf(row);
+    const options = { maxSummaryChars: this.settings.maxSummaryChars };
+    let result: FoldResult | undefined;
+    let llmPending = row.llmPending;
+    let llmBase = row.llmBase;
+    if (this.llm && !row.llmPending) {
+      try {
+        result = await this.llm.fold(previous, chunk, options);
+      } catch (error) {
+        if (!isLlmFailure(error)) throw error;
+        this.events.llmFailed?.(failureReason(error), error);
+        llmPending = true;
+        llmBase = { sections: row.sections, throughSeq: row.throughSeq };
+      }
+    }
+    result ??= await this.local.fold(previous, chunk, options);
+    const last = chunk[chunk.length - 1];
+    const saved = await this.store.saveVersion(row, {
+      version: row.version + 1,
+      fromSeq: chunk[0].seq,
+      throughSeq: last.seq,
+      text: renderSummaryText(result.sections),
+      sections: result.sections,
+      memo: result.memo,
+      backend: result.backend,
+      llmPending,
+      llmBase,
+      trigger,
+      messageCount: chunk.length,
+      cost: result.cost,
+      totalCost: addCost(row.totalCost, result.cost),
+    });
+    this.events.folded?.({ row: saved, result, trigger });
+    return saved;
+  }
+
+  /** Whether an LLM is configured and worth calling now (its circuit is not open). */
+  llmAvailable(): boolean {
+    return this.llm?.isAvailable() ?? false;
+  }
+
+  /**
+   * Redoes with the LLM what local folds made while it was unreachable: from the last LLM-made
+   * state, every message through the current `throughSeq`. Returns the new row, or undefined
+   * when the LLM failed again (the row stays pending) or another writer got there first.
+   */
+  async catchUpLlm(row: SummaryRow): Promise<SummaryRow | undefined> {
+    if (!this.llm || !row.llmPending || !row.llmBase || !this.llm.isAvailable()) return undefined;
+    const base: LlmBase = row.llmBase;
+    let sections: SummarySections | null = base.sections;
+    let foldedThrough = base.throughSeq;
+    let cost = { inputTokens: 0, outputTokens: 0, inputChars: 0, outputChars: 0, durationMs: 0 };
+    let lastResult: FoldResult | undefined;
+    try {
+      while (foldedThrough < row.throughSeq) {
+        const page = await this.store.messages(
+          row.tenantId,
+          row.conversationId,
+          foldedThrough,
+          row.throughSeq,
+          PAGE_SIZE,
+        );
+        if (page.length === 0) break;
+        for (const chunk of chunkMessages(page, this.settings.chunkChars)) {
+          const previous: SummaryDraft | null = sections
+            ? { sections, messageCount: foldedThrough }
+            : null;
+          lastResult = await this.llm.fold(previous, chunk, {
+            maxSummaryChars: this.settings.maxSummaryChars,
+          });
+          sections = lastResult.sections;
+          foldedThrough = chunk[chunk.length - 1].seq;
+          cost = addCost(cost, lastResult.cost);
+        }
+      }
+    } catch (error) {
+      if (!isLlmFailure(error)) throw error;
+      this.events.llmFailed?.(failureReason(error), error);
+      return undefined;
+    }
+    if (!lastResult || !sections || foldedThrough !== row.throughSeq) return undefined;
+    try {
+      const saved = await this.store.saveVersion(row, {
+        version: row.version + 1,
+        fromSeq: base.throughSeq + 1,
+        throughSeq: row.throughSeq,
+        text: renderSummaryText(sections),
+        sections,
+        memo: undefined,
+        backend: lastResult.backend,
+        llmPending: false,
+        llmBase: null,
+        trigger: 'llm_catchup',
+        messageCount: row.throughSeq - base.throughSeq,
+        cost,
+        totalCost: addCost(row.totalCost, cost),
+      });
+      this.events.folded?.({ row: saved, result: { ...lastResult, cost }, trigger: 'llm_catchup' });
+      return saved;
+    } catch (error) {
+      if (error instanceof SummaryConflictError) return undefined;
+      throw error;
+    }
+  }
+}
+
+function draftOf(row: SummaryRow): SummaryDraft | null {
+  if (!row.sections) return null;
+  return { sections: row.sections, memo: row.memo ?? undefined, messageCount: row.throughSeq };
+}
+
+/**
+ * Why a fold ended where it did: at every N-th seq (`count`), at a milestone, or where the
+ * pass that made it stopped (idle, backfill).
+ */
+function endReason(
+  policy: TriggerPolicy,
+  chunk: readonly SummaryInputMessage[],
+  pass: FoldTrigger,
+): FoldTrigger {
+  if (pass !== 'count' && pass !== 'milestone' && pass !== 'idle') return pass;
+  const last = chunk[chunk.length - 1]?.seq ?? 0;
+  if (policy.everyMessages > 0 && last % policy.everyMessages === 0) return 'count';
+  if (policy.milestones.includes(last)) return 'milestone';
+  return pass;
+}

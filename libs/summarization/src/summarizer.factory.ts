@@ -1,0 +1,48 @@
+import { DataSource } from 'typeorm';
+import { ConversationSummarizer, SummarizerEvents } from './conversation-summarizer';
+import { LocalSummarizer } from './local/local-summarizer';
+import { OpenAiSummarizer } from './openai/openai-summarizer';
+import { SummarizationSettings } from './summarization.settings';
+import { SummaryStore } from './summary-store';
+
+/** Events of the summarizer plus the LLM's own (each retried call). */
+export interface SummarizerHooks extends SummarizerEvents {
+  llmRetry?(): void;
+}
+
+/** The OpenAI-compatible backend configured by `settings.llm`, if any. */
+export function createLlmBackend(
+  settings: SummarizationSettings,
+  hooks: SummarizerHooks = {},
+): OpenAiSummarizer | undefined {
+  const llm = settings.llm;
+  if (!llm) return undefined;
+  return new OpenAiSummarizer({
+    baseUrl: llm.baseUrl,
+    apiKey: llm.apiKey,
+    model: llm.model,
+    timeoutMs: llm.timeoutMs,
+    maxRetries: llm.maxRetries,
+    concurrency: llm.concurrency,
+    tokensPerMinute: llm.tokensPerMinute,
+    circuitOpenMs: llm.circuitOpenMs,
+    onRetry: () => hooks.llmRetry?.(),
+  });
+}
+
+/** The store and the summarizer as the service and the backfill command use them. */
+export function createConversationSummarizer(
+  dataSource: DataSource,
+  settings: SummarizationSettings,
+  hooks: SummarizerHooks = {},
+): { store: SummaryStore; summarizer: ConversationSummarizer } {
+  const store = new SummaryStore(dataSource);
+  const summarizer = new ConversationSummarizer(
+    store,
+    new LocalSummarizer(),
+    createLlmBackend(settings, hooks),
+    settings,
+    hooks,
+  );
+  return { store, summarizer };
+}
