@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DEFAULT_PORTS, loadConfig, SERVICE_NAMES } from '@memory/config';
+import { DEFAULT_PORTS, EnvReader, loadServiceConfig, SERVICE_NAMES } from '@memory/config';
+import { readSummarizationSettings } from '@memory/summarization';
 import { parse } from 'yaml';
 
 interface ComposeService {
@@ -8,6 +9,11 @@ interface ComposeService {
   ports?: string[];
   environment?: Record<string, string>;
 }
+
+/** Readers of the services' own settings, beyond the shared configuration. */
+const SETTINGS: Partial<Record<(typeof SERVICE_NAMES)[number], (read: EnvReader) => unknown>> = {
+  summarizer: readSummarizationSettings,
+};
 
 /** Names of every environment variable a service reads, found by loading its configuration. */
 function variablesRead(service: (typeof SERVICE_NAMES)[number]): string[] {
@@ -17,11 +23,12 @@ function variablesRead(service: (typeof SERVICE_NAMES)[number]): string[] {
     {
       get: (_target, name) => {
         if (typeof name === 'string') read.add(name);
-        return undefined;
+        // With the LLM backend on, the OPENAI_* variables are read too.
+        return name === 'SUMMARY_BACKEND' ? 'openai' : undefined;
       },
     },
   );
-  loadConfig(service, env);
+  loadServiceConfig(service, SETTINGS[service] ?? (() => undefined), env);
   // SASL is off in the compose stack; the client id defaults to memory-<service> on purpose.
   return [...read].filter((name) => !name.startsWith('KAFKA_SASL_') && name !== 'KAFKA_CLIENT_ID');
 }
