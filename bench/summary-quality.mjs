@@ -4,13 +4,15 @@
 // test: it exits 0 whatever the figures, non-zero only when the run itself fails.
 //
 //   npm run eval:summary-quality [-- --out report.json] [--ratio 0.2] [--max-chars 2000]
-//                                [--dir /work/shared/data/locomo] [--show N]
+//                                [--fold-size 10] [--dir /work/shared/data/locomo] [--show N]
 //
 // Each session is one conversation: its turns in order (content = text, plus
 // " [shared a photo: <caption>]"; userId = the speaker), folded as the service does, 10
 // messages at a time, each fold starting from the previous result, with maxSummaryChars =
 // --max-chars (the service default, 2000). Figures:
-//   - compression: rendered summary length / characters of the session's message content;
+//   - compression: rendered summary length / characters of the session's message content
+//     (captions included: they are part of what was said); also shown against the turns'
+//     text alone;
 //   - retrieval: per file, one BM25 index (k1 1.2, b 0.75) over that file's session summaries;
 //     each question of categories 1-4 is a query, the sessions of its evidence are relevant.
 //     Recall@5 = |relevant ∩ top 5| / |relevant|, averaged over questions; MRR = mean of
@@ -29,16 +31,24 @@ const require = createRequire(import.meta.url);
 const { LocalSummarizer } = require(resolve(root, 'dist/libs/summarization/src/index.js'));
 const { renderSummaryText } = require(resolve(root, 'dist/libs/contracts/src/index.js'));
 
-const FOLD_SIZE = 10;
+const DEFAULT_FOLD_SIZE = 10;
 const TOP_K = 5;
 
 function parseArgs(argv) {
-  const args = { out: null, ratio: undefined, maxChars: 2000, dir: DEFAULT_LOCOMO_DIR, show: 0 };
+  const args = {
+    out: null,
+    ratio: undefined,
+    maxChars: 2000,
+    foldSize: DEFAULT_FOLD_SIZE,
+    dir: DEFAULT_LOCOMO_DIR,
+    show: 0,
+  };
   for (let i = 0; i < argv.length; i++) {
     const next = () => argv[++i];
     if (argv[i] === '--out') args.out = next();
     else if (argv[i] === '--ratio') args.ratio = Number(next());
     else if (argv[i] === '--max-chars') args.maxChars = Number(next());
+    else if (argv[i] === '--fold-size') args.foldSize = Number(next());
     else if (argv[i] === '--dir') args.dir = next();
     else if (argv[i] === '--show') args.show = Number(next());
     else throw new Error(`unknown argument ${argv[i]}`);
@@ -46,11 +56,11 @@ function parseArgs(argv) {
   return args;
 }
 
-async function summarizeSession(summarizer, messages, maxSummaryChars) {
+async function summarizeSession(summarizer, messages, maxSummaryChars, foldSize) {
   let previous = null;
   let durationMs = 0;
-  for (let i = 0; i < messages.length; i += FOLD_SIZE) {
-    const piece = messages.slice(i, i + FOLD_SIZE);
+  for (let i = 0; i < messages.length; i += foldSize) {
+    const piece = messages.slice(i, i + foldSize);
     const result = await summarizer.fold(previous, piece, { maxSummaryChars });
     durationMs += result.cost.durationMs;
     previous = {
@@ -73,6 +83,7 @@ function retrieval(conversation, documents) {
   let hit = 0;
   let reciprocalRank = 0;
   let questions = 0;
+  const recalls = [];
   for (const qa of conversation.qa) {
     if (!(qa.category >= 1 && qa.category <= 4)) continue;
     const evidence = evidenceSessions(qa.evidence);
@@ -83,11 +94,19 @@ function retrieval(conversation, documents) {
     if (relevant.size === 0) continue;
     const metrics = rankMetrics(index, qa.question, relevant, TOP_K);
     recall += metrics.recall;
+    recalls.push(metrics.recall);
     hit += metrics.hit;
     reciprocalRank += metrics.reciprocalRank;
     questions++;
   }
-  return { recall, hit, reciprocalRank, questions };
+  return { recall, hit, reciprocalRank, questions, recalls };
+}
+
+function standardError(values) {
+  if (values.length < 2) return 0;
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
+  return Math.sqrt(variance / values.length);
 }
 
 const pct = (x) => `${(100 * x).toFixed(1)}%`;
@@ -101,12 +120,15 @@ async function main() {
   const conversations = loadLocomo(args.dir);
   const perFile = [];
   const ratios = [];
+  const spokenRatios = [];
   const referenceRatios = [];
   const totals = {
     local: { recall: 0, hit: 0, rr: 0 },
     reference: { recall: 0, hit: 0, rr: 0 },
     questions: 0,
   };
+  // Per question, local recall@5 minus reference recall@5 (same questions, same order).
+  const differences = [];
   let foldMs = 0;
   let memoMax = 0;
   let shown = 0;
@@ -115,9 +137,15 @@ async function main() {
     const summaries = [];
     const fileRatios = [];
     for (const session of conversation.sessions) {
-      const summary = await summarizeSession(summarizer, session.messages, args.maxChars);
+      const summary = await summarizeSession(
+        summarizer,
+        session.messages,
+        args.maxChars,
+        args.foldSize,
+      );
       summaries.push(summary.text);
       fileRatios.push(summary.text.length / session.textChars);
+      spokenRatios.push(summary.text.length / Math.max(1, session.spokenChars));
       referenceRatios.push(session.referenceSummary.length / session.textChars);
       foldMs += summary.durationMs;
       memoMax = Math.max(memoMax, summary.memoChars);
@@ -149,6 +177,7 @@ async function main() {
       mrrLocal: local.reciprocalRank / n,
       mrrReference: reference.reciprocalRank / n,
     });
+    local.recalls.forEach((r, i) => differences.push(r - reference.recalls[i]));
     for (const [key, metrics] of [
       ['local', local],
       ['reference', reference],
@@ -166,6 +195,8 @@ async function main() {
     questions: totals.questions,
     summaryRatioMax: Math.max(...ratios),
     summaryRatioMean: ratios.reduce((a, b) => a + b, 0) / ratios.length,
+    summaryRatioMaxSpoken: Math.max(...spokenRatios),
+    summaryRatioMeanSpoken: spokenRatios.reduce((a, b) => a + b, 0) / spokenRatios.length,
     referenceRatioMean: referenceRatios.reduce((a, b) => a + b, 0) / referenceRatios.length,
     recallAt5Local: totals.local.recall / q,
     recallAt5Reference: totals.reference.recall / q,
@@ -173,8 +204,10 @@ async function main() {
     hitAt5Reference: totals.reference.hit / q,
     mrrLocal: totals.local.rr / q,
     mrrReference: totals.reference.rr / q,
+    recallAt5DifferenceStdErr: standardError(differences),
     maxInputRatio: args.ratio ?? 0.2,
     maxSummaryChars: args.maxChars,
+    foldSize: args.foldSize,
     foldMsTotal: foldMs,
     memoCharsMax: memoMax,
   };
@@ -207,7 +240,7 @@ async function main() {
   ];
   process.stdout.write(
     `\nLocal summaries vs LoCoMo reference summaries (BM25 per file, top ${TOP_K}; ` +
-      `folds of ${FOLD_SIZE}, maxSummaryChars ${args.maxChars}, ratio ${overall.maxInputRatio})\n`,
+      `folds of ${args.foldSize}, maxSummaryChars ${args.maxChars}, ratio ${overall.maxInputRatio})\n`,
   );
   process.stdout.write(
     table(
@@ -216,8 +249,16 @@ async function main() {
     ) + '\n',
   );
   process.stdout.write(
+    `against the turns' text without photo captions: ratio max ` +
+      `${pct(overall.summaryRatioMaxSpoken)}, mean ${pct(overall.summaryRatioMeanSpoken)}\n`,
+  );
+  process.stdout.write(
     `reference summaries: mean ratio ${pct(overall.referenceRatioMean)}; ` +
       `local folds: ${foldMs.toFixed(0)} ms in all, largest memo ${memoMax} chars\n`,
+  );
+  process.stdout.write(
+    `recall@5 local - reference: ${fix(overall.recallAt5Local - overall.recallAt5Reference)} ` +
+      `(paired standard error ${fix(overall.recallAt5DifferenceStdErr)})\n`,
   );
   const verdict =
     overall.summaryRatioMax <= 0.25 && overall.recallAt5Local >= overall.recallAt5Reference;

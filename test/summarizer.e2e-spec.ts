@@ -1,8 +1,13 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { DLQ_HEADERS, TOPICS } from '@memory/contracts';
 import { runCli } from './support/cli';
 import { eventually } from './support/eventually';
 import { committedOffsets, consumeUntil, endOffsets, setGroupOffsets } from './support/kafka';
 import { locomoTurns, SummarizerHarness, SummaryVersion } from './support/summarizer-harness';
+import { testEnv } from './support/test-env';
+
+const CLI = resolve(__dirname, '../dist/libs/cli/src/memory.main.js');
 
 /*
  * The summarizer on the real stack with its default (local) backend: ingest and summarizer run
@@ -202,6 +207,39 @@ describe('summarizer (local backend)', () => {
     expect(letters[0].headers?.[DLQ_HEADERS.sourceTopic]?.toString()).toBe(TOPICS.memoryMessages);
   });
 
+  it('fills a gap in seq from Postgres', async () => {
+    const contents = turns.slice(60, 80);
+    await harness.say('no-gap', contents);
+    const reference = await harness.waitForSummary('no-gap', (s) => s.throughSeq === 20);
+
+    // The summarizer misses the first 6 records of a conversation (as if they were lost).
+    await harness.summarizer.stop();
+    const before = await endOffsets(harness.kafka, TOPICS.memoryMessages);
+    await harness.say('gap', contents);
+    const records = await consumeUntil(harness.kafka, TOPICS.memoryMessages, {
+      from: before,
+      keep: (record) => record.key?.toString() === `${harness.tenantId}:gap`,
+      done: (kept) => kept.length >= 20,
+    });
+    const sixth = records[6];
+    const ends = await endOffsets(harness.kafka, TOPICS.memoryMessages);
+    await setGroupOffsets(
+      harness.kafka,
+      harness.summarizerGroup,
+      TOPICS.memoryMessages,
+      ends.map((end) =>
+        end.partition === sixth.partition
+          ? { partition: end.partition, offset: sixth.offset }
+          : end,
+      ),
+    );
+    await harness.startSummarizer();
+    const filled = await harness.waitForSummary('gap', (s) => s.throughSeq === 20);
+    expect(filled.text).toBe(reference.text);
+    expect((await harness.versions('gap'))[0]).toMatchObject({ fromSeq: 1, throughSeq: 10 });
+    expect(harness.summarizer.output.join('\n')).toMatch(/gap in seq/);
+  });
+
   it('backfills stored conversations from Postgres, resumably and idempotently, with a report', async () => {
     // Conversations stored while no summarizer runs.
     await harness.summarizer.stop();
@@ -250,5 +288,49 @@ describe('summarizer (local backend)', () => {
     const after = await harness.summary('stored-3');
     expect(after!.version).toBeGreaterThan(before!.version);
     expect(after!.text).toBe(before!.text);
+  });
+
+  it('resumes an interrupted rebuild after the last conversation it finished', async () => {
+    const texts = new Map<string, string>();
+    const rows = await harness.dataSource.query<Array<{ conversation_id: string; text: string }>>(
+      `SELECT conversation_id, text FROM conversation_summaries WHERE tenant_id = $1`,
+      [harness.tenantId],
+    );
+    for (const row of rows) texts.set(row.conversation_id, row.text);
+    const args = ['summaries', 'backfill', '--tenant', harness.tenantId, '--rebuild'];
+    const env = { KAFKA_GROUP_PREFIX: harness.groupPrefix };
+
+    // Killed once it has finished two conversations (the 5,000-message imports come next).
+    const cli = spawn(process.execPath, [CLI, ...args], { env: testEnv(env), stdio: 'ignore' });
+    const exited = new Promise((done) => cli.once('exit', done));
+    await eventually(async () => {
+      const [run] = await harness.dataSource.query<Array<{ done: number }>>(
+        `SELECT done FROM summary_backfills WHERE status = 'running' AND selection->>'tenantId' = $1`,
+        [harness.tenantId],
+      );
+      return run && run.done >= 2 ? true : undefined;
+    }, 60_000);
+    cli.kill('SIGKILL');
+    await exited;
+
+    const resumed = runCli(args, env);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming after \d+ conversations/);
+    const report = JSON.parse(resumed.stdout.trim().split('\n').at(-1)!) as {
+      resumed: boolean;
+      total: number;
+      done: number;
+      failed: number;
+      skipped: number;
+    };
+    expect(report.resumed).toBe(true);
+    expect(report.done + report.skipped).toBe(report.total);
+    expect(report.failed).toBe(0);
+    // Rebuilt from seq 1: the same deterministic summaries, folded through the last message.
+    for (const [conversationId, text] of texts) {
+      const summary = await harness.summary(conversationId);
+      expect(summary?.text).toBe(text);
+      expect(summary?.throughSeq).toBe(summary?.seenSeq);
+    }
   });
 });

@@ -52,7 +52,8 @@ export function evidenceSessions(evidence) {
 
 /**
  * One LoCoMo file as { id, speakers, sessions: [{ number, createdAt, messages, textChars,
- * referenceSummary }], qa }. Sessions with a date but no turns are skipped. Messages have the
+ * spokenChars, referenceSummary }], qa }: textChars counts the messages' content (captions
+ * included), spokenChars the turns' text alone. Sessions with a date but no turns are skipped. Messages have the
  * SummaryInputMessage shape (seq from 1 within the session, userId = the speaker).
  */
 export function loadConversation(file) {
@@ -77,6 +78,7 @@ export function loadConversation(file) {
       createdAt,
       messages,
       textChars: messages.reduce((sum, m) => sum + m.content.length, 0),
+      spokenChars: data[key].reduce((sum, turn) => sum + String(turn.text ?? '').length, 0),
       referenceSummary: String(
         raw[`session_${number}_summary`] ?? data[`session_${number}_summary`] ?? '',
       ),

@@ -20,16 +20,19 @@ export interface ConsumeOptions {
   from?: Array<{ partition: number; offset: string }>;
 }
 
+/** A record read by {@link consumeUntil}, with its partition. */
+export type ConsumedRecord = KafkaMessage & { partition: number };
+
 /** Reads `topic` with a fresh consumer group until `done` holds or time runs out; returns what it kept. */
 export async function consumeUntil(
   kafka: Kafka,
   topic: string,
   options: ConsumeOptions,
-): Promise<KafkaMessage[]> {
+): Promise<ConsumedRecord[]> {
   const groupId = `e2e-reader-${randomUUID()}`;
   if (options.from) await setGroupOffsets(kafka, groupId, topic, options.from);
   const consumer = kafka.consumer({ groupId, maxBytes: 20 * 1024 * 1024 });
-  const kept: KafkaMessage[] = [];
+  const kept: ConsumedRecord[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -38,7 +41,8 @@ export async function consumeUntil(
     await consumer.run({
       eachBatch: ({ batch }) => {
         for (const record of batch.messages)
-          if (!options.keep || options.keep(record)) kept.push(record);
+          if (!options.keep || options.keep(record))
+            kept.push({ ...record, partition: batch.partition });
         if (options.done(kept)) finish();
         return Promise.resolve();
       },

@@ -5,10 +5,8 @@ import { SummarySections, emptySections, renderSummaryText } from '@memory/contr
 import { formatDay } from './extract';
 import { NEGATIVE_MOODS, POSITIVE_MOODS } from './lexicon';
 import { KeptSentence, LocalState } from './local-state';
-import { MAX_ITEM_CHARS, contentTerms, jaccard, truncate } from './text';
+import { MAX_ITEM_CHARS, NEAR_DUPLICATE, contentTerms, jaccard, truncate } from './text';
 
-/** Sentences sharing at least this share of their content terms are near-duplicates. */
-export const NEAR_DUPLICATE = 0.5;
 /** What a term still adds once a selected sentence has covered it (SumBasic-style). */
 const COVERED_WEIGHT = 0.25;
 /** Cost floor: a sentence shorter than this is scored as if it were this long. */
@@ -22,36 +20,15 @@ const MAX_ITEMS = 24;
  * Weight of a content term: 1 + ln(count), count being the (decayed) number of messages that
  * used it. Words the conversation keeps coming back to are its topics.
  */
-// eslint-disable-next-line
-const ORACLE: Record<string, number> | null = process.env.ORACLE
-  ? ((globalThis as any).__oracle ?? null)
-  : null;
 export function termWeight(state: LocalState, stem: string): number {
-  // eslint-disable-next-line
-  const o = (globalThis as any).__oracle as Record<string, number> | undefined;
-  if (process.env.ORACLE && o)
-    return Math.pow(Math.max(1, state.terms.get(stem)?.count ?? 1), 0.5) * (o[stem] ?? 1);
-  void ORACLE;
   const count = state.terms.get(stem)?.count ?? 1;
-  const X = process.env.TW ?? 'log';
-  return X === 'lin'
-    ? Math.max(1, count)
-    : X === 'pow'
-      ? Math.pow(Math.max(1, count), 0.75)
-      : X === 'flat'
-        ? 1
-        : X === 'sqrt'
-          ? Math.sqrt(Math.max(1, count))
-          : 1 + Math.log(Math.max(1, count));
+  return 1 + Math.log(Math.max(1, count));
 }
 
 function score(state: LocalState, sentence: KeptSentence, mass: number): number {
   return (
     (mass * sentence.bonus * state.recency(sentence.index)) /
-    Math.pow(
-      Math.max(Number(process.env.MINC ?? MIN_SCORED_CHARS), sentence.text.length),
-      Number(process.env.R ?? 1),
-    )
+    Math.max(MIN_SCORED_CHARS, sentence.text.length)
   );
 }
 
@@ -99,13 +76,7 @@ export function rankSentences(
         (sum, term) => sum + termWeight(state, term) * (covered.get(term) ?? 1),
         0,
       );
-      const spk = process.env.SPK
-        ? Math.pow(
-            Number(process.env.SPK),
-            chosen.filter((c) => c.sentence.speaker === sentence.speaker).length,
-          )
-        : 1;
-      const value = score(state, sentence, mass) * spk;
+      const value = score(state, sentence, mass);
       if (value > bestScore) {
         best = i;
         bestScore = value;
@@ -115,8 +86,7 @@ export function rankSentences(
     const [picked] = pool.splice(best, 1);
     if (chosen.some((other) => jaccard(other.terms, picked.terms) >= NEAR_DUPLICATE)) continue;
     chosen.push(picked);
-    for (const term of picked.terms)
-      covered.set(term, (covered.get(term) ?? 1) * Number(process.env.CW ?? COVERED_WEIGHT));
+    for (const term of picked.terms) covered.set(term, (covered.get(term) ?? 1) * COVERED_WEIGHT);
   }
   return chosen.map(({ section, sentence }) => ({ section, sentence }));
 }
@@ -134,31 +104,39 @@ function listPhrase(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
+/** Said in at least two messages; counts decay slowly, so "two" is anything from 1.5. */
+const REPEATED = 1.5;
+
 /**
- * "Conversation between A and B about x, y and z.": the participants, then the topics, the
- * entities and terms the conversation came back to (at least twice), up to `topics` of them.
+ * "Conversation between A and B on 8 May 2023 about x, y and z.": the participants, the days,
+ * then up to `topics` topics: entities and noun phrases the conversation came back to (at
+ * least twice), none sharing a word with another.
  */
 export function contextLine(state: LocalState, topics: number): string {
   const labels = participantLabels(state);
   const names = new Set(labels.map((label) => label.toLowerCase()));
   const picked: string[] = [];
-  const taken = (text: string) =>
-    picked.some(
-      (p) =>
-        p.toLowerCase().includes(text.toLowerCase()) ||
-        text.toLowerCase().includes(p.toLowerCase()),
+  const pickedWords = new Set<string>();
+  const pick = (text: string) => {
+    const words = text.toLowerCase().split(' ');
+    if (picked.length >= topics || words.some((word) => pickedWords.has(word))) return;
+    picked.push(text);
+    for (const word of words) pickedWords.add(word);
+  };
+  for (const entity of state.ranked(state.entities).slice(0, 2)) {
+    if (entity.count >= REPEATED && !names.has(entity.text.toLowerCase())) pick(entity.text);
+  }
+  // Noun phrases the conversation came back to, longer ones (more specific) first on a tie.
+  const phrases = [...state.phrases.values()]
+    .filter((p) => p.count >= REPEATED && p.nounish >= 1)
+    .map((p) => ({ text: p.text, score: p.count * (1 + 0.5 * (p.text.split(' ').length - 1)) }))
+    .sort((a, b) => b.score - a.score || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+  for (const phrase of phrases) {
+    // A word said alone and inside a longer phrase ("dance", "dance studio"): the phrase.
+    const longer = phrases.find(
+      (other) => other.text.includes(' ') && other.text.split(' ').includes(phrase.text),
     );
-  const entities = state
-    .ranked(state.entities)
-    .filter((e) => e.count >= 2 && !names.has(e.text.toLowerCase()));
-  const terms = [...state.terms.entries()]
-    .filter(([stem, t]) => t.count >= 2 && !names.has(t.surface) && !names.has(stem))
-    .sort(([sa, a], [sb, b]) => b.count - a.count || (sa < sb ? -1 : sa > sb ? 1 : 0));
-  for (const entity of entities.slice(0, 2))
-    if (picked.length < topics && !taken(entity.text)) picked.push(entity.text);
-  for (const [, term] of terms) {
-    if (picked.length >= topics) break;
-    if (!taken(term.surface)) picked.push(term.surface);
+    pick(longer?.text ?? phrase.text);
   }
   const who =
     labels.length === 0
@@ -236,14 +214,21 @@ export const LIST_SHARES: Readonly<Record<ListSection, number>> = {
   openQuestions: 0.05,
 };
 const LISTS: readonly ListSection[] = ['entities', 'dates', 'numbers', 'openQuestions'];
+/** Share of the budget decisions and action items may take before key points are placed. */
+const SENTENCE_CAPS: Readonly<Record<SentenceSection, number>> = {
+  keyPoints: 1,
+  decisions: 0.25,
+  actionItems: 0.25,
+};
 /** Most of the budget the context line may take. */
-const CONTEXT_SHARE = Number(process.env.CS ?? 0.2);
+const CONTEXT_SHARE = 0.2;
 
 /**
  * The sections, cut to `budget` characters of rendered text: the context line (shrinking, or
  * gone, past CONTEXT_SHARE), the best entities, dates, numbers and open questions within
- * their LIST_SHARES, then sentences in rank order (key points take most of the budget), then
- * whatever else still fits. The lowest-ranked items of every section are the ones dropped.
+ * their LIST_SHARES, then sentences in rank order (decisions and action items within their
+ * SENTENCE_CAPS, so key points take most of the budget), then whatever else still fits. The
+ * lowest-ranked items of every section are the ones dropped.
  */
 export function fitToBudget(ranked: RankedSummary, budget: number): SummarySections {
   const sections = emptySections();
@@ -271,7 +256,7 @@ export function fitToBudget(ranked: RankedSummary, budget: number): SummarySecti
       if (chosen.has(i)) sections[item.section].push(item.text);
     });
   };
-  const lineLength = (key: ListSection) =>
+  const lineLength = (key: SentenceSection | ListSection) =>
     sections[key].length === 0
       ? 0
       : renderSummaryText({ ...emptySections(), [key]: sections[key] }).length;
@@ -291,8 +276,16 @@ export function fitToBudget(ranked: RankedSummary, budget: number): SummarySecti
       if (!tryAdd(i, () => lineLength(key) <= LIST_SHARES[key] * budget)) break;
     }
   }
+  // Sentences in rank order; decisions and action items only up to their cap at first, so
+  // that key points keep most of the budget.
+  const isSentence = (item: Item) => !LISTS.includes(item.section as ListSection);
   items.forEach((item, i) => {
-    if (!LISTS.includes(item.section as ListSection)) tryAdd(i, () => true);
+    if (!isSentence(item)) return;
+    const cap = SENTENCE_CAPS[item.section as SentenceSection];
+    tryAdd(i, () => lineLength(item.section) <= cap * budget);
+  });
+  items.forEach((item, i) => {
+    if (isSentence(item) && !chosen.has(i)) tryAdd(i, () => true);
   });
   for (const key of LISTS) {
     for (const i of indexes(key)) if (!chosen.has(i)) tryAdd(i, () => true);

@@ -217,7 +217,7 @@ export function findDates(sentence: string, now?: Date): Span[] {
       if (overlaps(found, start, end)) continue;
       if (capitalised && !monthCapitalised(match[0])) continue;
       if (weekdayCapitalised && !/\s[A-Z]/.test(match[0])) continue;
-      let text = match[0].replace(/\s+/g, ' ').trim();
+      let text = match[0].replace(/\s+/g, ' ').trim().replace(/\.$/, '');
       if (!/^(?:\d|last|next|this)/i.test(text)) text = text.replace(LEADING_PREPOSITION, '');
       const resolved = now ? resolveRelativeDate(text, now) : undefined;
       found.push({ text: resolved ? `${text} (${resolved})` : text, start, end });
@@ -247,6 +247,9 @@ const COUNTED_GENERIC = new Set([
   'things',
 ]);
 
+const INTENSIFIER_PERCENT =
+  /^\d+\s?(?:%|percent)\s+(?:agree|sure|certain|right|true|with|behind|committed|on board)\b/i;
+
 const NUMBER_PATTERNS: RegExp[] = [
   new RegExp(
     `(?:[$€£¥]\\s?${NUMBER}(?:\\s?(?:k|m|bn|million|billion|thousand)\\b)?|\\b${NUMBER}\\s?(?:dollars|euros|pounds|bucks|usd|eur|gbp)\\b)(?:\\s+[a-z][a-z-]+)?`,
@@ -267,7 +270,7 @@ export function findNumbers(sentence: string, exclude: readonly Span[] = []): Sp
   for (const regex of NUMBER_PATTERNS) {
     for (const match of sentence.matchAll(regex)) {
       const start = match.index;
-      let text = match[0].replace(/\s+/g, ' ').trim();
+      let text = match[0].replace(/\s+/g, ' ').trim().replace(/\.$/, '');
       if (
         overlaps(exclude, start, start + text.length) ||
         overlaps(found, start, start + text.length)
@@ -288,6 +291,8 @@ export function findNumbers(sentence: string, exclude: readonly Span[] = []): Sp
       }
       text = words.join(' ');
       if (!/[a-z%$€£¥]/i.test(text.replace(/^\d[\d,.]*/, ''))) continue; // a bare number
+      // "I 100% agree": a figure of speech, not a figure.
+      if (/%|percent/.test(text) && INTENSIFIER_PERCENT.test(sentence.slice(start))) continue;
       if (/^(?:19|20)\d{2}$/.test(words[0]) && words.length === 1) continue; // a year
       if (/^(?:19|20)\d{2}\s+[a-z]/i.test(text) && !/[$€£¥]/.test(text)) {
         const noun = words[1]?.toLowerCase() ?? '';
@@ -394,6 +399,96 @@ export function findEntities(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Topic phrases
+
+const DETERMINERS = new Set([
+  'a',
+  'an',
+  'the',
+  'my',
+  'our',
+  'your',
+  'his',
+  'her',
+  'their',
+  'its',
+  'some',
+  'this',
+  'that',
+  'these',
+  'those',
+  'any',
+  'each',
+  'every',
+  'another',
+]);
+/** Longest run of content words kept as a topic phrase. */
+const MAX_PHRASE_WORDS = 3;
+
+export interface Phrase {
+  text: string;
+  /** Right after a determiner ("a charity race"): a noun phrase, a good topic. */
+  nounish: boolean;
+}
+
+/**
+ * Runs of content words (no stopword, generic word, number or punctuation between them) of up
+ * to MAX_PHRASE_WORDS words, as candidate topics ("LGBTQ support group", "charity race").
+ * Words `exclude` rejects (participants' names) break runs.
+ */
+export function findPhrases(sentence: string, exclude: (word: string) => boolean): Phrase[] {
+  const tokens = tokenize(sentence);
+  const phrases: Phrase[] = [];
+  const usable = (token: Token) =>
+    wordClass(token.lower) === 'content' &&
+    !/\d/.test(token.lower) &&
+    !CALENDAR_WORDS.has(basePossessive(token.lower)) &&
+    !exclude(basePossessive(token.text));
+  let i = 0;
+  while (i < tokens.length) {
+    if (!usable(tokens[i])) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (
+      j < tokens.length &&
+      usable(tokens[j]) &&
+      /^\s+$/.test(sentence.slice(tokens[j - 1].end, tokens[j].start)) &&
+      !/'s$/i.test(tokens[j - 1].text)
+    ) {
+      j++;
+    }
+    const runEnd = j;
+    // A run ending in a past form ("sister visited") ends at the noun before it.
+    while (j - i > 1 && /[a-z]{3}ed$/.test(tokens[j - 1].lower)) j--;
+    if (j - i <= MAX_PHRASE_WORDS) {
+      const words = tokens.slice(i, j).map((token, k) => {
+        const keepCase = isAcronym(token) || (i + k > 0 && isCapitalised(token));
+        return basePossessive(keepCase ? token.text : token.lower);
+      });
+      // A noun phrase: after a determiner, and not followed by a noun it modifies ("a long
+      // time" is not about "long").
+      const before = i > 0 ? tokens[i - 1] : undefined;
+      const after = tokens[j] as Token | undefined;
+      const determined =
+        before !== undefined &&
+        DETERMINERS.has(before.lower) &&
+        /^\s+$/.test(sentence.slice(before.end, tokens[i].start));
+      const ends =
+        j < runEnd ||
+        after === undefined ||
+        !/^\s+$/.test(sentence.slice(tokens[j - 1].end, after.start)) ||
+        (wordClass(after.lower) === 'stop' && !/^ones?$/.test(after.lower));
+      const participle = j - i === 1 && /ed$/.test(tokens[i].lower);
+      phrases.push({ text: words.join(' '), nounish: determined && ends && !participle });
+    }
+    i = runEnd;
+  }
+  return phrases;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Sentence kinds
 
 const DECISION_PATTERNS: RegExp[] = [
@@ -411,11 +506,12 @@ const DECISION_PATTERNS: RegExp[] = [
 ];
 
 const ACTION_PATTERNS: RegExp[] = [
-  /\b(?:i|we)(?:'ll| will| shall)\s+(?:definitely\s+|also\s+|probably\s+|try to\s+)?\w+/i,
+  // "I'll send it", not "I'll always remember", "I'll never forget" (feelings, not tasks).
+  /\b(?:i|we)(?:'ll| will| shall)\s+(?:definitely\s+|also\s+|probably\s+|try to\s+)?(?!(?:always|never|ever|forever|remember|forget|love|miss|cherish|treasure|be (?:fine|ok|okay|good|great))\b)\w+/i,
   /\b(?:i|we)(?:'m| am|'re| are)\s+(?:going to|gonna|planning (?:to|on)|about to)\b/i,
   /\b(?:i|we)\s+(?:plan|intend|promise)\s+to\b/i,
   /\bremind me\b/i,
-  /\b(?:i|we)\s+(?:still\s+)?(?:need|have|must|should|got)\s+to\b/i,
+  /\b(?:i|we)\s+(?:still\s+)?(?:need|have|must|should)\s+to\b/i,
   /\b(?:don't forget|remember|make sure) to\b/i,
   /^(?:please|pls|kindly)\b/i,
   /\bplease\s+\w+.*\b(?:by|before|until)\b/i,
@@ -449,9 +545,27 @@ const FIRST_PERSON_PAST = new RegExp(
   'i',
 );
 
-/** Something that happened to the speaker: "I adopted", "we went", "I've started". */
+/** Chat drops the subject: "Been busy with ...", "Just started yoga", "Had a wild week". */
+const SUBJECTLESS_PAST = new RegExp(
+  `^(?:(?:just|also|finally|recently|already)\\s+)?(?:been|\\w+ed|${PAST_IRREGULAR})\\b`,
+  'i',
+);
+
+/** Something that happened to the speaker: "I adopted", "we went", "Just started yoga". */
 export function isFirstPersonEvent(sentence: string): boolean {
-  return FIRST_PERSON_PAST.test(sentence);
+  return FIRST_PERSON_PAST.test(sentence) || SUBJECTLESS_PAST.test(sentence);
+}
+
+/**
+ * Replies about the other person ("Your courage is inspiring", "I'm so happy for you") rather
+ * than facts of the speaker's own: second person, and no first-person event or possession.
+ */
+export function isReaction(sentence: string): boolean {
+  return (
+    /\b(?:you|your|you're|yours|yourself|you've|you'll|you'd|ya)\b/i.test(sentence) &&
+    !/\b(?:my|our|mine)\b/i.test(sentence) &&
+    !isFirstPersonEvent(sentence)
+  );
 }
 
 /** Statements in the first person ("I adopted", "we moved", "my sister"). */

@@ -60,11 +60,15 @@ export const GENERIC_WORDS = words(`
   used using find found seem seems seemed guess hope hoped hopes wish wished bet check checked
   talk talking talked chat chatting catch share shared sharing show showed shown start started
   stay stayed glad happen happened happens happening help helped helps means lot wait
-  soon later today tonight morning evening night afternoon week weekend ago recently lately
+  soon later today tonight yesterday tomorrow morning evening night afternoon week weeks
+  weekend month months
+  year years ago recently lately
   again anyway anyways though although also even ever always never sometimes usually often
   yourself myself everything definitely surely certainly
   mean care cares caring matter matters
-  reply message text question answer
+  reply message text question answer pic pics picture pictures photo photos snap
+  two three four five six seven eight nine ten eleven twelve twenty hundred thousand dozen
+  first second third half
 `);
 
 /** Leading words and phrases stripped from a sentence before it is kept (not its content). */
@@ -150,6 +154,7 @@ export const SMALL_TALK_PHRASES = [
   /\bhow'?s it going\b/gi,
   /\bwhat'?s up\b/gi,
   /\bhow about you\b/gi,
+  /\blong time no (?:see|talk|chat)\b/gi,
   /\band you\b(?=\s*\?)/gi,
   /\bthank(?:s| you)(?: so much| a lot| again)?(?: for (?:everything|that|this|your help|the help))?\b/gi,
   /\bno problem\b/gi,

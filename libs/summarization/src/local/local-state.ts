@@ -1,8 +1,8 @@
 // The local summarizer's working state between folds, and its bounded, JSON-serialisable form
 // (`memo`). Every collection is capped, so the memo stays a few tens of KB however long the
 // conversation gets; what is dropped is what ranks lowest (count and recency).
-import { SummaryDraft } from '../summarizer-backend';
 import { z } from 'zod';
+import { NEAR_DUPLICATE, contentTerms, jaccard, stem } from './text';
 
 export const LOCAL_MEMO_VERSION = 1;
 
@@ -10,6 +10,7 @@ export const LOCAL_MEMO_VERSION = 1;
 export const MEMO_LIMITS = {
   participants: 16,
   terms: 400,
+  phrases: 150,
   capitalised: 200,
   entities: 60,
   dates: 30,
@@ -47,6 +48,7 @@ const memoSchema = z.object({
   participants: z.array(z.tuple([z.string(), z.string(), z.number(), z.number()])),
   terms: z.array(z.tuple([z.string(), z.string(), z.number()])),
   capitalised: z.array(z.tuple([z.string(), z.number()])),
+  phrases: z.array(z.tuple([z.string(), z.number(), z.number()])),
   entities: z.array(tallySchema),
   dates: z.array(tallySchema),
   numbers: z.array(tallySchema),
@@ -97,6 +99,11 @@ export class LocalState {
   readonly participants = new Map<string, Participant>();
   /** Term stem -> surface form shown in the context line, and decayed message count. */
   readonly terms = new Map<string, { surface: string; count: number }>();
+  /**
+   * Candidate topics: runs of content words ("charity race"), keyed by their stems, with the
+   * number of messages using them and how often one followed a determiner (a noun phrase).
+   */
+  readonly phrases = new Map<string, { text: string; count: number; nounish: number }>();
   /** Lowercase word -> times seen capitalised inside a sentence (for entity spotting). */
   readonly capitalised = new Map<string, number>();
   readonly entities = new Map<string, Tally>();
@@ -122,6 +129,9 @@ export class LocalState {
     }
     for (const [stem, surface, count] of data.terms) state.terms.set(stem, { surface, count });
     for (const [word, count] of data.capitalised) state.capitalised.set(word, count);
+    for (const [text, count, nounish] of data.phrases) {
+      state.phrases.set(phraseKey(text), { text, count, nounish });
+    }
     const tallies = (target: Map<string, Tally>, rows: Array<[string, number, number]>) => {
       for (const [text, count, last] of rows) target.set(text.toLowerCase(), { text, count, last });
     };
@@ -155,11 +165,23 @@ export class LocalState {
     return RECENCY_FLOOR + (1 - RECENCY_FLOOR) * Math.pow(2, -age / RECENCY_HALF_LIFE);
   }
 
-  /** Ages term counts by `newMessages` (halving every TERM_HALF_LIFE messages). */
+  /** Ages term and phrase counts by `newMessages` (halving every TERM_HALF_LIFE messages). */
   decayTerms(newMessages: number): void {
     if (newMessages <= 0) return;
     const factor = Math.pow(2, -newMessages / TERM_HALF_LIFE);
     for (const entry of this.terms.values()) entry.count *= factor;
+    for (const entry of this.phrases.values()) entry.count *= factor;
+  }
+
+  countPhrase(text: string, nounish: boolean): void {
+    const key = phraseKey(text);
+    const entry = this.phrases.get(key);
+    if (entry) {
+      entry.count += 1;
+      entry.nounish += nounish ? 1 : 0;
+    } else {
+      this.phrases.set(key, { text, count: 1, nounish: nounish ? 1 : 0 });
+    }
   }
 
   countTerm(stem: string, surface: string, weight = 1): void {
@@ -198,13 +220,20 @@ export class LocalState {
       entries
         .sort(([ka, a], [kb, b]) => count(b) - count(a) || (ka < kb ? -1 : ka > kb ? 1 : 0))
         .slice(0, limit);
-    const bestSentences = <T extends KeptSentence>(sentences: T[], limit: number): T[] =>
-      sentences
+    // The best sentences, a near-duplicate of a better one dropped (only one would be shown).
+    const bestSentences = <T extends KeptSentence>(sentences: T[], limit: number): T[] => {
+      const ranked = sentences
         .map((sentence) => ({ sentence, score: sentenceScore(sentence) }))
-        .sort((a, b) => b.score - a.score || a.sentence.index - b.sentence.index)
-        .slice(0, limit)
-        .map(({ sentence }) => sentence)
-        .sort((a, b) => a.index - b.index);
+        .sort((a, b) => b.score - a.score || a.sentence.index - b.sentence.index);
+      const kept: Array<{ sentence: T; terms: string[] }> = [];
+      for (const { sentence } of ranked) {
+        if (kept.length >= limit) break;
+        const terms = contentTerms(sentence.text);
+        if (kept.some((other) => jaccard(other.terms, terms) >= NEAR_DUPLICATE)) continue;
+        kept.push({ sentence, terms });
+      }
+      return kept.map(({ sentence }) => sentence).sort((a, b) => a.index - b.index);
+    };
     const tallies = (target: Map<string, Tally>, limit: number): Array<[string, number, number]> =>
       this.ranked(target)
         .slice(0, limit)
@@ -225,6 +254,9 @@ export class LocalState {
         round(t.count),
       ]),
       capitalised: byCount([...this.capitalised], (c) => c, MEMO_LIMITS.capitalised),
+      phrases: byCount([...this.phrases], (p) => p.count + p.nounish / 2, MEMO_LIMITS.phrases).map(
+        ([, p]) => [p.text, round(p.count), p.nounish],
+      ),
       entities: tallies(this.entities, MEMO_LIMITS.entities),
       dates: tallies(this.dates, MEMO_LIMITS.dates),
       numbers: tallies(this.numbers, MEMO_LIMITS.numbers),
@@ -243,5 +275,10 @@ export class LocalState {
   }
 }
 
-/** What a previous summary made by another backend (or without a memo) offers to start from. */
-export type SeedDraft = Pick<SummaryDraft, 'sections' | 'messageCount'>;
+/** Phrases that differ only in inflection ("charity races", "charity race") count as one. */
+export function phraseKey(text: string): string {
+  return text
+    .split(' ')
+    .map((word) => stem(word))
+    .join(' ');
+}

@@ -8,7 +8,6 @@ import {
   SummaryInputMessage,
 } from '../summarizer-backend';
 import {
-  NEAR_DUPLICATE,
   RankedSummary,
   contextLine,
   fitToBudget,
@@ -17,31 +16,10 @@ import {
   rankSentences,
   salience,
 } from './compose';
-import {
-  findDates,
-  findEntities,
-  findNumbers,
-  isFirstPerson,
-  isFirstPersonEvent,
-  moodsOf,
-  opensLikeAnswer,
-  sentenceKind,
-} from './extract';
 import { MOOD_LEXICON } from './lexicon';
 import { KeptSentence, LocalState } from './local-state';
-import {
-  basePossessive,
-  cleanSentence,
-  contentTerms,
-  jaccard,
-  normalizeText,
-  splitClauses,
-  splitSentences,
-  stem,
-  tokenize,
-  truncate,
-  MAX_ITEM_CHARS,
-} from './text';
+import { isParticipant, readMessage } from './local-reader';
+import { MAX_ITEM_CHARS, NEAR_DUPLICATE, contentTerms, jaccard, truncate } from './text';
 
 /**
  * Default self-limit: the rendered summary takes at most this share of the characters folded
@@ -49,31 +27,19 @@ import {
  */
 export const DEFAULT_MAX_INPUT_RATIO = 0.2;
 /**
- * Below 2 × SMALL_INPUT_FLOOR characters of input the ratio would leave no room for a single
- * sentence: such conversations may use half their length, up to SMALL_INPUT_FLOOR.
+ * Short inputs (under SMALL_INPUT_FLOOR / ratio characters) would get too little room for a
+ * sentence: they may take a quarter of their length, up to SMALL_INPUT_FLOOR characters.
  */
 export const SMALL_INPUT_FLOOR = 200;
+const SMALL_INPUT_RATIO = 0.25;
 /** Topics named in the context line (fewer when the budget is tight). */
 const CONTEXT_TOPICS = 4;
-/** Sentences shorter than this (in words) are not key points on their own. */
-const MIN_KEY_POINT_WORDS = 3;
-/** Key points inherited from another backend's summary start with this weight. */
+/** Items inherited from another backend's summary start with this weight (already chosen). */
 const SEEDED_BONUS = 1.5;
-/** Weight of bracketed asides ("[shared a photo: ...]") against what was said. */
-const ASIDE_WEIGHT = 0.5;
-/** Weight of decisions and commitments against other statements. */
-const COMMITMENT_WEIGHT = 1.25;
 
 export interface LocalSummarizerOptions {
   /** Share of the input characters the summary may take (default DEFAULT_MAX_INPUT_RATIO). */
   maxInputRatio?: number;
-}
-
-interface ReadSentence {
-  raw: string;
-  text: string;
-  aside: boolean;
-  terms: string[];
 }
 
 /**
@@ -81,8 +47,10 @@ interface ReadSentence {
  * messages and the bounded state kept in `memo` (term counts, entity/date/number tallies,
  * capped pools of candidate sentences and pending questions), then ranks and cuts to budget.
  *
- * Budget: `min(maxSummaryChars, max(ratio × chars folded so far, min(200, chars / 2)))`, ratio
- * being `maxInputRatio` (0.2 by default).
+ * Budget of the rendered text: `min(maxSummaryChars, max(ratio × C, min(200, C / 4)))`, C
+ * being the characters of message content folded so far (kept in the memo) and ratio
+ * `maxInputRatio` (0.2 by default): a summary stays that share of what it summarises whatever
+ * the service's budget; inputs under 1,000 characters may take a quarter (at most 200).
  */
 export class LocalSummarizer implements SummarizerBackend {
   readonly name = 'local' as const;
@@ -104,7 +72,7 @@ export class LocalSummarizer implements SummarizerBackend {
     let inputChars = previousChars;
     for (const message of messages) {
       inputChars += message.content.length;
-      this.read(state, message);
+      readMessage(state, message);
     }
     const memo = state.toMemo((sentence) => salience(state, sentence));
     // Output comes from exactly what is stored, so the next fold continues from the same state.
@@ -130,7 +98,7 @@ export class LocalSummarizer implements SummarizerBackend {
   budget(state: Pick<LocalState, 'seenChars'>, maxSummaryChars: number): number {
     const relative = Math.max(
       this.maxInputRatio * state.seenChars,
-      Math.min(SMALL_INPUT_FLOOR, state.seenChars / 2),
+      Math.min(SMALL_INPUT_FLOOR, SMALL_INPUT_RATIO * state.seenChars),
     );
     return Math.max(0, Math.floor(Math.min(maxSummaryChars, relative)));
   }
@@ -147,8 +115,9 @@ export class LocalSummarizer implements SummarizerBackend {
 
   /**
    * State from a summary without a local memo (made by an LLM, say): its items become
-   * candidates (key points weighted up by SEEDED_BONUS, lists keeping their order), and the
-   * characters folded so far are estimated from the summary's size and the new messages.
+   * candidates weighted up by SEEDED_BONUS (lists keeping their order), and the characters
+   * folded so far are estimated from the summary's size (as if it were `ratio` of them) and
+   * from the new messages' mean length.
    */
   private seed(
     previous: SummaryDraft,
@@ -166,16 +135,16 @@ export class LocalSummarizer implements SummarizerBackend {
       Math.max(rendered.length / this.maxInputRatio, state.messages * meanChars),
     );
     const index = state.messages;
-    const seeded = (text: string, bonus: number): KeptSentence => ({
-      text,
+    const seeded = (text: string): KeptSentence => ({
+      text: truncate(text, MAX_ITEM_CHARS),
       speaker: '',
       index,
-      bonus,
+      bonus: SEEDED_BONUS,
     });
-    state.keyPoints = sections.keyPoints.map((text) => seeded(text, SEEDED_BONUS));
-    state.decisions = sections.decisions.map((text) => seeded(text, 1));
-    state.actions = sections.actionItems.map((text) => seeded(text, 1));
-    state.questions = sections.openQuestions.map((text) => ({ ...seeded(text, 1), replies: 0 }));
+    state.keyPoints = sections.keyPoints.map(seeded);
+    state.decisions = sections.decisions.map(seeded);
+    state.actions = sections.actionItems.map(seeded);
+    state.questions = sections.openQuestions.map((text) => ({ ...seeded(text), replies: 0 }));
     const texts = [
       sections.context,
       ...sections.keyPoints,
@@ -196,122 +165,12 @@ export class LocalSummarizer implements SummarizerBackend {
     return { state, previousChars: rendered.length };
   }
 
-  /** Reads one message into the state. */
-  private read(state: LocalState, message: SummaryInputMessage): void {
-    state.messages += 1;
-    state.seenChars += message.content.length;
-    state.noteDay(message.createdAt);
-    // System prompts and tool output are input, but not what the conversation said.
-    if (message.role === 'system' || message.role === 'tool') return;
-    const index = state.messages;
-    const speaker = message.role === 'assistant' ? 'assistant' : message.userId;
-    const participant = state.participants.get(speaker);
-    if (participant) participant.count += 1;
-    else state.participants.set(speaker, { label: speaker, count: 1, first: index });
-
-    const names = new Set([...state.participants.keys()].map((id) => id.toLowerCase()));
-    const isName = (word: string) => isParticipant(word, names);
-    const sentences: ReadSentence[] = splitSentences(normalizeText(message.content))
-      .flatMap(({ text, aside }) => splitClauses(text).map((raw) => ({ raw, aside })))
-      .map(({ raw, aside }) => {
-        const text = cleanSentence(raw, isName);
-        return { raw, text, aside, terms: contentTerms(text) };
-      })
-      .filter((sentence) => sentence.text.length > 0);
-
-    this.settleQuestions(state, speaker, sentences);
-
-    const messageTerms = new Map<string, { surface: string; weight: number }>();
-    for (const sentence of sentences) {
-      const terms = new Set(sentence.terms);
-      const weight = sentence.aside ? ASIDE_WEIGHT : 1;
-      for (const token of tokenize(sentence.text)) {
-        // The first surface form of a stem is the one the context line shows.
-        const term = stem(token.lower);
-        if (!terms.has(term)) continue;
-        const seen = messageTerms.get(term);
-        if (!seen) messageTerms.set(term, { surface: basePossessive(token.lower), weight });
-        else seen.weight = Math.max(seen.weight, weight);
-      }
-    }
-    for (const [term, { surface, weight }] of messageTerms) state.countTerm(term, surface, weight);
-
-    const now = new Date(message.createdAt);
-    const when = Number.isNaN(now.getTime()) ? undefined : now;
-    for (const sentence of sentences) {
-      // A sentence with no content word (greetings, thanks, "ok") is not worth keeping.
-      if (sentence.terms.length === 0) continue;
-      const dates = findDates(sentence.text, when);
-      const numbers = findNumbers(sentence.text, dates);
-      const { entities, capitalisedWords } = findEntities(sentence.text, {
-        capitalisedInside: (word) => state.capitalised.get(word) ?? 0,
-      });
-      for (const word of capitalisedWords) {
-        state.capitalised.set(word, (state.capitalised.get(word) ?? 0) + 1);
-      }
-      for (const entity of entities) {
-        if (!isParticipant(entity.text, names)) state.tally(state.entities, entity.text, index);
-      }
-      for (const date of dates) state.tally(state.dates, date.text, index);
-      for (const number of numbers) state.tally(state.numbers, number.text, index);
-
-      const kind = sentenceKind(sentence.text);
-      const kept: KeptSentence = {
-        text: truncate(sentence.text, MAX_ITEM_CHARS),
-        speaker,
-        index,
-        bonus: sentenceBonus(sentence, kind, {
-          facts: entities.length + dates.length + numbers.length,
-          dated: dates.length > 0,
-        }),
-      };
-      const words = tokenize(sentence.text).length;
-      switch (kind) {
-        case 'question':
-          if (words >= MIN_KEY_POINT_WORDS) state.questions.push({ ...kept, replies: 0 });
-          break;
-        case 'decision':
-          state.decisions.push(kept);
-          break;
-        case 'action':
-          state.actions.push(kept);
-          break;
-        case 'statement':
-          if (words >= MIN_KEY_POINT_WORDS) state.keyPoints.push(kept);
-          break;
-      }
-    }
-    for (const mood of moodsOf(message.content)) {
-      state.moods.set(mood, (state.moods.get(mood) ?? 0) + 1);
-    }
-  }
-
-  /**
-   * Drops the pending questions this message answers: another speaker's statement that shares
-   * a content word with the question, or a first reply that opens like an answer ("Yes, ...",
-   * "Not yet"). Questions that stay get one more unanswered reply.
-   */
-  private settleQuestions(state: LocalState, speaker: string, sentences: ReadSentence[]): void {
-    const statements = sentences.filter((s) => !s.text.endsWith('?'));
-    const said = new Set(statements.flatMap((s) => s.terms));
-    const opensAnswer = sentences.length > 0 && opensLikeAnswer(sentences[0].raw);
-    state.questions = state.questions.filter((question) => {
-      if (question.speaker === speaker) return true;
-      if (contentTerms(question.text).some((term) => said.has(term))) return false;
-      if (question.replies === 0 && opensAnswer && statements.length > 0) return false;
-      question.replies += 1;
-      return true;
-    });
-  }
-
   private compose(state: LocalState, budget: number): SummarySections {
     const labels = participantLabels(state);
     const names = new Set(labels.map((label) => label.toLowerCase()));
     const withSpeaker = labels.length >= 2;
     const show = (sentence: KeptSentence) =>
-      withSpeaker && !process.env.NOSPK && sentence.speaker
-        ? `${sentence.speaker}: ${sentence.text}`
-        : sentence.text;
+      withSpeaker && sentence.speaker ? `${sentence.speaker}: ${sentence.text}` : sentence.text;
 
     const sentences = rankSentences(state, [
       ['keyPoints', state.keyPoints],
@@ -333,8 +192,8 @@ export class LocalSummarizer implements SummarizerBackend {
         .filter((text) => !isParticipant(text, names));
     const ranked: RankedSummary = {
       // The longest first: as many topics as fit the context's share of the budget.
-      contexts: Array.from({ length: Number(process.env.CT ?? CONTEXT_TOPICS) + 1 }, (_, i) =>
-        contextLine(state, Number(process.env.CT ?? CONTEXT_TOPICS) - i),
+      contexts: Array.from({ length: CONTEXT_TOPICS + 1 }, (_, i) =>
+        contextLine(state, CONTEXT_TOPICS - i),
       ),
       sentences,
       openQuestions: openQuestions.map(show),
@@ -349,35 +208,4 @@ export class LocalSummarizer implements SummarizerBackend {
     }
     return fitToBudget(ranked, budget);
   }
-}
-
-/**
- * Whether an entity names a participant: the participant's id, or a short form of it
- * ("Sam" for "Samantha"), as people address each other.
- */
-function isParticipant(text: string, names: ReadonlySet<string>): boolean {
-  const lower = text.toLowerCase();
-  if (names.has(lower)) return true;
-  if (lower.length < 3 || /\s/.test(lower)) return false;
-  return [...names].some((name) => name.startsWith(lower));
-}
-
-/**
- * Prior weight of a sentence. First-person statements ("I adopted", "we moved") are the
- * facts of a conversation, more so when dated (events); entities, numbers and dates add;
- * decisions and commitments are what a summary is for; bracketed asides (photo captions)
- * are secondary to what was said.
- */
-function sentenceBonus(
-  sentence: ReadSentence,
-  kind: ReturnType<typeof sentenceKind>,
-  found: { facts: number; dated: boolean },
-): number {
-  let bonus = 1 + 0.1 * Math.min(3, found.facts);
-  if (isFirstPerson(sentence.text)) {
-    bonus += found.dated || isFirstPersonEvent(sentence.text) ? 0.5 : 0.25;
-  }
-  if (kind === 'decision' || kind === 'action') bonus *= COMMITMENT_WEIGHT;
-  if (sentence.aside) bonus *= ASIDE_WEIGHT;
-  return Math.round(bonus * 100) / 100;
 }

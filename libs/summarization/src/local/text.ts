@@ -5,7 +5,11 @@ import { GENERIC_WORDS, LEADING_FILLERS, SMALL_TALK_PHRASES, STOPWORDS } from '.
 /** Longest item the summary keeps, in characters (longer sentences are cut at a word). */
 export const MAX_ITEM_CHARS = 200;
 
-const EMOJI = /[\p{Extended_Pictographic}\u{1F1E6}-\u{1F1FF}\u{FE0F}\u{200D}\u{1F3FB}-\u{1F3FF}]/gu;
+// Pictographs, regional indicators (flags), skin tones, variation selector, zero-width joiner.
+const EMOJI =
+  /\p{Extended_Pictographic}|[\u{1F1E6}-\u{1F1FF}]|[\u{1F3FB}-\u{1F3FF}]|\u{FE0F}|\u{200D}/gu;
+/** Control characters other than line breaks and tabs. */
+const CONTROL = /(?![\n\t])\p{Cc}/gu;
 const ABBREVIATIONS = /\b(Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|vs|etc|e\.g|i\.e|approx|Inc|Ltd|Co)\./g;
 const ABBREVIATION_MARK = '\u0001';
 
@@ -15,7 +19,7 @@ export function normalizeText(text: string): string {
     .replace(EMOJI, ' ')
     .replace(/[‘’`´]/g, "'")
     .replace(/[“”]/g, '"')
-    .replace(/[\u0000-\u0008\u000B-\u001F\u007F]/g, ' ')
+    .replace(CONTROL, ' ')
     .replace(/[ \t]+/g, ' ')
     .trim();
 }
@@ -154,13 +158,14 @@ export function splitClauses(sentence: string): string[] {
 }
 
 /**
- * Cleans a sentence for display: drops leading fillers and interjections ("Wow, ...",
+ * Cleans a sentence for display: drops small talk ("nice to meet you"), leading fillers and
+ * interjections ("Wow, ...",
  * "Hey Anna! ..."), a trailing vocative name (", Anna!", or ", Anna." when `isName` knows
  * it), emphasis adverbs, repeated punctuation, and caption boilerplate ("a photo of");
  * capitalises the first letter.
  */
 export function cleanSentence(sentence: string, isName: (word: string) => boolean): string {
-  let out = sentence.trim();
+  let out = withoutSmallTalk(sentence).replace(/^[\s,!.;:-]+/, '');
   for (let i = 0; i < 6; i++) {
     const before = out;
     out = out.replace(FILLER_PATTERN, '');
@@ -168,13 +173,15 @@ export function cleanSentence(sentence: string, isName: (word: string) => boolea
     if (before !== out) out = out.replace(/^[\p{Lu}][\p{L}'-]*\s*[,!]+\s*/u, '');
     if (before === out) break;
   }
+  // A leading vocative: "Anna, your support means a lot!".
+  out = out.replace(/^([\p{Lu}][\p{L}'-]*)\s*,\s+/u, (match, name: string) =>
+    isName(name) ? '' : match,
+  );
   // A trailing vocative: ", Anna!" / ", Anna?" (or ", Anna." for a known participant).
   out = out.replace(/,\s*([\p{Lu}][\p{L}'-]*)\s*([.!?]*)$/u, (match, name: string, end: string) =>
     /[!?]/.test(end) || isName(name) ? end || '.' : match,
   );
   out = out.replace(FILLER_ADVERBS, '');
-  if (process.env.TELE)
-    out = out.replace(new RegExp(`\\s+\\b(?:${process.env.TELE})\\b(?=\\s)`, 'gi'), '');
   out = out
     .replace(
       /^(shared (?:a|an) (?:photo|picture|image|video)):\s*(?:a|an) (?:photo|picture|image) of\s+/i,
@@ -193,9 +200,13 @@ export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max <= 1) return '';
   const cut = text.slice(0, max - 1);
-  const space = cut.lastIndexOf(' ');
+  // The cut ends a word when a space follows it.
+  const space = /\s/.test(text[max - 1]) ? cut.length : cut.lastIndexOf(' ');
   return (space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:.-]+$/, '') + '…';
 }
+
+/** Sentences sharing at least this share of their content terms are near-duplicates. */
+export const NEAR_DUPLICATE = 0.5;
 
 /** Jaccard similarity of two term lists. */
 export function jaccard(a: readonly string[], b: readonly string[]): number {
