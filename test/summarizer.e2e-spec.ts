@@ -164,6 +164,18 @@ describe('summarizer (local backend)', () => {
     expect(memo.bytes).toBeLessThan(64 * 1024);
   });
 
+  it('refuses to start with a wrong setting, naming the variable', async () => {
+    const wrong = harness
+      .newSummarizer({ SUMMARY_BACKEND: 'gpt', SUMMARY_EVERY_MESSAGES: '-1' })
+      .start();
+    expect(await wrong.waitExit()).toBe(78);
+    const output = wrong.output.join('\n');
+    expect(output).toMatch(/SUMMARY_BACKEND: expected one of local, openai, got "gpt"/);
+    expect(output).toMatch(
+      /SUMMARY_EVERY_MESSAGES: expected an integer from 0 to 100000, got "-1"/,
+    );
+  });
+
   it('dead-letters a memory.messages.v1 record it cannot read, with bytes and reason, and keeps going', async () => {
     const dlqFrom = await endOffsets(harness.kafka, TOPICS.memoryMessagesDlq);
     const garbage = Buffer.from([0x7b, 0x22, 0xff, 0x00]);

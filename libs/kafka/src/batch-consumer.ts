@@ -144,6 +144,9 @@ export class BatchConsumer {
       }
     }
 
+    // Revoked meanwhile (a rebalance): the new owner handles the batch again; committing here
+    // could move the group's offset back under it.
+    if (payload.isStale()) return;
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     payload.resolveOffset(batch.lastOffset());
     if (payload.isRunning()) {

@@ -1,4 +1,4 @@
-import { addCost, renderSummaryText, SummarySections } from '@memory/contracts';
+import { addCost, renderSummaryText, SummarySections, zeroCost } from '@memory/contracts';
 import { chunkMessages } from './chunking';
 import {
   FoldResult,
@@ -81,13 +81,22 @@ export class ConversationSummarizer {
       onChunk?: () => Promise<void>;
     } = {},
   ): Promise<SummaryRow> {
+    // The target is fixed now: after a conflict, the fresh row may have seen more messages,
+    // which are not this call's to fold (an idle fold must not take what just arrived).
+    const fixed = { ...options, throughSeq: options.throughSeq ?? row.seenSeq };
     let current = row;
-    for (let attempt = 0; ; attempt++) {
+    let conflicts = 0;
+    for (;;) {
       try {
-        return await this.foldRange(current, trigger, options);
+        return await this.foldRange(current, trigger, fixed);
       } catch (error) {
-        if (!(error instanceof SummaryConflictError) || attempt >= 5) throw error;
-        current = (await this.store.load(row.tenantId, row.conversationId)) ?? current;
+        if (!(error instanceof SummaryConflictError)) throw error;
+        const fresh = await this.store.load(row.tenantId, row.conversationId);
+        if (!fresh) throw error;
+        // Conflicts while the summary moves on are progress; only repeated ones in place fail.
+        conflicts = fresh.throughSeq > current.throughSeq ? 0 : conflicts + 1;
+        if (conflicts > 5) throw error;
+        current = fresh;
       }
     }
   }
@@ -237,62 +246,88 @@ export class ConversationSummarizer {
    */
   async catchUpLlm(row: SummaryRow): Promise<SummaryRow | undefined> {
     if (!this.llm || !row.llmPending || !row.llmBase || !this.llm.isAvailable()) return undefined;
+    const llm = this.llm;
     const base: LlmBase = row.llmBase;
+    let current = row;
     let sections: SummarySections | null = base.sections;
     let foldedThrough = base.throughSeq;
-    let cost = { inputTokens: 0, outputTokens: 0, inputChars: 0, outputChars: 0, durationMs: 0 };
+    let cost = zeroCost();
     let lastResult: FoldResult | undefined;
-    try {
-      while (foldedThrough < row.throughSeq) {
-        const page = await this.store.messages(
-          row.tenantId,
-          row.conversationId,
-          foldedThrough,
-          row.throughSeq,
-          PAGE_SIZE,
-        );
-        if (page.length === 0) break;
-        for (const chunk of chunkMessages(page, this.settings.chunkChars)) {
-          const previous: SummaryDraft | null = sections
-            ? { sections, messageCount: foldedThrough }
-            : null;
-          lastResult = await this.llm.fold(previous, chunk, {
-            maxSummaryChars: this.settings.maxSummaryChars,
-          });
-          sections = lastResult.sections;
-          foldedThrough = chunk[chunk.length - 1].seq;
-          cost = addCost(cost, lastResult.cost);
+    for (let conflicts = 0; conflicts <= 3; conflicts++) {
+      try {
+        while (foldedThrough < current.throughSeq) {
+          const page = await this.store.messages(
+            current.tenantId,
+            current.conversationId,
+            foldedThrough,
+            current.throughSeq,
+            PAGE_SIZE,
+          );
+          if (page[0]?.seq !== foldedThrough + 1 || !isContiguous(page))
+            throw new Error(
+              `messages after ${foldedThrough} of ${current.tenantId}:${current.conversationId} ` +
+                'are not all in the database; LLM pass postponed',
+            );
+          for (const chunk of chunkMessages(page, this.settings.chunkChars)) {
+            const previous: SummaryDraft | null = sections
+              ? { sections, messageCount: foldedThrough }
+              : null;
+            lastResult = await llm.fold(previous, chunk, {
+              maxSummaryChars: this.settings.maxSummaryChars,
+            });
+            sections = lastResult.sections;
+            foldedThrough = chunk[chunk.length - 1].seq;
+            cost = addCost(cost, lastResult.cost);
+          }
         }
+      } catch (error) {
+        if (!isLlmFailure(error)) throw error;
+        this.events.llmFailed?.(failureReason(error), error);
+        return undefined;
       }
-    } catch (error) {
-      if (!isLlmFailure(error)) throw error;
-      this.events.llmFailed?.(failureReason(error), error);
-      return undefined;
+      if (!lastResult || !sections) return undefined;
+      try {
+        const saved = await this.store.saveVersion(current, {
+          version: current.version + 1,
+          fromSeq: base.throughSeq + 1,
+          throughSeq: current.throughSeq,
+          text: renderSummaryText(sections),
+          sections,
+          memo: undefined,
+          backend: lastResult.backend,
+          llmPending: false,
+          llmBase: null,
+          trigger: 'llm_catchup',
+          messageCount: current.throughSeq - base.throughSeq,
+          cost,
+          totalCost: addCost(current.totalCost, cost),
+        });
+        this.events.folded?.({
+          row: saved,
+          result: { ...lastResult, cost },
+          trigger: 'llm_catchup',
+        });
+        return saved;
+      } catch (error) {
+        if (!(error instanceof SummaryConflictError)) throw error;
+        // Local folds went on meanwhile: keep what the LLM made and fold the rest on top, as
+        // long as the row still waits for this pass (same base, nothing undone).
+        const fresh = await this.store.load(row.tenantId, row.conversationId);
+        if (
+          !fresh?.llmPending ||
+          fresh.llmBase?.throughSeq !== base.throughSeq ||
+          fresh.throughSeq < foldedThrough
+        )
+          return undefined;
+        current = fresh;
+      }
     }
-    if (!lastResult || !sections || foldedThrough !== row.throughSeq) return undefined;
-    try {
-      const saved = await this.store.saveVersion(row, {
-        version: row.version + 1,
-        fromSeq: base.throughSeq + 1,
-        throughSeq: row.throughSeq,
-        text: renderSummaryText(sections),
-        sections,
-        memo: undefined,
-        backend: lastResult.backend,
-        llmPending: false,
-        llmBase: null,
-        trigger: 'llm_catchup',
-        messageCount: row.throughSeq - base.throughSeq,
-        cost,
-        totalCost: addCost(row.totalCost, cost),
-      });
-      this.events.folded?.({ row: saved, result: { ...lastResult, cost }, trigger: 'llm_catchup' });
-      return saved;
-    } catch (error) {
-      if (error instanceof SummaryConflictError) return undefined;
-      throw error;
-    }
+    return undefined;
   }
+}
+
+function isContiguous(messages: readonly SummaryInputMessage[]): boolean {
+  return messages.every((message, i) => i === 0 || message.seq === messages[i - 1].seq + 1);
 }
 
 function draftOf(row: SummaryRow): SummaryDraft | null {

@@ -119,6 +119,13 @@ export function lastTriggerPoint(
   after: number,
   through: number,
 ): number | undefined {
-  for (let seq = through; seq > after; seq--) if (isTriggerPoint(policy, seq)) return seq;
-  return undefined;
+  let best: number | undefined;
+  if (policy.everyMessages > 0) {
+    const multiple = Math.floor(through / policy.everyMessages) * policy.everyMessages;
+    if (multiple > after) best = multiple;
+  }
+  for (const milestone of policy.milestones)
+    if (milestone > after && milestone <= through && (best === undefined || milestone > best))
+      best = milestone;
+  return best;
 }

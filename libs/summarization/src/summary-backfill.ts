@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ConversationSummarizer } from './conversation-summarizer';
-import { SummaryRow, SummaryStore } from './summary-store';
+import { SummaryConflictError, SummaryRow, SummaryStore } from './summary-store';
 
 /** Which conversations a backfill covers, and how. */
 export interface BackfillSelection {
@@ -46,8 +46,11 @@ interface RunRow {
   done: number;
   failed: number;
   skipped: number;
+  failures: BackfillReport['failures'];
 }
 
+/** Failures a run remembers (for the report of a resumed run); the count is always exact. */
+const MAX_FAILURES_KEPT = 100;
 /** Conversations read per query while walking the selection. */
 const PAGE = 200;
 
@@ -92,7 +95,7 @@ export class SummaryBackfill {
       done: run.done,
       failed: run.failed,
       skipped: run.skipped,
-      failures: [],
+      failures: [...run.failures],
     };
     callbacks.onStart?.(run.total, run.done + run.failed + run.skipped);
     let cursor: [string, string] | undefined =
@@ -117,8 +120,17 @@ export class SummaryBackfill {
         cursor = [conversation.tenantId, conversation.conversationId];
         await this.dataSource.query(
           `UPDATE summary_backfills SET cursor_tenant = $2, cursor_conversation = $3,
-             done = $4, failed = $5, skipped = $6, updated_at = now() WHERE id = $1`,
-          [run.id, cursor[0], cursor[1], report.done, report.failed, report.skipped],
+             done = $4, failed = $5, skipped = $6, failures = $7::jsonb, updated_at = now()
+           WHERE id = $1`,
+          [
+            run.id,
+            cursor[0],
+            cursor[1],
+            report.done,
+            report.failed,
+            report.skipped,
+            JSON.stringify(report.failures.slice(-MAX_FAILURES_KEPT)),
+          ],
         );
         callbacks.onConversation?.(outcome);
       }
@@ -148,7 +160,7 @@ export class SummaryBackfill {
       },
     ]);
     let row = seen;
-    if (rebuild) row = await this.store.resetForRebuild(row);
+    if (rebuild) row = await this.reset(row);
     else if (row.throughSeq >= conversation.lastSeq) return 'skipped';
     const updated = await this.summarizer.bringUpToDate(row, 'backfill', {
       throughSeq: conversation.lastSeq,
@@ -157,9 +169,22 @@ export class SummaryBackfill {
     return 'done';
   }
 
+  /** Starts the summary over; a concurrent fold that wins the race is simply reset again. */
+  private async reset(row: SummaryRow): Promise<SummaryRow> {
+    let current = row;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.resetForRebuild(current);
+      } catch (error) {
+        if (!(error instanceof SummaryConflictError) || attempt >= 5) throw error;
+        current = (await this.store.load(row.tenantId, row.conversationId)) ?? current;
+      }
+    }
+  }
+
   private async unfinishedRun(key: string): Promise<RunRow | undefined> {
     const rows = await this.dataSource.query<RunRow[]>(
-      `SELECT id, total, cursor_tenant, cursor_conversation, done, failed, skipped
+      `SELECT id, total, cursor_tenant, cursor_conversation, done, failed, skipped, failures
          FROM summary_backfills WHERE status = 'running' AND selection = $1::jsonb
         ORDER BY started_at DESC LIMIT 1`,
       [key],
@@ -170,7 +195,7 @@ export class SummaryBackfill {
   private async newRun(key: string, total: number): Promise<RunRow> {
     const [row] = await this.dataSource.query<RunRow[]>(
       `INSERT INTO summary_backfills (selection, total) VALUES ($1::jsonb, $2)
-       RETURNING id, total, cursor_tenant, cursor_conversation, done, failed, skipped`,
+       RETURNING id, total, cursor_tenant, cursor_conversation, done, failed, skipped, failures`,
       [key, total],
     );
     return row;

@@ -76,6 +76,14 @@ export interface FoldedVersion {
   totalCost: SummaryCost;
 }
 
+/**
+ * An unambiguous in-memory key of a conversation (ids may contain `:`, so the Kafka key
+ * `tenantId:conversationId` can be the same for two different conversations).
+ */
+export function summaryKey(tenantId: string, conversationId: string): string {
+  return JSON.stringify([tenantId, conversationId]);
+}
+
 /** Someone else (another instance, the sweeper, a backfill) changed the row first. */
 export class SummaryConflictError extends Error {
   constructor(tenantId: string, conversationId: string, expectedVersion: number) {
@@ -174,7 +182,7 @@ export class SummaryStore {
     );
     return new Map(
       rows.map((row) => [
-        `${row.tenant_id}:${row.conversation_id}`,
+        summaryKey(row.tenant_id, row.conversation_id),
         { seenSeq: Number(row.seen_seq), throughSeq: Number(row.through_seq) },
       ]),
     );
@@ -286,7 +294,7 @@ export class SummaryStore {
          sections = $6, memo = $7, backend = $8, llm_pending = $9, llm_base = $10,
          last_update = $11, input_tokens = $12, output_tokens = $13, input_chars = $14,
          output_chars = $15, duration_ms = $16, updated_at = now()
-       WHERE tenant_id = $1 AND conversation_id = $2 AND version = $17
+       WHERE tenant_id = $1 AND conversation_id = $2 AND version = $17 AND through_seq = $18
        RETURNING ${COLUMNS}`,
       [
         row.tenantId,
@@ -306,6 +314,7 @@ export class SummaryStore {
         next.totalCost.outputChars,
         next.totalCost.durationMs,
         row.version,
+        row.throughSeq,
       ],
     );
     // TypeORM returns [rows, affected] for UPDATE ... RETURNING on postgres.
@@ -317,15 +326,16 @@ export class SummaryStore {
 
   /**
    * Starts a summary over (for a rebuild): nothing folded yet, the version kept so the rebuilt
-   * versions supersede the old ones downstream. Conditional on the version, like every write.
+   * versions supersede the old ones downstream. Conditional on version and `through_seq`, like
+   * every write: a writer that read the row before the reset then fails instead of undoing it.
    */
   async resetForRebuild(row: SummaryRow): Promise<SummaryRow> {
     const result = await this.dataSource.query<[RawRow[], number]>(
       `UPDATE conversation_summaries SET through_seq = 0, text = '', sections = NULL, memo = NULL,
          llm_pending = false, llm_base = NULL, updated_at = now()
-       WHERE tenant_id = $1 AND conversation_id = $2 AND version = $3
+       WHERE tenant_id = $1 AND conversation_id = $2 AND version = $3 AND through_seq = $4
        RETURNING ${COLUMNS}`,
-      [row.tenantId, row.conversationId, row.version],
+      [row.tenantId, row.conversationId, row.version, row.throughSeq],
     );
     const updated = result[0];
     if (updated.length === 0)
@@ -342,13 +352,42 @@ export class SummaryStore {
     );
   }
 
-  /** Conversations with messages waiting that have been quiet since before `quietSince`. */
-  async waiting(quietSince: Date, limit: number): Promise<SummaryRow[]> {
+  /**
+   * Conversations with messages waiting that have been quiet for their tenant's idle time
+   * (`idleMs` by default, `overrides` per tenant; 0 turns the rule off), oldest first.
+   */
+  async waiting(
+    idleMs: number,
+    overrides: ReadonlyMap<string, number>,
+    limit: number,
+  ): Promise<SummaryRow[]> {
+    const rows = await this.dataSource.query<RawRow[]>(
+      `WITH idle AS (
+         SELECT s.tenant_id, s.conversation_id, COALESCE(o.idle_ms, $3::bigint) AS idle_ms
+           FROM conversation_summaries s
+           LEFT JOIN unnest($1::varchar[], $2::bigint[]) AS o(tenant_id, idle_ms)
+             ON o.tenant_id = s.tenant_id
+          WHERE s.seen_seq > s.through_seq)
+       SELECT ${COLUMNS} FROM conversation_summaries
+         JOIN idle USING (tenant_id, conversation_id)
+        WHERE idle.idle_ms > 0
+          AND last_received_at < now() - idle.idle_ms * interval '1 millisecond'
+        ORDER BY last_received_at LIMIT $4`,
+      [[...overrides.keys()], [...overrides.values()], idleMs, limit],
+    );
+    return rows.map(toRow);
+  }
+
+  /** The current rows of some conversations (those that exist). */
+  async loadMany(
+    keys: ReadonlyArray<{ tenantId: string; conversationId: string }>,
+  ): Promise<SummaryRow[]> {
+    if (keys.length === 0) return [];
     const rows = await this.dataSource.query<RawRow[]>(
       `SELECT ${COLUMNS} FROM conversation_summaries
-        WHERE seen_seq > through_seq AND last_received_at < $1
-        ORDER BY last_received_at LIMIT $2`,
-      [quietSince, limit],
+         JOIN unnest($1::varchar[], $2::varchar[]) AS k(tenant_id, conversation_id)
+           USING (tenant_id, conversation_id)`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.conversationId)],
     );
     return rows.map(toRow);
   }

@@ -1,4 +1,4 @@
-import { conversationKey, MemoryMessage, memoryMessageSchema, TOPICS } from '@memory/contracts';
+import { MemoryMessage, memoryMessageSchema, TOPICS } from '@memory/contracts';
 import {
   BatchConsumerFactory,
   BatchContext,
@@ -14,6 +14,7 @@ import {
   SummaryInputMessage,
   SummaryRow,
   SummaryStore,
+  summaryKey,
   triggersFor,
 } from '@memory/summarization';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
@@ -92,6 +93,26 @@ export class MemoryMessageConsumer implements OnModuleInit {
       this.deadLettersSent.add(batch);
     }
     if (conversations.size === 0) return;
+    // An LLM fold can take longer than the session timeout: keep the membership alive.
+    const beat = setInterval(() => void context.heartbeat().catch(() => undefined), 3_000);
+    try {
+      await this.summarize(conversations, context);
+    } finally {
+      clearInterval(beat);
+    }
+    this.logger.debug({
+      msg: 'batch summarized',
+      partition: batch.partition,
+      records: batch.messages.length,
+      conversations: conversations.size,
+      deadLettered: rejected.length,
+    });
+  }
+
+  private async summarize(
+    conversations: ReadonlyMap<string, ConversationBatch>,
+    context: BatchContext,
+  ): Promise<void> {
     const seen = [...conversations.values()].map((c) => c.seen);
     const before = await this.store.seenBefore(seen);
     this.noteGaps(conversations, before);
@@ -99,11 +120,13 @@ export class MemoryMessageConsumer implements OnModuleInit {
 
     const changed: SummaryRow[] = [];
     for (const row of rows) {
-      if (!context.isActive()) break;
+      if (!context.isActive())
+        // Not committed: the batch comes back, whole, to whoever owns the partition now.
+        throw new Error('partition revoked or consumer stopping: batch left to its next owner');
       const policy = triggersFor(this.settings, row.tenantId);
       const target = lastTriggerPoint(policy, row.throughSeq, row.seenSeq);
       if (target === undefined) continue;
-      const key = conversationKey(row.tenantId, row.conversationId);
+      const key = summaryKey(row.tenantId, row.conversationId);
       const trigger = policy.milestones.includes(target) ? 'milestone' : 'count';
       const updated = await this.summarizer.bringUpToDate(row, trigger, {
         known: conversations.get(key)?.messages,
@@ -114,14 +137,6 @@ export class MemoryMessageConsumer implements OnModuleInit {
       await context.heartbeat();
     }
     await this.publisher.publish(changed);
-    this.logger.debug({
-      msg: 'batch summarized',
-      partition: batch.partition,
-      records: batch.messages.length,
-      conversations: conversations.size,
-      updated: changed.length,
-      deadLettered: rejected.length,
-    });
   }
 
   /** A conversation whose first seq in this batch skips past what was seen: logged, counted. */
@@ -135,7 +150,8 @@ export class MemoryMessageConsumer implements OnModuleInit {
         this.metrics.gap();
         this.logger.warn({
           msg: 'gap in seq; the missing messages will be read from Postgres',
-          conversation: key,
+          tenantId: conversation.seen.tenantId,
+          conversationId: conversation.seen.conversationId,
           seenSeq,
           nextSeq: conversation.lowestSeq,
         });
@@ -163,7 +179,7 @@ function groupBatch(batch: ConsumedBatch): {
       continue;
     }
     const message = decoded.message;
-    const key = conversationKey(message.tenantId, message.conversationId);
+    const key = summaryKey(message.tenantId, message.conversationId);
     const createdAt = new Date(message.createdAt);
     let entry = conversations.get(key);
     if (!entry) {

@@ -3,7 +3,7 @@ import {
   SummarizationSettings,
   SummaryRow,
   SummaryStore,
-  triggersFor,
+  summaryKey,
 } from '@memory/summarization';
 import {
   BeforeApplicationShutdown,
@@ -18,6 +18,8 @@ import { SummaryPublisher } from './summary.publisher';
 
 /** Conversations looked at per sweep and task; the next sweep takes the rest. */
 const SWEEP_LIMIT = 200;
+/** Longest wait before an LLM pass that failed for one conversation is tried again. */
+const CATCH_UP_BACKOFF_MAX_MS = 10 * 60_000;
 /** A summary saved this long ago and still unpublished was left by a crash, not in flight. */
 const UNPUBLISHED_GRACE_MS = 10_000;
 
@@ -34,6 +36,8 @@ export class SummarySweeper implements OnApplicationBootstrap, BeforeApplication
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** Conversations whose LLM pass failed, and when to try again. */
+  private readonly catchUpBackoff = new Map<string, { attempts: number; nextAt: number }>();
 
   constructor(
     private readonly store: SummaryStore,
@@ -78,22 +82,22 @@ export class SummarySweeper implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async foldIdle(): Promise<void> {
-    const idleTimes = [
-      this.settings.triggers.idleMs,
-      ...Object.values(this.settings.tenantTriggers).map((t) => t.idleMs ?? 0),
-    ].filter((ms) => ms > 0);
-    if (idleTimes.length === 0) return;
-    const now = Date.now();
+    const overrides = new Map<string, number>();
+    for (const [tenantId, triggers] of Object.entries(this.settings.tenantTriggers))
+      if (triggers.idleMs !== undefined) overrides.set(tenantId, triggers.idleMs);
     const candidates = await this.store.waiting(
-      new Date(now - Math.min(...idleTimes)),
+      this.settings.triggers.idleMs,
+      overrides,
       SWEEP_LIMIT,
     );
     const updated: SummaryRow[] = [];
     for (const row of candidates) {
       if (this.stopped) break;
-      const { idleMs } = triggersFor(this.settings, row.tenantId);
-      if (idleMs <= 0 || row.lastReceivedAt.getTime() > now - idleMs) continue;
-      updated.push(await this.summarizer.bringUpToDate(row, 'idle'));
+      // One conversation that cannot be folded now must not hold up the others.
+      await this.summarizer
+        .bringUpToDate(row, 'idle', { throughSeq: row.seenSeq })
+        .then((summary) => updated.push(summary))
+        .catch((error: unknown) => this.failed('idle', row, error));
     }
     await this.publisher.publish(updated);
     if (updated.length > 0)
@@ -120,17 +124,42 @@ export class SummarySweeper implements OnApplicationBootstrap, BeforeApplication
       pending.length < SWEEP_LIMIT ? pending.length : await this.store.countLlmPending(),
     );
     const caughtUp: SummaryRow[] = [];
+    const now = Date.now();
     for (const row of pending) {
-      if (this.stopped) break;
-      const updated = await this.summarizer.catchUpLlm(row);
-      if (!updated) {
-        if (!this.summarizer.llmAvailable()) break;
-        continue;
+      if (this.stopped || !this.summarizer.llmAvailable()) break;
+      const key = summaryKey(row.tenantId, row.conversationId);
+      const backoff = this.catchUpBackoff.get(key);
+      if (backoff && backoff.nextAt > now) continue;
+      const updated = await this.summarizer
+        .catchUpLlm(row)
+        .catch((error: unknown) => this.failed('llm_catchup', row, error));
+      if (updated) {
+        this.catchUpBackoff.delete(key);
+        caughtUp.push(updated);
+      } else if (this.summarizer.llmAvailable()) {
+        // The LLM refused this one (bad output, a request error) while answering others, or it
+        // lost a race: try it again later, less and less often, without blocking the rest.
+        const attempts = (backoff?.attempts ?? 0) + 1;
+        this.catchUpBackoff.set(key, {
+          attempts,
+          nextAt:
+            now + Math.min(CATCH_UP_BACKOFF_MAX_MS, this.settings.sweepIntervalMs * 2 ** attempts),
+        });
       }
-      caughtUp.push(updated);
     }
     await this.publisher.publish(caughtUp);
     if (caughtUp.length > 0)
       this.logger.log({ msg: 'LLM pass done for summaries made locally', count: caughtUp.length });
+  }
+
+  private failed(task: string, row: SummaryRow, error: unknown): undefined {
+    this.metrics.failed(task);
+    this.logger.warn({
+      msg: `${task} failed; trying again on a later sweep`,
+      tenantId: row.tenantId,
+      conversationId: row.conversationId,
+      error: String(error),
+    });
+    return undefined;
   }
 }

@@ -53,11 +53,13 @@ export async function summariesCommand(
         },
         onConversation: () => progress.advance(),
         publish: async (rows) => {
+          // As they are now: the live summarizer may have moved them on meanwhile.
+          const current = await store.loadMany(rows);
           await producer.send(
             TOPICS.memorySummaries,
-            rows.map((row) => toSummaryRecord(row)),
+            current.map((row) => toSummaryRecord(row)),
           );
-          for (const row of rows)
+          for (const row of current)
             await store.markPublished(row.tenantId, row.conversationId, row.version);
         },
       },

@@ -76,6 +76,7 @@ export class Summaries1763900000000 implements MigrationInterface {
         done integer NOT NULL DEFAULT 0,
         failed integer NOT NULL DEFAULT 0,
         skipped integer NOT NULL DEFAULT 0,
+        failures jsonb NOT NULL DEFAULT '[]',
         started_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
         finished_at timestamptz,
