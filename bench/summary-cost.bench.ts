@@ -140,7 +140,10 @@ async function waitReady(port: number): Promise<void> {
 /** Every turn of a LoCoMo conversation, in order (sessions one after the other). */
 function locomoTurns(file: string): string[] {
   const data = JSON.parse(
-    readFileSync(resolve(root, `../shared/data/locomo/${file}.json`), 'utf8'),
+    readFileSync(
+      resolve(process.env.LOCOMO_DIR || resolve(root, '../shared/data/locomo'), `${file}.json`),
+      'utf8',
+    ),
   ) as Record<string, unknown>;
   const turns: string[] = [];
   for (let n = 1; n < 100; n++) {

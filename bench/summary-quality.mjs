@@ -4,7 +4,7 @@
 // test: it exits 0 whatever the figures, non-zero only when the run itself fails.
 //
 //   npm run eval:summary-quality [-- --out report.json] [--ratio 0.2] [--max-chars 2000]
-//                                [--fold-size 10] [--dir /work/shared/data/locomo] [--show N]
+//                                [--fold-size 10] [--dir ../shared/data/locomo] [--show N]
 //
 // Each session is one conversation: its turns in order (content = text, plus
 // " [shared a photo: <caption>]"; userId = the speaker), folded as the service does, 10
@@ -40,7 +40,7 @@ function parseArgs(argv) {
     ratio: undefined,
     maxChars: 2000,
     foldSize: DEFAULT_FOLD_SIZE,
-    dir: DEFAULT_LOCOMO_DIR,
+    dir: process.env.LOCOMO_DIR || DEFAULT_LOCOMO_DIR,
     show: 0,
   };
   for (let i = 0; i < argv.length; i++) {

@@ -1,11 +1,15 @@
 // Loads the LoCoMo development sample (Maharana et al., "Evaluating Very Long-Term
 // Conversational Memory of LLM Agents", ACL 2024) as sessions of chat messages.
 // The files are flat objects: speaker_a, speaker_b, session_N, session_N_date_time,
-// session_N_summary, qa, ... (see /work/shared/data/locomo/README.md).
+// session_N_summary, qa, ... (see ../shared/data/locomo/README.md).
 import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const DEFAULT_LOCOMO_DIR = '/work/shared/data/locomo';
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Where the team keeps the LoCoMo sample: next to the repository (`LOCOMO_DIR` overrides it). */
+export const DEFAULT_LOCOMO_DIR = resolve(REPO_ROOT, '../shared/data/locomo');
 
 const MONTHS = [
   'january',

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MemorySummary, TOPICS } from '@memory/contracts';
 import { eventually } from './eventually';
@@ -199,7 +199,13 @@ function parseSummary(record: { value: Buffer | null }): MemorySummary {
  * after session of conversation `file`, a shared photo's caption appended to its turn.
  */
 export function locomoTurns(file = '26'): string[] {
-  const path = resolve(__dirname, `../../../shared/data/locomo/${file}.json`);
+  const dir = process.env.LOCOMO_DIR || resolve(__dirname, '../../../shared/data/locomo');
+  const path = resolve(dir, `${file}.json`);
+  if (!existsSync(path))
+    throw new Error(
+      `LoCoMo sample not found at ${dir} (the team keeps it next to the repository, in ` +
+        '../shared/data/locomo): set LOCOMO_DIR to its folder',
+    );
   const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   const turns: string[] = [];
   for (let n = 1; ; n++) {
