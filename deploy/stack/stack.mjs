@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Local engines for development, tests and `npm start`: Kafka (KRaft) and OpenSearch with
 // k-NN, provisioned from Maven Central and run on the machine's Java, plus PostgreSQL from the
-// machine. Usage: node deploy/stack/stack.mjs up|down|status
+// machine; `up` also fetches the local embedding model (models.mjs).
+// Usage: node deploy/stack/stack.mjs up|down|status
 // Engines whose configured address is not on this machine are only probed, never started.
 // With STACK_STARTED_FILE set, `up` writes there the JSON list of the engines it started.
 import { spawnSync } from 'node:child_process';
@@ -20,6 +21,7 @@ import {
   startSystemPostgres,
 } from './lib/engines.mjs';
 import { readPid, startDetached, stopProcess, tail } from './lib/processes.mjs';
+import { provisionModels } from './models.mjs';
 import { say, waitFor } from './lib/progress.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -109,6 +111,9 @@ async function up() {
     });
     say(engine.name, `started (pid ${pid}), log: ${logFile}`);
   }
+  // The local embedding model (libs/embeddings), while the engines start.
+  say('models', 'provisioning the embedding model from Maven Central (cached after the first run)');
+  await provisionModels({ stackDir, log: (message) => say('models', message) });
   await upPostgres(databaseUrl);
   const results = await Promise.all(
     toStart.map((engine) =>

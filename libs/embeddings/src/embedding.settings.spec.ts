@@ -1,0 +1,78 @@
+import { join, resolve } from 'node:path';
+import { ConfigError, EnvReader } from '@memory/config';
+import { readEmbeddingSettings } from './embedding.settings';
+
+const root = resolve(__dirname, '../../..');
+
+function read(env: Record<string, string>) {
+  const reader = new EnvReader(env);
+  const settings = readEmbeddingSettings(reader);
+  reader.assertValid();
+  return settings;
+}
+
+describe('readEmbeddingSettings', () => {
+  it('defaults to the local model the stack provisions', () => {
+    expect(read({})).toEqual({
+      backend: 'local',
+      batchSize: 32,
+      local: { modelDir: join(root, '.stack', 'models', 'bge-small-en-v1.5'), threads: 0 },
+    });
+  });
+
+  it('follows STACK_DIR, and EMBEDDING_MODEL_DIR over it', () => {
+    expect(read({ STACK_DIR: '/srv/stack' }).local?.modelDir).toBe(
+      '/srv/stack/models/bge-small-en-v1.5',
+    );
+    expect(
+      read({ STACK_DIR: '/srv/stack', EMBEDDING_MODEL_DIR: '/models/minilm' }).local?.modelDir,
+    ).toBe('/models/minilm');
+  });
+
+  it('reads the OpenAI-compatible endpoint with the names the summarizer uses', () => {
+    expect(
+      read({
+        EMBEDDING_BACKEND: 'openai',
+        EMBEDDING_BATCH_SIZE: '100',
+        OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1',
+        OPENAI_API_KEY: 'sk-test',
+        OPENAI_EMBEDDING_MODEL: 'nomic-embed-text',
+        EMBEDDING_DIMENSIONS: '768',
+      }),
+    ).toEqual({
+      backend: 'openai',
+      batchSize: 100,
+      openai: {
+        baseUrl: 'http://127.0.0.1:11434/v1',
+        apiKey: 'sk-test',
+        model: 'nomic-embed-text',
+        dimensions: 768,
+        timeoutMs: 30_000,
+        maxRetries: 4,
+      },
+    });
+  });
+
+  it('reports every bad variable at once', () => {
+    const problems = (env: Record<string, string>) => {
+      const reader = new EnvReader(env);
+      readEmbeddingSettings(reader);
+      try {
+        reader.assertValid();
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems.map((problem) => problem.variable);
+      }
+    };
+    expect(
+      problems({ EMBEDDING_BACKEND: 'onnx', EMBEDDING_BATCH_SIZE: '0', EMBEDDING_THREADS: 'many' }),
+    ).toEqual(['EMBEDDING_BACKEND', 'EMBEDDING_BATCH_SIZE', 'EMBEDDING_THREADS']);
+    expect(
+      problems({
+        EMBEDDING_BACKEND: 'openai',
+        EMBEDDING_DIMENSIONS: '-3',
+        OPENAI_BASE_URL: 'nope',
+      }),
+    ).toEqual(['OPENAI_BASE_URL', 'EMBEDDING_DIMENSIONS']);
+  });
+});

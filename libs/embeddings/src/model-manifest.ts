@@ -1,0 +1,76 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+
+/** The model `npm run stack:up` provisions and the local backend uses unless told otherwise. */
+export const DEFAULT_LOCAL_MODEL = 'bge-small-en-v1.5';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+/** How to fetch a model that is not there (both provision into `.stack/models/`). */
+export const FETCH_MODEL_HINT =
+  'run `npm run stack:up` or `node deploy/stack/models.mjs` to fetch it from Maven Central';
+
+const manifestSchema = z.object({
+  id: z.string().min(1),
+  dimensions: z.number().int().positive(),
+  /** `cls`: the first token's hidden state (BGE); `mean`: the mean over the real tokens (MiniLM). */
+  pooling: z.enum(['cls', 'mean']),
+  normalize: z.boolean(),
+  /** Longest input in tokens, [CLS] and [SEP] included; longer texts are cut. */
+  maxTokens: z.number().int().min(2).max(8192),
+  /** Put before each query / document, e.g. BGE's instruction for queries. */
+  queryPrefix: z.string(),
+  documentPrefix: z.string(),
+  onnx: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  tokenizer: z.object({ file: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  /** Where it came from (informational). */
+  source: z.record(z.string(), z.string()).optional(),
+});
+
+/** What `deploy/stack/models.mjs` writes next to a provisioned model. */
+export type ModelManifest = z.infer<typeof manifestSchema>;
+
+/** Reads and checks `<modelDir>/manifest.json`; the error names what is missing and how to fetch it. */
+export function readManifest(modelDir: string): ModelManifest {
+  const path = join(modelDir, MANIFEST_FILE);
+  if (!existsSync(path)) {
+    throw new Error(
+      `embeddings: no model at ${modelDir} (${MANIFEST_FILE} is missing); ${FETCH_MODEL_HINT}`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(
+      `embeddings: ${path} is not JSON (${(error as Error).message}); ${FETCH_MODEL_HINT}`,
+    );
+  }
+  const result = manifestSchema.safeParse(parsed);
+  if (!result.success) {
+    const problems = result.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    throw new Error(
+      `embeddings: ${path} is not a model manifest (${problems}); ${FETCH_MODEL_HINT}`,
+    );
+  }
+  return result.data;
+}
+
+/**
+ * The repository's root, found from this file (libs/embeddings/src or its build under dist/),
+ * or the working directory when this code runs elsewhere.
+ */
+export function repositoryRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'deploy', 'stack', 'models.mjs'))) return dir;
+  }
+  return process.cwd();
+}
+
+/** `<repo>/.stack/models/<model>`, where `node deploy/stack/models.mjs` puts a model. */
+export function defaultModelDir(model: string = DEFAULT_LOCAL_MODEL): string {
+  return join(repositoryRoot(), '.stack', 'models', model);
+}
