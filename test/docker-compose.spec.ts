@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_PORTS, EnvReader, loadServiceConfig, SERVICE_NAMES } from '@memory/config';
+import { readSearchSettings } from '@memory/search-index';
 import { readSummarizationSettings } from '@memory/summarization';
 import { parse } from 'yaml';
 
@@ -13,6 +14,7 @@ interface ComposeService {
 /** Readers of the services' own settings, beyond the shared configuration. */
 const SETTINGS: Partial<Record<(typeof SERVICE_NAMES)[number], (read: EnvReader) => unknown>> = {
   summarizer: readSummarizationSettings,
+  search: readSearchSettings,
 };
 
 /** Names of every environment variable a service reads, found by loading its configuration. */
@@ -23,8 +25,8 @@ function variablesRead(service: (typeof SERVICE_NAMES)[number]): string[] {
     {
       get: (_target, name) => {
         if (typeof name === 'string') read.add(name);
-        // With the LLM backend on, the OPENAI_* variables are read too.
-        return name === 'SUMMARY_BACKEND' ? 'openai' : undefined;
+        // With the LLM backends on, the OPENAI_* variables are read too.
+        return name === 'SUMMARY_BACKEND' || name === 'EMBEDDING_BACKEND' ? 'openai' : undefined;
       },
     },
   );

@@ -4,14 +4,17 @@ import {
   KafkaConfig,
   readDatabaseConfig,
   readKafkaConfig,
+  readOpenSearchConfig,
 } from '@memory/config';
 import { dataSourceOptions } from '@memory/persistence';
+import { readSearchSettings } from '@memory/search-index';
 import { readSummarizationSettings } from '@memory/summarization';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { parseArgs, UsageError } from './args';
 import { API_KEYS_USAGE, apiKeysCommand } from './commands/api-keys.command';
 import { DLQ_USAGE, dlqCommand } from './commands/dlq.command';
+import { SEARCH_USAGE, searchCommand } from './commands/search.command';
 import { SUMMARIES_USAGE, summariesCommand } from './commands/summaries.command';
 import { TOPICS_USAGE, topicsCommand } from './commands/topics.command';
 
@@ -19,11 +22,12 @@ const USAGE = `usage: npm run memory -- <command>
 
   ${API_KEYS_USAGE}
   ${DLQ_USAGE}
+  ${SEARCH_USAGE}
   ${SUMMARIES_USAGE}
   ${TOPICS_USAGE}
 
 Configuration comes from the same environment variables as the services (DATABASE_URL, KAFKA_*,
-SUMMARY_* and OPENAI_* for summaries).`;
+SUMMARY_* and OPENAI_* for summaries, OPENSEARCH_* and EMBEDDING_* for search).`;
 
 async function withDatabase<T>(fn: (dataSource: DataSource) => Promise<T>): Promise<T> {
   const read = new EnvReader(process.env);
@@ -52,6 +56,13 @@ async function main(argv: readonly string[]): Promise<void> {
       return withDatabase((dataSource) => apiKeysCommand(dataSource, args));
     case 'dlq':
       return dlqCommand(kafkaConfig(), args);
+    case 'search': {
+      const read = new EnvReader(process.env);
+      const opensearch = readOpenSearchConfig(read);
+      const settings = readSearchSettings(read);
+      read.assertValid();
+      return withDatabase((dataSource) => searchCommand(dataSource, opensearch, settings, args));
+    }
     case 'summaries': {
       const read = new EnvReader(process.env);
       const kafka = readKafkaConfig(read, 'cli');

@@ -5,6 +5,7 @@ export const TOPICS = {
   memoryMessages: 'memory.messages.v1',
   memoryMessagesDlq: 'memory.messages.dlq.v1',
   memorySummaries: 'memory.summaries.v1',
+  memorySummariesDlq: 'memory.summaries.dlq.v1',
   memoryLifecycle: 'memory.lifecycle.v1',
 } as const;
 
@@ -26,6 +27,7 @@ export const TOPIC_DEFINITIONS: readonly TopicDefinition[] = [
   { name: TOPICS.memoryMessages, compacted: false, retentionMs: WEEK_MS },
   { name: TOPICS.memoryMessagesDlq, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: TOPICS.memorySummaries, compacted: true, retentionMs: -1 },
+  { name: TOPICS.memorySummariesDlq, compacted: false, retentionMs: 4 * WEEK_MS },
   { name: TOPICS.memoryLifecycle, compacted: false, retentionMs: -1 },
 ];
 
@@ -33,3 +35,14 @@ export const TOPIC_DEFINITIONS: readonly TopicDefinition[] = [
 export function conversationKey(tenantId: string, conversationId: string): string {
   return `${tenantId}:${conversationId}`;
 }
+
+/**
+ * Headers that name the conversation of a `memory.summaries.v1` tombstone (a null value, the
+ * conversation erased). A tombstone has no value to read the ids from, and its key
+ * `tenantId:conversationId` cannot be split back when an id contains `:`, so a producer of
+ * tombstones sets both; they must give the record's key again.
+ */
+export const TOMBSTONE_HEADERS = {
+  tenantId: 'memory.tenant-id',
+  conversationId: 'memory.conversation-id',
+} as const;

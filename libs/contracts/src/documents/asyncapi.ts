@@ -13,7 +13,7 @@ import {
   SummarySections,
   SUMMARY_TIERS,
 } from '../memory-summary/memory-summary.schema';
-import { TOPIC_DEFINITIONS, TOPICS } from '../topics.constants';
+import { TOMBSTONE_HEADERS, TOPIC_DEFINITIONS, TOPICS } from '../topics.constants';
 import {
   chatMessageJsonSchema,
   GENERATED_COMMENT,
@@ -32,7 +32,7 @@ import {
 export type AsyncApiDocument = Record<string, unknown>;
 
 /** Version of this document; bump it when a contract in it changes. */
-export const CONTRACTS_VERSION = '1.1.0';
+export const CONTRACTS_VERSION = '1.2.0';
 export const KAFKA_BINDING_VERSION = '0.5.0';
 
 type ChannelId = keyof typeof TOPICS;
@@ -72,6 +72,16 @@ const ERROR_CODE_MEANINGS: Record<ChatMessageErrorCode, string> = {
 const MEMORY_DLQ_CODE_MEANINGS: Partial<Record<ChatMessageErrorCode, string>> = {
   NOT_JSON: 'the value is not UTF-8 JSON, or is empty or null',
   INVALID_FIELDS: 'the value does not match memory.message.v1',
+};
+
+/** What the search indexer's codes mean on memory.summaries.dlq.v1. */
+const SUMMARY_DLQ_CODE_MEANINGS: Partial<Record<ChatMessageErrorCode, string>> = {
+  NOT_JSON: 'the value is empty or not UTF-8 JSON (a null value is a tombstone, not an error)',
+  INVALID_FIELDS: 'the value does not match memory.summary.v1',
+  KEY_MISMATCH:
+    'the key is missing or is not `tenantId:conversationId` of the value; for a tombstone, of ' +
+    `its \`${TOMBSTONE_HEADERS.tenantId}\` and \`${TOMBSTONE_HEADERS.conversationId}\` headers, or ` +
+    'the tombstone has neither header and its key holds more than one `:`',
 };
 
 const LIFECYCLE_SCHEMA = 'memory.lifecycle.v1';
@@ -127,8 +137,22 @@ const CHANNELS: Record<ChannelId, ChannelDoc> = {
       'The current summary of each conversation; the topic is compacted, so it keeps the ' +
       'latest record per key. The summarizer writes the full rolling summary, ' +
       'the compressor rewrites it at lower tiers as the conversation ages. Erasing a ' +
-      'conversation is expected to write a tombstone (null value) for its key.',
+      'conversation is expected to write a tombstone (null value) for its key, with the ' +
+      `conversation's ids in the \`${TOMBSTONE_HEADERS.tenantId}\` and ` +
+      `\`${TOMBSTONE_HEADERS.conversationId}\` headers. Search indexes every summary (the ` +
+      'highest version wins) and removes the conversation from its index on a tombstone.',
     messages: ['memorySummary'],
+  },
+  memorySummariesDlq: {
+    title: 'Dead-lettered summaries',
+    description:
+      'Records of `memory.summaries.v1` the search indexer cannot parse, validate or attribute ' +
+      'to a conversation, with their original key, value bytes and headers untouched, and why ' +
+      `in the same \`dlq.*\` headers as \`chat.messages.dlq.v1\` (codes ${Object.keys(SUMMARY_DLQ_CODE_MEANINGS).join(', ')}). ` +
+      'The summarizer only publishes valid summaries, so a record here indicates a bug ' +
+      'upstream: operators inspect it, and `npm run memory -- search reindex` rebuilds the ' +
+      'index from Postgres; no command replays this topic.',
+    messages: ['summaryDeadLetter'],
   },
   memoryLifecycle: {
     title: 'Conversation lifecycle',
@@ -237,9 +261,21 @@ const OPERATIONS: Record<string, OperationDoc> = {
     action: 'receive',
     channel: 'memorySummaries',
     service: 'search',
-    status: 'planned',
-    summary: 'Search indexes each summary (and drops it on a tombstone).',
-    group: 'search',
+    status: 'built',
+    summary:
+      'Search embeds and indexes the highest version of each summary (the summary version is ' +
+      "the document's external version, so an older one never replaces a newer one), and " +
+      'removes the conversation on a tombstone.',
+    group: 'search-indexer',
+  },
+  searchSendsDeadLetters: {
+    action: 'send',
+    channel: 'memorySummariesDlq',
+    service: 'search',
+    status: 'built',
+    summary:
+      'Search moves summary records it cannot parse, validate or attribute to a conversation ' +
+      'to their dead-letter topic.',
   },
   compressorSendsLifecycleEvents: {
     action: 'send',
@@ -259,7 +295,7 @@ const OPERATIONS: Record<string, OperationDoc> = {
 
 const INFO_DESCRIPTION = `Every Kafka topic of the conversation memory product: who publishes and who consumes it, the record keys, headers and values.
 
-- **Keys.** Every record is keyed \`tenantId:conversationId\` (UTF-8), so a conversation stays on one partition and in order. The services partition with the Java client's default partitioner (murmur2 of the key); other producers should use the same one (librdkafka: \`partitioner=murmur2_random\`). Identifiers may contain \`:\`, so read them from the value, not by splitting the key.
+- **Keys.** Every record is keyed \`tenantId:conversationId\` (UTF-8), so a conversation stays on one partition and in order. The services partition with the Java client's default partitioner (murmur2 of the key); other producers should use the same one (librdkafka: \`partitioner=murmur2_random\`). Identifiers may contain \`:\`, so read them from the value, not by splitting the key (a tombstone, which has no value, names them in headers).
 - **Values** are UTF-8 JSON objects with a \`schema\` field naming their contract and version. A breaking change gets a new contract and topic version (\`.v2\`).
 - **Headers.** \`traceparent\` and \`tracestate\` (W3C Trace Context) are optional on every record and carried from a chat message to the records derived from it.
 - **Delivery** is at least once: consumers are idempotent (by message id, \`seq\` or summary \`version\`).
@@ -434,6 +470,7 @@ function operations(): Record<string, unknown> {
 function schemas(): Record<string, JsonSchema> {
   return {
     traceHeaders: traceHeadersSchema(),
+    summaryHeaders: summaryHeadersSchema(),
     deadLetterHeaders: deadLetterHeadersSchema(),
     chatMessage: chatMessageJsonSchema('draft-07'),
     memoryMessage: memoryMessageJsonSchema('draft-07'),
@@ -560,12 +597,60 @@ function messages(): Record<string, unknown> {
       name: MEMORY_SUMMARY_SCHEMA,
       title: 'Conversation summary',
       summary: 'The current summary of a conversation, at its tier.',
-      description: "A tombstone (null value) removes the conversation's summary.",
+      description:
+        "A tombstone (null value) removes the conversation's summary; it carries the " +
+        `conversation's ids in the \`${TOMBSTONE_HEADERS.tenantId}\` and ` +
+        `\`${TOMBSTONE_HEADERS.conversationId}\` headers.`,
       contentType: 'application/json',
-      headers: traceHeaders,
+      headers: { $ref: '#/components/schemas/summaryHeaders' },
       payload: { $ref: '#/components/schemas/memorySummary' },
       bindings: kafka(conversationKey),
-      examples: [{ name: 'full-summary', payload: EXAMPLE_SUMMARY }],
+      examples: [
+        { name: 'full-summary', payload: EXAMPLE_SUMMARY },
+        {
+          name: 'tombstone',
+          summary: 'The conversation was erased: the value is null.',
+          headers: {
+            [TOMBSTONE_HEADERS.tenantId]: EXAMPLE_SUMMARY.tenantId,
+            [TOMBSTONE_HEADERS.conversationId]: EXAMPLE_SUMMARY.conversationId,
+          },
+        },
+      ],
+    },
+    summaryDeadLetter: {
+      name: 'memory.summary.dead-letter',
+      title: 'Dead-lettered summary',
+      summary:
+        'A memory.summaries.v1 record the search indexer cannot parse, validate or attribute, ' +
+        'bytes intact.',
+      description:
+        'Key, value and headers are those of the original record, byte for byte; the `dlq.*` ' +
+        `headers are added. The codes are ${Object.keys(SUMMARY_DLQ_CODE_MEANINGS).join(', ')}.`,
+      contentType: 'application/octet-stream',
+      headers: { $ref: '#/components/schemas/deadLetterHeaders' },
+      payload: {
+        description:
+          'The original record value, unchanged: possibly empty, not UTF-8 JSON or not a valid ' +
+          'summary; null for a tombstone that names no conversation.',
+      },
+      bindings: kafka({
+        type: ['string', 'null'],
+        description: 'The original record key, unchanged.',
+      }),
+      examples: [
+        {
+          name: 'invalid-tier',
+          headers: {
+            [DLQ_HEADERS.sourceTopic]: TOPICS.memorySummaries,
+            [DLQ_HEADERS.sourcePartition]: '0',
+            [DLQ_HEADERS.sourceOffset]: '311',
+            [DLQ_HEADERS.errorCode]: 'INVALID_FIELDS',
+            [DLQ_HEADERS.errorReason]:
+              'tier: Invalid option: expected one of "full"|"key_points"|"brief"|"metadata"',
+            [DLQ_HEADERS.failedAt]: '2026-05-01T10:00:02.100Z',
+          },
+        },
+      ],
     },
     lifecycleEvent: {
       name: LIFECYCLE_SCHEMA,
@@ -624,9 +709,37 @@ function traceHeadersSchema(): JsonSchema {
   };
 }
 
+function summaryHeadersSchema(): JsonSchema {
+  const trace = traceHeadersSchema();
+  return {
+    type: 'object',
+    description:
+      'Kafka headers, UTF-8 strings: the trace headers on a summary; the conversation ids on a ' +
+      'tombstone, where they are required (ids may contain `:`, so the key cannot be split ' +
+      'back into them). A tombstone without them is dead-lettered unless its key holds exactly ' +
+      'one `:`.',
+    properties: {
+      ...trace.properties,
+      [TOMBSTONE_HEADERS.tenantId]: {
+        type: 'string',
+        description: 'On a tombstone: the tenant of the erased conversation.',
+        examples: ['acme'],
+      },
+      [TOMBSTONE_HEADERS.conversationId]: {
+        type: 'string',
+        description: 'On a tombstone: the erased conversation.',
+        examples: ['conv-42'],
+      },
+    },
+  };
+}
+
 function deadLetterHeadersSchema(): JsonSchema {
   const codes = CHAT_MESSAGE_ERROR_CODES.map((code) => `\`${code}\`: ${ERROR_CODE_MEANINGS[code]}`);
   const memoryCodes = Object.entries(MEMORY_DLQ_CODE_MEANINGS).map(
+    ([code, meaning]) => `\`${code}\`: ${meaning}`,
+  );
+  const summaryCodes = Object.entries(SUMMARY_DLQ_CODE_MEANINGS).map(
     ([code, meaning]) => `\`${code}\`: ${meaning}`,
   );
   return {
@@ -639,7 +752,7 @@ function deadLetterHeadersSchema(): JsonSchema {
       [DLQ_HEADERS.sourceTopic]: {
         type: 'string',
         description: 'Topic the record was read from.',
-        examples: [TOPICS.chatMessages, TOPICS.memoryMessages],
+        examples: [TOPICS.chatMessages, TOPICS.memoryMessages, TOPICS.memorySummaries],
       },
       [DLQ_HEADERS.sourcePartition]: {
         type: 'string',
@@ -656,7 +769,8 @@ function deadLetterHeadersSchema(): JsonSchema {
         enum: [...CHAT_MESSAGE_ERROR_CODES],
         description:
           `Why the record was refused. On chat.messages.dlq.v1 (ingest): ${codes.join('; ')}. ` +
-          `On memory.messages.dlq.v1 (summarizer): ${memoryCodes.join('; ')}.`,
+          `On memory.messages.dlq.v1 (summarizer): ${memoryCodes.join('; ')}. ` +
+          `On memory.summaries.dlq.v1 (search): ${summaryCodes.join('; ')}.`,
       },
       [DLQ_HEADERS.errorReason]: {
         type: 'string',

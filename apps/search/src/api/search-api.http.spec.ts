@@ -1,0 +1,256 @@
+import type { Server } from 'node:http';
+import { ApiKeyIdentity, ApiKeyStore } from '@memory/auth';
+import { SummaryIndex } from '@memory/search-index';
+import { SummaryRow, SummaryStore } from '@memory/summarization';
+import { Global, INestApplication, Logger, Module } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Test } from '@nestjs/testing';
+import { Client } from '@opensearch-project/opensearch';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
+import { IndexedHit } from './search-hit.mapper';
+import { SearchBody } from './search-query.builder';
+import { SearchApiModule } from './search-api.module';
+import { SearchUnavailableError } from './search.errors';
+import { SummarySearcher } from './summary.searcher';
+
+const KEYS: Record<string, ApiKeyIdentity> = {
+  'mk_search-a': { keyId: 'key-a', tenantId: 'tenant-a', scopes: ['search'] },
+  'mk_search-b': { keyId: 'key-b', tenantId: 'tenant-b', scopes: ['search'] },
+  'mk_ingest-a': { keyId: 'key-i', tenantId: 'tenant-a', scopes: ['ingest'] },
+};
+
+@Global()
+@Module({
+  providers: [
+    { provide: SEARCH_SETTINGS, useValue: { rateLimitPerSecond: 1, rateLimitBurst: 3 } },
+    { provide: EMBEDDER, useValue: { embed: () => Promise.resolve([[1, 0, 0]]) } },
+    { provide: SummaryIndex, useValue: {} },
+    { provide: Client, useValue: {} },
+    { provide: DataSource, useValue: {} },
+  ],
+  exports: [SEARCH_SETTINGS, EMBEDDER, SummaryIndex, Client, DataSource],
+})
+class FakeCoreModule {}
+
+function summaryRow(tenantId: string, conversationId: string, version: number): SummaryRow {
+  return {
+    tenantId,
+    conversationId,
+    userId: 'user-7',
+    version,
+    throughSeq: 8,
+    seenSeq: 8,
+    tier: 'full',
+    text: 'The user moved the appointment.',
+    sections: null,
+    memo: null,
+    backend: 'local',
+    llmPending: false,
+    llmBase: null,
+    lastUpdate: null,
+    totalCost: { inputTokens: 0, outputTokens: 0, inputChars: 1, outputChars: 1, durationMs: 1 },
+    publishedVersion: version,
+    firstMessageAt: new Date('2026-05-01T10:00:00Z'),
+    lastMessageAt: new Date('2026-05-01T10:04:00Z'),
+    lastReceivedAt: new Date('2026-05-01T10:04:00Z'),
+    updatedAt: new Date('2026-05-01T10:05:00Z'),
+  };
+}
+
+async function setup() {
+  const bodies: SearchBody[] = [];
+  const searcher = {
+    search: jest.fn((body: SearchBody): Promise<IndexedHit[]> => {
+      bodies.push(body);
+      return Promise.resolve([
+        {
+          _id: 'tenant-a/conv-1',
+          _score: 2.5,
+          _source: { conversationId: 'conv-1', text: '<b>hi</b>', tier: 'full' },
+        },
+      ]);
+    }),
+  };
+  const rows = [summaryRow('tenant-a', 'conv-1', 2), summaryRow('tenant-a', 'conv-new', 0)];
+  const moduleRef = await Test.createTestingModule({ imports: [FakeCoreModule, SearchApiModule] })
+    .overrideProvider(ApiKeyStore)
+    .useValue({ verify: (key: string) => Promise.resolve(KEYS[key] ?? null) })
+    .overrideProvider(SummarySearcher)
+    .useValue(searcher)
+    .overrideProvider(SummaryStore)
+    .useValue({
+      load: (tenantId: string, conversationId: string) =>
+        Promise.resolve(
+          rows.find((row) => row.tenantId === tenantId && row.conversationId === conversationId),
+        ),
+    })
+    .compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  return { app, searcher, bodies, http: () => request(app.getHttpServer() as Server) };
+}
+
+describe(SearchApiModule.name, () => {
+  let app: INestApplication | undefined;
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('searches in the key’s tenant', async () => {
+    const context = await setup();
+    app = context.app;
+    const response = await context
+      .http()
+      .post('/v1/search')
+      .set('Authorization', 'Bearer mk_search-a')
+      .send({ query: 'hi', mode: 'keyword' })
+      .expect(200);
+    expect(response.body).toMatchObject({
+      mode: 'keyword',
+      results: [{ conversationId: 'conv-1', score: 2.5, snippet: '&lt;b&gt;hi&lt;&#x2F;b&gt;' }],
+    });
+    expect(context.bodies[0]?.query?.bool?.filter).toEqual([{ term: { tenantId: 'tenant-a' } }]);
+  });
+
+  it('answers 401 without a key and 403 without the search scope', async () => {
+    const context = await setup();
+    app = context.app;
+    await context.http().post('/v1/search').send({ query: 'x' }).expect(401);
+    await context
+      .http()
+      .post('/v1/search')
+      .set('X-API-Key', 'mk_ingest-a')
+      .send({ query: 'x' })
+      .expect(403);
+    await context.http().get('/v1/conversations/conv-1/summary').expect(401);
+  });
+
+  it('answers 400 with field errors, a tenantId in the body included', async () => {
+    const context = await setup();
+    app = context.app;
+    const response = await context
+      .http()
+      .post('/v1/search')
+      .set('Authorization', 'Bearer mk_search-a')
+      .send({ query: 'x', tenantId: 'tenant-b', k: 500 })
+      .expect(400);
+    expect(response.body).toEqual({
+      message: 'invalid search request',
+      errors: expect.arrayContaining([
+        expect.objectContaining({ field: 'tenantId', code: 'UNKNOWN_FIELD' }),
+      ]),
+    });
+    expect(context.searcher.search).not.toHaveBeenCalled();
+  });
+
+  it('answers 503 with a message only when OpenSearch fails, 500 without a stack otherwise', async () => {
+    const context = await setup();
+    app = context.app;
+    context.searcher.search.mockRejectedValueOnce(
+      new SearchUnavailableError('opensearch', new Error('connect ECONNREFUSED 10.0.0.7:9200')),
+    );
+    const unavailable = await context
+      .http()
+      .post('/v1/search')
+      .set('Authorization', 'Bearer mk_search-a')
+      .send({ query: 'x', mode: 'keyword' })
+      .expect(503);
+    expect(unavailable.body).toEqual({ message: 'search is unavailable, try again' });
+
+    context.searcher.search.mockRejectedValueOnce(new TypeError('secret internals at line 42'));
+    const failed = await context
+      .http()
+      .post('/v1/search')
+      .set('Authorization', 'Bearer mk_search-b')
+      .send({ query: 'x', mode: 'keyword' })
+      .expect(500);
+    expect(failed.body).toEqual({ statusCode: 500, message: 'Internal server error' });
+  });
+
+  it('limits each key to its burst, then 429 with Retry-After', async () => {
+    const context = await setup();
+    app = context.app;
+    const search = (key: string) =>
+      context
+        .http()
+        .post('/v1/search')
+        .set('Authorization', `Bearer ${key}`)
+        .send({ query: 'x', mode: 'keyword' });
+    for (let i = 0; i < 2; i++) await search('mk_search-a').expect(200);
+    await context
+      .http()
+      .get('/v1/conversations/conv-1/summary')
+      .set('Authorization', 'Bearer mk_search-a')
+      .expect(200);
+    const refused = await search('mk_search-a').expect(429);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body).toEqual({ message: expect.stringContaining('too many requests') });
+    await search('mk_search-b').expect(200);
+  });
+
+  it('serves the current summary of the key’s tenant, 404 otherwise', async () => {
+    const context = await setup();
+    app = context.app;
+    const found = await context
+      .http()
+      .get('/v1/conversations/conv-1/summary')
+      .set('Authorization', 'Bearer mk_search-a')
+      .expect(200);
+    expect(found.body).toMatchObject({
+      schema: 'memory.summary.v1',
+      conversationId: 'conv-1',
+      version: 2,
+      throughSeq: 8,
+      tier: 'full',
+      text: 'The user moved the appointment.',
+      sections: { context: '', keyPoints: [] },
+      stats: { messageCount: 8, lastMessageAt: '2026-05-01T10:04:00.000Z' },
+    });
+    for (const [key, conversation] of [
+      ['mk_search-b', 'conv-1'],
+      ['mk_search-a', 'conv-new'],
+      ['mk_search-a', 'unknown'],
+    ] as const) {
+      const missing = await context
+        .http()
+        .get(`/v1/conversations/${conversation}/summary`)
+        .set('Authorization', `Bearer ${key}`)
+        .expect(404);
+      expect(missing.body).toEqual({ message: `no summary of conversation "${conversation}"` });
+    }
+  });
+
+  it('documents both endpoints with their answers', async () => {
+    const context = await setup();
+    app = context.app;
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder().addBearerAuth().build(),
+    );
+    const search = document.paths['/v1/search']?.post;
+    const summary = document.paths['/v1/conversations/{conversationId}/summary']?.get;
+    expect(Object.keys(search?.responses ?? {}).sort()).toEqual([
+      '200',
+      '400',
+      '401',
+      '403',
+      '429',
+      '503',
+    ]);
+    expect(Object.keys(summary?.responses ?? {}).sort()).toEqual([
+      '200',
+      '401',
+      '403',
+      '404',
+      '429',
+    ]);
+    expect(search?.security).toEqual([{ bearer: [] }]);
+    expect(JSON.stringify(search?.requestBody)).toContain('"additionalProperties":false');
+  });
+});

@@ -1,0 +1,76 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { SearchCriteria } from './search-request.dto';
+import { MAX_RESULTS, SEARCH_MODES, SearchMode } from './search.constants';
+
+/** What a cursor carries: where the next page starts, and which query it belongs to. */
+export interface CursorState {
+  offset: number;
+  mode: SearchMode;
+  queryHash: string;
+}
+
+export type CursorCheck =
+  | { ok: true; offset: number }
+  | { ok: false; code: 'INVALID_CURSOR' | 'CURSOR_MISMATCH'; message: string };
+
+const cursorSchema = z.strictObject({
+  offset: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_RESULTS - 1),
+  mode: z.enum(SEARCH_MODES),
+  queryHash: z.string().min(1).max(64),
+});
+
+/**
+ * A short hash of everything that decides a query's ranking (text, mode, filters, page size):
+ * a cursor only continues the query it came from.
+ */
+export function queryHash(criteria: SearchCriteria): string {
+  const { query, mode, userId, tier, from, to, k } = criteria;
+  const identity = JSON.stringify([
+    query,
+    mode,
+    userId ?? null,
+    tier ?? null,
+    from ?? null,
+    to ?? null,
+    k,
+  ]);
+  return createHash('sha256').update(identity, 'utf8').digest('base64url').slice(0, 22);
+}
+
+/**
+ * Opaque to clients (base64url JSON), not signed: changing the offset only moves within the
+ * same tenant's results of the same query, which the client could page to anyway.
+ */
+export function encodeCursor(state: CursorState): string {
+  return Buffer.from(JSON.stringify(state), 'utf8').toString('base64url');
+}
+
+/** Reads a cursor and checks that it continues the query it is sent with. */
+export function decodeCursor(
+  cursor: string,
+  expected: { mode: SearchMode; queryHash: string },
+): CursorCheck {
+  let state: CursorState;
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    state = cursorSchema.parse(decoded);
+  } catch {
+    return {
+      ok: false,
+      code: 'INVALID_CURSOR',
+      message: 'is not a cursor returned by this API',
+    };
+  }
+  if (state.mode !== expected.mode || state.queryHash !== expected.queryHash)
+    return {
+      ok: false,
+      code: 'CURSOR_MISMATCH',
+      message: 'belongs to another query: send it with the same query, mode, filters and k',
+    };
+  return { ok: true, offset: state.offset };
+}

@@ -1,0 +1,66 @@
+import { SummaryTier } from '@memory/contracts';
+import { SummaryDocument } from '@memory/search-index';
+import { RESULT_FIELDS } from './search-query.builder';
+import { SearchResult } from './search-response.dto';
+import { RESULT_KEY_POINTS, SNIPPET_LENGTH } from './search.constants';
+
+/** A hit as the searches of this API ask for it (the client types `_source` as `any`). */
+export interface IndexedHit {
+  _id?: string;
+  _score?: number | null;
+  _source?: Partial<Pick<SummaryDocument, (typeof RESULT_FIELDS)[number]>>;
+  highlight?: Record<string, string[]>;
+}
+
+/** The result a client sees for a hit, with the score of the ranking that placed it. */
+export function toResult(hit: IndexedHit, score: number): SearchResult {
+  const source = hit._source ?? {};
+  const highlights = hit.highlight ?? {};
+  return {
+    conversationId: source.conversationId ?? '',
+    userId: source.userId ?? '',
+    tier: (source.tier ?? 'full') as SummaryTier,
+    score,
+    snippet: snippetOf(source.text ?? '', highlights.text),
+    highlights,
+    summary: {
+      context: source.context ?? '',
+      keyPoints: (source.keyPoints ?? []).slice(0, RESULT_KEY_POINTS),
+    },
+    firstMessageAt: source.firstMessageAt ?? null,
+    lastMessageAt: source.lastMessageAt ?? null,
+    messageCount: source.messageCount ?? 0,
+    freshness: {
+      throughSeq: source.throughSeq ?? 0,
+      summaryUpdatedAt: source.summaryUpdatedAt ?? '',
+      indexedAt: source.indexedAt ?? '',
+    },
+    version: source.version ?? 0,
+  };
+}
+
+/**
+ * The highlighted fragments of the text, or else its start: HTML either way (the fragments
+ * come HTML-encoded from OpenSearch, the start is escaped here), so a client treats both alike.
+ */
+export function snippetOf(text: string, fragments: readonly string[] | undefined): string {
+  if (fragments && fragments.length > 0) return fragments.join(' … ');
+  if (text.length <= SNIPPET_LENGTH) return escapeHtml(text);
+  const cut = text.slice(0, SNIPPET_LENGTH);
+  const space = cut.lastIndexOf(' ');
+  return `${escapeHtml(space > SNIPPET_LENGTH / 2 ? cut.slice(0, space) : cut)} …`;
+}
+
+/** The same characters OpenSearch's `html` highlight encoder escapes. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"'/]/g, (character) => HTML_ESCAPES[character] ?? character);
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#x27;',
+  '/': '&#x2F;',
+};

@@ -1,0 +1,169 @@
+import { SummaryTier } from '@memory/contracts';
+import { SummaryDocument } from '@memory/search-index';
+import type { API, Types } from '@opensearch-project/opensearch';
+import { MAX_KEYWORD_TERMS, MAX_RESULTS } from './search.constants';
+
+export type SearchBody = API.Search_RequestBody;
+type QueryContainer = Types.Common_QueryDsl.QueryContainer;
+type Highlight = Types.Core_Search.Highlight;
+
+/** BM25 fields and their weights: the condensed sections count more than the running text. */
+export const KEYWORD_FIELDS = [
+  'text',
+  'keyPoints^2',
+  'context^1.5',
+  'entities^2',
+  'decisions',
+  'actionItems',
+  'openQuestions',
+  'dates',
+  'numbers',
+] as const;
+
+/** What a result shows; the embedding (1.5 KB of floats) stays in the index. */
+export const RESULT_FIELDS = [
+  'conversationId',
+  'userId',
+  'tier',
+  'text',
+  'context',
+  'keyPoints',
+  'firstMessageAt',
+  'lastMessageAt',
+  'messageCount',
+  'throughSeq',
+  'summaryUpdatedAt',
+  'indexedAt',
+  'version',
+] as const satisfies ReadonlyArray<keyof SummaryDocument>;
+
+/** Who may be found: always one tenant (the API key's), optionally narrowed by the request. */
+export interface SearchScope {
+  tenantId: string;
+  userId?: string;
+  tier?: SummaryTier;
+  /** On `lastMessageAt`, inclusive. */
+  from?: string;
+  to?: string;
+}
+
+/** A slice of a ranking: `results` fetches what a result shows, `ids` only ids and scores. */
+export interface Window {
+  from: number;
+  size: number;
+  output: 'results' | 'ids';
+}
+
+/** Term filters of a scope; the tenant's comes first and is never absent. */
+export function scopeFilters(scope: SearchScope): QueryContainer[] {
+  if (!scope.tenantId) throw new Error('a search needs a tenant');
+  const filters: QueryContainer[] = [{ term: { tenantId: scope.tenantId } }];
+  if (scope.userId !== undefined) filters.push({ term: { userId: scope.userId } });
+  if (scope.tier !== undefined) filters.push({ term: { tier: scope.tier } });
+  if (scope.from !== undefined || scope.to !== undefined)
+    filters.push({
+      range: {
+        lastMessageAt: {
+          ...(scope.from !== undefined ? { gte: scope.from } : {}),
+          ...(scope.to !== undefined ? { lte: scope.to } : {}),
+        },
+      },
+    });
+  return filters;
+}
+
+/**
+ * The words of a query that go into BM25: the first {@link MAX_KEYWORD_TERMS} distinct
+ * whitespace-separated words (the analyzer still splits and stems them).
+ */
+export function keywordText(query: string): string {
+  const seen = new Set<string>();
+  const words: string[] = [];
+  for (const word of query.split(/\s+/u)) {
+    const key = word.toLowerCase();
+    if (!word || seen.has(key)) continue;
+    seen.add(key);
+    words.push(word);
+    if (words.length === MAX_KEYWORD_TERMS) break;
+  }
+  return words.join(' ');
+}
+
+/**
+ * User text only ever goes into `multi_match` as text to analyze: unlike `query_string`, it
+ * has no syntax (no fields, wildcards, regexes or boolean operators) to inject.
+ */
+export function keywordQuery(text: string): QueryContainer {
+  return { multi_match: { query: text, type: 'best_fields', fields: [...KEYWORD_FIELDS] } };
+}
+
+/**
+ * Highlights of `text` (fragments) and `keyPoints` (whole matching points), matched against the
+ * keyword query whatever found the document. HTML-encoded: everything but the `<em>` tags is
+ * escaped, so a client can show a snippet as HTML without trusting the conversation's text.
+ */
+export function resultHighlight(text: string): Highlight {
+  return {
+    encoder: 'html',
+    pre_tags: ['<em>'],
+    post_tags: ['</em>'],
+    highlight_query: keywordQuery(text),
+    fields: {
+      text: { fragment_size: 150, number_of_fragments: 3 },
+      keyPoints: { number_of_fragments: 0 },
+    },
+  };
+}
+
+/** BM25 over the summary fields, within the scope. */
+export function keywordBody(scope: SearchScope, text: string, window: Window): SearchBody {
+  return {
+    query: { bool: { must: [keywordQuery(text)], filter: scopeFilters(scope) } },
+    ...windowOf(window, text),
+  };
+}
+
+/**
+ * Nearest neighbours of the query's vector within the scope. The scope is also inside the knn
+ * clause (the lucene engine filters while it walks the graph), so the k nearest are the
+ * tenant's: filtered only afterwards, the k nearest of all tenants could hold none of them.
+ * k is the full ranking depth, the same on every page of a query.
+ */
+export function semanticBody(
+  scope: SearchScope,
+  vector: readonly number[],
+  window: Window,
+  text: string,
+): SearchBody {
+  const knn: QueryContainer = {
+    knn: {
+      embedding: {
+        vector: [...vector],
+        k: MAX_RESULTS,
+        filter: { bool: { filter: scopeFilters(scope) } },
+      },
+    },
+  };
+  return {
+    query: { bool: { must: [knn], filter: scopeFilters(scope) } },
+    ...windowOf(window, text),
+  };
+}
+
+/** The documents of a page of fused ids (still within the scope), with their highlights. */
+export function hydrateBody(scope: SearchScope, ids: readonly string[], text: string): SearchBody {
+  return {
+    query: { bool: { filter: [...scopeFilters(scope), { ids: { values: [...ids] } }] } },
+    ...windowOf({ from: 0, size: ids.length, output: 'results' }, text),
+  };
+}
+
+function windowOf(window: Window, text: string): SearchBody {
+  const base: SearchBody = { from: window.from, size: window.size, track_total_hits: false };
+  if (window.output === 'ids') return { ...base, _source: false };
+  return {
+    ...base,
+    _source: { includes: [...RESULT_FIELDS] },
+    ...(text ? { highlight: resultHighlight(text) } : {}),
+  };
+}

@@ -1,0 +1,130 @@
+import { SUMMARY_TIERS, SummaryTier } from '@memory/contracts';
+import { z } from 'zod';
+import { decodeCursor, queryHash } from './search-cursor';
+import { SEARCH_MODES, SearchMode } from './search.constants';
+
+const DAY_MS = 86_400_000;
+
+const isoDate = z.string().refine((value) => parseIsoDate(value) !== undefined, {
+  message: 'must be an ISO 8601 date (2026-05-01) or date-time with offset (2026-05-01T10:00:00Z)',
+  params: { code: 'INVALID_DATE' },
+});
+
+/** The body of `POST /v1/search`. Strict: the tenant is the API key's, never the body's. */
+export const searchRequestSchema = z
+  .strictObject({
+    query: z.string().trim().min(1).max(1000).describe('What to look for, in plain words'),
+    mode: z
+      .enum(SEARCH_MODES)
+      .default('hybrid')
+      .describe('hybrid: BM25 and vectors fused by RRF; semantic: vectors; keyword: BM25'),
+    userId: z.string().min(1).max(128).optional().describe("Only this user's conversations"),
+    tier: z.enum(SUMMARY_TIERS).optional().describe('Only summaries of this tier'),
+    from: isoDate.optional().describe('Last message at or after (ISO date or date-time)'),
+    to: isoDate
+      .optional()
+      .describe('Last message at or before (a date without time includes that whole day)'),
+    k: z.number().int().min(1).max(100).default(10).describe('Results per page'),
+    cursor: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe('nextCursor of the previous page, with the same query and filters'),
+  })
+  .refine(({ from, to }) => inOrder(from, to), {
+    path: ['to'],
+    message: 'must not be before from',
+    params: { code: 'INVALID_RANGE' },
+  });
+
+/** What to search for and how: the validated body without its cursor. */
+export interface SearchCriteria {
+  query: string;
+  mode: SearchMode;
+  userId?: string;
+  tier?: SummaryTier;
+  from?: string;
+  to?: string;
+  k: number;
+}
+
+/** A validated search: the criteria and where the page starts (from the cursor). */
+export interface SearchRequest extends SearchCriteria {
+  offset: number;
+}
+
+/** One problem with a request, named by field (dotted path) and a stable code. */
+export interface RequestFieldError {
+  field: string;
+  code: string;
+  message: string;
+}
+
+export type ParsedSearchRequest =
+  { ok: true; request: SearchRequest } | { ok: false; errors: RequestFieldError[] };
+
+/** Validates a search body, and its cursor against the rest of it. */
+export function parseSearchRequest(body: unknown): ParsedSearchRequest {
+  const parsed = searchRequestSchema.safeParse(body);
+  if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error.issues) };
+  const { cursor, ...criteria } = parsed.data;
+  if (cursor === undefined) return { ok: true, request: { ...criteria, offset: 0 } };
+  const decoded = decodeCursor(cursor, { mode: criteria.mode, queryHash: queryHash(criteria) });
+  if (!decoded.ok)
+    return {
+      ok: false,
+      errors: [{ field: 'cursor', code: decoded.code, message: decoded.message }],
+    };
+  return { ok: true, request: { ...criteria, offset: decoded.offset } };
+}
+
+/** The mode a body asks for, for metrics of a request that did not validate. */
+export function requestedMode(body: unknown): SearchMode | 'invalid' {
+  const mode = (body as { mode?: unknown } | null | undefined)?.mode ?? 'hybrid';
+  return SEARCH_MODES.find((candidate) => candidate === mode) ?? 'invalid';
+}
+
+function fieldErrors(issues: readonly z.core.$ZodIssue[]): RequestFieldError[] {
+  return issues.flatMap((issue): RequestFieldError[] => {
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((key) => ({
+        field: [...issue.path, key].join('.'),
+        code: 'UNKNOWN_FIELD',
+        message:
+          key === 'tenantId'
+            ? "is not accepted: searches run in the API key's tenant"
+            : 'is not a field of a search request',
+      }));
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+    const custom = issue.code === 'custom' ? (issue.params?.code as unknown) : undefined;
+    const code =
+      issue.code !== 'custom'
+        ? issue.code.toUpperCase()
+        : typeof custom === 'string'
+          ? custom
+          : 'INVALID_VALUE';
+    return [{ field, code, message: issue.message }];
+  });
+}
+
+function inOrder(from: string | undefined, to: string | undefined): boolean {
+  const start = from === undefined ? undefined : parseIsoDate(from, 'start');
+  const end = to === undefined ? undefined : parseIsoDate(to, 'end');
+  return start === undefined || end === undefined || start <= end;
+}
+
+/**
+ * Epoch milliseconds of an ISO date (`2026-05-01`) or date-time with an offset; a date alone
+ * stands for the start or the end of its day, as OpenSearch reads it in `gte` and `lte`.
+ */
+function parseIsoDate(value: string, edge: 'start' | 'end' = 'start'): number | undefined {
+  if (z.iso.date().safeParse(value).success) {
+    const start = Date.parse(`${value}T00:00:00Z`);
+    if (Number.isNaN(start)) return undefined;
+    return edge === 'start' ? start : start + DAY_MS - 1;
+  }
+  if (!z.iso.datetime({ offset: true }).safeParse(value).success) return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : time;
+}

@@ -1,0 +1,28 @@
+/**
+ * How deep a query can page: every list is ranked to this depth, and `offset + k` never goes
+ * past it. A fixed depth keeps the pages of one query consistent: fused over deeper lists,
+ * RRF would reorder what earlier pages already showed.
+ */
+export const MAX_RESULTS = 200;
+
+/** The RRF constant of Cormack et al. (2009): damps the weight of the very first ranks. */
+export const RRF_K = 60;
+
+/**
+ * At most this many words of the query go into the BM25 query. Each word becomes a clause per
+ * searched field (nine of them), and OpenSearch refuses a query of more than 1,024 clauses
+ * (`indices.query.bool.max_clause_count`); a 1,000-character query can hold 300 words.
+ */
+export const MAX_KEYWORD_TERMS = 64;
+
+/** Length of the snippet taken from the start of the text when no fragment matched. */
+export const SNIPPET_LENGTH = 200;
+
+/** Key points shown with each result (the full summary is one GET away). */
+export const RESULT_KEY_POINTS = 3;
+
+/** Per-request limits on the OpenSearch client (its defaults suit the indexer, not a user waiting). */
+export const SEARCH_REQUEST_OPTIONS = { requestTimeout: 10_000, maxRetries: 1 } as const;
+
+export const SEARCH_MODES = ['hybrid', 'semantic', 'keyword'] as const;
+export type SearchMode = (typeof SEARCH_MODES)[number];

@@ -1,0 +1,129 @@
+import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  Post,
+  ServiceUnavailableException,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ERROR_SCHEMA, openApiSchema } from './openapi';
+import { RateLimitGuard } from './rate-limit.guard';
+import { searchRequestSchema } from './search-request.dto';
+import {
+  SEARCH_REQUEST_EXAMPLE,
+  SEARCH_RESPONSE_EXAMPLE,
+  SearchResponse,
+  searchResponseSchema,
+} from './search-response.dto';
+import { MAX_RESULTS } from './search.constants';
+import { SearchUnavailableError } from './search.errors';
+import { SearchService } from './search.service';
+
+const errorContent = (example: Record<string, unknown>) => ({
+  'application/json': { schema: ERROR_SCHEMA, example },
+});
+
+@ApiTags('search')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({
+  description: 'Missing, unknown or revoked API key',
+  content: errorContent({ message: 'unknown or revoked API key' }),
+})
+@ApiForbiddenResponse({
+  description: 'The API key lacks the "search" scope',
+  content: errorContent({ message: 'this API key lacks the "search" scope' }),
+})
+@ApiTooManyRequestsResponse({
+  description: "Over the API key's rate; Retry-After says in how many seconds to retry",
+  headers: { 'Retry-After': { description: 'Seconds', schema: { type: 'integer' } } },
+  content: errorContent({
+    message:
+      'too many requests for this API key: at most 20 per second (bursts of 40); retry in 1 s',
+  }),
+})
+@Controller('v1')
+@UseGuards(ApiKeyGuard, RateLimitGuard)
+export class SearchController {
+  constructor(private readonly service: SearchService) {}
+
+  @Post('search')
+  @HttpCode(200)
+  @RequireScope('search')
+  @ApiOperation({
+    summary: "Search the API key's tenant's conversation summaries",
+    description:
+      'hybrid (default) fuses BM25 and vector rankings by Reciprocal Rank Fusion; semantic ' +
+      'ranks by the query embedding alone; keyword by BM25 alone. Filters (userId, tier, ' +
+      `from/to on the last message) apply in every mode. Pages follow nextCursor, up to ` +
+      `${MAX_RESULTS} results per query. Unknown fields, tenantId included, are refused.`,
+  })
+  @ApiBody({
+    schema: openApiSchema(searchRequestSchema, 'input'),
+    examples: {
+      hybrid: { value: SEARCH_REQUEST_EXAMPLE },
+      keyword: { value: { query: '"Dr. Patel" Friday', mode: 'keyword', tier: 'full' } },
+      nextPage: {
+        value: { ...SEARCH_REQUEST_EXAMPLE, cursor: SEARCH_RESPONSE_EXAMPLE.nextCursor },
+      },
+    },
+  })
+  @ApiOkResponse({
+    description: 'One page of results, best first',
+    content: {
+      'application/json': {
+        schema: openApiSchema(searchResponseSchema, 'output'),
+        example: SEARCH_RESPONSE_EXAMPLE,
+      },
+    },
+  })
+  @ApiBadRequestResponse({
+    description: 'Field-level errors: [{field, code, message}]',
+    content: errorContent({
+      message: 'invalid search request',
+      errors: [
+        { field: 'k', code: 'TOO_BIG', message: 'Too big: expected number to be <=100' },
+        {
+          field: 'tenantId',
+          code: 'UNKNOWN_FIELD',
+          message: "is not accepted: searches run in the API key's tenant",
+        },
+        {
+          field: 'cursor',
+          code: 'CURSOR_MISMATCH',
+          message: 'belongs to another query: send it with the same query, mode, filters and k',
+        },
+      ],
+    }),
+  })
+  @ApiServiceUnavailableResponse({
+    description: 'OpenSearch or the embedding model failed',
+    content: errorContent({ message: 'search is unavailable, try again' }),
+  })
+  async search(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<SearchResponse> {
+    let outcome;
+    try {
+      outcome = await this.service.search(caller.tenantId, body);
+    } catch (error) {
+      if (error instanceof SearchUnavailableError)
+        throw new ServiceUnavailableException({ message: 'search is unavailable, try again' });
+      throw error;
+    }
+    if (!outcome.ok)
+      throw new BadRequestException({ message: 'invalid search request', errors: outcome.errors });
+    return outcome.response;
+  }
+}

@@ -1,0 +1,20 @@
+/** What a search depends on failed (OpenSearch, the embedding model): worth a retry. */
+export class SearchUnavailableError extends Error {
+  constructor(
+    readonly dependency: 'opensearch' | 'embeddings',
+    cause: unknown,
+  ) {
+    super(`${dependency} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'SearchUnavailableError';
+  }
+}
+
+/** OpenSearch refused the query as too large (more clauses than it allows): the client's to fix. */
+export class QueryTooComplexError extends Error {
+  constructor() {
+    super('the query expands to more clauses than OpenSearch allows');
+    this.name = 'QueryTooComplexError';
+  }
+}

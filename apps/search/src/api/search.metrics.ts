@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { metrics } from '@opentelemetry/api';
+import { SearchMode } from './search.constants';
+
+const meter = metrics.getMeter('memory-search');
+
+export type SearchOutcomeLabel = 'ok' | 'invalid' | 'unavailable' | 'error';
+
+/** OpenTelemetry instruments of the search API. */
+@Injectable()
+export class SearchMetrics {
+  private readonly duration = meter.createHistogram('search.request.duration', {
+    description: 'Time to answer a valid search, by mode',
+    unit: 's',
+    advice: {
+      explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    },
+  });
+  private readonly requests = meter.createCounter('search.requests', {
+    description: 'Search requests by mode and outcome',
+  });
+  private readonly limited = meter.createCounter('search.rate_limited', {
+    description: 'Requests refused with 429 (per API key token bucket), by route',
+  });
+
+  /** A search that ran (`seconds` given) or was refused before running (invalid). */
+  request(mode: SearchMode | 'invalid', outcome: SearchOutcomeLabel, seconds?: number): void {
+    this.requests.add(1, { mode, outcome });
+    if (seconds !== undefined) this.duration.record(seconds, { mode, outcome });
+  }
+
+  rateLimited(route: string): void {
+    this.limited.add(1, { route });
+  }
+}

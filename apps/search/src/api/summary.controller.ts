@@ -1,0 +1,101 @@
+import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { MEMORY_SUMMARY_SCHEMA, MemorySummary, memorySummarySchema } from '@memory/contracts';
+import { Controller, Get, NotFoundException, Param, UseGuards } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ConversationSummaryService } from './conversation-summary.service';
+import { openApiSchema } from './openapi';
+import { RateLimitGuard } from './rate-limit.guard';
+
+const SUMMARY_EXAMPLE: MemorySummary = {
+  schema: MEMORY_SUMMARY_SCHEMA,
+  tenantId: 'acme',
+  conversationId: 'conv-42',
+  userId: 'user-7',
+  version: 2,
+  throughSeq: 8,
+  tier: 'full',
+  text: 'The user asked to move the dentist appointment to Friday at 10.\nKey points: Appointment moved to Friday 10:00',
+  sections: {
+    context: 'The user asked to move the dentist appointment to Friday at 10.',
+    keyPoints: ['Appointment moved to Friday 10:00'],
+    decisions: ['Friday 10:00 instead of Wednesday'],
+    actionItems: ['Send a reminder on Thursday'],
+    openQuestions: [],
+    entities: ['Dr. Patel'],
+    dates: ['Friday at 10'],
+    numbers: [],
+    mood: null,
+  },
+  stats: {
+    messageCount: 8,
+    firstMessageAt: '2026-05-01T10:00:00.000Z',
+    lastMessageAt: '2026-05-01T10:04:12.000Z',
+    backend: 'local',
+    llmPending: false,
+    fromSeq: 5,
+    cost: { inputTokens: 0, outputTokens: 0, inputChars: 412, outputChars: 180, durationMs: 3.1 },
+    totalCost: {
+      inputTokens: 0,
+      outputTokens: 0,
+      inputChars: 803,
+      outputChars: 341,
+      durationMs: 6.4,
+    },
+    updatedAt: '2026-05-01T10:05:00.000Z',
+  },
+};
+
+@ApiTags('search')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
+@ApiForbiddenResponse({ description: 'The API key lacks the "search" scope' })
+@ApiTooManyRequestsResponse({ description: "Over the API key's rate; see Retry-After (seconds)" })
+@Controller('v1')
+@UseGuards(ApiKeyGuard, RateLimitGuard)
+export class SummaryController {
+  constructor(private readonly summaries: ConversationSummaryService) {}
+
+  @Get('conversations/:conversationId/summary')
+  @RequireScope('search')
+  @ApiOperation({
+    summary: 'The current summary of a conversation',
+    description:
+      "From the summarizer's store (newer than the search index by at most the indexing delay), " +
+      "for the API key's tenant only.",
+  })
+  @ApiParam({ name: 'conversationId', example: 'conv-42' })
+  @ApiOkResponse({
+    description: 'memory.summary.v1: sections, text, version, throughSeq, tier, stats',
+    content: {
+      'application/json': {
+        schema: openApiSchema(memorySummarySchema, 'output'),
+        example: SUMMARY_EXAMPLE,
+      },
+    },
+  })
+  @ApiNotFoundResponse({
+    description: 'The tenant has no such conversation, or no summary of it yet',
+    content: {
+      'application/json': { example: { message: 'no summary of conversation "conv-42"' } },
+    },
+  })
+  async summary(
+    @Caller() caller: ApiKeyIdentity,
+    @Param('conversationId') conversationId: string,
+  ): Promise<MemorySummary> {
+    const summary = await this.summaries.current(caller.tenantId, conversationId);
+    if (!summary)
+      throw new NotFoundException({ message: `no summary of conversation "${conversationId}"` });
+    return summary;
+  }
+}

@@ -1,0 +1,57 @@
+import { SummaryIndex } from '@memory/search-index';
+import { Client, errors } from '@opensearch-project/opensearch';
+import { QueryTooComplexError, SearchUnavailableError } from './search.errors';
+import { SEARCH_REQUEST_OPTIONS } from './search.constants';
+import { SummarySearcher } from './summary.searcher';
+
+function responseError(statusCode: number, body: unknown): errors.ResponseError {
+  return new errors.ResponseError({
+    body,
+    statusCode,
+    headers: {},
+    warnings: null,
+    meta: {} as never,
+  });
+}
+
+function setup() {
+  const client = { search: jest.fn() };
+  const searcher = new SummarySearcher(
+    client as unknown as Client,
+    { alias: 'memory-summaries' } as SummaryIndex,
+  );
+  return { client, searcher };
+}
+
+describe(SummarySearcher.name, () => {
+  it('searches the alias with short timeouts and returns the hits', async () => {
+    const { client, searcher } = setup();
+    client.search.mockResolvedValue({ body: { hits: { hits: [{ _id: 't/c' }] } } });
+    await expect(searcher.search({ size: 1 })).resolves.toEqual([{ _id: 't/c' }]);
+    expect(client.search).toHaveBeenCalledWith(
+      { index: 'memory-summaries', body: { size: 1 } },
+      SEARCH_REQUEST_OPTIONS,
+    );
+  });
+
+  it('tells a query with too many clauses (a 500 from OpenSearch 2.19) from an outage', async () => {
+    const { client, searcher } = setup();
+    client.search.mockRejectedValueOnce(
+      responseError(500, {
+        error: {
+          root_cause: [{ type: 'too_many_nested_clauses', reason: 'maxClauseCount is 1024' }],
+          type: 'search_phase_execution_exception',
+        },
+        status: 500,
+      }),
+    );
+    await expect(searcher.search({})).rejects.toBeInstanceOf(QueryTooComplexError);
+
+    client.search.mockRejectedValueOnce(new errors.ConnectionError('connect ECONNREFUSED'));
+    await expect(searcher.search({})).rejects.toBeInstanceOf(SearchUnavailableError);
+    client.search.mockRejectedValueOnce(
+      responseError(503, { error: { type: 'cluster_block_exception' } }),
+    );
+    await expect(searcher.search({})).rejects.toBeInstanceOf(SearchUnavailableError);
+  });
+});

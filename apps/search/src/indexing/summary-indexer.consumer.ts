@@ -1,0 +1,101 @@
+import { TOPICS } from '@memory/contracts';
+import {
+  BatchConsumerFactory,
+  BatchContext,
+  ConsumedBatch,
+  DeadLetter,
+  DeadLetterPublisher,
+} from '@memory/kafka';
+import { BulkOutcome } from '@memory/search-index';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { planIndexing } from './indexing-plan';
+import { IndexingMetrics } from './indexing.metrics';
+import { SummaryIndexer } from './summary-indexer.service';
+import { decodeSummaryRecord, SummaryRecord } from './summary-record';
+
+/**
+ * Summaries embedded and written per bulk request. Between two of them the handler checks that
+ * it still owns the partition, so a shutdown or rebalance does not wait for a whole batch of
+ * embeddings (what was written stays: the next owner's writes of it are refused as stale).
+ */
+const WRITE_CHUNK = 64;
+
+/**
+ * Keeps the summaries index in step with `memory.summaries.v1`: per batch, records that cannot
+ * be read go to `memory.summaries.dlq.v1`; of the others, each conversation's tombstone is
+ * applied and its highest summary version embedded and written. Anything else that fails
+ * (OpenSearch, the embedding model) throws, and the batch is retried, never skipped.
+ */
+@Injectable()
+export class SummaryIndexerConsumer implements OnModuleInit {
+  private readonly logger = new Logger(SummaryIndexerConsumer.name);
+  private readonly deadLettersSent = new WeakSet<ConsumedBatch>();
+
+  constructor(
+    private readonly consumers: BatchConsumerFactory,
+    private readonly indexer: SummaryIndexer,
+    private readonly deadLetters: DeadLetterPublisher,
+    private readonly metrics: IndexingMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    this.consumers.create({
+      groupId: 'search-indexer',
+      topics: [TOPICS.memorySummaries],
+      handler: (batch, context) => this.handle(batch, context),
+      partitionsConsumedConcurrently: 2,
+    });
+  }
+
+  async handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+    const records: SummaryRecord[] = [];
+    const rejected: DeadLetter[] = [];
+    for (const record of batch.messages) {
+      const decoded = decodeSummaryRecord(record);
+      if (decoded.kind === 'invalid')
+        rejected.push({
+          source: { topic: batch.topic, partition: batch.partition, offset: record.offset },
+          record,
+          code: decoded.code,
+          reason: decoded.reason,
+        });
+      else records.push(decoded);
+    }
+    if (!this.deadLettersSent.has(batch)) {
+      await this.deadLetters.publish(TOPICS.memorySummariesDlq, rejected);
+      for (const letter of rejected) this.metrics.deadLettered(letter.code);
+      this.deadLettersSent.add(batch);
+    }
+
+    const plan = planIndexing(records);
+    if (plan.deletions.length === 0 && plan.summaries.length === 0) return;
+    // Embedding a batch can outlast the session timeout: keep the membership alive.
+    const beat = setInterval(() => void context.heartbeat().catch(() => undefined), 3_000);
+    const total: BulkOutcome = { indexed: 0, stale: 0, deleted: 0 };
+    try {
+      // Tombstones first: a summary after a conversation's tombstone (it started over) stays.
+      add(total, await this.indexer.remove(plan.deletions));
+      for (let from = 0; from < plan.summaries.length; from += WRITE_CHUNK) {
+        if (!context.isActive())
+          // Not committed: the batch comes back, whole, to whoever owns the partition now.
+          throw new Error('partition revoked or consumer stopping: batch left to its next owner');
+        add(total, await this.indexer.put(plan.summaries.slice(from, from + WRITE_CHUNK)));
+      }
+    } finally {
+      clearInterval(beat);
+    }
+    this.logger.debug({
+      msg: 'batch indexed',
+      partition: batch.partition,
+      records: batch.messages.length,
+      deadLettered: rejected.length,
+      ...total,
+    });
+  }
+}
+
+function add(total: BulkOutcome, outcome: BulkOutcome): void {
+  total.indexed += outcome.indexed;
+  total.stale += outcome.stale;
+  total.deleted += outcome.deleted;
+}

@@ -1,0 +1,398 @@
+#!/usr/bin/env node
+// LoCoMo retrieval evaluation of the running system: replays LoCoMo-format files through
+// Kafka (chat.messages.v1) into ingest, summarizer and search, then asks every question of
+// categories 1-4 through POST /v1/search in each mode, and compares with a BM25 baseline over
+// the raw session text. A report, not a test: it exits 0 whatever the figures.
+//
+//   npm run eval:locomo -- [--data <dir>] [--out <file.json>] [--k 10]
+//
+// Each LoCoMo file becomes a tenant (`locomo-<file>`), each of its sessions a conversation
+// (`session-<n>`) whose messages carry the session's date; a question is asked with that
+// tenant's API key, and the sessions its evidence names are the relevant results (Maharana et
+// al., "Evaluating Very Long-Term Conversational Memory of LLM Agents", ACL 2024).
+// Steps: stack up; build; a fresh database memory_eval, migrated; ingest, summarizer (local
+// backend, idle folds after 1 s) and search with a fresh consumer-group prefix and index
+// prefix; every turn produced; wait until every session is summarized through its last turn
+// and that version is in the index; the questions; the baseline; the report.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import pg from 'pg';
+import { bm25Index } from './lib/bm25.mjs';
+import { progress, say } from './lib/console.mjs';
+import { DEFAULT_LOCOMO_DIR, evidenceSessions, loadLocomo } from './lib/locomo.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const MODES = ['hybrid', 'semantic', 'keyword'];
+const CUTOFFS = [1, 5, 10];
+
+function option(name, fallback) {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0) {
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
+    return value;
+  }
+  const inline = argv.find((arg) => arg.startsWith(`--${name}=`));
+  return inline ? inline.slice(name.length + 3) : fallback;
+}
+
+const config = {
+  data: resolve(process.cwd(), option('data', process.env.LOCOMO_DIR || DEFAULT_LOCOMO_DIR)),
+  out: option('out', undefined),
+  k: Number(option('k', '10')),
+  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+  serverUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/memory',
+  opensearch: process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200',
+};
+const DB = 'memory_eval';
+
+function databaseUrl(name) {
+  const url = new URL(config.serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+function run(title, args, env = {}) {
+  say('eval', title);
+  const result = spawnSync(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0) throw new Error(`"${title}" failed (exit ${String(result.status)})`);
+}
+
+function cli(args, env) {
+  const result = spawnSync(process.execPath, ['dist/libs/cli/src/memory.main.js', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`memory ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+function freePort() {
+  return new Promise((done, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+async function until(probe, what, timeoutMs = 900_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+function startService(name, env) {
+  const child = spawn(process.execPath, [resolve(root, `dist/apps/${name}/src/main.js`)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.add(child);
+  child.once('exit', (code) => {
+    children.delete(child);
+    if (code) say('eval', `${name} exited with ${code}`);
+  });
+}
+
+async function waitReady(port) {
+  await until(
+    () =>
+      fetch(`http://127.0.0.1:${port}/health/ready`)
+        .then((response) => (response.status === 200 ? true : undefined))
+        .catch(() => undefined),
+    `the service on port ${port}`,
+    180_000,
+  );
+}
+
+/** An identifier chat.message.v1 accepts (letters, digits and . _ : @ -). */
+function safeId(value) {
+  return String(value)
+    .replace(/[^A-Za-z0-9._:@-]/g, '-')
+    .replace(/^[^A-Za-z0-9]/, 'x');
+}
+
+function average(values) {
+  return values.length > 0 ? values.reduce((sum, v) => sum + v, 0) / values.length : 0;
+}
+
+/** Recall@k (share of the relevant sessions in the top k), hit@k and reciprocal rank. */
+function metricsOf(ranked, relevant) {
+  const result = {};
+  for (const k of CUTOFFS) {
+    const top = ranked.slice(0, k);
+    const found = top.filter((session) => relevant.has(session)).length;
+    result[`recall@${k}`] = found / relevant.size;
+    result[`hit@${k}`] = found > 0 ? 1 : 0;
+  }
+  const first = ranked.findIndex((session) => relevant.has(session));
+  result.mrr = first >= 0 ? 1 / (first + 1) : 0;
+  return result;
+}
+
+function summarize(rows) {
+  const keys = [...CUTOFFS.map((k) => `recall@${k}`), ...CUTOFFS.map((k) => `hit@${k}`), 'mrr'];
+  return Object.fromEntries(
+    keys.map((key) => [key, Number(average(rows.map((row) => row[key])).toFixed(4))]),
+  );
+}
+
+async function main() {
+  const conversations = loadLocomo(config.data);
+  if (conversations.length === 0) throw new Error(`no LoCoMo *.json files in ${config.data}`);
+  const questions = conversations.flatMap((conversation) =>
+    conversation.qa
+      .filter((qa) => [1, 2, 3, 4].includes(Number(qa.category)))
+      .map((qa) => ({
+        conversation,
+        question: String(qa.question),
+        relevant: evidenceSessions(qa.evidence),
+      }))
+      .filter((q) => q.relevant.size > 0),
+  );
+  say(
+    'eval',
+    `${conversations.length} conversations, ${conversations.reduce((n, c) => n + c.sessions.length, 0)} sessions, ${questions.length} questions (categories 1-4) from ${config.data}`,
+  );
+
+  run('starting the stack', ['deploy/stack/stack.mjs', 'up']);
+  run('building', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
+  run('rewriting path aliases', [
+    'node_modules/tsc-alias/dist/bin/index.js',
+    '-p',
+    'tsconfig.build.json',
+  ]);
+  const admin = new pg.Client({ connectionString: databaseUrl('postgres') });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${DB}`);
+  await admin.end();
+  run(`migrating ${DB}`, ['dist/libs/persistence/src/migrate.main.js'], {
+    DATABASE_URL: databaseUrl(DB),
+  });
+
+  const runId = randomUUID().slice(0, 8);
+  const prefix = `eval-${runId}`;
+  const kafka = new Kafka({
+    clientId: 'eval-locomo',
+    brokers: config.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  for (const [topic, group] of [
+    ['chat.messages.v1', 'ingest'],
+    ['memory.messages.v1', 'summarizer'],
+    ['memory.summaries.v1', 'search-indexer'],
+  ]) {
+    const offsets = await kafkaAdmin.fetchTopicOffsets(topic).catch(() => []);
+    if (offsets.length > 0)
+      await kafkaAdmin.setOffsets({
+        groupId: `${prefix}.${group}`,
+        topic,
+        partitions: offsets.map(({ partition, high }) => ({ partition, offset: high })),
+      });
+  }
+  await kafkaAdmin.disconnect();
+
+  const ports = {
+    ingest: await freePort(),
+    summarizer: await freePort(),
+    search: await freePort(),
+  };
+  const env = {
+    DATABASE_URL: databaseUrl(DB),
+    KAFKA_GROUP_PREFIX: prefix,
+    OPENSEARCH_INDEX_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    SUMMARY_IDLE_MS: '1000',
+    SUMMARY_SWEEP_INTERVAL_MS: '500',
+    SEARCH_RATE_LIMIT_PER_SECOND: '10000',
+    SEARCH_RATE_LIMIT_BURST: '10000',
+    INGEST_PORT: String(ports.ingest),
+    SUMMARIZER_PORT: String(ports.summarizer),
+    SEARCH_PORT: String(ports.search),
+  };
+  for (const name of ['ingest', 'summarizer', 'search']) startService(name, env);
+  for (const name of ['ingest', 'summarizer', 'search']) await waitReady(ports[name]);
+  say('eval', `services ready (group and index prefix ${prefix})`);
+
+  const keys = new Map();
+  for (const conversation of conversations) {
+    const tenant = `locomo-${safeId(conversation.id)}`;
+    const out = cli(
+      ['api-keys', 'create', '--tenant', tenant, '--name', 'eval', '--scopes', 'search'],
+      env,
+    );
+    keys.set(conversation.id, /key: (\S+)/.exec(out)?.[1]);
+  }
+
+  // Every turn, session by session, with the session's date (a minute apart within it).
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  let expectedRows = 0;
+  for (const conversation of conversations) {
+    const tenantId = `locomo-${safeId(conversation.id)}`;
+    const messages = [];
+    for (const session of conversation.sessions) {
+      expectedRows++;
+      const conversationId = `session-${session.number}`;
+      session.messages.forEach((message, i) => {
+        messages.push({
+          key: `${tenantId}:${conversationId}`,
+          value: JSON.stringify({
+            schema: 'chat.message.v1',
+            messageId: `s${session.number}-t${message.seq}`,
+            tenantId,
+            conversationId,
+            userId: safeId(message.userId),
+            role: 'user',
+            content: message.content,
+            createdAt: new Date(Date.parse(session.createdAt) + i * 60_000).toISOString(),
+          }),
+        });
+      });
+    }
+    for (let i = 0; i < messages.length; i += 500)
+      await producer.send({
+        topic: 'chat.messages.v1',
+        acks: -1,
+        messages: messages.slice(i, i + 500),
+      });
+  }
+  await producer.disconnect();
+
+  const db = new pg.Client({ connectionString: databaseUrl(DB) });
+  await db.connect();
+  const bar = progress('eval', expectedRows, 'sessions');
+  const versions = await until(async () => {
+    const { rows } = await db.query(
+      `SELECT s.tenant_id, s.conversation_id, s.version FROM conversation_summaries s
+         JOIN conversations c USING (tenant_id, conversation_id)
+        WHERE s.through_seq = c.last_seq AND s.published_version = s.version`,
+    );
+    bar.update(rows.length, 'summarized');
+    return rows.length >= expectedRows ? rows : undefined;
+  }, 'every session to be summarized');
+  bar.end(versions.length, 'summarized');
+  await db.end();
+  await until(async () => {
+    const response = await fetch(`${config.opensearch}/${prefix}-summaries/_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ size: 10000, _source: ['tenantId', 'conversationId', 'version'] }),
+    }).catch(() => undefined);
+    if (!response?.ok) return undefined;
+    const body = await response.json();
+    const indexed = new Map(
+      body.hits.hits.map((hit) => [
+        `${hit._source.tenantId}/${hit._source.conversationId}`,
+        hit._source.version,
+      ]),
+    );
+    const done = versions.every(
+      (row) => indexed.get(`${row.tenant_id}/${row.conversation_id}`) >= row.version,
+    );
+    return done ? true : undefined;
+  }, 'every summary to be indexed');
+  say('eval', 'every session is summarized and indexed');
+
+  const perMode = Object.fromEntries(MODES.map((mode) => [mode, []]));
+  const asked = progress('eval', questions.length * MODES.length, 'queries');
+  let done = 0;
+  for (const { conversation, question, relevant } of questions) {
+    for (const mode of MODES) {
+      const response = await fetch(`http://127.0.0.1:${ports.search}/v1/search`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${keys.get(conversation.id)}`,
+        },
+        body: JSON.stringify({ query: question.slice(0, 1000), mode, k: config.k }),
+      });
+      if (!response.ok)
+        throw new Error(
+          `search ${mode} "${question}": HTTP ${response.status} ${await response.text()}`,
+        );
+      const body = await response.json();
+      const ranked = body.results.map((result) =>
+        Number(/^session-(\d+)$/.exec(result.conversationId)?.[1]),
+      );
+      perMode[mode].push(metricsOf(ranked, relevant));
+      asked.update(++done);
+    }
+  }
+  asked.end(done);
+
+  // Baseline: BM25 over the raw text of the sessions, per LoCoMo conversation.
+  const baseline = [];
+  for (const conversation of conversations) {
+    const index = bm25Index(
+      conversation.sessions.map((s) => s.messages.map((m) => m.content).join('\n')),
+    );
+    for (const q of questions.filter((item) => item.conversation === conversation)) {
+      const ranked = index
+        .search(q.question, config.k)
+        .filter((hit) => hit.score > 0)
+        .map((hit) => conversation.sessions[hit.index].number);
+      baseline.push(metricsOf(ranked, q.relevant));
+    }
+  }
+
+  const report = {
+    questions: questions.length,
+    conversations: conversations.length,
+    sessions: expectedRows,
+    k: config.k,
+    modes: {
+      ...Object.fromEntries(MODES.map((mode) => [mode, summarize(perMode[mode])])),
+      bm25Raw: summarize(baseline),
+    },
+  };
+  process.stdout.write('\nmode      recall@1 recall@5 recall@10  hit@5    MRR\n');
+  for (const [mode, m] of Object.entries(report.modes))
+    process.stdout.write(
+      `${mode.padEnd(9)} ${m['recall@1'].toFixed(3).padStart(8)} ${m['recall@5'].toFixed(3).padStart(8)} ${m['recall@10'].toFixed(3).padStart(9)} ${m['hit@5'].toFixed(3).padStart(6)} ${m.mrr.toFixed(3).padStart(6)}\n`,
+    );
+  process.stdout.write(
+    `bar: hybrid recall@5 >= 0.85: ${report.modes.hybrid['recall@5'] >= 0.85 ? 'met' : 'NOT met'}\n`,
+  );
+  if (config.out) {
+    writeFileSync(resolve(process.cwd(), config.out), `${JSON.stringify(report, null, 2)}\n`);
+    say('eval', `wrote ${config.out}`);
+  }
+  await fetch(`${config.opensearch}/${prefix}-summaries*`, { method: 'DELETE' }).catch(
+    () => undefined,
+  );
+  process.exit(0);
+}
+
+main().catch((error) => {
+  process.stderr.write(`[eval] failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

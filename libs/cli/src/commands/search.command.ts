@@ -1,0 +1,182 @@
+import { OpenSearchConfig } from '@memory/config';
+import { MemorySummary } from '@memory/contracts';
+import { createEmbeddingBackend, EmbeddingBackend } from '@memory/embeddings';
+import { createOpenSearchClient } from '@memory/opensearch';
+import {
+  SearchSettings,
+  SummaryDocument,
+  SummaryIndex,
+  summaryDocuments,
+} from '@memory/search-index';
+import { SummaryStore, toSummaryEvent } from '@memory/summarization';
+import { Client } from '@opensearch-project/opensearch';
+import { DataSource } from 'typeorm';
+import { optionalOption, ParsedArgs, UsageError } from '../args';
+import { Progress } from '../progress';
+
+export const SEARCH_USAGE = `search reindex [--batch <n>]
+      builds a new summaries index from Postgres (every summary embedded again, n at a time,
+      default 200), moves the search alias to it and drops the old one; updates made meanwhile
+      are written again afterwards. Needed after a change of mapping or embedding model`;
+
+const DEFAULT_BATCH = 200;
+const MAX_BATCH = 5_000;
+
+/**
+ * How far before the rebuild's start the catch-up pass looks. A summary's `updated_at` is the
+ * start of the transaction that saved it, which can come before our start and yet commit after
+ * the rebuild read that row's page; the summarizer's transactions last milliseconds.
+ */
+const CATCH_UP_MARGIN_MS = 60_000;
+
+export async function searchCommand(
+  dataSource: DataSource,
+  opensearch: OpenSearchConfig,
+  settings: SearchSettings,
+  args: ParsedArgs,
+): Promise<void> {
+  if (args.positional[1] !== 'reindex') throw new UsageError(SEARCH_USAGE);
+  const batch = batchOption(args);
+  const embedder = await createEmbeddingBackend(settings.embeddings, (detail) =>
+    process.stderr.write(`embeddings: retrying: ${detail}\n`),
+  );
+  const client = createOpenSearchClient(opensearch);
+  try {
+    await reindex(new SummaryReader(dataSource), embedder, client, opensearch, batch);
+  } finally {
+    await embedder.close?.();
+    await client.close();
+  }
+}
+
+async function reindex(
+  reader: SummaryReader,
+  embedder: EmbeddingBackend,
+  client: Client,
+  opensearch: OpenSearchConfig,
+  batch: number,
+): Promise<void> {
+  const index = new SummaryIndex(client, opensearch.indexPrefix, embedder.dimensions);
+  const started = performance.now();
+  // The database's clock, which stamps `updated_at`, not this machine's.
+  const since = new Date((await reader.now()).getTime() - CATCH_UP_MARGIN_MS);
+  const progress = new Progress('search reindex', await reader.count());
+  let shown = 0;
+  const rebuilt = await index.rebuild(documents(reader.pages(batch), embedder), (indexed) => {
+    progress.advance(indexed - shown);
+    shown = indexed;
+  });
+  progress.finish();
+
+  // Updates indexed into the old index while the new one was built: write them to the new one.
+  // The summary version is the external version, so one already there is refused as stale.
+  const caughtUp = { read: 0, newer: 0 };
+  for await (const page of documents(reader.pages(batch, since), embedder)) {
+    const outcome = await index.write(page);
+    caughtUp.read += page.length;
+    caughtUp.newer += outcome.indexed;
+  }
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  process.stderr.write(
+    `search reindex: ${rebuilt.documents} documents, then ${caughtUp.newer} newer versions ` +
+      `(of ${caughtUp.read} updated since the start) in ${seconds} s; alias ${index.alias}: ` +
+      `${rebuilt.previous ?? '(none)'} -> ${rebuilt.index} ` +
+      `(${embedder.name} ${embedder.model}, ${embedder.dimensions} dimensions)\n`,
+  );
+  process.stdout.write(
+    `${JSON.stringify({
+      alias: index.alias,
+      index: rebuilt.index,
+      previous: rebuilt.previous ?? null,
+      documents: rebuilt.documents,
+      caughtUp,
+      seconds,
+      model: embedder.model,
+      dimensions: embedder.dimensions,
+    })}\n`,
+  );
+}
+
+function batchOption(args: ParsedArgs): number {
+  const value = optionalOption(args, 'batch');
+  if (value === undefined) {
+    if (args.options.has('batch')) throw new UsageError('--batch needs a number');
+    return DEFAULT_BATCH;
+  }
+  const batch = Number(value);
+  if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH)
+    throw new UsageError(`--batch must be an integer from 1 to ${MAX_BATCH}, not ${value}`);
+  return batch;
+}
+
+/** Pages of summaries as index documents, each page embedded in one call. */
+async function* documents(
+  pages: AsyncIterable<MemorySummary[]>,
+  embedder: EmbeddingBackend,
+): AsyncIterable<SummaryDocument[]> {
+  for await (const summaries of pages)
+    yield (await summaryDocuments(embedder, summaries)).documents;
+}
+
+/**
+ * Reads every summary (`version > 0`) from Postgres in (tenant, conversation) order, a page at a
+ * time after the last key seen, as `memory.summary.v1` events; rows go through `SummaryStore` so
+ * the events are exactly what the summarizer publishes.
+ */
+class SummaryReader {
+  private readonly store: SummaryStore;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.store = new SummaryStore(dataSource);
+  }
+
+  async now(): Promise<Date> {
+    const [row] = await this.dataSource.query<Array<{ now: Date }>>('SELECT now() AS now');
+    if (!row) throw new Error('SELECT now() returned no row');
+    return row.now;
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ count: string }>>(
+      'SELECT count(*) FROM conversation_summaries WHERE version > 0',
+    );
+    return Number(row?.count ?? 0);
+  }
+
+  /** Pages of at most `size` summaries; only those updated at or after `since` when given. */
+  async *pages(size: number, since?: Date): AsyncIterable<MemorySummary[]> {
+    let after: { tenant_id: string; conversation_id: string } | undefined;
+    for (;;) {
+      const conditions = ['version > 0'];
+      const parameters: unknown[] = [];
+      if (since) {
+        parameters.push(since);
+        conditions.push(`updated_at >= $${parameters.length}`);
+      }
+      if (after) {
+        parameters.push(after.tenant_id, after.conversation_id);
+        conditions.push(
+          `(tenant_id, conversation_id) > ($${parameters.length - 1}, $${parameters.length})`,
+        );
+      }
+      parameters.push(size);
+      const keys = await this.dataSource.query<
+        Array<{ tenant_id: string; conversation_id: string }>
+      >(
+        `SELECT tenant_id, conversation_id FROM conversation_summaries
+          WHERE ${conditions.join(' AND ')}
+          ORDER BY tenant_id, conversation_id LIMIT $${parameters.length}`,
+        parameters,
+      );
+      if (keys.length === 0) return;
+      after = keys[keys.length - 1];
+      const rows = await this.store.loadMany(
+        keys.map((key) => ({ tenantId: key.tenant_id, conversationId: key.conversation_id })),
+      );
+      // A row erased between the two reads is simply not there.
+      const summaries = rows.filter((row) => row.version > 0).map(toSummaryEvent);
+      if (summaries.length > 0) yield summaries;
+      if (keys.length < size) return;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The summaries index: mapping and settings. `MAPPING_VERSION` is part of every physical index
+ * name; a change to the mapping bumps it, and `search reindex` builds the new index from
+ * Postgres and moves the alias to it.
+ */
+export const MAPPING_VERSION = 1;
+
+/** Name of the alias search reads through and the indexer writes through. */
+export function summariesAlias(prefix: string): string {
+  return `${prefix}-summaries`;
+}
+
+/** A new physical index name for the current mapping version. */
+export function newIndexName(prefix: string, now: Date = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:.TZ]/g, '')
+    .slice(0, 17);
+  return `${summariesAlias(prefix)}-v${MAPPING_VERSION}-${stamp}`;
+}
+
+const englishText = { type: 'text', analyzer: 'english' } as const;
+
+/** Index body for `indices.create`: settings plus the mapping, with vectors of `dimensions`. */
+export function indexBody(dimensions: number): Record<string, unknown> {
+  return {
+    settings: {
+      index: {
+        number_of_shards: 1,
+        number_of_replicas: 0,
+        knn: true,
+        'knn.algo_param.ef_search': 100,
+        refresh_interval: '1s',
+      },
+    },
+    mappings: {
+      dynamic: 'strict',
+      _meta: { mappingVersion: MAPPING_VERSION, dimensions },
+      properties: {
+        tenantId: { type: 'keyword' },
+        userId: { type: 'keyword' },
+        conversationId: { type: 'keyword' },
+        tier: { type: 'keyword' },
+        text: englishText,
+        context: englishText,
+        keyPoints: englishText,
+        decisions: englishText,
+        actionItems: englishText,
+        openQuestions: englishText,
+        entities: { ...englishText, fields: { raw: { type: 'keyword' } } },
+        dates: englishText,
+        numbers: englishText,
+        mood: { type: 'keyword' },
+        messageCount: { type: 'integer' },
+        throughSeq: { type: 'long' },
+        summaryUpdatedAt: { type: 'date' },
+        firstMessageAt: { type: 'date' },
+        lastMessageAt: { type: 'date' },
+        version: { type: 'long' },
+        backend: { type: 'keyword' },
+        llmPending: { type: 'boolean' },
+        importance: { type: 'float' },
+        indexedAt: { type: 'date' },
+        embedding: {
+          type: 'knn_vector',
+          dimension: dimensions,
+          method: {
+            name: 'hnsw',
+            engine: 'lucene',
+            space_type: 'cosinesimil',
+            parameters: { m: 16, ef_construction: 128 },
+          },
+        },
+      },
+    },
+  };
+}

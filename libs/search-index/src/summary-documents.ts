@@ -1,0 +1,32 @@
+import { MemorySummary } from '@memory/contracts';
+import { EmbeddingBackend } from '@memory/embeddings';
+import { embeddingText, SummaryDocument, toDocument } from './summary-document';
+
+/**
+ * The index documents of some summaries, their texts embedded in one `embed` call (the backend
+ * splits it into model runs or requests). A summary with no text (a conversation of greetings)
+ * gets no vector: an OpenAI-compatible endpoint refuses an empty input, and a vector of
+ * nothing would only add noise to semantic search; keyword search and filters still find it.
+ */
+export async function summaryDocuments(
+  embedder: EmbeddingBackend,
+  summaries: readonly MemorySummary[],
+  indexedAt: Date = new Date(),
+): Promise<{ documents: SummaryDocument[]; embedded: number }> {
+  const texts: string[] = [];
+  const positions: number[] = [];
+  summaries.forEach((summary, position) => {
+    const text = embeddingText(summary);
+    if (text.trim() === '') return;
+    texts.push(text);
+    positions.push(position);
+  });
+  const vectors = texts.length > 0 ? await embedder.embed(texts, 'document') : [];
+  if (vectors.length !== texts.length)
+    throw new Error(`embeddings: ${vectors.length} vectors for ${texts.length} texts`);
+  const byPosition = new Map(positions.map((position, i) => [position, vectors[i]]));
+  const documents = summaries.map((summary, position) => {
+    return toDocument(summary, byPosition.get(position), indexedAt);
+  });
+  return { documents, embedded: texts.length };
+}

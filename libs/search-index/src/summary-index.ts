@@ -1,0 +1,199 @@
+import { Client } from '@opensearch-project/opensearch';
+import { indexBody, MAPPING_VERSION, newIndexName, summariesAlias } from './index-definition';
+import { documentId, SummaryDocument } from './summary-document';
+
+/** The index cannot be used as it is (vector dimension, mapping version): the fix is named. */
+export class IndexMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IndexMismatchError';
+  }
+}
+
+/** A bulk request had items that failed for another reason than a stale version. */
+export class BulkIndexError extends Error {
+  constructor(
+    readonly failures: Array<{ id: string; status: number; reason: string }>,
+    total: number,
+  ) {
+    super(
+      `${failures.length} of ${total} documents were not indexed: ` +
+        failures
+          .slice(0, 3)
+          .map((failure) => `${failure.id} (${failure.status} ${failure.reason})`)
+          .join('; '),
+    );
+    this.name = 'BulkIndexError';
+  }
+}
+
+export interface BulkOutcome {
+  indexed: number;
+  /** Older than what the index holds (external version): left as they were. */
+  stale: number;
+  deleted: number;
+}
+
+interface BulkItem {
+  status: number;
+  _id?: string | null;
+  error?: { type?: string; reason?: string | null } | null;
+}
+
+/**
+ * The summaries index behind its alias: creates it when missing, refuses one whose vectors do
+ * not have the embedding model's dimension, writes documents with the summary version as
+ * external version (a stale update never overwrites a newer one), and rebuilds into a new
+ * physical index whose alias swap is atomic.
+ */
+export class SummaryIndex {
+  readonly alias: string;
+
+  constructor(
+    private readonly client: Client,
+    private readonly prefix: string,
+    readonly dimensions: number,
+  ) {
+    this.alias = summariesAlias(prefix);
+  }
+
+  /** Makes sure the alias points at a usable index; returns the physical index name. */
+  async ensure(): Promise<string> {
+    const current = await this.currentIndex();
+    if (current) {
+      await this.check(current);
+      return current;
+    }
+    const name = newIndexName(this.prefix);
+    await this.client.indices.create({ index: name, body: indexBody(this.dimensions) });
+    try {
+      await this.client.indices.updateAliases({
+        body: { actions: [{ add: { index: name, alias: this.alias } }] },
+      });
+    } catch (error) {
+      // Another instance created the alias first: use theirs, drop ours.
+      await this.client.indices.delete({ index: name }).catch(() => undefined);
+      const winner = await this.currentIndex();
+      if (!winner) throw error;
+      await this.check(winner);
+      return winner;
+    }
+    return name;
+  }
+
+  /** The physical index behind the alias, if the alias exists. */
+  async currentIndex(): Promise<string | undefined> {
+    const exists = await this.client.indices.existsAlias({ name: this.alias });
+    if (!exists.body) return undefined;
+    const response = await this.client.indices.getAlias({ name: this.alias });
+    return Object.keys(response.body)[0];
+  }
+
+  private async check(index: string): Promise<void> {
+    const response = await this.client.indices.getMapping({ index });
+    const mapping = (
+      response.body as Record<string, { mappings?: { _meta?: Record<string, unknown> } }>
+    )[index];
+    const meta = mapping?.mappings?._meta ?? {};
+    const dimensions = Number(meta.dimensions);
+    if (dimensions !== this.dimensions)
+      throw new IndexMismatchError(
+        `index ${index} (alias ${this.alias}) holds vectors of ${dimensions} dimensions, but the ` +
+          `embedding model makes ${this.dimensions}: rebuild it with ` +
+          '`npm run memory -- search reindex`, or configure the model the index was built with',
+      );
+    if (Number(meta.mappingVersion) !== MAPPING_VERSION)
+      throw new IndexMismatchError(
+        `index ${index} has mapping version ${String(meta.mappingVersion)}, this release ` +
+          `writes version ${MAPPING_VERSION}: rebuild it with \`npm run memory -- search reindex\``,
+      );
+  }
+
+  /**
+   * Writes documents (external version = summary version) and deletes conversations
+   * (tombstones), in one bulk request to `index` (the alias by default).
+   */
+  async write(
+    documents: readonly SummaryDocument[],
+    deletions: ReadonlyArray<{ tenantId: string; conversationId: string }> = [],
+    index: string = this.alias,
+  ): Promise<BulkOutcome> {
+    if (documents.length === 0 && deletions.length === 0)
+      return { indexed: 0, stale: 0, deleted: 0 };
+    const body: Array<Record<string, unknown>> = [];
+    for (const document of documents) {
+      body.push({
+        index: {
+          _index: index,
+          _id: documentId(document.tenantId, document.conversationId),
+          version: document.version,
+          version_type: 'external',
+        },
+      });
+      body.push(document as unknown as Record<string, unknown>);
+    }
+    for (const deletion of deletions)
+      body.push({
+        delete: { _index: index, _id: documentId(deletion.tenantId, deletion.conversationId) },
+      });
+    // Through the alias, require it: without it a write would create a dynamically mapped
+    // index under the alias's name.
+    const response = await this.client.bulk({ body, require_alias: index === this.alias });
+    const items = (response.body.items ?? []) as Array<Record<string, BulkItem>>;
+    const outcome: BulkOutcome = { indexed: 0, stale: 0, deleted: 0 };
+    const failures: Array<{ id: string; status: number; reason: string }> = [];
+    for (const item of items) {
+      const [action, result] = Object.entries(item)[0] ?? [];
+      if (!result) continue;
+      if (action === 'delete') {
+        if (result.status < 300 || result.status === 404) outcome.deleted++;
+        else failures.push(failure(result));
+      } else if (result.status < 300) outcome.indexed++;
+      else if (result.status === 409 && result.error?.type === 'version_conflict_engine_exception')
+        outcome.stale++;
+      else failures.push(failure(result));
+    }
+    if (failures.length > 0) throw new BulkIndexError(failures, items.length);
+    return outcome;
+  }
+
+  /**
+   * Builds a new index from `source` (pages of documents), then moves the alias to it in one
+   * step and drops the old index: searches see the old index until the new one is complete.
+   * Updates written meanwhile to the old index are not lost: their summaries are in Postgres,
+   * and `source` reads them; the new index takes versions written after the swap.
+   */
+  async rebuild(
+    source: AsyncIterable<SummaryDocument[]>,
+    onProgress: (indexed: number) => void = () => undefined,
+  ): Promise<{ index: string; previous: string | undefined; documents: number }> {
+    const previous = await this.currentIndex();
+    const index = newIndexName(this.prefix);
+    await this.client.indices.create({ index, body: indexBody(this.dimensions) });
+    let documents = 0;
+    try {
+      for await (const page of source) {
+        const outcome = await this.write(page, [], index);
+        documents += outcome.indexed + outcome.stale;
+        onProgress(documents);
+      }
+      await this.client.indices.refresh({ index });
+      const actions: Array<Record<string, unknown>> = [{ add: { index, alias: this.alias } }];
+      if (previous) actions.unshift({ remove: { index: previous, alias: this.alias } });
+      await this.client.indices.updateAliases({ body: { actions } });
+    } catch (error) {
+      await this.client.indices.delete({ index }).catch(() => undefined);
+      throw error;
+    }
+    if (previous) await this.client.indices.delete({ index: previous }).catch(() => undefined);
+    return { index, previous, documents };
+  }
+}
+
+function failure(result: BulkItem): { id: string; status: number; reason: string } {
+  return {
+    id: result._id ?? '?',
+    status: result.status,
+    reason: `${result.error?.type ?? 'error'}: ${result.error?.reason ?? ''}`,
+  };
+}

@@ -1,0 +1,238 @@
+import { MEMORY_SUMMARY_SCHEMA, renderSummaryText, TOPICS } from '@memory/contracts';
+import { runCli } from './support/cli';
+import { eventually } from './support/eventually';
+import { SearchHarness } from './support/search-harness';
+
+interface SearchResult {
+  conversationId: string;
+  version: number;
+  score: number;
+  snippet: string;
+}
+
+/*
+ * Search on the real stack: chat messages go in on chat.messages.v1; ingest, summarizer and
+ * search run as processes; the local embedding model and OpenSearch k-NN do the rest.
+ */
+describe('search', () => {
+  const harness = new SearchHarness();
+  const tenantB = `${harness.tenantId}-b`;
+  let keyA = '';
+  let keyB = '';
+
+  const RENT = [
+    'Hi, I need some advice about my apartment.',
+    'Sure, what is going on with your apartment?',
+    'My landlord told me the rent goes up by 300 dollars a month starting in March.',
+    'That is a big increase. Does your lease allow that?',
+    'The lease ends in February, so he says he can set a new rent.',
+    'You could ask the landlord for a two-year lease at a smaller increase.',
+    'Good idea, I will call the landlord on Monday to negotiate the rent.',
+    'Also check what similar apartments in the neighbourhood cost.',
+    'I found two flats nearby that are cheaper than the new rent.',
+    'Then you have a strong position when you negotiate.',
+  ];
+  const GARDEN = [
+    'My tomato plants have yellow leaves at the bottom.',
+    'Yellow lower leaves on tomatoes often mean a nitrogen deficiency.',
+    'Should I use compost or a liquid fertilizer for the tomatoes?',
+    'Compost works slowly; a diluted liquid fertilizer acts within a week.',
+    'I will water the tomatoes in the morning instead of the evening.',
+    'Good, wet leaves overnight invite blight on tomato plants.',
+    'The basil next to the tomatoes is growing well though.',
+    'Basil is a good companion plant for tomatoes.',
+    'I will prune the lowest tomato branches this weekend.',
+    'Pruning improves air flow around the plants.',
+  ];
+
+  const search = async (
+    body: Record<string, unknown>,
+    key = keyA,
+  ): Promise<{ status: number; json: { results?: SearchResult[]; errors?: unknown[] } }> => {
+    const response = await harness.post('/v1/search', body, key);
+    return { status: response.status, json: (await response.json()) as never };
+  };
+  const ids = (results: SearchResult[] | undefined) => (results ?? []).map((r) => r.conversationId);
+
+  beforeAll(async () => {
+    await harness.setUp();
+    await harness.start();
+    await harness.startSummarizer();
+    await harness.startSearch();
+    keyA = harness.createKey(harness.tenantId, 'search');
+    keyB = harness.createKey(tenantB, 'search');
+    await harness.say('rent', RENT);
+    await harness.say('garden', GARDEN);
+    await harness.produce(
+      RENT.map((content, i) =>
+        harness.record(
+          harness.message('rent-b', `rent-b-m${i + 1}`, content, { tenantId: tenantB }),
+        ),
+      ),
+    );
+    // Searchable once the summaries (at message 10) are indexed.
+    await eventually(async () => {
+      const rent = await search({ query: 'landlord', mode: 'keyword' });
+      const garden = await search({ query: 'tomato', mode: 'keyword' });
+      const other = await search({ query: 'landlord', mode: 'keyword' }, keyB);
+      return ids(rent.json.results).includes('rent') &&
+        ids(garden.json.results).includes('garden') &&
+        ids(other.json.results).includes('rent-b')
+        ? true
+        : undefined;
+    }, 120_000);
+  });
+
+  afterAll(() => harness.tearDown());
+
+  it('finds a conversation by a paraphrase (semantic) and by an exact keyword', async () => {
+    const semantic = await search({
+      query: 'housing costs are increasing for a tenant',
+      mode: 'semantic',
+      k: 2,
+    });
+    expect(semantic.status).toBe(200);
+    expect(ids(semantic.json.results)[0]).toBe('rent');
+
+    const vegetables = await search({
+      query: 'growing vegetables in the backyard',
+      mode: 'semantic',
+      k: 2,
+    });
+    expect(ids(vegetables.json.results)[0]).toBe('garden');
+
+    const keyword = await search({ query: 'landlord', mode: 'keyword' });
+    expect(ids(keyword.json.results)).toEqual(['rent']);
+    expect(keyword.json.results?.[0]?.snippet).toMatch(/<em>landlord<\/em>/i);
+
+    const hybrid = await search({ query: 'tomato fertilizer' });
+    expect(ids(hybrid.json.results)[0]).toBe('garden');
+  });
+
+  it('keeps the newest version when updates arrive out of order', async () => {
+    const summary = (version: number, context: string) => {
+      const sections = {
+        context,
+        keyPoints: [],
+        decisions: [],
+        actionItems: [],
+        openQuestions: [],
+        entities: [],
+        dates: [],
+        numbers: [],
+        mood: null,
+      };
+      const cost = {
+        inputTokens: 0,
+        outputTokens: 0,
+        inputChars: 1,
+        outputChars: 1,
+        durationMs: 1,
+      };
+      return {
+        key: `${harness.tenantId}:ooo`,
+        value: JSON.stringify({
+          schema: MEMORY_SUMMARY_SCHEMA,
+          tenantId: harness.tenantId,
+          conversationId: 'ooo',
+          userId: 'user-1',
+          version,
+          throughSeq: version * 10,
+          tier: 'full',
+          text: renderSummaryText(sections),
+          sections,
+          stats: {
+            messageCount: version * 10,
+            firstMessageAt: '2026-03-01T10:00:00.000Z',
+            lastMessageAt: '2026-03-01T11:00:00.000Z',
+            backend: 'local',
+            llmPending: false,
+            fromSeq: 1,
+            cost,
+            totalCost: cost,
+            updatedAt: new Date().toISOString(),
+          },
+        }),
+      };
+    };
+    const producer = harness.kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: TOPICS.memorySummaries,
+      messages: [summary(7, 'A zebra migration across the savanna.')],
+    });
+    await eventually(async () => {
+      const { json } = await search({ query: 'zebra', mode: 'keyword' });
+      return ids(json.results).includes('ooo') ? true : undefined;
+    }, 60_000);
+    await producer.send({
+      topic: TOPICS.memorySummaries,
+      messages: [summary(3, 'A penguin colony on the ice.')],
+    });
+    await producer.send({
+      topic: TOPICS.memorySummaries,
+      messages: [summary(8, 'A zebra herd at the river crossing.')],
+    });
+    await producer.disconnect();
+    await eventually(async () => {
+      const { json } = await search({ query: 'river crossing zebra', mode: 'keyword' });
+      return json.results?.find((r) => r.conversationId === 'ooo')?.version === 8
+        ? true
+        : undefined;
+    }, 60_000);
+    const penguin = await search({ query: 'penguin', mode: 'keyword' });
+    expect(ids(penguin.json.results)).not.toContain('ooo');
+  });
+
+  it("never returns another tenant's conversations, whatever the request says", async () => {
+    for (const mode of ['keyword', 'semantic', 'hybrid']) {
+      const own = await search({ query: 'landlord rent increase', mode, k: 100 });
+      expect(own.status).toBe(200);
+      expect(ids(own.json.results)).toContain('rent');
+      expect(ids(own.json.results)).not.toContain('rent-b');
+      const theirs = await search({ query: 'landlord rent increase', mode, k: 100 }, keyB);
+      expect(ids(theirs.json.results)).toEqual(['rent-b']);
+    }
+    // Naming the other tenant is refused; query syntax is only text.
+    const named = await search({ query: 'rent', tenantId: tenantB });
+    expect(named.status).toBe(400);
+    for (const query of [
+      `rent OR tenantId:${tenantB}`,
+      '*',
+      `tenantId:"${tenantB}"`,
+      '{"match_all":{}}',
+    ]) {
+      for (const mode of ['keyword', 'hybrid']) {
+        const injected = await search({ query, mode, k: 100 });
+        expect(injected.status).toBe(200);
+        expect(ids(injected.json.results)).not.toContain('rent-b');
+      }
+    }
+    // The summary endpoint too: another tenant's conversation does not exist for this key.
+    expect((await harness.get('/v1/conversations/rent-b/summary', keyA)).status).toBe(404);
+    const mine = await harness.get('/v1/conversations/rent/summary', keyA);
+    expect(mine.status).toBe(200);
+    expect(((await mine.json()) as { text: string }).text).toMatch(/landlord|rent/i);
+  });
+
+  it('answers bad input with field errors', async () => {
+    const bad = await search({ query: '', mode: 'fuzzy', k: 1000 });
+    expect(bad.status).toBe(400);
+    const fields = ((bad.json.errors ?? []) as Array<{ field: string }>).map((e) => e.field).sort();
+    expect(fields).toEqual(['k', 'mode', 'query']);
+    expect((await harness.get('/v1/conversations/nope/summary', keyA)).status).toBe(404);
+  });
+
+  it('refuses missing, unknown and revoked keys', async () => {
+    expect((await search({ query: 'rent' }, '')).status).toBe(401);
+    expect((await search({ query: 'rent' }, 'mk_not-a-real-key')).status).toBe(401);
+    const listed = runCli(['api-keys', 'list', '--tenant', tenantB]);
+    const id = listed.stdout.split(/\s+/)[0] ?? '';
+    expect(runCli(['api-keys', 'revoke', id]).stdout).toContain('revoked');
+    // Verified keys are cached for 30 s; a fresh process sees the revocation at once.
+    await harness.search.stop();
+    await harness.startSearch();
+    expect((await search({ query: 'rent' }, keyB)).status).toBe(401);
+    expect((await search({ query: 'rent' }, keyA)).status).toBe(200);
+  });
+});

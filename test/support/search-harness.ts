@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { TOPICS } from '@memory/contracts';
+import { runCli } from './cli';
+import { setGroupOffsets } from './kafka';
+import { ServiceProcess } from './service-process';
+import { SummarizerHarness } from './summarizer-harness';
+
+const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
+
+/**
+ * The whole pipeline to search: ingest, summarizer and search as processes in one consumer
+ * group prefix (search's indexer starting at the current end of `memory.summaries.v1`), with
+ * an index prefix of their own so the test's index is not shared.
+ */
+export class SearchHarness extends SummarizerHarness {
+  readonly indexPrefix = `e2e-${randomUUID().slice(0, 8)}`;
+  search: ServiceProcess = this.newSearch();
+
+  override async setUp(): Promise<void> {
+    await super.setUp();
+    await setGroupOffsets(
+      this.kafka,
+      `${this.groupPrefix}.search-indexer`,
+      TOPICS.memorySummaries,
+      this.summariesFrom,
+    );
+  }
+
+  override async tearDown(): Promise<void> {
+    await this.search.stop('SIGKILL');
+    await fetch(`${OPENSEARCH_URL}/${this.indexPrefix}-summaries*`, { method: 'DELETE' }).catch(
+      () => undefined,
+    );
+    await super.tearDown();
+  }
+
+  newSearch(env: Record<string, string> = {}): ServiceProcess {
+    return new ServiceProcess('search', {
+      KAFKA_GROUP_PREFIX: this.groupPrefix,
+      OPENSEARCH_INDEX_PREFIX: this.indexPrefix,
+      ...env,
+    });
+  }
+
+  async startSearch(env: Record<string, string> = {}): Promise<void> {
+    this.search = this.newSearch(env).start();
+    await this.search.waitReady(120_000);
+  }
+
+  /** Creates an API key with the CLI and returns it. */
+  createKey(tenantId: string, scopes: string): string {
+    const created = runCli([
+      'api-keys',
+      'create',
+      '--tenant',
+      tenantId,
+      '--name',
+      'e2e',
+      '--scopes',
+      scopes,
+    ]);
+    if (created.code !== 0) throw new Error(`api-keys create failed: ${created.stderr}`);
+    const key = /key: (\S+)/.exec(created.stdout)?.[1];
+    if (!key) throw new Error(`no key in: ${created.stdout}`);
+    return key;
+  }
+
+  async post(path: string, body: unknown, apiKey: string): Promise<Response> {
+    return fetch(`${this.search.baseUrl}${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  }
+
+  async get(path: string, apiKey: string): Promise<Response> {
+    return fetch(`${this.search.baseUrl}${path}`, {
+      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+    });
+  }
+}
