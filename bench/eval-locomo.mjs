@@ -14,19 +14,27 @@
 // backend, idle folds after 1 s) and search with a fresh consumer-group prefix and index
 // prefix; every turn produced; wait until every session is summarized through its last turn
 // and that version is in the index; the questions; the baseline; the report.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { bm25Index } from './lib/bm25.mjs';
 import { progress, say } from './lib/console.mjs';
 import { DEFAULT_LOCOMO_DIR, evidenceSessions, loadLocomo } from './lib/locomo.mjs';
+import {
+  databaseUrl,
+  freePort,
+  freshDatabase,
+  groupsAtEnd,
+  ROOT,
+  stackAndBuild,
+  startService,
+  until,
+  waitReady,
+} from './lib/services.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const MODES = ['hybrid', 'semantic', 'keyword'];
 const CUTOFFS = [1, 5, 10];
 
@@ -52,82 +60,14 @@ const config = {
 };
 const DB = 'memory_eval';
 
-function databaseUrl(name) {
-  const url = new URL(config.serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-const children = new Set();
-process.on('exit', () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-function run(title, args, env = {}) {
-  say('eval', title);
-  const result = spawnSync(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (result.status !== 0) throw new Error(`"${title}" failed (exit ${String(result.status)})`);
-}
-
 function cli(args, env) {
   const result = spawnSync(process.execPath, ['dist/libs/cli/src/memory.main.js', ...args], {
-    cwd: root,
+    cwd: ROOT,
     env: { ...process.env, ...env },
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`memory ${args.join(' ')}: ${result.stderr}`);
   return result.stdout;
-}
-
-function freePort() {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => done(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-
-async function until(probe, what, timeoutMs = 900_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
-function startService(name, env) {
-  const child = spawn(process.execPath, [resolve(root, `dist/apps/${name}/src/main.js`)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.add(child);
-  child.once('exit', (code) => {
-    children.delete(child);
-    if (code) say('eval', `${name} exited with ${code}`);
-  });
-}
-
-async function waitReady(port) {
-  await until(
-    () =>
-      fetch(`http://127.0.0.1:${port}/health/ready`)
-        .then((response) => (response.status === 200 ? true : undefined))
-        .catch(() => undefined),
-    `the service on port ${port}`,
-    180_000,
-  );
 }
 
 /** An identifier chat.message.v1 accepts (letters, digits and . _ : @ -). */
@@ -180,21 +120,8 @@ async function main() {
     `${conversations.length} conversations, ${conversations.reduce((n, c) => n + c.sessions.length, 0)} sessions, ${questions.length} questions (categories 1-4) from ${config.data}`,
   );
 
-  run('starting the stack', ['deploy/stack/stack.mjs', 'up']);
-  run('building', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
-  run('rewriting path aliases', [
-    'node_modules/tsc-alias/dist/bin/index.js',
-    '-p',
-    'tsconfig.build.json',
-  ]);
-  const admin = new pg.Client({ connectionString: databaseUrl('postgres') });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DB}`);
-  await admin.end();
-  run(`migrating ${DB}`, ['dist/libs/persistence/src/migrate.main.js'], {
-    DATABASE_URL: databaseUrl(DB),
-  });
+  stackAndBuild('eval');
+  await freshDatabase('eval', config.serverUrl, DB);
 
   const runId = randomUUID().slice(0, 8);
   const prefix = `eval-${runId}`;
@@ -203,22 +130,11 @@ async function main() {
     brokers: config.brokers,
     logLevel: logLevel.NOTHING,
   });
-  const kafkaAdmin = kafka.admin();
-  await kafkaAdmin.connect();
-  for (const [topic, group] of [
+  await groupsAtEnd(kafka, prefix, [
     ['chat.messages.v1', 'ingest'],
     ['memory.messages.v1', 'summarizer'],
     ['memory.summaries.v1', 'search-indexer'],
-  ]) {
-    const offsets = await kafkaAdmin.fetchTopicOffsets(topic).catch(() => []);
-    if (offsets.length > 0)
-      await kafkaAdmin.setOffsets({
-        groupId: `${prefix}.${group}`,
-        topic,
-        partitions: offsets.map(({ partition, high }) => ({ partition, offset: high })),
-      });
-  }
-  await kafkaAdmin.disconnect();
+  ]);
 
   const ports = {
     ingest: await freePort(),
@@ -226,7 +142,7 @@ async function main() {
     search: await freePort(),
   };
   const env = {
-    DATABASE_URL: databaseUrl(DB),
+    DATABASE_URL: databaseUrl(config.serverUrl, DB),
     KAFKA_GROUP_PREFIX: prefix,
     OPENSEARCH_INDEX_PREFIX: prefix,
     LOG_LEVEL: 'warn',
@@ -238,7 +154,7 @@ async function main() {
     SUMMARIZER_PORT: String(ports.summarizer),
     SEARCH_PORT: String(ports.search),
   };
-  for (const name of ['ingest', 'summarizer', 'search']) startService(name, env);
+  for (const name of ['ingest', 'summarizer', 'search']) startService('eval', name, env);
   for (const name of ['ingest', 'summarizer', 'search']) await waitReady(ports[name]);
   say('eval', `services ready (group and index prefix ${prefix})`);
 
@@ -287,7 +203,7 @@ async function main() {
   }
   await producer.disconnect();
 
-  const db = new pg.Client({ connectionString: databaseUrl(DB) });
+  const db = new pg.Client({ connectionString: databaseUrl(config.serverUrl, DB) });
   await db.connect();
   const bar = progress('eval', expectedRows, 'sessions');
   const versions = await until(async () => {

@@ -14,17 +14,26 @@
 // are what the server was sent. Then, for every version the summarizer made, the full history
 // up to its throughSeq is sent once with the same prompt builder (no previous summary): the
 // baseline. A report, not a test: it exits 0 whatever the ratio, non-zero when the run fails.
-import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { FakeLlmServer } from '../test/support/fake-llm-server';
+import {
+  databaseUrl,
+  freePort,
+  freshDatabase,
+  groupsAtEnd,
+  ROOT,
+  stackAndBuild,
+  startService,
+  stopServices,
+  until,
+  waitReady,
+} from './lib/services.mjs';
 import { OpenAiSummarizer, SummaryInputMessage } from '@memory/summarization';
 
-const root = resolve(__dirname, '..');
 const TARGET_RATIO = 0.1;
 const MAX_SUMMARY_CHARS = 2000;
 
@@ -61,87 +70,13 @@ function say(message: string): void {
   process.stdout.write(`[bench:summary-cost] ${message}\n`);
 }
 
-function databaseUrl(name: string): string {
-  const url = new URL(config.serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
 const DB = 'memory_bench_summary';
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-function run(title: string, args: string[], env: Record<string, string> = {}): void {
-  say(title);
-  const result = spawnSync(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) throw new Error(`"${title}" failed (exit ${String(result.status)})`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => done(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function until<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 300_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-function startService(name: string, env: Record<string, string>, port: number): ChildProcess {
-  const child = spawn(process.execPath, [resolve(root, `dist/apps/${name}/src/main.js`)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  children.add(child);
-  child.once('exit', (code) => {
-    children.delete(child);
-    if (code !== 0 && code !== null) say(`${name} exited with ${code}`);
-  });
-  void port;
-  return child;
-}
-
-async function waitReady(port: number): Promise<void> {
-  await until(
-    () =>
-      fetch(`http://127.0.0.1:${port}/health/ready`)
-        .then((response) => (response.status === 200 ? true : undefined))
-        .catch(() => undefined),
-    `service on port ${port}`,
-    120_000,
-  );
-}
 
 /** Every turn of a LoCoMo conversation, in order (sessions one after the other). */
 function locomoTurns(file: string): string[] {
   const data = JSON.parse(
     readFileSync(
-      resolve(process.env.LOCOMO_DIR || resolve(root, '../shared/data/locomo'), `${file}.json`),
+      resolve(process.env.LOCOMO_DIR || resolve(ROOT, '../shared/data/locomo'), `${file}.json`),
       'utf8',
     ),
   ) as Record<string, unknown>;
@@ -158,21 +93,8 @@ function locomoTurns(file: string): string[] {
 }
 
 async function main(): Promise<void> {
-  run('starting the stack', ['deploy/stack/stack.mjs', 'up']);
-  run('building', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
-  run('rewriting path aliases', [
-    'node_modules/tsc-alias/dist/bin/index.js',
-    '-p',
-    'tsconfig.build.json',
-  ]);
-  const admin = new pg.Client({ connectionString: databaseUrl('postgres') });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DB}`);
-  await admin.end();
-  run(`migrating ${DB}`, ['dist/libs/persistence/src/migrate.main.js'], {
-    DATABASE_URL: databaseUrl(DB),
-  });
+  stackAndBuild('bench:summary-cost');
+  await freshDatabase('bench:summary-cost', config.serverUrl, DB);
 
   const llm = new FakeLlmServer({ maxSummaryChars: MAX_SUMMARY_CHARS });
   const baseUrl = await llm.start();
@@ -181,25 +103,14 @@ async function main(): Promise<void> {
     brokers: config.brokers,
     logLevel: logLevel.NOTHING,
   });
-  const kafkaAdmin = kafka.admin();
-  await kafkaAdmin.connect();
   const prefix = `bench-summary-${randomUUID().slice(0, 8)}`;
-  for (const [topic, group] of [
+  await groupsAtEnd(kafka, prefix, [
     ['chat.messages.v1', 'ingest'],
     ['memory.messages.v1', 'summarizer'],
-  ] as const) {
-    const offsets = await kafkaAdmin.fetchTopicOffsets(topic).catch(() => []);
-    if (offsets.length > 0)
-      await kafkaAdmin.setOffsets({
-        groupId: `${prefix}.${group}`,
-        topic,
-        partitions: offsets.map(({ partition, high }) => ({ partition, offset: high })),
-      });
-  }
-  await kafkaAdmin.disconnect();
+  ]);
 
   const env = {
-    DATABASE_URL: databaseUrl(DB),
+    DATABASE_URL: databaseUrl(config.serverUrl, DB),
     KAFKA_GROUP_PREFIX: prefix,
     LOG_LEVEL: 'warn',
     SUMMARY_BACKEND: 'openai',
@@ -211,8 +122,11 @@ async function main(): Promise<void> {
   };
   const ingestPort = await freePort();
   const summarizerPort = await freePort();
-  startService('ingest', { ...env, INGEST_PORT: String(ingestPort) }, ingestPort);
-  startService('summarizer', { ...env, SUMMARIZER_PORT: String(summarizerPort) }, summarizerPort);
+  startService('bench:summary-cost', 'ingest', { ...env, INGEST_PORT: String(ingestPort) });
+  startService('bench:summary-cost', 'summarizer', {
+    ...env,
+    SUMMARIZER_PORT: String(summarizerPort),
+  });
   await waitReady(ingestPort);
   await waitReady(summarizerPort);
   say(`ingest and summarizer ready (group prefix ${prefix})`);
@@ -233,7 +147,7 @@ async function main(): Promise<void> {
 
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const db = new pg.Client({ connectionString: databaseUrl(DB) });
+  const db = new pg.Client({ connectionString: databaseUrl(config.serverUrl, DB) });
   await db.connect();
   const started = Date.now();
   for (let sent = 0; sent < config.messages; sent += config.step) {
@@ -258,14 +172,19 @@ async function main(): Promise<void> {
     await producer.send({ topic: 'chat.messages.v1', acks: -1, messages });
     const expected = Math.min(config.messages, sent + config.step);
     // Live traffic: each step is consumed (and any fold due is made) before the next.
-    await until(async () => {
-      const { rows } = await db.query<{ n: string }>(
-        `SELECT count(*) AS n FROM conversation_summaries
+    await until(
+      async () => {
+        const { rows } = await db.query<{ n: string }>(
+          `SELECT count(*) AS n FROM conversation_summaries
           WHERE tenant_id = $1 AND seen_seq >= $2 AND through_seq >= $3`,
-        [tenantId, expected, expected - (expected % 10)],
-      );
-      return Number(rows[0]?.n) === conversations.length ? true : undefined;
-    }, `step ${expected}`);
+          [tenantId, expected, expected - (expected % 10)],
+        );
+        return Number(rows[0]?.n) === conversations.length ? true : undefined;
+      },
+      `step ${expected}`,
+      300_000,
+      100,
+    );
     if (expected % 100 === 0)
       say(`streamed ${expected}/${config.messages} messages per conversation`);
   }
@@ -281,7 +200,7 @@ async function main(): Promise<void> {
     [tenantId],
   );
   await db.end();
-  for (const child of children) child.kill('SIGTERM');
+  stopServices();
   llm.reset();
   const baseline = new OpenAiSummarizer({ baseUrl, model: 'bench-model', concurrency: 1 });
   const perConversation: Array<{ id: string; triggers: number }> = [];

@@ -46,6 +46,8 @@ export interface BatchConsumerOptions {
 export type ConsumerState = 'idle' | 'running' | 'crashed' | 'stopped';
 
 const HEARTBEAT_SLICE_MS = 1_000;
+/** How long a stop waits for a start in progress before it disconnects anyway. */
+const STOP_WAITS_FOR_START_MS = 3_000;
 
 /**
  * A kafkajs consumer that commits a batch's offsets only after its handler succeeded,
@@ -54,6 +56,7 @@ const HEARTBEAT_SLICE_MS = 1_000;
 export class BatchConsumer {
   private readonly logger: Logger;
   private readonly consumer: Consumer;
+  private starting: Promise<void> | undefined;
   private stateValue: ConsumerState = 'idle';
   private lastError: string | undefined;
 
@@ -90,24 +93,49 @@ export class BatchConsumer {
   }
 
   async start(): Promise<void> {
+    this.starting = this.connectAndRun();
+    await this.starting;
+  }
+
+  /** Each step checks whether a stop came in meanwhile (a SIGTERM right after start-up). */
+  private async connectAndRun(): Promise<void> {
     await this.consumer.connect();
+    if (this.stopRequested()) return;
     await this.consumer.subscribe({
       topics: this.options.topics,
       fromBeginning: this.options.fromBeginning ?? true,
     });
+    if (this.stopRequested()) return;
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.consume(payload),
     });
+    if (this.stopRequested()) return;
     this.stateValue = 'running';
     this.logger.log({ msg: 'consuming', topics: this.options.topics });
   }
 
+  /** A method, not an inline check: the state changes while `connectAndRun` awaits. */
+  private stopRequested(): boolean {
+    return this.stateValue === 'stopped';
+  }
+
+  /**
+   * Leaves the group. A start still in progress (connecting, or joining a group that waits for
+   * a member that vanished) is given a few seconds; if it is still not done, the consumer is
+   * disconnected without waiting for it: nothing was consumed, and the group forgets the member
+   * after its session timeout. Waiting could hold the shutdown past its deadline.
+   */
   async stop(): Promise<void> {
     if (this.stateValue === 'stopped') return;
     this.stateValue = 'stopped';
+    if (this.starting && !(await settlesWithin(this.starting, STOP_WAITS_FOR_START_MS))) {
+      this.logger.warn({ msg: 'stopped while still joining the group; not waiting for it' });
+      this.consumer.disconnect().catch(() => undefined);
+      return;
+    }
     await this.consumer.disconnect();
   }
 
@@ -198,4 +226,18 @@ export class BatchConsumer {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Whether `promise` settles (either way) within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((done) => (timer = setTimeout(() => done(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return settled;
 }
