@@ -32,10 +32,12 @@ describe('the five services', () => {
 
   it('each stops cleanly on SIGTERM within 10 s', async () => {
     const results = await Promise.all(services.map((service) => service.stop('SIGTERM')));
-    for (const result of results) {
-      expect(result.code).toBe(0);
-      expect(result.ms).toBeLessThan(10_000);
-    }
+    const outcomes = results.map((result, i) => ({
+      service: services[i].service,
+      ...result,
+      output: result.code === 0 ? [] : services[i].output.slice(-15),
+    }));
+    expect(outcomes.filter((o) => o.code !== 0 || o.ms >= 10_000)).toEqual([]);
   });
 });
 

@@ -18,7 +18,7 @@ import { decodeSummaryRecord, SummaryRecord } from './summary-record';
  * it still owns the partition, so a shutdown or rebalance does not wait for a whole batch of
  * embeddings (what was written stays: the next owner's writes of it are refused as stale).
  */
-const WRITE_CHUNK = 64;
+const WRITE_CHUNK = 8;
 
 /**
  * Keeps the summaries index in step with `memory.summaries.v1`: per batch, records that cannot
@@ -43,7 +43,8 @@ export class SummaryIndexerConsumer implements OnModuleInit {
       groupId: 'search-indexer',
       topics: [TOPICS.memorySummaries],
       handler: (batch, context) => this.handle(batch, context),
-      partitionsConsumedConcurrently: 2,
+      // One partition at a time: the embedding model runs one batch at a time anyway.
+      partitionsConsumedConcurrently: 1,
     });
   }
 

@@ -23,6 +23,8 @@ import { SUMMARIZATION_SETTINGS } from './summarization.tokens';
 import { SummarizerMetrics } from './summarizer.metrics';
 import { SummaryPublisher } from './summary.publisher';
 
+const ABANDONED = 'partition revoked or consumer stopping: batch left to its next owner';
+
 /** Messages of one conversation in one batch, in seq order. */
 interface ConversationBatch {
   seen: SeenConversation;
@@ -122,7 +124,7 @@ export class MemoryMessageConsumer implements OnModuleInit {
     for (const row of rows) {
       if (!context.isActive())
         // Not committed: the batch comes back, whole, to whoever owns the partition now.
-        throw new Error('partition revoked or consumer stopping: batch left to its next owner');
+        throw new Error(ABANDONED);
       const policy = triggersFor(this.settings, row.tenantId);
       const target = lastTriggerPoint(policy, row.throughSeq, row.seenSeq);
       if (target === undefined) continue;
@@ -131,7 +133,12 @@ export class MemoryMessageConsumer implements OnModuleInit {
       const updated = await this.summarizer.bringUpToDate(row, trigger, {
         known: conversations.get(key)?.messages,
         throughSeq: target,
-        onChunk: () => context.heartbeat(),
+        // A long backlog is folded piece by piece: stop between pieces when the partition is
+        // revoked or the service stops (what was saved stays; the rest is redone by the owner).
+        onChunk: () => {
+          if (!context.isActive()) throw new Error(ABANDONED);
+          return context.heartbeat();
+        },
       });
       changed.push(updated);
       await context.heartbeat();

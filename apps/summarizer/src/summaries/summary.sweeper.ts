@@ -95,7 +95,11 @@ export class SummarySweeper implements OnApplicationBootstrap, BeforeApplication
       if (this.stopped) break;
       // One conversation that cannot be folded now must not hold up the others.
       await this.summarizer
-        .bringUpToDate(row, 'idle', { throughSeq: row.seenSeq })
+        .bringUpToDate(row, 'idle', {
+          throughSeq: row.seenSeq,
+          // Stops between pieces of a long backlog when the service stops (saved pieces stay).
+          onChunk: () => (this.stopped ? Promise.reject(new Error('stopping')) : Promise.resolve()),
+        })
         .then((summary) => updated.push(summary))
         .catch((error: unknown) => this.failed('idle', row, error));
     }
