@@ -11,7 +11,7 @@ import { Logger } from '@nestjs/common';
 import { KafkaMessage } from 'kafkajs';
 import { IndexingMetrics } from './indexing.metrics';
 import { SummaryIndexer } from './summary-indexer.service';
-import { SummaryIndexerConsumer } from './summary-indexer.consumer';
+import { SummaryIndexerConsumer, WRITE_CHUNK } from './summary-indexer.consumer';
 import { ConversationRef } from './summary-record';
 import { summaryFixture } from './summary.fixture';
 
@@ -112,7 +112,9 @@ describe(SummaryIndexerConsumer.name, () => {
     await expect(consumer.handle(batchOf(messages), revokingContext)).rejects.toThrow(
       'batch left to its next owner',
     );
-    expect(calls.filter(([call]) => call === 'put').map(([, items]) => items.length)).toEqual([64]);
+    expect(calls.filter(([call]) => call === 'put').map(([, items]) => items.length)).toEqual([
+      WRITE_CHUNK,
+    ]);
   });
 
   it('throws when the index cannot be written, so the batch is retried', async () => {

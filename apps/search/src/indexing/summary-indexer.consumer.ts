@@ -18,7 +18,7 @@ import { decodeSummaryRecord, SummaryRecord } from './summary-record';
  * it still owns the partition, so a shutdown or rebalance does not wait for a whole batch of
  * embeddings (what was written stays: the next owner's writes of it are refused as stale).
  */
-const WRITE_CHUNK = 8;
+export const WRITE_CHUNK = 8;
 
 /**
  * Keeps the summaries index in step with `memory.summaries.v1`: per batch, records that cannot
