@@ -32,6 +32,7 @@ import { cpuBetween, cpuSampler } from './lib/cpu.mjs';
 import { fmt, progress, say, table } from './lib/console.mjs';
 import { benchTenants, generateRecords } from './lib/data.mjs';
 import { runNaiveIngest } from './lib/naive.mjs';
+import { intEnv } from './lib/services.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -41,15 +42,6 @@ const TARGET_RATE = 20_000;
 const TARGET_RATIO = 20;
 /** A produce request carries one record batch per partition; stay under message.max.bytes. */
 const PRODUCE_BATCH_BYTES = 900 * 1024;
-
-function intEnv(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${name}: expected a positive integer`);
-  return value;
-}
 
 const config = {
   messages: intEnv('BENCH_MESSAGES', 200_000),

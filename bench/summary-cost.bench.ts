@@ -25,6 +25,7 @@ import {
   freePort,
   freshDatabase,
   groupsAtEnd,
+  intEnv,
   ROOT,
   stackAndBuild,
   startService,
@@ -36,15 +37,6 @@ import { OpenAiSummarizer, SummaryInputMessage } from '@memory/summarization';
 
 const TARGET_RATIO = 0.1;
 const MAX_SUMMARY_CHARS = 2000;
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${name}: expected a positive integer`);
-  return value;
-}
 
 const config = {
   conversations: intEnv('BENCH_CONVERSATIONS', 3),

@@ -16,6 +16,7 @@ export function groupsAtEnd(
   prefix: string,
   topicGroups: Array<[string, string]>,
 ): Promise<void>;
+export function intEnv(name: string, fallback: number): number;
 export function freePort(): Promise<number>;
 export function sleep(ms: number): Promise<void>;
 export function until<T>(

@@ -89,6 +89,16 @@ export function freePort() {
   });
 }
 
+/** A positive integer from the environment, or `fallback` when unset. */
+export function intEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name}: expected a positive integer`);
+  return value;
+}
+
 export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
 /** Polls `probe` until it returns something other than undefined. */

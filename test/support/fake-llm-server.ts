@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { countTokens } from 'gpt-tokenizer';
-import type { SummarySections } from '@memory/contracts';
+import { emptySections, renderSummaryText, SummarySections } from '@memory/contracts';
 
 /**
  * How the fake answers chat completions: `ok` a summary, `rate_limit` 429 (with `retry-after`
@@ -58,15 +58,6 @@ const LIST_KEYS: readonly ListKey[] = [
   'dates',
   'numbers',
 ];
-const TITLES: Record<ListKey, string> = {
-  keyPoints: 'Key points',
-  decisions: 'Decisions',
-  actionItems: 'Action items',
-  openQuestions: 'Open questions',
-  entities: 'Entities',
-  dates: 'Dates',
-  numbers: 'Numbers',
-};
 // Per-message framing tokens, as OpenAI counts chat prompts (plus 3 to prime the reply).
 const TOKENS_PER_MESSAGE = 3;
 const REPLY_PRIMING_TOKENS = 3;
@@ -270,7 +261,7 @@ export class FakeLlmServer {
       /under (\d+) characters/.exec(system) ?? /under (\d+) characters/.exec(user);
     const maxChars = budgetMatch ? Number(budgetMatch[1]) : this.defaultMaxChars;
     const { previous, lines } = readFoldPrompt(user);
-    const sections = previous ?? emptySummary();
+    const sections = previous ?? emptySections();
     for (const line of lines) addMessage(sections, line);
     for (const key of LIST_KEYS) sections[key] = dedupe(sections[key]);
     if (!sections.context && sections.keyPoints.length > 0) {
@@ -341,7 +332,7 @@ function parsePrevious(text: string): Sections | null {
   if (!text.startsWith('{')) return null;
   try {
     const value = JSON.parse(text) as Partial<Record<keyof Sections, unknown>>;
-    const sections = emptySummary();
+    const sections = emptySections();
     if (typeof value.context === 'string') sections.context = value.context;
     if (typeof value.mood === 'string') sections.mood = value.mood;
     for (const key of LIST_KEYS) {
@@ -395,7 +386,7 @@ function hasContentWords(sentence: string): boolean {
 /** Drops the oldest item of the longest list until the rendered text fits. */
 function fitToBudget(sections: Sections, maxChars: number): Sections {
   sections.context = clip(sections.context, Math.floor(maxChars / 3));
-  while (renderedLength(sections) > maxChars) {
+  while (renderSummaryText(sections).length > maxChars) {
     let longest: ListKey | null = null;
     for (const key of LIST_KEYS) {
       if (sections[key].length > (longest ? sections[longest].length : 0)) longest = key;
@@ -403,33 +394,8 @@ function fitToBudget(sections: Sections, maxChars: number): Sections {
     if (longest === null) break;
     sections[longest] = sections[longest].slice(1);
   }
-  if (renderedLength(sections) > maxChars) sections.context = '';
+  if (renderSummaryText(sections).length > maxChars) sections.context = '';
   return sections;
-}
-
-/** The length of the contracts' `renderSummaryText`, recomputed here to stay self-contained. */
-function renderedLength(sections: Sections): number {
-  const parts: string[] = [];
-  if (sections.context) parts.push(sections.context);
-  for (const key of LIST_KEYS) {
-    if (sections[key].length > 0) parts.push(`${TITLES[key]}: ${sections[key].join('; ')}`);
-  }
-  if (sections.mood) parts.push(`Mood: ${sections.mood}`);
-  return parts.join('\n').length;
-}
-
-function emptySummary(): Sections {
-  return {
-    context: '',
-    keyPoints: [],
-    decisions: [],
-    actionItems: [],
-    openQuestions: [],
-    entities: [],
-    dates: [],
-    numbers: [],
-    mood: null,
-  };
 }
 
 function dedupe(items: string[]): string[] {

@@ -46,6 +46,8 @@ export interface BatchConsumerOptions {
 export type ConsumerState = 'idle' | 'running' | 'crashed' | 'stopped';
 
 const HEARTBEAT_SLICE_MS = 1_000;
+/** How often a heartbeat goes out while a handler works. */
+const HEARTBEAT_EVERY_MS = 3_000;
 /** How long a stop waits for a start in progress before it disconnects anyway. */
 const STOP_WAITS_FOR_START_MS = 3_000;
 
@@ -154,7 +156,14 @@ export class BatchConsumer {
     for (let attempt = 1; ; attempt++) {
       if (!isActive()) return; // abandoned uncommitted: the records come back to whoever owns the partition
       try {
-        await this.options.handler(consumed, { heartbeat, isActive });
+        // A handler may work longer than the session timeout (an LLM call, local embeddings):
+        // heartbeats keep the membership alive meanwhile (kafkajs only sends them when asked).
+        const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
+        try {
+          await this.options.handler(consumed, { heartbeat, isActive });
+        } finally {
+          clearInterval(beat);
+        }
         break;
       } catch (error) {
         const delayMs = backoffDelay(attempt);

@@ -70,20 +70,14 @@ export class SummaryIndexerConsumer implements OnModuleInit {
 
     const plan = planIndexing(records);
     if (plan.deletions.length === 0 && plan.summaries.length === 0) return;
-    // Embedding a batch can outlast the session timeout: keep the membership alive.
-    const beat = setInterval(() => void context.heartbeat().catch(() => undefined), 3_000);
     const total: BulkOutcome = { indexed: 0, stale: 0, deleted: 0 };
-    try {
-      // Tombstones first: a summary after a conversation's tombstone (it started over) stays.
-      add(total, await this.indexer.remove(plan.deletions));
-      for (let from = 0; from < plan.summaries.length; from += WRITE_CHUNK) {
-        if (!context.isActive())
-          // Not committed: the batch comes back, whole, to whoever owns the partition now.
-          throw new Error('partition revoked or consumer stopping: batch left to its next owner');
-        add(total, await this.indexer.put(plan.summaries.slice(from, from + WRITE_CHUNK)));
-      }
-    } finally {
-      clearInterval(beat);
+    // Tombstones first: a summary after a conversation's tombstone (it started over) stays.
+    add(total, await this.indexer.remove(plan.deletions));
+    for (let from = 0; from < plan.summaries.length; from += WRITE_CHUNK) {
+      if (!context.isActive())
+        // Not committed: the batch comes back, whole, to whoever owns the partition now.
+        throw new Error('partition revoked or consumer stopping: batch left to its next owner');
+      add(total, await this.indexer.put(plan.summaries.slice(from, from + WRITE_CHUNK)));
     }
     this.logger.debug({
       msg: 'batch indexed',

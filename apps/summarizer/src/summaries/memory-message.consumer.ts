@@ -23,6 +23,8 @@ import { SUMMARIZATION_SETTINGS } from './summarization.tokens';
 import { SummarizerMetrics } from './summarizer.metrics';
 import { SummaryPublisher } from './summary.publisher';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 const ABANDONED = 'partition revoked or consumer stopping: batch left to its next owner';
 
 /** Messages of one conversation in one batch, in seq order. */
@@ -38,7 +40,7 @@ export function decodeMemoryMessage(record: KafkaMessage): Decoded {
   let value: unknown;
   try {
     if (!record.value || record.value.length === 0) throw new Error('empty value');
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(record.value));
+    value = JSON.parse(utf8.decode(record.value));
   } catch (error) {
     return { ok: false, code: 'NOT_JSON', reason: `not UTF-8 JSON: ${String(error)}` };
   }
@@ -95,13 +97,7 @@ export class MemoryMessageConsumer implements OnModuleInit {
       this.deadLettersSent.add(batch);
     }
     if (conversations.size === 0) return;
-    // An LLM fold can take longer than the session timeout: keep the membership alive.
-    const beat = setInterval(() => void context.heartbeat().catch(() => undefined), 3_000);
-    try {
-      await this.summarize(conversations, context);
-    } finally {
-      clearInterval(beat);
-    }
+    await this.summarize(conversations, context);
     this.logger.debug({
       msg: 'batch summarized',
       partition: batch.partition,
