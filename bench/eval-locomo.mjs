@@ -13,13 +13,16 @@
 // Steps: stack up; build; a fresh database memory_eval, migrated; ingest, summarizer (local
 // backend, idle folds after 1 s) and search with a fresh consumer-group prefix and index
 // prefix; every turn produced; wait until every session is summarized through its last turn
-// and that version is in the index; the questions; the baseline; the report.
+// and that version is in the index; the questions; the baselines over the raw session text
+// (BM25, and BM25 + per-message vectors fused as hybrid search fuses); the report.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
+import { DEFAULT_MODEL, defaultStackDir } from '../deploy/stack/models.mjs';
 import { bm25Index } from './lib/bm25.mjs';
 import { progress, say } from './lib/console.mjs';
 import { DEFAULT_LOCOMO_DIR, evidenceSessions, loadLocomo } from './lib/locomo.mjs';
@@ -35,6 +38,7 @@ import {
   waitReady,
 } from './lib/services.mjs';
 
+const require = createRequire(import.meta.url);
 const MODES = ['hybrid', 'semantic', 'keyword'];
 const CUTOFFS = [1, 5, 10];
 
@@ -265,20 +269,7 @@ async function main() {
   }
   asked.end(done);
 
-  // Baseline: BM25 over the raw text of the sessions, per LoCoMo conversation.
-  const baseline = [];
-  for (const conversation of conversations) {
-    const index = bm25Index(
-      conversation.sessions.map((s) => s.messages.map((m) => m.content).join('\n')),
-    );
-    for (const q of questions.filter((item) => item.conversation === conversation)) {
-      const ranked = index
-        .search(q.question, config.k)
-        .filter((hit) => hit.score > 0)
-        .map((hit) => conversation.sessions[hit.index].number);
-      baseline.push(metricsOf(ranked, q.relevant));
-    }
-  }
+  const { baseline, rawHybrid } = await rawTextBaselines(conversations, questions);
 
   const report = {
     questions: questions.length,
@@ -288,6 +279,7 @@ async function main() {
     modes: {
       ...Object.fromEntries(MODES.map((mode) => [mode, summarize(perMode[mode])])),
       bm25Raw: summarize(baseline),
+      hybridRaw: summarize(rawHybrid),
     },
   };
   process.stdout.write('\nmode      recall@1 recall@5 recall@10  hit@5    MRR\n');
@@ -306,6 +298,84 @@ async function main() {
     () => undefined,
   );
   process.exit(0);
+}
+
+/**
+ * Baselines over the raw text of the sessions, per LoCoMo conversation, in this process:
+ * - bm25Raw: BM25 over each session's text;
+ * - hybridRaw: what hybrid search would do if it indexed every message instead of summaries:
+ *   that BM25 ranking and a semantic one (a session scores the best cosine between the
+ *   question and any of its messages, same local model), fused by the search service's own
+ *   min-max fusion. It shows how far any ranking over summaries can be expected to go.
+ */
+async function rawTextBaselines(conversations, questions) {
+  const { LocalEmbedder } = require(join(ROOT, 'dist/libs/embeddings/src/index.js'));
+  const { minMaxFusion } = require(join(ROOT, 'dist/apps/search/src/api/score-fusion.js'));
+  const embedder = await LocalEmbedder.load(join(defaultStackDir(), 'models', DEFAULT_MODEL), {
+    batchSize: 32,
+    threads: 2,
+  });
+  const baseline = [];
+  const rawHybrid = [];
+  const turns = conversations.reduce(
+    (n, c) => n + c.sessions.reduce((m, s) => m + s.messages.length, 0),
+    0,
+  );
+  const embedded = progress('eval', turns, 'raw messages embedded (hybridRaw baseline)');
+  let count = 0;
+  try {
+    for (const conversation of conversations) {
+      const index = bm25Index(
+        conversation.sessions.map((s) => s.messages.map((m) => m.content).join('\n')),
+      );
+      const vectors = [];
+      for (const session of conversation.sessions) {
+        vectors.push(
+          await embedder.embed(
+            session.messages.map((m) => m.content),
+            'document',
+          ),
+        );
+        embedded.update((count += session.messages.length));
+      }
+      const asked = questions.filter((item) => item.conversation === conversation);
+      const queryVectors = await embedder.embed(
+        asked.map((q) => q.question),
+        'query',
+      );
+      asked.forEach((q, i) => {
+        const keyword = index
+          .search(q.question, conversation.sessions.length)
+          .filter((hit) => hit.score > 0)
+          .map((hit) => ({ id: String(hit.index), score: hit.score }));
+        baseline.push(
+          metricsOf(keyword.slice(0, config.k).map(sessionOf(conversation)), q.relevant),
+        );
+        const semantic = vectors
+          .map((session, index) => ({
+            id: String(index),
+            score: Math.max(...session.map((vector) => dot(vector, queryVectors[i]))),
+          }))
+          .sort((a, b) => b.score - a.score);
+        const fused = minMaxFusion([keyword, semantic]).slice(0, config.k);
+        rawHybrid.push(metricsOf(fused.map(sessionOf(conversation)), q.relevant));
+      });
+    }
+  } finally {
+    await embedder.close();
+  }
+  embedded.end(count);
+  return { baseline, rawHybrid };
+}
+
+function sessionOf(conversation) {
+  return (hit) => conversation.sessions[Number(hit.id)].number;
+}
+
+function dot(a, b) {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
 }
 
 main().catch((error) => {

@@ -73,12 +73,12 @@ describe('search query builders', () => {
       expect(body.query?.bool?.filter).toEqual([TENANT_FILTER, { term: { userId: 'u' } }]);
     });
 
-    it('matches the weighted fields with best_fields', () => {
+    it('adds up the weighted fields that match (most_fields)', () => {
       expect(body.query?.bool?.must).toEqual([
         {
           multi_match: {
             query: HOSTILE,
-            type: 'best_fields',
+            type: 'most_fields',
             fields: [
               'text',
               'keyPoints^2',

@@ -92,9 +92,15 @@ export function keywordText(query: string): string {
 /**
  * User text only ever goes into `multi_match` as text to analyze: unlike `query_string`, it
  * has no syntax (no fields, wildcards, regexes or boolean operators) to inject.
+ *
+ * `most_fields`: the scores of the matching fields add up. The words of a question spread
+ * over a summary's sections (a name in the entities, an activity in a key point, a day in the
+ * dates), and a term found in the running text and again in a condensed section counts more.
+ * `best_fields` took the single best field and scored recall@5 0.707 on the LoCoMo sample
+ * against 0.748 for this (docs/benchmarks.md).
  */
 export function keywordQuery(text: string): QueryContainer {
-  return { multi_match: { query: text, type: 'best_fields', fields: [...KEYWORD_FIELDS] } };
+  return { multi_match: { query: text, type: 'most_fields', fields: [...KEYWORD_FIELDS] } };
 }
 
 /**

@@ -9,7 +9,7 @@ export const searchResultSchema = z.object({
   tier: z.enum(SUMMARY_TIERS),
   score: z
     .number()
-    .describe('keyword: BM25; semantic: (1 + cosine) / 2; hybrid: RRF Σ 1/(60 + rank)'),
+    .describe('keyword: BM25; semantic: (1 + cosine) / 2; hybrid: mean of both, each min-max normalized to 0..1'),
   snippet: z
     .string()
     .describe('HTML: matched words in <em>…</em>, all else escaped; the start of the text if none'),
@@ -57,7 +57,7 @@ export const SEARCH_RESPONSE_EXAMPLE: SearchResponse = {
       conversationId: 'conv-42',
       userId: 'user-7',
       tier: 'full',
-      score: 0.0325,
+      score: 0.87,
       snippet:
         'The user asked to move the <em>dentist</em> <em>appointment</em> to <em>Friday</em> at 10',
       highlights: {

@@ -1,12 +1,9 @@
 /**
  * How deep a query can page: every list is ranked to this depth, and `offset + k` never goes
  * past it. A fixed depth keeps the pages of one query consistent: fused over deeper lists,
- * RRF would reorder what earlier pages already showed.
+ * hybrid search would normalize scores over other lists and reorder what earlier pages showed.
  */
 export const MAX_RESULTS = 200;
-
-/** The RRF constant of Cormack et al. (2009): damps the weight of the very first ranks. */
-export const RRF_K = 60;
 
 /**
  * At most this many words of the query go into the BM25 query. Each word becomes a clause per

@@ -66,7 +66,7 @@ export class SearchController {
   @ApiOperation({
     summary: "Search the API key's tenant's conversation summaries",
     description:
-      'hybrid (default) fuses BM25 and vector rankings by Reciprocal Rank Fusion; semantic ' +
+      'hybrid (default) averages the BM25 and vector scores, each min-max normalized; semantic ' +
       'ranks by the query embedding alone; keyword by BM25 alone. Filters (userId, tier, ' +
       `from/to on the last message) apply in every mode. Pages follow nextCursor, up to ` +
       `${MAX_RESULTS} results per query. Unknown fields, tenantId included, are refused.`,

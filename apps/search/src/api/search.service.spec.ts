@@ -122,16 +122,17 @@ describe(SearchService.name, () => {
     if (outcome.ok) expect(outcome.response.nextCursor).toBeUndefined();
   });
 
-  it('fuses both rankings by RRF and fetches the page in fused order', async () => {
+  it('fuses both rankings by their normalized scores and fetches the page in fused order', async () => {
     const { service, bodies } = setup({
       keyword: ['t/a', 't/b', 't/c'],
       semantic: ['t/c', 't/d', 't/a'],
     });
     const outcome = await service.search('t', { query: 'dentist', k: 2 });
     if (!outcome.ok) throw new Error('expected results');
-    // a: 1/61 + 1/63, c: 1/63 + 1/61 (tie, a first by id), b: 1/62, d: 1/62.
+    // Scores 10, 9, 8 normalize to 1, 0.5, 0: a (1 + 0) / 2, c (0 + 1) / 2 (tie, both ranked
+    // first once: a first by id), b 0.5 / 2, d 0.5 / 2.
     expect(outcome.response.results.map((result) => result.conversationId)).toEqual(['a', 'c']);
-    expect(outcome.response.results[0]?.score).toBeCloseTo(1 / 61 + 1 / 63, 12);
+    expect(outcome.response.results[0]?.score).toBeCloseTo(0.5, 12);
     expect(bodies.map((entry) => entry.kind).sort()).toEqual(['hydrate', 'keyword', 'semantic']);
     for (const { body } of bodies)
       expect(body.query?.bool?.filter).toContainEqual({ term: { tenantId: 't' } });

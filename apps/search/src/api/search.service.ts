@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { EmbeddingBackend } from '@memory/embeddings';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EMBEDDER } from '../core/tokens';
-import { reciprocalRankFusion } from './reciprocal-rank-fusion';
+import { minMaxFusion, ScoredId } from './score-fusion';
 import { encodeCursor, queryHash } from './search-cursor';
 import { IndexedHit, toResult } from './search-hit.mapper';
 import {
@@ -35,7 +35,7 @@ interface Page {
 
 /**
  * Searches one tenant's conversation summaries by keywords (BM25), meaning (k-NN on the
- * summary embeddings) or both fused by reciprocal rank. The tenant comes from the API key and
+ * summary embeddings) or both, their normalized scores combined. The tenant comes from the API key and
  * is a filter of every query OpenSearch runs.
  */
 @Injectable()
@@ -110,7 +110,8 @@ export class SearchService {
   }
 
   /**
-   * Both rankings to the full depth (ids only, cheap), fused by RRF; then the documents of
+   * Both rankings to the full depth (ids and scores only, cheap), fused by {@link minMaxFusion};
+   * then the documents of
    * the requested slice. OpenSearch's own hybrid query needs the neural-search plugin, which
    * this cluster does not have.
    */
@@ -127,7 +128,7 @@ export class SearchService {
         this.searcher.search(semanticBody(scope, vector, ranking, text)),
       ),
     ]);
-    const fused = reciprocalRankFusion([idsOf(keywordHits), idsOf(semanticHits)]);
+    const fused = minMaxFusion([scoredIds(keywordHits), scoredIds(semanticHits)]);
     const slice = fused.slice(request.offset, request.offset + size);
     const more = fused.length > request.offset + size;
     if (slice.length === 0) return { results: [], more: false };
@@ -184,6 +185,6 @@ function describe(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function idsOf(hits: readonly IndexedHit[]): string[] {
-  return hits.flatMap((hit) => (hit._id ? [hit._id] : []));
+function scoredIds(hits: readonly IndexedHit[]): ScoredId[] {
+  return hits.flatMap((hit) => (hit._id ? [{ id: hit._id, score: hit._score ?? 0 }] : []));
 }
