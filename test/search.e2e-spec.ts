@@ -3,6 +3,8 @@ import { runCli } from './support/cli';
 import { eventually } from './support/eventually';
 import { SearchHarness } from './support/search-harness';
 
+const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
+
 interface SearchResult {
   conversationId: string;
   version: number;
@@ -221,6 +223,58 @@ describe('search', () => {
     const fields = ((bad.json.errors ?? []) as Array<{ field: string }>).map((e) => e.field).sort();
     expect(fields).toEqual(['k', 'mode', 'query']);
     expect((await harness.get('/v1/conversations/nope/summary', keyA)).status).toBe(404);
+  });
+
+  it('rebuilds the index from Postgres with `search reindex` and moves the alias', async () => {
+    const alias = `${harness.indexPrefix}-summaries`;
+    const aliasTarget = async (): Promise<string[]> => {
+      const response = await fetch(`${OPENSEARCH_URL}/_alias/${alias}`);
+      return Object.keys((await response.json()) as object);
+    };
+    const indices = async (): Promise<string[]> => {
+      const response = await fetch(`${OPENSEARCH_URL}/_cat/indices/${alias}-v*?format=json`);
+      return ((await response.json()) as Array<{ index: string }>).map((row) => row.index).sort();
+    };
+    const [before] = await aliasTarget();
+    // What a reindex killed before it could clean up leaves behind.
+    const stray = `${alias}-v1-20000101000000000`;
+    expect((await fetch(`${OPENSEARCH_URL}/${stray}`, { method: 'PUT' })).status).toBe(200);
+    // A conversation erased from Postgres whose deletion never reached the index.
+    await harness.dataSource.query(
+      `DELETE FROM conversation_summaries WHERE tenant_id = $1 AND conversation_id = 'garden'`,
+      [harness.tenantId],
+    );
+
+    const run = runCli(['search', 'reindex', '--batch', '50'], {
+      OPENSEARCH_INDEX_PREFIX: harness.indexPrefix,
+    });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as {
+      index: string;
+      previous: string;
+      documents: number;
+      strayDropped: string[];
+    };
+    expect(report.previous).toBe(before);
+    expect(report.strayDropped).toEqual([stray]);
+    // rent and rent-b at least (the shared test database may hold other suites' summaries);
+    // not garden, nor 'ooo', which was only ever produced to Kafka.
+    expect(report.documents).toBeGreaterThanOrEqual(2);
+    expect(await aliasTarget()).toEqual([report.index]);
+    expect(await indices()).toEqual([report.index]);
+    expect(run.stderr).toMatch(/search reindex: \d+ documents/);
+
+    // Every mode works on the new index (vectors embedded again), without the erased one.
+    const semantic = await search({
+      query: 'housing costs are increasing for a tenant',
+      mode: 'semantic',
+      k: 2,
+    });
+    expect(ids(semantic.json.results)[0]).toBe('rent');
+    expect(ids((await search({ query: 'landlord', mode: 'keyword' })).json.results)).toEqual([
+      'rent',
+    ]);
+    expect(ids((await search({ query: 'tomato', mode: 'keyword' })).json.results)).toEqual([]);
   });
 
   it('refuses missing, unknown and revoked keys', async () => {

@@ -81,6 +81,70 @@ export class SummaryIndex {
     return name;
   }
 
+  /**
+   * Physical indices named for this alias that the alias does not point at: what a rebuild
+   * left when it was killed before it could drop its half-built index.
+   */
+  async strayIndices(): Promise<string[]> {
+    const current = await this.currentIndex();
+    const response = await this.client.cat.indices({
+      index: `${this.alias}-v*`,
+      format: 'json',
+      expand_wildcards: 'all',
+    });
+    const rows = response.body as unknown as Array<{ index?: string }>;
+    return rows
+      .map((row) => row.index ?? '')
+      .filter((name) => name !== '' && name !== current)
+      .sort();
+  }
+
+  /** Deletes indices found by {@link strayIndices}; never the one behind the alias. */
+  async deleteIndices(names: readonly string[]): Promise<void> {
+    const current = await this.currentIndex();
+    for (const name of names) {
+      if (name === current || !name.startsWith(`${this.alias}-v`))
+        throw new Error(`refusing to delete ${name}: it is not a stray index of ${this.alias}`);
+      await this.client.indices.delete({ index: name });
+    }
+  }
+
+  /**
+   * The conversations the alias's index holds, `size` at a time in (tenant, conversation)
+   * order, read with search_after so that writes in between do not shift the pages.
+   */
+  async *conversationKeys(
+    size = 1_000,
+  ): AsyncIterable<Array<{ tenantId: string; conversationId: string }>> {
+    let after: string[] | undefined;
+    for (;;) {
+      const response = await this.client.search({
+        index: this.alias,
+        body: {
+          size,
+          track_total_hits: false,
+          _source: ['tenantId', 'conversationId'],
+          query: { match_all: {} },
+          sort: [{ tenantId: 'asc' }, { conversationId: 'asc' }],
+          ...(after ? { search_after: after } : {}),
+        },
+      });
+      const hits = response.body.hits.hits as Array<{
+        _source?: { tenantId: string; conversationId: string };
+        sort?: string[];
+      }>;
+      const keys = hits.flatMap((hit) =>
+        hit._source
+          ? [{ tenantId: hit._source.tenantId, conversationId: hit._source.conversationId }]
+          : [],
+      );
+      if (keys.length > 0) yield keys;
+      if (hits.length < size) return;
+      after = hits[hits.length - 1]?.sort;
+      if (!after) return;
+    }
+  }
+
   /** The physical index behind the alias, if the alias exists. */
   async currentIndex(): Promise<string | undefined> {
     const exists = await this.client.indices.existsAlias({ name: this.alias });
@@ -161,11 +225,14 @@ export class SummaryIndex {
    * Builds a new index from `source` (pages of documents), then moves the alias to it in one
    * step and drops the old index: searches see the old index until the new one is complete.
    * Updates written meanwhile to the old index are not lost: their summaries are in Postgres,
-   * and `source` reads them; the new index takes versions written after the swap.
+   * and `source` reads them; the new index takes versions written after the swap. An abort
+   * (`signal`, checked between pages) or any failure drops the new index and leaves the alias
+   * where it was.
    */
   async rebuild(
     source: AsyncIterable<SummaryDocument[]>,
     onProgress: (indexed: number) => void = () => undefined,
+    signal?: AbortSignal,
   ): Promise<{ index: string; previous: string | undefined; documents: number }> {
     const previous = await this.currentIndex();
     const index = newIndexName(this.prefix);
@@ -173,10 +240,12 @@ export class SummaryIndex {
     let documents = 0;
     try {
       for await (const page of source) {
+        signal?.throwIfAborted();
         const outcome = await this.write(page, [], index);
         documents += outcome.indexed + outcome.stale;
         onProgress(documents);
       }
+      signal?.throwIfAborted();
       await this.client.indices.refresh({ index });
       const actions: Array<Record<string, unknown>> = [{ add: { index, alias: this.alias } }];
       if (previous) actions.unshift({ remove: { index: previous, alias: this.alias } });

@@ -3,6 +3,7 @@ import { MemorySummary } from '@memory/contracts';
 import { createEmbeddingBackend, EmbeddingBackend } from '@memory/embeddings';
 import { createOpenSearchClient } from '@memory/opensearch';
 import {
+  documentId,
   SearchSettings,
   SummaryDocument,
   SummaryIndex,
@@ -17,7 +18,9 @@ import { Progress } from '../progress';
 export const SEARCH_USAGE = `search reindex [--batch <n>]
       builds a new summaries index from Postgres (every summary embedded again, n at a time,
       default 200), moves the search alias to it and drops the old one; updates made meanwhile
-      are written again afterwards. Needed after a change of mapping or embedding model`;
+      are written again and conversations erased meanwhile removed afterwards. Ctrl-C drops the
+      half-built index; one left by a killed run is dropped by the next. Run one at a time.
+      Needed after a change of mapping or embedding model`;
 
 const DEFAULT_BATCH = 200;
 const MAX_BATCH = 5_000;
@@ -57,15 +60,35 @@ async function reindex(
   batch: number,
 ): Promise<void> {
   const index = new SummaryIndex(client, opensearch.indexPrefix, embedder.dimensions);
+  const stray = await index.strayIndices();
+  if (stray.length > 0) {
+    process.stderr.write(`search reindex: dropping ${stray.join(', ')}, left by an earlier run\n`);
+    await index.deleteIndices(stray);
+  }
   const started = performance.now();
   // The database's clock, which stamps `updated_at`, not this machine's.
   const since = new Date((await reader.now()).getTime() - CATCH_UP_MARGIN_MS);
   const progress = new Progress('search reindex', await reader.count());
   let shown = 0;
-  const rebuilt = await index.rebuild(documents(reader.pages(batch), embedder), (indexed) => {
-    progress.advance(indexed - shown);
-    shown = indexed;
-  });
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\nsearch reindex: ${signal}: dropping the new index, alias unchanged\n`);
+    stop.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  let rebuilt: Awaited<ReturnType<SummaryIndex['rebuild']>>;
+  try {
+    rebuilt = await index.rebuild(
+      documents(reader.pages(batch), embedder),
+      (indexed) => {
+        progress.advance(indexed - shown);
+        shown = indexed;
+      },
+      stop.signal,
+    );
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
   progress.finish();
 
   // Updates indexed into the old index while the new one was built: write them to the new one.
@@ -76,10 +99,19 @@ async function reindex(
     caughtUp.read += page.length;
     caughtUp.newer += outcome.indexed;
   }
+  // Conversations erased while the new index was built: the old index got the deletion, the
+  // new one may hold what was read before it. Whatever Postgres no longer has goes.
+  let removed = 0;
+  for await (const keys of index.conversationKeys()) {
+    const present = await reader.existing(keys);
+    const gone = keys.filter((key) => !present.has(documentId(key.tenantId, key.conversationId)));
+    if (gone.length > 0) removed += (await index.write([], gone)).deleted;
+  }
   const seconds = Math.round((performance.now() - started) / 100) / 10;
   process.stderr.write(
     `search reindex: ${rebuilt.documents} documents, then ${caughtUp.newer} newer versions ` +
-      `(of ${caughtUp.read} updated since the start) in ${seconds} s; alias ${index.alias}: ` +
+      `(of ${caughtUp.read} updated since the start) and ${removed} erased conversations ` +
+      `removed, in ${seconds} s; alias ${index.alias}: ` +
       `${rebuilt.previous ?? '(none)'} -> ${rebuilt.index} ` +
       `(${embedder.name} ${embedder.model}, ${embedder.dimensions} dimensions)\n`,
   );
@@ -90,6 +122,8 @@ async function reindex(
       previous: rebuilt.previous ?? null,
       documents: rebuilt.documents,
       caughtUp,
+      removed,
+      strayDropped: stray,
       seconds,
       model: embedder.model,
       dimensions: embedder.dimensions,
@@ -141,6 +175,21 @@ class SummaryReader {
       'SELECT count(*) FROM conversation_summaries WHERE version > 0',
     );
     return Number(row?.count ?? 0);
+  }
+
+  /** Of these conversations, the ones with a summary, as `tenantId/conversationId`. */
+  async existing(
+    keys: ReadonlyArray<{ tenantId: string; conversationId: string }>,
+  ): Promise<Set<string>> {
+    const rows = await this.dataSource.query<Array<{ tenant_id: string; conversation_id: string }>>(
+      `SELECT s.tenant_id, s.conversation_id
+         FROM conversation_summaries s
+         JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, conversation_id)
+           ON s.tenant_id = k.tenant_id AND s.conversation_id = k.conversation_id
+        WHERE s.version > 0`,
+      [keys.map((key) => key.tenantId), keys.map((key) => key.conversationId)],
+    );
+    return new Set(rows.map((row) => documentId(row.tenant_id, row.conversation_id)));
   }
 
   /** Pages of at most `size` summaries; only those updated at or after `since` when given. */
