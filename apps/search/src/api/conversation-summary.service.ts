@@ -1,6 +1,7 @@
 import { MemorySummary } from '@memory/contracts';
 import { SummaryStore, toSummaryEvent } from '@memory/summarization';
 import { Injectable } from '@nestjs/common';
+import { SearchUnavailableError } from './search.errors';
 
 /** The current summary of a conversation, from the summarizer's table (the source of truth). */
 @Injectable()
@@ -9,10 +10,16 @@ export class ConversationSummaryService {
 
   /**
    * The summary as `memory.summary.v1`; undefined when the tenant has no such conversation, or
-   * its messages were seen but not yet summarized (version 0).
+   * its messages were seen but not yet summarized (version 0). Throws
+   * {@link SearchUnavailableError} when Postgres fails.
    */
   async current(tenantId: string, conversationId: string): Promise<MemorySummary | undefined> {
-    const row = await this.store.load(tenantId, conversationId);
+    let row;
+    try {
+      row = await this.store.load(tenantId, conversationId);
+    } catch (error) {
+      throw new SearchUnavailableError('database', error);
+    }
     if (!row || row.version === 0) return undefined;
     return toSummaryEvent(row);
   }

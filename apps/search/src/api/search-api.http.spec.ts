@@ -74,22 +74,22 @@ async function setup() {
     }),
   };
   const rows = [summaryRow('tenant-a', 'conv-1', 2), summaryRow('tenant-a', 'conv-new', 0)];
+  const load = jest.fn((tenantId: string, conversationId: string) =>
+    Promise.resolve(
+      rows.find((row) => row.tenantId === tenantId && row.conversationId === conversationId),
+    ),
+  );
   const moduleRef = await Test.createTestingModule({ imports: [FakeCoreModule, SearchApiModule] })
     .overrideProvider(ApiKeyStore)
     .useValue({ verify: (key: string) => Promise.resolve(KEYS[key] ?? null) })
     .overrideProvider(SummarySearcher)
     .useValue(searcher)
     .overrideProvider(SummaryStore)
-    .useValue({
-      load: (tenantId: string, conversationId: string) =>
-        Promise.resolve(
-          rows.find((row) => row.tenantId === tenantId && row.conversationId === conversationId),
-        ),
-    })
+    .useValue({ load })
     .compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();
-  return { app, searcher, bodies, http: () => request(app.getHttpServer() as Server) };
+  return { app, searcher, load, bodies, http: () => request(app.getHttpServer() as Server) };
 }
 
 describe(SearchApiModule.name, () => {
@@ -149,7 +149,7 @@ describe(SearchApiModule.name, () => {
     expect(context.searcher.search).not.toHaveBeenCalled();
   });
 
-  it('answers 503 with a message only when OpenSearch fails, 500 without a stack otherwise', async () => {
+  it('answers 503 with a message only when OpenSearch or Postgres fails, 500 without a stack otherwise', async () => {
     const context = await setup();
     app = context.app;
     context.searcher.search.mockRejectedValueOnce(
@@ -171,6 +171,14 @@ describe(SearchApiModule.name, () => {
       .send({ query: 'x', mode: 'keyword' })
       .expect(500);
     expect(failed.body).toEqual({ statusCode: 500, message: 'Internal server error' });
+
+    context.load.mockRejectedValueOnce(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    const down = await context
+      .http()
+      .get('/v1/conversations/conv-1/summary')
+      .set('Authorization', 'Bearer mk_search-a')
+      .expect(503);
+    expect(down.body).toEqual({ message: 'summaries are unavailable, try again' });
   });
 
   it('limits each key to its burst, then 429 with Retry-After', async () => {
@@ -249,6 +257,7 @@ describe(SearchApiModule.name, () => {
       '403',
       '404',
       '429',
+      '503',
     ]);
     expect(search?.security).toEqual([{ bearer: [] }]);
     expect(JSON.stringify(search?.requestBody)).toContain('"additionalProperties":false');

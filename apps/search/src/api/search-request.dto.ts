@@ -17,7 +17,9 @@ export const searchRequestSchema = z
     mode: z
       .enum(SEARCH_MODES)
       .default('hybrid')
-      .describe('hybrid: BM25 and vector scores, normalized and averaged; semantic: vectors; keyword: BM25'),
+      .describe(
+        'hybrid: BM25 and vector scores, normalized and averaged; semantic: vectors; keyword: BM25',
+      ),
     userId: z.string().min(1).max(128).optional().describe("Only this user's conversations"),
     tier: z.enum(SUMMARY_TIERS).optional().describe('Only summaries of this tier'),
     from: isoDate.optional().describe('Last message at or after (ISO date or date-time)'),

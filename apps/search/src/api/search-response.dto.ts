@@ -9,7 +9,9 @@ export const searchResultSchema = z.object({
   tier: z.enum(SUMMARY_TIERS),
   score: z
     .number()
-    .describe('keyword: BM25; semantic: (1 + cosine) / 2; hybrid: mean of both, each min-max normalized to 0..1'),
+    .describe(
+      'keyword: BM25; semantic: (1 + cosine) / 2; hybrid: mean of both, each min-max normalized to 0..1',
+    ),
   snippet: z
     .string()
     .describe('HTML: matched words in <em>…</em>, all else escaped; the start of the text if none'),

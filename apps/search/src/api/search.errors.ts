@@ -1,7 +1,7 @@
-/** What a search depends on failed (OpenSearch, the embedding model): worth a retry. */
+/** What a request depends on failed (OpenSearch, the embedding model, Postgres): worth a retry. */
 export class SearchUnavailableError extends Error {
   constructor(
-    readonly dependency: 'opensearch' | 'embeddings',
+    readonly dependency: 'opensearch' | 'embeddings' | 'database',
     cause: unknown,
   ) {
     super(`${dependency} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {

@@ -1,6 +1,14 @@
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { MEMORY_SUMMARY_SCHEMA, MemorySummary, memorySummarySchema } from '@memory/contracts';
-import { Controller, Get, NotFoundException, Param, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Logger,
+  NotFoundException,
+  Param,
+  ServiceUnavailableException,
+  UseGuards,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -8,6 +16,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
@@ -15,6 +24,7 @@ import {
 import { ConversationSummaryService } from './conversation-summary.service';
 import { openApiSchema } from './openapi';
 import { RateLimitGuard } from './rate-limit.guard';
+import { SearchUnavailableError } from './search.errors';
 
 const SUMMARY_EXAMPLE: MemorySummary = {
   schema: MEMORY_SUMMARY_SCHEMA,
@@ -63,6 +73,8 @@ const SUMMARY_EXAMPLE: MemorySummary = {
 @Controller('v1')
 @UseGuards(ApiKeyGuard, RateLimitGuard)
 export class SummaryController {
+  private readonly logger = new Logger(SummaryController.name);
+
   constructor(private readonly summaries: ConversationSummaryService) {}
 
   @Get('conversations/:conversationId/summary')
@@ -89,11 +101,29 @@ export class SummaryController {
       'application/json': { example: { message: 'no summary of conversation "conv-42"' } },
     },
   })
+  @ApiServiceUnavailableResponse({
+    description: 'Postgres failed',
+    content: {
+      'application/json': { example: { message: 'summaries are unavailable, try again' } },
+    },
+  })
   async summary(
     @Caller() caller: ApiKeyIdentity,
     @Param('conversationId') conversationId: string,
   ): Promise<MemorySummary> {
-    const summary = await this.summaries.current(caller.tenantId, conversationId);
+    let summary;
+    try {
+      summary = await this.summaries.current(caller.tenantId, conversationId);
+    } catch (error) {
+      if (!(error instanceof SearchUnavailableError)) throw error;
+      this.logger.error({
+        msg: 'summary read failed',
+        tenantId: caller.tenantId,
+        conversationId,
+        error: error.message,
+      });
+      throw new ServiceUnavailableException({ message: 'summaries are unavailable, try again' });
+    }
     if (!summary)
       throw new NotFoundException({ message: `no summary of conversation "${conversationId}"` });
     return summary;
