@@ -88,6 +88,24 @@ describe('the default model', () => {
     }
   });
 
+  it('runs concurrent calls of one kind together, each getting its own vectors', async () => {
+    const queries = ['dentist appointment', 'rent increase', 'tomato plants', 'flight to Oslo'];
+    const alone: number[][] = [];
+    for (const query of queries) alone.push((await embedder.embed([query], 'query'))[0]);
+    const batchesBefore = embedder.stats().batches;
+    const together = await Promise.all([
+      ...queries.map((query) => embedder.embed([query], 'query')),
+      embedder.embed(['a document waits for its own run'], 'document'),
+    ]);
+    // Four queries fit one run of batchSize 4; the document goes in a run of its own.
+    expect(embedder.stats().batches - batchesBefore).toBe(2);
+    for (const [index, [vector]] of together.slice(0, 4).entries()) {
+      const largest = Math.max(...vector.map((value, i) => Math.abs(value - alone[index][i])));
+      expect(largest).toBeLessThan(1e-5);
+    }
+    expect(together[4]).toHaveLength(1);
+  });
+
   it('embeds queries with the model instruction and documents without', async () => {
     const text = 'quarterly budget';
     const [asQuery] = await embedder.embed([text], 'query');

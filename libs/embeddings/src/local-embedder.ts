@@ -6,6 +6,13 @@ import { FETCH_MODEL_HINT, ModelManifest, readManifest } from './model-manifest'
 import { OnnxBatch, OnnxWorker } from './onnx-worker';
 import { WordPieceTokenizer } from './wordpiece-tokenizer';
 
+interface WaitingCall {
+  texts: readonly string[];
+  kind: EmbeddingKind;
+  resolve: (vectors: number[][]) => void;
+  reject: (error: unknown) => void;
+}
+
 export interface LocalEmbedderOptions {
   /** Texts per model run. Default 32. */
   batchSize?: number;
@@ -20,12 +27,17 @@ export interface LocalEmbedderOptions {
  * the manifest `node deploy/stack/models.mjs` writes: texts are tokenized here, run in batches
  * (sorted by length, so little padding) in a worker thread, which keeps the event loop free,
  * pooled (CLS or mean) and L2-normalized. One batch runs at a time, with the threads given.
+ *
+ * Calls that arrive while the model is busy wait, and the waiting calls of one kind are then
+ * run together, up to `batchSize` texts: concurrent search queries (one short text each) share
+ * a model run, which costs about half as much per query at 8 as one run each.
  */
 export class LocalEmbedder implements EmbeddingBackend {
   readonly name = 'local' as const;
   readonly model: string;
   readonly dimensions: number;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly waiting: WaitingCall[] = [];
+  private draining: Promise<void> | undefined;
   private readonly counters = { texts: 0, batches: 0, busyMs: 0 };
 
   private constructor(
@@ -76,11 +88,61 @@ export class LocalEmbedder implements EmbeddingBackend {
     return new LocalEmbedder(manifest, tokenizer, worker, batchSize);
   }
 
-  async embed(texts: readonly string[], kind: EmbeddingKind): Promise<number[][]> {
-    if (texts.length === 0) return [];
-    const run = this.queue.then(() => this.embedNow(texts, kind));
-    this.queue = run.catch(() => undefined);
-    return run;
+  embed(texts: readonly string[], kind: EmbeddingKind): Promise<number[][]> {
+    if (texts.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ texts, kind, resolve, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  /**
+   * Runs the waiting calls, a group at a time, until none is left; then clears `draining` in
+   * the same step as it finds the queue empty, so a call made later starts a new drain.
+   */
+  private async drain(): Promise<void> {
+    // Let the calls made in the same tick join the first group.
+    await Promise.resolve();
+    for (;;) {
+      const group = this.nextGroup();
+      if (group.length === 0) {
+        this.draining = undefined;
+        return;
+      }
+      try {
+        const vectors = await this.embedNow(
+          group.flatMap((call) => call.texts),
+          group[0].kind,
+        );
+        let at = 0;
+        for (const call of group) {
+          call.resolve(vectors.slice(at, at + call.texts.length));
+          at += call.texts.length;
+        }
+      } catch (error) {
+        for (const call of group) call.reject(error);
+      }
+    }
+  }
+
+  /**
+   * The oldest waiting call, with the later ones of the same kind that fit with it in one
+   * model run (a call larger than a run goes alone; `embedNow` splits it).
+   */
+  private nextGroup(): WaitingCall[] {
+    const first = this.waiting.shift();
+    if (!first) return [];
+    const group = [first];
+    let texts = first.texts.length;
+    for (let i = 0; i < this.waiting.length;) {
+      const call = this.waiting[i];
+      if (call.kind === first.kind && texts + call.texts.length <= this.batchSize) {
+        group.push(call);
+        texts += call.texts.length;
+        this.waiting.splice(i, 1);
+      } else i += 1;
+    }
+    return group;
   }
 
   /** Texts embedded so far and the rate. */
@@ -96,7 +158,7 @@ export class LocalEmbedder implements EmbeddingBackend {
   }
 
   async close(): Promise<void> {
-    await this.queue;
+    while (this.draining) await this.draining;
     await this.worker.close();
   }
 

@@ -29,7 +29,6 @@ export function indexBody(dimensions: number): Record<string, unknown> {
         number_of_shards: 1,
         number_of_replicas: 0,
         knn: true,
-        'knn.algo_param.ef_search': 100,
         refresh_interval: '1s',
       },
     },

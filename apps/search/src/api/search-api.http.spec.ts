@@ -24,7 +24,10 @@ const KEYS: Record<string, ApiKeyIdentity> = {
 @Global()
 @Module({
   providers: [
-    { provide: SEARCH_SETTINGS, useValue: { rateLimitPerSecond: 1, rateLimitBurst: 3 } },
+    {
+      provide: SEARCH_SETTINGS,
+      useValue: { rateLimitPerSecond: 1, rateLimitBurst: 3, knnEfSearch: 600 },
+    },
     { provide: EMBEDDER, useValue: { embed: () => Promise.resolve([[1, 0, 0]]) } },
     { provide: SummaryIndex, useValue: {} },
     { provide: Client, useValue: {} },

@@ -1,3 +1,4 @@
+import { DEFAULT_KNN_EF_SEARCH } from '@memory/search-index';
 import {
   hydrateBody,
   keywordBody,
@@ -134,6 +135,14 @@ describe('search query builders', () => {
 
     it('takes the full ranking depth as k, whatever the page', () => {
       expect(knn[0]?.knn.embedding).toMatchObject({ vector: [0.1, 0.2], k: MAX_RESULTS });
+    });
+
+    it('passes the graph walk its candidate count', () => {
+      expect(knn[0]?.knn.embedding.method_parameters).toEqual({
+        ef_search: DEFAULT_KNN_EF_SEARCH,
+      });
+      const wider = semanticBody(SCOPE, [1], { from: 0, size: 1, output: 'ids' }, '', 1000);
+      expect(JSON.stringify(wider.query)).toContain('"method_parameters":{"ef_search":1000}');
     });
 
     it('highlights with the keyword query, the only place user text goes', () => {

@@ -1,5 +1,5 @@
 import { SummaryTier } from '@memory/contracts';
-import { SummaryDocument } from '@memory/search-index';
+import { DEFAULT_KNN_EF_SEARCH, SummaryDocument } from '@memory/search-index';
 import type { API, Types } from '@opensearch-project/opensearch';
 import { MAX_KEYWORD_TERMS, MAX_RESULTS } from './search.constants';
 
@@ -133,13 +133,15 @@ export function keywordBody(scope: SearchScope, text: string, window: Window): S
  * Nearest neighbours of the query's vector within the scope. The scope is also inside the knn
  * clause (the lucene engine filters while it walks the graph), so the k nearest are the
  * tenant's: filtered only afterwards, the k nearest of all tenants could hold none of them.
- * k is the full ranking depth, the same on every page of a query.
+ * k is the full ranking depth, the same on every page of a query; `efSearch` is how many
+ * candidates the graph walk keeps (`SEARCH_KNN_EF_SEARCH`).
  */
 export function semanticBody(
   scope: SearchScope,
   vector: readonly number[],
   window: Window,
   text: string,
+  efSearch: number = DEFAULT_KNN_EF_SEARCH,
 ): SearchBody {
   const knn: QueryContainer = {
     knn: {
@@ -147,6 +149,7 @@ export function semanticBody(
         vector: [...vector],
         k: MAX_RESULTS,
         filter: { bool: { filter: scopeFilters(scope) } },
+        method_parameters: { ef_search: efSearch },
       },
     },
   };

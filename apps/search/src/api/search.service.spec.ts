@@ -67,6 +67,7 @@ function setup(rankings: { keyword?: string[]; semantic?: string[] } = {}) {
     searcher as unknown as SummarySearcher,
     embedder as unknown as EmbeddingBackend,
     metrics as unknown as SearchMetrics,
+    { knnEfSearch: 600 },
   );
   return { service, searcher, embedder, metrics, bodies };
 }

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { EmbeddingBackend } from '@memory/embeddings';
+import { SearchSettings } from '@memory/search-index';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EMBEDDER } from '../core/tokens';
+import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
 import { minMaxFusion, ScoredId } from './score-fusion';
 import { encodeCursor, queryHash } from './search-cursor';
 import { IndexedHit, toResult } from './search-hit.mapper';
@@ -46,7 +47,12 @@ export class SearchService {
     private readonly searcher: SummarySearcher,
     @Inject(EMBEDDER) private readonly embedder: EmbeddingBackend,
     private readonly metrics: SearchMetrics,
+    @Inject(SEARCH_SETTINGS) private readonly settings: Pick<SearchSettings, 'knnEfSearch'>,
   ) {}
+
+  private get efSearch(): number {
+    return this.settings.knnEfSearch;
+  }
 
   /** Validates a request body and runs it; throws {@link SearchUnavailableError}. */
   async search(tenantId: string, body: unknown): Promise<SearchOutcome> {
@@ -102,7 +108,10 @@ export class SearchService {
         return pageOf(await this.searcher.search(keywordBody(scope, text, window)), size);
       case 'semantic': {
         const vector = await this.embed(request.query);
-        return pageOf(await this.searcher.search(semanticBody(scope, vector, window, text)), size);
+        return pageOf(
+          await this.searcher.search(semanticBody(scope, vector, window, text, this.efSearch)),
+          size,
+        );
       }
       case 'hybrid':
         return this.hybrid(scope, request, text, size);
@@ -125,7 +134,7 @@ export class SearchService {
     const [keywordHits, semanticHits] = await Promise.all([
       this.searcher.search(keywordBody(scope, text, ranking)),
       this.embed(request.query).then((vector) =>
-        this.searcher.search(semanticBody(scope, vector, ranking, text)),
+        this.searcher.search(semanticBody(scope, vector, ranking, text, this.efSearch)),
       ),
     ]);
     const fused = minMaxFusion([scoredIds(keywordHits), scoredIds(semanticHits)]);
