@@ -8,3 +8,4 @@ export * from './summarizer.factory';
 export * from './openai';
 export * from './summary-backfill';
 export * from './local/local-summarizer';
+export { contentTerms } from './local/text';

@@ -1,0 +1,2 @@
+export * from './tier-policy';
+export * from './tier-compression';

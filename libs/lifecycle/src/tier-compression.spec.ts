@@ -1,0 +1,111 @@
+import { emptySections, renderSummaryText, SummarySections } from '@memory/contracts';
+import {
+  compressSections,
+  compressSummary,
+  firstSentence,
+  retentionScore,
+} from './tier-compression';
+
+const FULL: SummarySections = {
+  context:
+    'Conversation between Ana and Ben on 3 March 2026 about the office move. They compared two buildings.',
+  keyPoints: [
+    'Ana: the lease on Harbour Street ends in June',
+    'Ben: the Elm Park building has room for forty desks',
+    'Ana: movers quoted 12,000 euros',
+    'Ben: the parking garage closes at nine',
+    'Ana: the kitchen needs new appliances',
+    'Ben: fibre internet is already installed',
+    'Ana: the landlord wants a five-year contract',
+    'Ben: a bike room would please the team',
+    'Ana: the lobby must be accessible',
+    'Ben: cleaning is included in the rent',
+  ],
+  decisions: ['They chose Elm Park', 'The move happens in May'],
+  actionItems: ['Ben books the movers', 'Ana tells the staff', 'Ana orders boxes'],
+  openQuestions: ['Who pays for the new appliances?'],
+  entities: ['Ana', 'Ben', 'Harbour Street', 'Elm Park'],
+  dates: ['June', 'May', '3 March 2026'],
+  numbers: ['forty desks', '12,000 euros'],
+  mood: 'optimistic',
+};
+
+describe(compressSections.name, () => {
+  it('keeps everything at full', () => {
+    const full = compressSections(FULL, 'full');
+    expect(full).toEqual(FULL);
+    expect(full).not.toBe(FULL);
+  });
+
+  it('keeps the head of every sentence list at key_points and brief', () => {
+    const keyPoints = compressSections(FULL, 'key_points');
+    expect(keyPoints.keyPoints).toEqual(FULL.keyPoints.slice(0, 7));
+    expect(keyPoints.decisions).toEqual(FULL.decisions);
+    expect(keyPoints.actionItems).toEqual(FULL.actionItems.slice(0, 3));
+    expect(keyPoints.entities).toEqual(FULL.entities);
+    expect(keyPoints.context).toBe(FULL.context);
+    expect(keyPoints.mood).toBe('optimistic');
+
+    const brief = compressSections(FULL, 'brief');
+    expect(brief.keyPoints).toEqual(FULL.keyPoints.slice(0, 4));
+    expect(brief.decisions).toEqual(['They chose Elm Park']);
+    expect(brief.openQuestions).toEqual(FULL.openQuestions);
+    expect(brief.entities).toEqual(FULL.entities.slice(0, 3));
+    expect(brief.context).toBe(
+      'Conversation between Ana and Ben on 3 March 2026 about the office move.',
+    );
+    expect(brief.mood).toBeNull();
+  });
+
+  it('keeps only the title, entities and dates at metadata', () => {
+    expect(compressSections(FULL, 'metadata')).toEqual({
+      ...emptySections(),
+      context: 'Conversation between Ana and Ben on 3 March 2026 about the office move.',
+      entities: FULL.entities,
+      dates: FULL.dates,
+    });
+  });
+
+  it('leaves an empty summary empty', () => {
+    for (const tier of ['full', 'key_points', 'brief', 'metadata'] as const)
+      expect(compressSections(emptySections(), tier)).toEqual(emptySections());
+  });
+});
+
+describe(retentionScore.name, () => {
+  it('is 1 for the full summary and falls with every colder tier', () => {
+    const scores = (['full', 'key_points', 'brief', 'metadata'] as const).map(
+      (tier) => compressSummary(FULL, tier).retention,
+    );
+    expect(scores[0]).toBe(1);
+    for (let i = 1; i < scores.length; i++) expect(scores[i]).toBeLessThan(scores[i - 1] ?? 0);
+    expect(scores[3]).toBeGreaterThan(0);
+  });
+
+  it('counts the share of distinct content terms still present', () => {
+    const full = { ...emptySections(), keyPoints: ['budget spreadsheet', 'dentist invoice'] };
+    const half = { ...emptySections(), keyPoints: ['budget spreadsheet'] };
+    expect(retentionScore(full, half)).toBeCloseTo(0.5, 5);
+    expect(retentionScore(full, emptySections())).toBe(0);
+    expect(retentionScore(emptySections(), emptySections())).toBe(1);
+  });
+});
+
+describe(compressSummary.name, () => {
+  it('records the size ratio of the rendered texts', () => {
+    const brief = compressSummary(FULL, 'brief');
+    expect(brief.text).toBe(renderSummaryText(brief.sections));
+    expect(brief.ratio).toBeCloseTo(brief.text.length / renderSummaryText(FULL).length, 10);
+    expect(brief.ratio).toBeLessThan(compressSummary(FULL, 'key_points').ratio);
+    expect(compressSummary(FULL, 'full').ratio).toBe(1);
+    expect(compressSummary(emptySections(), 'metadata').ratio).toBe(1);
+  });
+});
+
+describe(firstSentence.name, () => {
+  it('stops at the first sentence end, not inside numbers', () => {
+    expect(firstSentence('Budget is 1.5 million. Then more.')).toBe('Budget is 1.5 million.');
+    expect(firstSentence('No end here')).toBe('No end here');
+    expect(firstSentence('  Question? Answer.')).toBe('Question?');
+  });
+});
