@@ -4,7 +4,7 @@
 // categories 1-4 through POST /v1/search in each mode, and compares with a BM25 baseline over
 // the raw session text. A report, not a test: it exits 0 whatever the figures.
 //
-//   npm run eval:locomo -- [--data <dir>] [--out <file.json>] [--k 10]
+//   npm run eval:locomo -- [--data <dir>] [--out <file.json>] [--k 10] [--tier <tier>]
 //
 // Each LoCoMo file becomes a tenant (`locomo-<file>`), each of its sessions a conversation
 // (`session-<n>`) whose messages carry the session's date; a question is asked with that
@@ -15,6 +15,9 @@
 // prefix; every turn produced; wait until every session is summarized through its last turn
 // and that version is in the index; the questions; the baselines over the raw session text
 // (BM25, and BM25 + per-message vectors fused as hybrid search fuses); the report.
+// With --tier key_points|brief|metadata, every session's summary is first compressed to that
+// tier (libs/lifecycle, as the compressor does) and published as its next version; the report
+// adds the summary bytes per session, and the mean size ratio and retention score.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -54,8 +57,11 @@ function option(name, fallback) {
   return inline ? inline.slice(name.length + 3) : fallback;
 }
 
+const TIERS = ['full', 'key_points', 'brief', 'metadata'];
+
 const config = {
   data: resolve(process.cwd(), option('data', process.env.LOCOMO_DIR || DEFAULT_LOCOMO_DIR)),
+  tier: option('tier', 'full'),
   out: option('out', undefined),
   k: Number(option('k', '10')),
   brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
@@ -107,6 +113,8 @@ function summarize(rows) {
 }
 
 async function main() {
+  if (!TIERS.includes(config.tier))
+    throw new Error(`--tier must be one of ${TIERS.join(', ')}, not ${config.tier}`);
   const conversations = loadLocomo(config.data);
   if (conversations.length === 0) throw new Error(`no LoCoMo *.json files in ${config.data}`);
   const questions = conversations.flatMap((conversation) =>
@@ -241,6 +249,7 @@ async function main() {
     return done ? true : undefined;
   }, 'every summary to be indexed');
   say('eval', 'every session is summarized and indexed');
+  const tiered = await compressToTier(kafka, env, versions, prefix);
 
   const perMode = Object.fromEntries(MODES.map((mode) => [mode, []]));
   const asked = progress('eval', questions.length * MODES.length, 'queries');
@@ -276,12 +285,21 @@ async function main() {
     conversations: conversations.length,
     sessions: expectedRows,
     k: config.k,
+    tier: config.tier,
+    bytesPerSession: tiered.bytesPerSession,
+    ...(config.tier === 'full' ? {} : { ratio: tiered.ratio, retention: tiered.retention }),
     modes: {
       ...Object.fromEntries(MODES.map((mode) => [mode, summarize(perMode[mode])])),
       bm25Raw: summarize(baseline),
       hybridRaw: summarize(rawHybrid),
     },
   };
+  process.stdout.write(
+    `\ntier ${report.tier}: ${report.bytesPerSession.toFixed(0)} bytes of summary per session` +
+      (report.ratio === undefined
+        ? '\n'
+        : `, ratio ${report.ratio.toFixed(3)} and retention ${report.retention.toFixed(3)} against full\n`),
+  );
   process.stdout.write('\nmode      recall@1 recall@5 recall@10  hit@5    MRR\n');
   for (const [mode, m] of Object.entries(report.modes))
     process.stdout.write(
@@ -366,6 +384,81 @@ async function rawTextBaselines(conversations, questions) {
   }
   embedded.end(count);
   return { baseline, rawHybrid };
+}
+
+/**
+ * With `--tier` other than full: every session's summary compressed to that tier, as the
+ * compressor does (`compressSummary` of libs/lifecycle on the summary's sections), published
+ * to memory.summaries.v1 as the next version, and waited for in the index. Returns the mean
+ * size of the summary text per session (UTF-8 bytes) at that tier, and the mean ratio and
+ * retention score of the compression.
+ */
+async function compressToTier(kafka, env, versions, prefix) {
+  const { SummaryStore, toSummaryEvent } = require(
+    join(ROOT, 'dist/libs/summarization/src/index.js'),
+  );
+  const { compressSummary } = require(join(ROOT, 'dist/libs/lifecycle/src/index.js'));
+  const { DataSource } = require('typeorm');
+  const dataSource = new DataSource({ type: 'postgres', url: env.DATABASE_URL });
+  await dataSource.initialize();
+  let rows;
+  try {
+    rows = await new SummaryStore(dataSource).loadMany(
+      versions.map((row) => ({ tenantId: row.tenant_id, conversationId: row.conversation_id })),
+    );
+  } finally {
+    await dataSource.destroy();
+  }
+  const summaries = rows.map(toSummaryEvent);
+  const bytes = (text) => Buffer.byteLength(text, 'utf8');
+  if (config.tier === 'full')
+    return { bytesPerSession: average(summaries.map((summary) => bytes(summary.text))) };
+
+  const compressed = summaries.map((summary) => {
+    const result = compressSummary(summary.sections, config.tier);
+    return {
+      result,
+      event: {
+        ...summary,
+        version: summary.version + 1,
+        tier: config.tier,
+        text: result.text,
+        sections: result.sections,
+        stats: { ...summary.stats, updatedAt: new Date().toISOString() },
+      },
+    };
+  });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  await producer.send({
+    topic: 'memory.summaries.v1',
+    acks: -1,
+    messages: compressed.map(({ event }) => ({
+      key: `${event.tenantId}:${event.conversationId}`,
+      value: JSON.stringify(event),
+    })),
+  });
+  await producer.disconnect();
+  await until(async () => {
+    const response = await fetch(`${config.opensearch}/${prefix}-summaries/_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        size: 0,
+        track_total_hits: true,
+        query: { term: { tier: config.tier } },
+      }),
+    }).catch(() => undefined);
+    if (!response?.ok) return undefined;
+    const body = await response.json();
+    return body.hits.total.value >= compressed.length ? true : undefined;
+  }, `every summary to be indexed at ${config.tier}`);
+  say('eval', `every session compressed to ${config.tier} and indexed`);
+  return {
+    bytesPerSession: average(compressed.map(({ event }) => bytes(event.text))),
+    ratio: Number(average(compressed.map(({ result }) => result.ratio)).toFixed(4)),
+    retention: Number(average(compressed.map(({ result }) => result.retention)).toFixed(4)),
+  };
 }
 
 function sessionOf(conversation) {

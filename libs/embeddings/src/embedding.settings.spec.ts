@@ -16,7 +16,7 @@ describe('readEmbeddingSettings', () => {
     expect(read({})).toEqual({
       backend: 'local',
       batchSize: 32,
-      local: { modelDir: join(root, '.stack', 'models', 'bge-small-en-v1.5'), threads: 0 },
+      local: { modelDir: join(root, '.stack', 'models', 'bge-small-en-v1.5'), threads: 1 },
     });
   });
 
