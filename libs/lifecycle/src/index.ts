@@ -1,2 +1,3 @@
 export * from './tier-policy';
 export * from './tier-compression';
+export * from './compression-store';

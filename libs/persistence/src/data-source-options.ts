@@ -6,12 +6,14 @@ import { MessageEntity } from './entities/message.entity';
 import { InitialSchema1763700000000 } from './migrations/1763700000000-initial-schema';
 import { ApiKeys1763800000000 } from './migrations/1763800000000-api-keys';
 import { Summaries1763900000000 } from './migrations/1763900000000-summaries';
+import { Lifecycle1764000000000 } from './migrations/1764000000000-lifecycle';
 
 export const ENTITIES = [ApiKeyEntity, ConversationEntity, MessageEntity];
 export const MIGRATIONS = [
   InitialSchema1763700000000,
   ApiKeys1763800000000,
   Summaries1763900000000,
+  Lifecycle1764000000000,
 ];
 
 /**

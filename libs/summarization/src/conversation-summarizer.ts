@@ -210,7 +210,7 @@ export class ConversationSummarizer {
         if (!isLlmFailure(error)) throw error;
         this.events.llmFailed?.(failureReason(error), error);
         llmPending = true;
-        llmBase = { sections: row.sections, throughSeq: row.throughSeq };
+        llmBase = { sections: fullSectionsOf(row), throughSeq: row.throughSeq };
       }
     }
     result ??= await this.local.fold(previous, chunk, options);
@@ -330,9 +330,18 @@ function isContiguous(messages: readonly SummaryInputMessage[]): boolean {
   return messages.every((message, i) => i === 0 || message.seq === messages[i - 1].seq + 1);
 }
 
+/**
+ * The summary a fold continues from: the full one, also when the conversation sits in a
+ * compressed tier (new activity brings it back to `full`).
+ */
 function draftOf(row: SummaryRow): SummaryDraft | null {
-  if (!row.sections) return null;
-  return { sections: row.sections, memo: row.memo ?? undefined, messageCount: row.throughSeq };
+  const sections = fullSectionsOf(row);
+  if (!sections) return null;
+  return { sections, memo: row.memo ?? undefined, messageCount: row.throughSeq };
+}
+
+function fullSectionsOf(row: SummaryRow): SummarySections | null {
+  return row.fullSections ?? row.sections;
 }
 
 /**

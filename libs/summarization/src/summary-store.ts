@@ -35,6 +35,8 @@ export interface SummaryRow {
   tier: SummaryTier;
   text: string;
   sections: SummarySections | null;
+  /** The full summary while `sections` holds a compressed tier's cut of it; null at `full`. */
+  fullSections: SummarySections | null;
   memo: unknown;
   backend: SummaryBackendName;
   llmPending: boolean;
@@ -102,6 +104,7 @@ interface RawRow {
   tier: SummaryTier;
   text: string;
   sections: SummarySections | null;
+  full_sections: SummarySections | null;
   memo: unknown;
   backend: SummaryBackendName;
   llm_pending: boolean;
@@ -120,7 +123,7 @@ interface RawRow {
 }
 
 const COLUMNS = `tenant_id, conversation_id, user_id, version, through_seq, seen_seq, tier, text,
-  sections, memo, backend, llm_pending, llm_base, last_update, input_tokens, output_tokens,
+  sections, full_sections, memo, backend, llm_pending, llm_base, last_update, input_tokens, output_tokens,
   input_chars, output_chars, duration_ms, published_version, first_message_at, last_message_at,
   last_received_at, updated_at`;
 
@@ -135,6 +138,7 @@ function toRow(raw: RawRow): SummaryRow {
     tier: raw.tier,
     text: raw.text,
     sections: raw.sections,
+    fullSections: raw.full_sections,
     memo: raw.memo,
     backend: raw.backend,
     llmPending: raw.llm_pending,
@@ -293,7 +297,9 @@ export class SummaryStore {
          version = $3, through_seq = $4, seen_seq = GREATEST(seen_seq, $4), text = $5,
          sections = $6, memo = $7, backend = $8, llm_pending = $9, llm_base = $10,
          last_update = $11, input_tokens = $12, output_tokens = $13, input_chars = $14,
-         output_chars = $15, duration_ms = $16, updated_at = now()
+         output_chars = $15, duration_ms = $16, updated_at = now(),
+         tier = 'full', full_sections = NULL,
+         tier_changed_at = CASE WHEN tier = 'full' THEN tier_changed_at ELSE now() END
        WHERE tenant_id = $1 AND conversation_id = $2 AND version = $17 AND through_seq = $18
        RETURNING ${COLUMNS}`,
       [
@@ -331,7 +337,8 @@ export class SummaryStore {
    */
   async resetForRebuild(row: SummaryRow): Promise<SummaryRow> {
     const result = await this.dataSource.query<[RawRow[], number]>(
-      `UPDATE conversation_summaries SET through_seq = 0, text = '', sections = NULL, memo = NULL,
+      `UPDATE conversation_summaries SET through_seq = 0, text = '', sections = NULL,
+         full_sections = NULL, memo = NULL,
          llm_pending = false, llm_base = NULL, updated_at = now()
        WHERE tenant_id = $1 AND conversation_id = $2 AND version = $3 AND through_seq = $4
        RETURNING ${COLUMNS}`,
@@ -390,6 +397,29 @@ export class SummaryStore {
       [keys.map((k) => k.tenantId), keys.map((k) => k.conversationId)],
     );
     return rows.map(toRow);
+  }
+
+  /**
+   * Locks a summary row for the rest of `manager`'s transaction. 'locked' when another
+   * transaction holds it (SKIP LOCKED: the caller moves on instead of waiting), undefined when
+   * there is no such row.
+   */
+  async lockRow(
+    manager: EntityManager,
+    tenantId: string,
+    conversationId: string,
+  ): Promise<SummaryRow | 'locked' | undefined> {
+    const rows = await manager.query<RawRow[]>(
+      `SELECT ${COLUMNS} FROM conversation_summaries
+        WHERE tenant_id = $1 AND conversation_id = $2 FOR UPDATE SKIP LOCKED`,
+      [tenantId, conversationId],
+    );
+    if (rows[0]) return toRow(rows[0]);
+    const exists = await manager.query<unknown[]>(
+      'SELECT 1 FROM conversation_summaries WHERE tenant_id = $1 AND conversation_id = $2',
+      [tenantId, conversationId],
+    );
+    return exists.length > 0 ? 'locked' : undefined;
   }
 
   /** Summaries whose latest version is not on the topic yet (a crash between save and send). */

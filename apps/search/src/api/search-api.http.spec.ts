@@ -48,6 +48,7 @@ function summaryRow(tenantId: string, conversationId: string, version: number): 
     tier: 'full',
     text: 'The user moved the appointment.',
     sections: null,
+    fullSections: null,
     memo: null,
     backend: 'local',
     llmPending: false,

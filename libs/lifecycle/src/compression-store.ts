@@ -1,0 +1,208 @@
+import { emptySections, MemorySummary, renderSummaryText, SummaryTier } from '@memory/contracts';
+import { SummaryStore, toSummaryEvent } from '@memory/summarization';
+import { DataSource } from 'typeorm';
+import { compressSummary } from './tier-compression';
+import { dueTier, isColder, TierPolicy } from './tier-policy';
+
+export interface ConversationKey {
+  tenantId: string;
+  conversationId: string;
+}
+
+/** A conversation a compression pass looks at. */
+export interface CompressionCandidate extends ConversationKey {
+  tier: SummaryTier;
+  lastMessageAt: Date;
+}
+
+/** What a compression did, for the lifecycle event and the pass's report. */
+export interface TierChange extends ConversationKey {
+  fromTier: SummaryTier;
+  toTier: SummaryTier;
+  /** The summary version the compression made. */
+  version: number;
+  ratio: number;
+  retention: number;
+  occurredAt: Date;
+}
+
+export type CompressionOutcome =
+  | { status: 'compressed'; summary: MemorySummary; change: TierChange }
+  /** Not due for a colder tier (or messages are waiting to be folded: it is active). */
+  | { status: 'not_due' }
+  /** Another transaction holds the row (a summarizer fold, another compressor): next pass. */
+  | { status: 'busy' }
+  | { status: 'gone' };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Compression in Postgres. Each conversation is compressed in its own transaction that locks
+ * its summary row (SKIP LOCKED: two compressors, or a compressor and a summarizer fold, never
+ * wait on nor overwrite each other), re-checks that it is due, writes the next summary version
+ * with the compressed sections (the full ones kept in `full_sections`), its lineage row and a
+ * `summary_compressions` row, which is also the outbox of the lifecycle event it owes.
+ */
+export class CompressionStore {
+  private readonly summaries: SummaryStore;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.summaries = new SummaryStore(dataSource);
+  }
+
+  /**
+   * Up to `limit` conversations that may be due at `now`: summarized, not at `metadata`, last
+   * message older than the first threshold; in key order after `after`, so a pass pages through
+   * them and can resume. Whether each is really due (importance, current tier) is decided by
+   * {@link compress}.
+   */
+  async candidates(
+    now: Date,
+    policy: TierPolicy,
+    limit: number,
+    after?: ConversationKey,
+    tenantId?: string,
+  ): Promise<CompressionCandidate[]> {
+    const parameters: unknown[] = [new Date(now.getTime() - policy.keyPointsAfterDays * DAY_MS)];
+    const conditions = [
+      'version > 0',
+      "tier <> 'metadata'",
+      'last_message_at IS NOT NULL',
+      'last_message_at < $1',
+    ];
+    if (tenantId !== undefined) {
+      parameters.push(tenantId);
+      conditions.push(`tenant_id = $${parameters.length}`);
+    }
+    if (after) {
+      parameters.push(after.tenantId, after.conversationId);
+      conditions.push(
+        `(tenant_id, conversation_id) > ($${parameters.length - 1}, $${parameters.length})`,
+      );
+    }
+    parameters.push(limit);
+    const rows = await this.dataSource.query<
+      Array<{
+        tenant_id: string;
+        conversation_id: string;
+        tier: SummaryTier;
+        last_message_at: Date;
+      }>
+    >(
+      `SELECT tenant_id, conversation_id, tier, last_message_at FROM conversation_summaries
+        WHERE ${conditions.join(' AND ')}
+        ORDER BY tenant_id, conversation_id LIMIT $${parameters.length}`,
+      parameters,
+    );
+    return rows.map((row) => ({
+      tenantId: row.tenant_id,
+      conversationId: row.conversation_id,
+      tier: row.tier,
+      lastMessageAt: row.last_message_at,
+    }));
+  }
+
+  /** Compresses one conversation to the tier it is due for at `now`, if that is colder. */
+  async compress(key: ConversationKey, now: Date, policy: TierPolicy): Promise<CompressionOutcome> {
+    return this.dataSource.transaction(async (manager): Promise<CompressionOutcome> => {
+      const row = await this.summaries.lockRow(manager, key.tenantId, key.conversationId);
+      if (row === undefined) return { status: 'gone' };
+      if (row === 'locked') return { status: 'busy' };
+      if (row.version === 0 || !row.lastMessageAt || row.seenSeq > row.throughSeq)
+        return { status: 'not_due' };
+      const [weights] = await manager.query<Array<{ importance: number; pinned: boolean }>>(
+        `SELECT importance, pinned FROM conversation_summaries
+          WHERE tenant_id = $1 AND conversation_id = $2`,
+        [key.tenantId, key.conversationId],
+      );
+      // A pin counts as the highest importance.
+      const importance = weights?.pinned ? 1 : (weights?.importance ?? 0);
+      const target = dueTier(row.lastMessageAt, now, policy, importance);
+      if (!isColder(target, row.tier)) return { status: 'not_due' };
+
+      const full = row.fullSections ?? row.sections ?? emptySections();
+      const fullText = renderSummaryText(full);
+      const compression = compressSummary(full, target);
+      const version = row.version + 1;
+      await manager.query(
+        `UPDATE conversation_summaries SET
+           version = $3, tier = $4, sections = $5, text = $6,
+           full_sections = COALESCE(full_sections, sections), tier_changed_at = $7,
+           updated_at = now()
+         WHERE tenant_id = $1 AND conversation_id = $2`,
+        [
+          key.tenantId,
+          key.conversationId,
+          version,
+          target,
+          JSON.stringify(compression.sections),
+          compression.text,
+          now,
+        ],
+      );
+      await manager.query(
+        `INSERT INTO summary_versions (tenant_id, conversation_id, version, from_seq, through_seq,
+           backend, trigger, message_count, input_tokens, output_tokens, input_chars,
+           output_chars, duration_ms)
+         VALUES ($1, $2, $3, $4, $4, $5, 'compress', 0, 0, 0, $6, $7, 0)`,
+        [
+          key.tenantId,
+          key.conversationId,
+          version,
+          row.throughSeq,
+          row.backend,
+          fullText.length,
+          compression.text.length,
+        ],
+      );
+      await manager.query(
+        `INSERT INTO summary_compressions (tenant_id, conversation_id, version, from_tier, to_tier,
+           ratio, retention, full_chars, compressed_chars, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [
+          key.tenantId,
+          key.conversationId,
+          version,
+          row.tier,
+          target,
+          compression.ratio,
+          compression.retention,
+          fullText.length,
+          compression.text.length,
+          now,
+        ],
+      );
+      const saved = await this.summaries.lockRow(manager, key.tenantId, key.conversationId);
+      if (!saved || saved === 'locked') throw new Error('the compressed row vanished');
+      return {
+        status: 'compressed',
+        summary: toSummaryEvent(saved),
+        change: {
+          ...key,
+          fromTier: row.tier,
+          toTier: target,
+          version,
+          ratio: compression.ratio,
+          retention: compression.retention,
+          occurredAt: now,
+        },
+      };
+    });
+  }
+
+  /** After the summary and the lifecycle event of a compression are on their topics. */
+  async markPublished(key: ConversationKey, version: number): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `UPDATE summary_compressions SET published = true
+          WHERE tenant_id = $1 AND conversation_id = $2 AND version = $3`,
+        [key.tenantId, key.conversationId, version],
+      );
+      await manager.query(
+        `UPDATE conversation_summaries SET published_version = GREATEST(published_version, $3)
+          WHERE tenant_id = $1 AND conversation_id = $2`,
+        [key.tenantId, key.conversationId, version],
+      );
+    });
+  }
+}
