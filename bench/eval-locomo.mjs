@@ -397,7 +397,9 @@ async function compressToTier(kafka, env, versions, prefix) {
   const { SummaryStore, toSummaryEvent } = require(
     join(ROOT, 'dist/libs/summarization/src/index.js'),
   );
-  const { compressSummary } = require(join(ROOT, 'dist/libs/lifecycle/src/index.js'));
+  const { compressSummary, metadataTitle } = require(
+    join(ROOT, 'dist/libs/lifecycle/src/index.js'),
+  );
   const { DataSource } = require('typeorm');
   const dataSource = new DataSource({ type: 'postgres', url: env.DATABASE_URL });
   await dataSource.initialize();
@@ -415,7 +417,17 @@ async function compressToTier(kafka, env, versions, prefix) {
     return { bytesPerSession: average(summaries.map((summary) => bytes(summary.text))) };
 
   const compressed = summaries.map((summary) => {
-    const result = compressSummary(summary.sections, config.tier);
+    const date = (value) => (value ? new Date(value) : null);
+    const result = compressSummary(
+      summary.sections,
+      config.tier,
+      metadataTitle({
+        userId: summary.userId,
+        messageCount: summary.stats.messageCount,
+        firstMessageAt: date(summary.stats.firstMessageAt),
+        lastMessageAt: date(summary.stats.lastMessageAt),
+      }),
+    );
     return {
       result,
       event: {

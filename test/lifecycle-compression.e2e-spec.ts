@@ -72,7 +72,7 @@ describe('lifecycle compression (Postgres)', () => {
     const outcomes: Record<string, string> = {};
     for (const candidate of await store.candidates(
       NOW,
-      DEFAULT_TIER_POLICY,
+      DEFAULT_TIER_POLICY.keyPointsAfterDays,
       100,
       undefined,
       tenantId,

@@ -1,5 +1,10 @@
 import './instrument';
+import { readCompressionSettings } from '@memory/lifecycle';
 import { main } from '@memory/runtime';
 import { CompressorModule } from './compressor.module';
 
-main({ name: 'compressor', module: (config) => CompressorModule.forRoot(config) });
+main({
+  name: 'compressor',
+  settings: readCompressionSettings,
+  module: (config, settings) => CompressorModule.forRoot(config, settings),
+});

@@ -6,6 +6,7 @@ import {
   readKafkaConfig,
   readOpenSearchConfig,
 } from '@memory/config';
+import { readCompressionSettings } from '@memory/lifecycle';
 import { dataSourceOptions } from '@memory/persistence';
 import { readSearchSettings } from '@memory/search-index';
 import { readSummarizationSettings } from '@memory/summarization';
@@ -13,6 +14,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { parseArgs, UsageError } from './args';
 import { API_KEYS_USAGE, apiKeysCommand } from './commands/api-keys.command';
+import { COMPRESS_USAGE, compressCommand } from './commands/compress.command';
 import { DLQ_USAGE, dlqCommand } from './commands/dlq.command';
 import { SEARCH_USAGE, searchCommand } from './commands/search.command';
 import { SUMMARIES_USAGE, summariesCommand } from './commands/summaries.command';
@@ -21,13 +23,15 @@ import { TOPICS_USAGE, topicsCommand } from './commands/topics.command';
 const USAGE = `usage: npm run memory -- <command>
 
   ${API_KEYS_USAGE}
+  ${COMPRESS_USAGE}
   ${DLQ_USAGE}
   ${SEARCH_USAGE}
   ${SUMMARIES_USAGE}
   ${TOPICS_USAGE}
 
 Configuration comes from the same environment variables as the services (DATABASE_URL, KAFKA_*,
-SUMMARY_* and OPENAI_* for summaries, OPENSEARCH_* and EMBEDDING_* for search).`;
+SUMMARY_* and OPENAI_* for summaries, TIER_* and COMPRESSOR_* for compress, OPENSEARCH_* and
+EMBEDDING_* for search).`;
 
 async function withDatabase<T>(fn: (dataSource: DataSource) => Promise<T>): Promise<T> {
   const read = new EnvReader(process.env);
@@ -54,6 +58,13 @@ async function main(argv: readonly string[]): Promise<void> {
   switch (args.positional[0]) {
     case 'api-keys':
       return withDatabase((dataSource) => apiKeysCommand(dataSource, args));
+    case 'compress': {
+      const read = new EnvReader(process.env);
+      const kafka = readKafkaConfig(read, 'cli');
+      const settings = readCompressionSettings(read);
+      read.assertValid();
+      return withDatabase((dataSource) => compressCommand(dataSource, kafka, settings, args));
+    }
     case 'dlq':
       return dlqCommand(kafkaConfig(), args);
     case 'search': {

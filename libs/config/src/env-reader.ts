@@ -117,6 +117,14 @@ export class EnvReader {
     return value === undefined ? this.fail(name, expected, raw, fallback) : value;
   }
 
+  /**
+   * Records a problem found by a check across variables (thresholds out of order, say): the
+   * variable is named with its raw value, like any other bad value.
+   */
+  reject(name: string, expected: string): void {
+    this.problems.push({ variable: name, expected, received: this.raw(name) });
+  }
+
   /** Throws a {@link ConfigError} naming every variable that failed. */
   assertValid(): void {
     if (this.problems.length > 0) throw new ConfigError([...this.problems]);

@@ -1,7 +1,7 @@
 import { emptySections, MemorySummary, renderSummaryText, SummaryTier } from '@memory/contracts';
 import { SummaryStore, toSummaryEvent } from '@memory/summarization';
 import { DataSource } from 'typeorm';
-import { compressSummary } from './tier-compression';
+import { compressSummary, metadataTitle } from './tier-compression';
 import { dueTier, isColder, TierPolicy } from './tier-policy';
 
 export interface ConversationKey {
@@ -13,6 +13,8 @@ export interface ConversationKey {
 export interface CompressionCandidate extends ConversationKey {
   tier: SummaryTier;
   lastMessageAt: Date;
+  importance: number;
+  pinned: boolean;
 }
 
 /** What a compression did, for the lifecycle event and the pass's report. */
@@ -52,18 +54,18 @@ export class CompressionStore {
 
   /**
    * Up to `limit` conversations that may be due at `now`: summarized, not at `metadata`, last
-   * message older than the first threshold; in key order after `after`, so a pass pages through
-   * them and can resume. Whether each is really due (importance, current tier) is decided by
-   * {@link compress}.
+   * message more than `olderThanDays` ago (the smallest first threshold of any policy); in key
+   * order after `after`, so a pass pages through them and can resume. Whether each is really
+   * due (its policy, importance, current tier) is decided by {@link compress}.
    */
   async candidates(
     now: Date,
-    policy: TierPolicy,
+    olderThanDays: number,
     limit: number,
     after?: ConversationKey,
     tenantId?: string,
   ): Promise<CompressionCandidate[]> {
-    const parameters: unknown[] = [new Date(now.getTime() - policy.keyPointsAfterDays * DAY_MS)];
+    const parameters: unknown[] = [new Date(now.getTime() - olderThanDays * DAY_MS)];
     const conditions = [
       'version > 0',
       "tier <> 'metadata'",
@@ -87,9 +89,12 @@ export class CompressionStore {
         conversation_id: string;
         tier: SummaryTier;
         last_message_at: Date;
+        importance: number;
+        pinned: boolean;
       }>
     >(
-      `SELECT tenant_id, conversation_id, tier, last_message_at FROM conversation_summaries
+      `SELECT tenant_id, conversation_id, tier, last_message_at, importance, pinned
+         FROM conversation_summaries
         WHERE ${conditions.join(' AND ')}
         ORDER BY tenant_id, conversation_id LIMIT $${parameters.length}`,
       parameters,
@@ -99,6 +104,8 @@ export class CompressionStore {
       conversationId: row.conversation_id,
       tier: row.tier,
       lastMessageAt: row.last_message_at,
+      importance: row.importance,
+      pinned: row.pinned,
     }));
   }
 
@@ -115,14 +122,26 @@ export class CompressionStore {
           WHERE tenant_id = $1 AND conversation_id = $2`,
         [key.tenantId, key.conversationId],
       );
-      // A pin counts as the highest importance.
-      const importance = weights?.pinned ? 1 : (weights?.importance ?? 0);
-      const target = dueTier(row.lastMessageAt, now, policy, importance);
+      const target = dueTier(
+        row.lastMessageAt,
+        now,
+        policy,
+        effectiveImportance(weights?.importance ?? 0, weights?.pinned ?? false),
+      );
       if (!isColder(target, row.tier)) return { status: 'not_due' };
 
       const full = row.fullSections ?? row.sections ?? emptySections();
       const fullText = renderSummaryText(full);
-      const compression = compressSummary(full, target);
+      const compression = compressSummary(
+        full,
+        target,
+        metadataTitle({
+          userId: row.userId,
+          messageCount: row.throughSeq,
+          firstMessageAt: row.firstMessageAt,
+          lastMessageAt: row.lastMessageAt,
+        }),
+      );
       const version = row.version + 1;
       await manager.query(
         `UPDATE conversation_summaries SET
@@ -190,19 +209,54 @@ export class CompressionStore {
     });
   }
 
-  /** After the summary and the lifecycle event of a compression are on their topics. */
-  async markPublished(key: ConversationKey, version: number): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `UPDATE summary_compressions SET published = true
-          WHERE tenant_id = $1 AND conversation_id = $2 AND version = $3`,
-        [key.tenantId, key.conversationId, version],
-      );
-      await manager.query(
-        `UPDATE conversation_summaries SET published_version = GREATEST(published_version, $3)
-          WHERE tenant_id = $1 AND conversation_id = $2`,
-        [key.tenantId, key.conversationId, version],
-      );
-    });
+  /** Tier changes whose lifecycle event is not on the topic yet, oldest first. */
+  async unpublishedChanges(limit: number): Promise<TierChange[]> {
+    const rows = await this.dataSource.query<
+      Array<{
+        tenant_id: string;
+        conversation_id: string;
+        version: number;
+        from_tier: SummaryTier;
+        to_tier: SummaryTier;
+        ratio: number;
+        retention: number;
+        created_at: Date;
+      }>
+    >(
+      `SELECT tenant_id, conversation_id, version, from_tier, to_tier, ratio, retention, created_at
+         FROM summary_compressions WHERE NOT published ORDER BY created_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      tenantId: row.tenant_id,
+      conversationId: row.conversation_id,
+      version: row.version,
+      fromTier: row.from_tier,
+      toTier: row.to_tier,
+      ratio: row.ratio,
+      retention: row.retention,
+      occurredAt: row.created_at,
+    }));
   }
+
+  /** Notes the lifecycle events of these tier changes as published. */
+  async markChangesPublished(changes: readonly TierChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE summary_compressions c SET published = true
+         FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS k(tenant_id, conversation_id, version)
+        WHERE c.tenant_id = k.tenant_id AND c.conversation_id = k.conversation_id
+          AND c.version = k.version`,
+      [
+        changes.map((change) => change.tenantId),
+        changes.map((change) => change.conversationId),
+        changes.map((change) => change.version),
+      ],
+    );
+  }
+}
+
+/** A pin counts as the highest importance. */
+export function effectiveImportance(importance: number, pinned: boolean): number {
+  return pinned ? 1 : importance;
 }

@@ -1,3 +1,5 @@
 export * from './tier-policy';
 export * from './tier-compression';
 export * from './compression-store';
+export * from './compression.settings';
+export * from './compression-pass';

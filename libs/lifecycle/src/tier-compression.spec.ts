@@ -3,6 +3,7 @@ import {
   compressSections,
   compressSummary,
   firstSentence,
+  metadataTitle,
   retentionScore,
 } from './tier-compression';
 
@@ -64,6 +65,24 @@ describe(compressSections.name, () => {
       entities: FULL.entities,
       dates: FULL.dates,
     });
+  });
+
+  it('gives a metadata summary without context a title from the facts', () => {
+    const title = metadataTitle({
+      userId: 'ana',
+      messageCount: 12,
+      firstMessageAt: new Date('2025-10-01T10:00:00Z'),
+      lastMessageAt: new Date('2025-10-03T09:00:00Z'),
+    });
+    expect(title).toBe('Conversation of ana, 12 messages from 2025-10-01 to 2025-10-03.');
+    const bare = { ...emptySections(), keyPoints: ['Movers quoted 12,000 euros'] };
+    expect(compressSections(bare, 'metadata', title).context).toBe(title);
+    expect(compressSections(FULL, 'metadata', title).context).toBe(
+      'Conversation between Ana and Ben on 3 March 2026 about the office move.',
+    );
+    expect(
+      metadataTitle({ userId: 'ben', messageCount: 1, firstMessageAt: null, lastMessageAt: null }),
+    ).toBe('Conversation of ben, 1 message.');
   });
 
   it('leaves an empty summary empty', () => {

@@ -30,8 +30,16 @@ export interface Compression {
   retention: number;
 }
 
-/** The sections a tier keeps of the full summary's sections. */
-export function compressSections(full: SummarySections, tier: SummaryTier): SummarySections {
+/**
+ * The sections a tier keeps of the full summary's sections. `title` stands in for the first
+ * sentence of the context at `metadata` when the summary has no context (a summary squeezed
+ * into a small budget can lack one): a metadata summary always says what it is about.
+ */
+export function compressSections(
+  full: SummarySections,
+  tier: SummaryTier,
+  title = '',
+): SummarySections {
   switch (tier) {
     case 'full':
       return structuredClone(full);
@@ -52,7 +60,7 @@ export function compressSections(full: SummarySections, tier: SummaryTier): Summ
     }
     case 'metadata':
       return {
-        context: firstSentence(full.context),
+        context: firstSentence(full.context) || title,
         keyPoints: [],
         decisions: [],
         actionItems: [],
@@ -82,8 +90,8 @@ export function retentionScore(full: SummarySections, compressed: SummarySection
 }
 
 /** Compresses a full summary to `tier`, with its ratio and retention score. */
-export function compressSummary(full: SummarySections, tier: SummaryTier): Compression {
-  const sections = compressSections(full, tier);
+export function compressSummary(full: SummarySections, tier: SummaryTier, title = ''): Compression {
+  const sections = compressSections(full, tier, title);
   const text = renderSummaryText(sections);
   const fullLength = renderSummaryText(full).length;
   return {
@@ -100,6 +108,25 @@ function termsOf(sections: SummarySections): string[] {
   return [context, mood ?? '', ...Object.values(lists).flat()].flatMap((text) =>
     contentTerms(text),
   );
+}
+
+/** What a metadata summary says when the summary has no context: who, how much, when. */
+export function metadataTitle(facts: {
+  userId: string;
+  messageCount: number;
+  firstMessageAt: Date | null;
+  lastMessageAt: Date | null;
+}): string {
+  const day = (date: Date) => date.toISOString().slice(0, 10);
+  const { firstMessageAt: first, lastMessageAt: last } = facts;
+  const span =
+    first && last
+      ? day(first) === day(last)
+        ? ` on ${day(first)}`
+        : ` from ${day(first)} to ${day(last)}`
+      : '';
+  const messages = `${facts.messageCount} message${facts.messageCount === 1 ? '' : 's'}`;
+  return `Conversation of ${facts.userId}, ${messages}${span}.`;
 }
 
 function head(items: readonly string[], share: number): string[] {

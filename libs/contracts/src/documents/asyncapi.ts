@@ -53,7 +53,9 @@ const SERVICES: Record<Service, string> = {
   cli: 'The operator command line (`npm run memory -- <command>`), e.g. `dlq replay` and `dlq submit`.',
 };
 
-const DRAFT_LIFECYCLE = 'Draft: produced from the compressor and retention releases on.';
+const DRAFT_LIFECYCLE =
+  'tier_changed is produced by the compressor and validated by the contracts library ' +
+  '(tierChangedEventSchema); archived, restored and erased are drafts until retention is built.';
 
 const ERROR_CODE_MEANINGS: Record<ChatMessageErrorCode, string> = {
   EMPTY_VALUE: 'the record has no value (a tombstone) or an empty one',
@@ -254,8 +256,10 @@ const OPERATIONS: Record<string, OperationDoc> = {
     action: 'send',
     channel: 'memorySummaries',
     service: 'compressor',
-    status: 'planned',
-    summary: 'The compressor publishes a summary again when it moves to a lower tier.',
+    status: 'built',
+    summary:
+      'The compressor publishes the next version of a summary when it moves the conversation ' +
+      'to a colder tier (the row as it is in Postgres, re-read).',
   },
   searchReceivesSummaries: {
     action: 'receive',
@@ -281,8 +285,10 @@ const OPERATIONS: Record<string, OperationDoc> = {
     action: 'send',
     channel: 'memoryLifecycle',
     service: 'compressor',
-    status: 'planned',
-    summary: 'The compressor records each tier change.',
+    status: 'built',
+    summary:
+      'The compressor records each tier change (from an outbox in Postgres, after the summary ' +
+      'version it made is on memory.summaries.v1).',
   },
   retentionSendsLifecycleEvents: {
     action: 'send',
@@ -360,7 +366,14 @@ const EXAMPLE_SUMMARY: MemorySummary = {
 };
 
 const EXAMPLE_LIFECYCLE_EVENTS = [
-  { type: 'tier_changed', fromTier: 'full', toTier: 'key_points' },
+  {
+    type: 'tier_changed',
+    fromTier: 'full',
+    toTier: 'key_points',
+    version: 7,
+    ratio: 0.71,
+    retention: 0.74,
+  },
   { type: 'archived', archive: 'acme/conv-42.json.gz' },
   { type: 'restored', archive: 'acme/conv-42.json.gz' },
   { type: 'erased' },
@@ -826,11 +839,28 @@ function lifecycleEventSchema(): JsonSchema {
     title: LIFECYCLE_SCHEMA,
     description:
       `${DRAFT_LIFECYCLE} The value of a \`memory.lifecycle.v1\` record, one of four event ` +
-      'types told apart by `type`. Not validated in code yet; fields may still change.',
+      'types told apart by `type`.',
     oneOf: [
-      event('tier_changed', 'The compressor moved the conversation to another tier.', {
+      event('tier_changed', 'The compressor moved the conversation to a colder tier.', {
         fromTier: tier('Tier before.'),
         toTier: tier('Tier after.'),
+        version: {
+          type: 'integer',
+          minimum: 1,
+          description: 'The summary version the compression made.',
+        },
+        ratio: {
+          type: 'number',
+          minimum: 0,
+          description: 'Rendered length of the compressed summary / of the full one.',
+        },
+        retention: {
+          type: 'number',
+          minimum: 0,
+          maximum: 1,
+          description:
+            "Share of the full summary's distinct content terms the compressed one keeps.",
+        },
       }),
       event('archived', 'Retention archived the conversation.', { archive }),
       event('restored', 'Retention restored the conversation from its archive.', { archive }),

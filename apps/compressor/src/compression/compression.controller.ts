@@ -1,0 +1,74 @@
+import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { PassReport } from '@memory/lifecycle';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  Post,
+  ServiceUnavailableException,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { z } from 'zod';
+import { CompressionRunner } from './compression.runner';
+
+const compressRequestSchema = z.object({ dryRun: z.boolean().optional() }).strict();
+
+@ApiTags('compression')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
+@ApiForbiddenResponse({ description: 'The API key lacks the "admin" scope' })
+@Controller('v1')
+@UseGuards(ApiKeyGuard)
+export class CompressionController {
+  constructor(private readonly runner: CompressionRunner) {}
+
+  @Post('compress')
+  @HttpCode(200)
+  @RequireScope('admin')
+  @ApiOperation({
+    summary: "Compress the API key's tenant's conversations that are due now",
+    description:
+      'Runs a compression pass for the tenant at once (after the pass in progress, if any): ' +
+      'every conversation due for a colder tier by the age of its last message, its ' +
+      'importance and the tenant policy moves there. With dryRun, reports what would move.',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { dryRun: { type: 'boolean', default: false } },
+    },
+  })
+  @ApiOkResponse({ description: 'The pass report: examined, compressed, by tier, not due, busy' })
+  @ApiBadRequestResponse({ description: 'Field-level errors: [{field, code, message}]' })
+  @ApiServiceUnavailableResponse({ description: 'Postgres or Kafka failed; retry later' })
+  async compress(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<PassReport> {
+    const parsed = compressRequestSchema.safeParse(body ?? {});
+    if (!parsed.success)
+      throw new BadRequestException({
+        message: 'invalid compress request',
+        errors: parsed.error.issues.map((issue) => ({
+          field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys[0] : ''),
+          code: issue.code.toUpperCase(),
+          message: issue.message,
+        })),
+      });
+    try {
+      return await this.runner.run({ tenantId: caller.tenantId, dryRun: parsed.data.dryRun });
+    } catch {
+      throw new ServiceUnavailableException({ message: 'compression is unavailable, try again' });
+    }
+  }
+}
