@@ -3,3 +3,4 @@ export * from './tier-compression';
 export * from './compression-store';
 export * from './compression.settings';
 export * from './compression-pass';
+export * from './importance';
