@@ -27,7 +27,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { DEFAULT_MODEL, defaultStackDir } from '../deploy/stack/models.mjs';
 import { bm25Index } from './lib/bm25.mjs';
-import { progress, say } from './lib/console.mjs';
+import { option, progress, say } from './lib/console.mjs';
 import { DEFAULT_LOCOMO_DIR, evidenceSessions, loadLocomo } from './lib/locomo.mjs';
 import {
   databaseUrl,
@@ -44,18 +44,6 @@ import {
 const require = createRequire(import.meta.url);
 const MODES = ['hybrid', 'semantic', 'keyword'];
 const CUTOFFS = [1, 5, 10];
-
-function option(name, fallback) {
-  const argv = process.argv.slice(2);
-  const i = argv.indexOf(`--${name}`);
-  if (i >= 0) {
-    const value = argv[i + 1];
-    if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
-    return value;
-  }
-  const inline = argv.find((arg) => arg.startsWith(`--${name}=`));
-  return inline ? inline.slice(name.length + 3) : fallback;
-}
 
 const TIERS = ['full', 'key_points', 'brief', 'metadata'];
 

@@ -50,7 +50,7 @@ import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { readPid } from '../deploy/stack/lib/processes.mjs';
-import { fmt, progress, say, table } from './lib/console.mjs';
+import { fmt, option, progress, say, table } from './lib/console.mjs';
 import { cpuBetween, cpuSampler } from './lib/cpu.mjs';
 import {
   databaseUrl,
@@ -88,18 +88,6 @@ const BLOCKS = 5;
 const WRITES_IN_FLIGHT = 2;
 /** Cosines closer than this to the 10th exact one are ties (float32 arithmetic). */
 const TIE_EPSILON = 1e-6;
-
-function option(name, fallback) {
-  const argv = process.argv.slice(2);
-  const i = argv.indexOf(`--${name}`);
-  if (i >= 0) {
-    const value = argv[i + 1];
-    if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
-    return value;
-  }
-  const inline = argv.find((arg) => arg.startsWith(`--${name}=`));
-  return inline ? inline.slice(name.length + 3) : fallback;
-}
 
 const config = {
   summaries: intEnv('BENCH_SUMMARIES', 100_000),

@@ -64,3 +64,16 @@ export function table(rows, alignRight = []) {
   const rule = '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|';
   return [render(rows[0]), rule, ...rows.slice(1).map(render)].join('\n');
 }
+
+/** The value of `--name value` or `--name=value` on the command line, or `fallback`. */
+export function option(name, fallback) {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf(`--${name}`);
+  if (i >= 0) {
+    const value = argv[i + 1];
+    if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
+    return value;
+  }
+  const inline = argv.find((arg) => arg.startsWith(`--${name}=`));
+  return inline ? inline.slice(name.length + 3) : fallback;
+}
