@@ -164,9 +164,10 @@ describe('lifecycle compression (Postgres)', () => {
       store.compress({ tenantId, conversationId: 'race' }, NOW, DEFAULT_TIER_POLICY),
       store.compress({ tenantId, conversationId: 'race' }, NOW, DEFAULT_TIER_POLICY),
     ]);
-    const statuses = outcomes.map((o) => o.status).sort();
-    expect(statuses[0]).toBe('compressed');
-    expect(['busy', 'not_due']).toContain(statuses[1]);
+    // One compresses; the other finds the row locked (busy) or, if it came second, not due.
+    const statuses = outcomes.map((o) => o.status);
+    expect(statuses.filter((status) => status === 'compressed')).toHaveLength(1);
+    expect(['busy', 'not_due']).toContain(statuses.find((status) => status !== 'compressed'));
     expect((await row('race'))?.version).toBe(4);
   });
 
