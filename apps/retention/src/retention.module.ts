@@ -1,9 +1,13 @@
+import { AuthModule } from '@memory/auth';
 import { AppConfig, ConfigModule } from '@memory/config';
 import { HealthModule } from '@memory/health';
 import { KafkaModule } from '@memory/kafka';
 import { OpenSearchModule } from '@memory/opensearch';
 import { PersistenceModule } from '@memory/persistence';
+import { PinStore } from '@memory/lifecycle';
 import { DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { PinController } from './pins/pin.controller';
 
 @Module({})
 export class RetentionModule {
@@ -16,6 +20,15 @@ export class RetentionModule {
         OpenSearchModule.forRoot(),
         PersistenceModule.forRoot(),
         HealthModule.forRoot(['kafka', 'postgres', 'opensearch']),
+        AuthModule,
+      ],
+      controllers: [PinController],
+      providers: [
+        {
+          provide: PinStore,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => new PinStore(dataSource),
+        },
       ],
     };
   }

@@ -4,3 +4,4 @@ export * from './compression-store';
 export * from './compression.settings';
 export * from './compression-pass';
 export * from './importance';
+export * from './pin-store';
