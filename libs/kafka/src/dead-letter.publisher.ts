@@ -18,8 +18,26 @@ export interface DeadLetter {
 @Injectable()
 export class DeadLetterPublisher {
   private readonly logger = new Logger(DeadLetterPublisher.name);
+  /** Batches whose dead letters went out already (see {@link publishOnce}). */
+  private readonly sentFor = new WeakSet<object>();
 
   constructor(private readonly producer: KafkaProducerService) {}
+
+  /**
+   * Publishes a consumed batch's dead letters the first time it is called for that batch
+   * object; a retry of the batch's handler (after a failure further on) does not send them
+   * twice. Returns whether it published now.
+   */
+  async publishOnce(
+    batch: object,
+    topic: string,
+    letters: readonly DeadLetter[],
+  ): Promise<boolean> {
+    if (this.sentFor.has(batch)) return false;
+    await this.publish(topic, letters);
+    this.sentFor.add(batch);
+    return true;
+  }
 
   async publish(topic: string, letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;

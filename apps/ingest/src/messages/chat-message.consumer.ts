@@ -29,8 +29,6 @@ const PARTITIONS_CONCURRENTLY = 3;
 @Injectable()
 export class ChatMessageConsumer implements OnModuleInit {
   private readonly logger = new Logger(ChatMessageConsumer.name);
-  /** Batches whose dead letters went out already, so a retried batch does not send them twice. */
-  private readonly deadLettersSent = new WeakSet<ConsumedBatch>();
 
   constructor(
     private readonly consumers: BatchConsumerFactory,
@@ -69,10 +67,7 @@ export class ChatMessageConsumer implements OnModuleInit {
       }
     }
 
-    if (!this.deadLettersSent.has(batch)) {
-      await this.deadLetters.publish(TOPICS.chatMessagesDlq, rejected);
-      this.deadLettersSent.add(batch);
-    }
+    await this.deadLetters.publishOnce(batch, TOPICS.chatMessagesDlq, rejected);
     const stored = await this.store.storeBatch(valid);
     await context.heartbeat();
     await this.memoryMessages.publish(stored, (message) => headers[message.index]);

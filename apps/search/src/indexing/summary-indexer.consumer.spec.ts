@@ -1,14 +1,14 @@
-import { MemorySummary } from '@memory/contracts';
+import { DLQ_HEADERS, MemorySummary } from '@memory/contracts';
 import {
   BatchConsumerFactory,
   BatchContext,
   ConsumedBatch,
-  DeadLetter,
   DeadLetterPublisher,
+  KafkaProducerService,
 } from '@memory/kafka';
 import { BulkOutcome } from '@memory/search-index';
 import { Logger } from '@nestjs/common';
-import { KafkaMessage } from 'kafkajs';
+import { KafkaMessage, Message } from 'kafkajs';
 import { IndexingMetrics } from './indexing.metrics';
 import { SummaryIndexer } from './summary-indexer.service';
 import { SummaryIndexerConsumer, WRITE_CHUNK } from './summary-indexer.consumer';
@@ -22,7 +22,7 @@ describe(SummaryIndexerConsumer.name, () => {
 
   const setup = (options: { failPut?: boolean } = {}) => {
     const calls: Array<['remove', ConversationRef[]] | ['put', MemorySummary[]]> = [];
-    const letters: Array<{ topic: string; letters: readonly DeadLetter[] }> = [];
+    const letters: Array<{ topic: string; letters: readonly Message[] }> = [];
     const outcome = (indexed: number, deleted = 0): BulkOutcome => ({
       indexed,
       stale: 0,
@@ -39,12 +39,12 @@ describe(SummaryIndexerConsumer.name, () => {
         return Promise.resolve(outcome(summaries.length));
       },
     } as unknown as SummaryIndexer;
-    const deadLetters = {
-      publish: (topic: string, sent: readonly DeadLetter[]) => {
+    const deadLetters = new DeadLetterPublisher({
+      send: (topic: string, sent: readonly Message[]) => {
         letters.push({ topic, letters: sent });
-        return Promise.resolve();
+        return Promise.resolve([]);
       },
-    } as unknown as DeadLetterPublisher;
+    } as unknown as KafkaProducerService);
     const consumer = new SummaryIndexerConsumer(
       {} as BatchConsumerFactory,
       indexer,
@@ -87,9 +87,12 @@ describe(SummaryIndexerConsumer.name, () => {
     await consumer.handle(batch, context);
     expect(letters).toHaveLength(1);
     expect(letters[0]?.topic).toBe('memory.summaries.dlq.v1');
-    expect(letters[0]?.letters.map((l) => [l.code, l.source.offset])).toEqual([
-      ['INVALID_FIELDS', batch.messages[2]?.offset],
-    ]);
+    expect(
+      letters[0]?.letters.map((l) => [
+        String(l.headers?.[DLQ_HEADERS.errorCode]),
+        String(l.headers?.[DLQ_HEADERS.sourceOffset]),
+      ]),
+    ).toEqual([['INVALID_FIELDS', batch.messages[2]?.offset]]);
     expect(calls.slice(0, 2)).toEqual([
       ['remove', [{ tenantId: 'acme', conversationId: 'c3' }]],
       ['put', [expect.objectContaining({ conversationId: 'c1', version: 2 })]],

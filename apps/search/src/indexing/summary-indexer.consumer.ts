@@ -29,7 +29,6 @@ export const WRITE_CHUNK = 8;
 @Injectable()
 export class SummaryIndexerConsumer implements OnModuleInit {
   private readonly logger = new Logger(SummaryIndexerConsumer.name);
-  private readonly deadLettersSent = new WeakSet<ConsumedBatch>();
 
   constructor(
     private readonly consumers: BatchConsumerFactory,
@@ -62,11 +61,8 @@ export class SummaryIndexerConsumer implements OnModuleInit {
         });
       else records.push(decoded);
     }
-    if (!this.deadLettersSent.has(batch)) {
-      await this.deadLetters.publish(TOPICS.memorySummariesDlq, rejected);
+    if (await this.deadLetters.publishOnce(batch, TOPICS.memorySummariesDlq, rejected))
       for (const letter of rejected) this.metrics.deadLettered(letter.code);
-      this.deadLettersSent.add(batch);
-    }
 
     const plan = planIndexing(records);
     if (plan.deletions.length === 0 && plan.summaries.length === 0) return;

@@ -69,7 +69,6 @@ export function decodeMemoryMessage(record: KafkaMessage): Decoded {
 @Injectable()
 export class MemoryMessageConsumer implements OnModuleInit {
   private readonly logger = new Logger(MemoryMessageConsumer.name);
-  private readonly deadLettersSent = new WeakSet<ConsumedBatch>();
 
   constructor(
     private readonly consumers: BatchConsumerFactory,
@@ -92,10 +91,7 @@ export class MemoryMessageConsumer implements OnModuleInit {
 
   async handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
     const { conversations, rejected } = groupBatch(batch);
-    if (!this.deadLettersSent.has(batch)) {
-      await this.deadLetters.publish(TOPICS.memoryMessagesDlq, rejected);
-      this.deadLettersSent.add(batch);
-    }
+    await this.deadLetters.publishOnce(batch, TOPICS.memoryMessagesDlq, rejected);
     if (conversations.size === 0) return;
     await this.summarize(conversations, context);
     this.logger.debug({
