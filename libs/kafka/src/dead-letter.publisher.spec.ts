@@ -5,7 +5,9 @@ import { DeadLetter, DeadLetterPublisher } from './dead-letter.publisher';
 import { KafkaProducerService } from './kafka-producer.service';
 
 describe(DeadLetterPublisher.name, () => {
-  beforeAll(() => Logger.overrideLogger(false));
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
 
   const letter: DeadLetter = {
     source: { topic: 'chat.messages.v1', partition: 2, offset: '41' },
