@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOPICS } from '@memory/contracts';
-import { runCli } from './support/cli';
+import { createApiKey, runCli } from './support/cli';
 import { IngestHarness } from './support/ingest-harness';
 import { consumeUntil, setGroupOffsets } from './support/kafka';
 
@@ -23,20 +23,6 @@ describe('ingest over HTTP, with tenant API keys', () => {
     });
   const get = (path: string, apiKey = key): Promise<Response> =>
     fetch(`${harness.ingest.baseUrl}${path}`, { headers: { authorization: `Bearer ${apiKey}` } });
-  const createKey = (tenant: string, scopes: string): string => {
-    const created = runCli([
-      'api-keys',
-      'create',
-      '--tenant',
-      tenant,
-      '--name',
-      'e2e',
-      '--scopes',
-      scopes,
-    ]);
-    expect(created.code).toBe(0);
-    return /key: (\S+)/.exec(created.stdout)?.[1] ?? '';
-  };
   const http = (n: number): Record<string, unknown> => {
     const message = harness.message('http-conv', `http-m${n}`, `sent over HTTP ${n}`);
     delete message.tenantId;
@@ -46,9 +32,9 @@ describe('ingest over HTTP, with tenant API keys', () => {
   beforeAll(async () => {
     await harness.setUp();
     await harness.start();
-    key = createKey(harness.tenantId, 'ingest');
-    otherTenantKey = createKey(`${harness.tenantId}-other`, 'ingest');
-    searchOnlyKey = createKey(harness.tenantId, 'search');
+    key = createApiKey(harness.tenantId, 'ingest');
+    otherTenantKey = createApiKey(`${harness.tenantId}-other`, 'ingest');
+    searchOnlyKey = createApiKey(harness.tenantId, 'search');
   });
 
   afterAll(() => harness.tearDown());

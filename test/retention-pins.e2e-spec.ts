@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EnvReader, readDatabaseConfig } from '@memory/config';
 import { dataSourceOptions } from '@memory/persistence';
 import { DataSource } from 'typeorm';
-import { runCli } from './support/cli';
+import { createApiKey } from './support/cli';
 import { ServiceProcess } from './support/service-process';
 import { TEST_DATABASE_URL } from './support/test-database';
 
@@ -20,21 +20,6 @@ describe('retention: pins', () => {
   );
   const keys: Record<string, string> = {};
 
-  const createKey = (tenant: string, scopes: string): string => {
-    const created = runCli([
-      'api-keys',
-      'create',
-      '--tenant',
-      tenant,
-      '--name',
-      'e2e',
-      '--scopes',
-      scopes,
-    ]);
-    const key = /key: (\S+)/.exec(created.stdout)?.[1];
-    if (!key) throw new Error(`api-keys create failed: ${created.stderr}`);
-    return key;
-  };
   const insert = (tenant: string, conversationId: string) =>
     dataSource.query(
       `INSERT INTO conversation_summaries (tenant_id, conversation_id, user_id, version,
@@ -59,8 +44,8 @@ describe('retention: pins', () => {
     await dataSource.initialize();
     await insert(tenantId, 'plan');
     await insert(otherTenant, 'secret');
-    keys.search = createKey(tenantId, 'search');
-    keys.ingest = createKey(tenantId, 'ingest');
+    keys.search = createApiKey(tenantId, 'search');
+    keys.ingest = createApiKey(tenantId, 'ingest');
     retention.start();
     await retention.waitReady();
   });

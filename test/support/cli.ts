@@ -18,3 +18,20 @@ export function runCli(
   );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/** Creates an API key of `tenantId` with `scopes` (comma-separated) through the CLI; returns it. */
+export function createApiKey(tenantId: string, scopes: string): string {
+  const created = runCli([
+    'api-keys',
+    'create',
+    '--tenant',
+    tenantId,
+    '--name',
+    'e2e',
+    '--scopes',
+    scopes,
+  ]);
+  const key = /key: (\S+)/.exec(created.stdout)?.[1];
+  if (created.code !== 0 || !key) throw new Error(`api-keys create failed: ${created.stderr}`);
+  return key;
+}

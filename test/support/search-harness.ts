@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TOPICS } from '@memory/contracts';
-import { runCli } from './cli';
+import { createApiKey } from './cli';
 import { setGroupOffsets } from './kafka';
 import { ServiceProcess } from './service-process';
 import { SummarizerHarness } from './summarizer-harness';
@@ -49,20 +49,7 @@ export class SearchHarness extends SummarizerHarness {
 
   /** Creates an API key with the CLI and returns it. */
   createKey(tenantId: string, scopes: string): string {
-    const created = runCli([
-      'api-keys',
-      'create',
-      '--tenant',
-      tenantId,
-      '--name',
-      'e2e',
-      '--scopes',
-      scopes,
-    ]);
-    if (created.code !== 0) throw new Error(`api-keys create failed: ${created.stderr}`);
-    const key = /key: (\S+)/.exec(created.stdout)?.[1];
-    if (!key) throw new Error(`no key in: ${created.stdout}`);
-    return key;
+    return createApiKey(tenantId, scopes);
   }
 
   async post(path: string, body: unknown, apiKey: string): Promise<Response> {
