@@ -1,5 +1,14 @@
 import './instrument';
+import { readRetentionSettings } from '@memory/lifecycle';
 import { main } from '@memory/runtime';
+import { readSummarizationSettings } from '@memory/summarization';
 import { RetentionModule } from './retention.module';
 
-main({ name: 'retention', module: (config) => RetentionModule.forRoot(config) });
+main({
+  name: 'retention',
+  settings: (read) => ({
+    retention: readRetentionSettings(read),
+    summarization: readSummarizationSettings(read),
+  }),
+  module: (config, settings) => RetentionModule.forRoot(config, settings),
+});

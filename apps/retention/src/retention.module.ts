@@ -8,10 +8,14 @@ import { PinStore } from '@memory/lifecycle';
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PinController } from './pins/pin.controller';
+import { RetentionController } from './retention/retention.controller';
+import { RetentionMetrics } from './retention/retention.metrics';
+import { RetentionService } from './retention/retention.service';
+import { RETENTION_SETTINGS, RetentionServiceSettings } from './retention/retention.tokens';
 
 @Module({})
 export class RetentionModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, settings: RetentionServiceSettings): DynamicModule {
     return {
       module: RetentionModule,
       imports: [
@@ -22,13 +26,16 @@ export class RetentionModule {
         HealthModule.forRoot(['kafka', 'postgres', 'opensearch']),
         AuthModule,
       ],
-      controllers: [PinController],
+      controllers: [PinController, RetentionController],
       providers: [
+        { provide: RETENTION_SETTINGS, useValue: settings },
         {
           provide: PinStore,
           inject: [DataSource],
           useFactory: (dataSource: DataSource) => new PinStore(dataSource),
         },
+        RetentionMetrics,
+        RetentionService,
       ],
     };
   }

@@ -6,7 +6,7 @@ import {
   readKafkaConfig,
   readOpenSearchConfig,
 } from '@memory/config';
-import { readCompressionSettings } from '@memory/lifecycle';
+import { readCompressionSettings, readRetentionSettings } from '@memory/lifecycle';
 import { dataSourceOptions } from '@memory/persistence';
 import { readSearchSettings } from '@memory/search-index';
 import { readSummarizationSettings } from '@memory/summarization';
@@ -18,20 +18,51 @@ import { COMPRESS_USAGE, compressCommand } from './commands/compress.command';
 import { DLQ_USAGE, dlqCommand } from './commands/dlq.command';
 import { SEARCH_USAGE, searchCommand } from './commands/search.command';
 import { SUMMARIES_USAGE, summariesCommand } from './commands/summaries.command';
+import {
+  ARCHIVE_USAGE,
+  archiveCommand,
+  ERASE_USAGE,
+  eraseCommand,
+  RESTORE_USAGE,
+  restoreCommand,
+  RetentionContext,
+  VERIFY_ARCHIVES_USAGE,
+  verifyArchivesCommand,
+} from './commands/retention.command';
 import { TOPICS_USAGE, topicsCommand } from './commands/topics.command';
 
 const USAGE = `usage: npm run memory -- <command>
 
   ${API_KEYS_USAGE}
+  ${ARCHIVE_USAGE}
   ${COMPRESS_USAGE}
   ${DLQ_USAGE}
+  ${ERASE_USAGE}
+  ${RESTORE_USAGE}
   ${SEARCH_USAGE}
   ${SUMMARIES_USAGE}
   ${TOPICS_USAGE}
+  ${VERIFY_ARCHIVES_USAGE}
 
 Configuration comes from the same environment variables as the services (DATABASE_URL, KAFKA_*,
 SUMMARY_* and OPENAI_* for summaries, TIER_* and COMPRESSOR_* for compress, OPENSEARCH_* and
-EMBEDDING_* for search).`;
+EMBEDDING_* for search, RETENTION_* for archive, restore, erase and verify-archives).`;
+
+/** Runs a retention command with everything it may need read and checked first. */
+function withRetention(
+  command: (context: RetentionContext, args: ReturnType<typeof parseArgs>) => Promise<void>,
+  args: ReturnType<typeof parseArgs>,
+): Promise<void> {
+  const read = new EnvReader(process.env);
+  const kafka = readKafkaConfig(read, 'cli');
+  const opensearch = readOpenSearchConfig(read);
+  const settings = readRetentionSettings(read);
+  const summarization = readSummarizationSettings(read);
+  read.assertValid();
+  return withDatabase((dataSource) =>
+    command({ dataSource, kafka, opensearch, settings, summarization }, args),
+  );
+}
 
 async function withDatabase<T>(fn: (dataSource: DataSource) => Promise<T>): Promise<T> {
   const read = new EnvReader(process.env);
@@ -58,6 +89,14 @@ async function main(argv: readonly string[]): Promise<void> {
   switch (args.positional[0]) {
     case 'api-keys':
       return withDatabase((dataSource) => apiKeysCommand(dataSource, args));
+    case 'archive':
+      return withRetention(archiveCommand, args);
+    case 'restore':
+      return withRetention(restoreCommand, args);
+    case 'erase':
+      return withRetention(eraseCommand, args);
+    case 'verify-archives':
+      return withRetention(verifyArchivesCommand, args);
     case 'compress': {
       const read = new EnvReader(process.env);
       const kafka = readKafkaConfig(read, 'cli');

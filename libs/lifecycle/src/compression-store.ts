@@ -56,7 +56,8 @@ export class CompressionStore {
    * Up to `limit` conversations that may be due at `now`: summarized, not at `metadata`, last
    * message more than `olderThanDays` ago (the smallest first threshold of any policy); in key
    * order after `after`, so a pass pages through them and can resume. Whether each is really
-   * due (its policy, importance, current tier) is decided by {@link compress}.
+   * due (its policy, importance, current tier) is decided by {@link compress}. A conversation
+   * restored from its archive is left alone until its hold ends.
    */
   async candidates(
     now: Date,
@@ -65,12 +66,14 @@ export class CompressionStore {
     after?: ConversationKey,
     tenantId?: string,
   ): Promise<CompressionCandidate[]> {
-    const parameters: unknown[] = [new Date(now.getTime() - olderThanDays * DAY_MS)];
+    const parameters: unknown[] = [new Date(now.getTime() - olderThanDays * DAY_MS), now];
     const conditions = [
       'version > 0',
       "tier <> 'metadata'",
       'last_message_at IS NOT NULL',
       'last_message_at < $1',
+      // A restored conversation stays at full while it is held in Postgres.
+      '(archive_hold_until IS NULL OR archive_hold_until <= $2)',
     ];
     if (tenantId !== undefined) {
       parameters.push(tenantId);

@@ -7,6 +7,7 @@ import { InitialSchema1763700000000 } from './migrations/1763700000000-initial-s
 import { ApiKeys1763800000000 } from './migrations/1763800000000-api-keys';
 import { Summaries1763900000000 } from './migrations/1763900000000-summaries';
 import { Lifecycle1764000000000 } from './migrations/1764000000000-lifecycle';
+import { Retention1764100000000 } from './migrations/1764100000000-retention';
 
 export const ENTITIES = [ApiKeyEntity, ConversationEntity, MessageEntity];
 export const MIGRATIONS = [
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   ApiKeys1763800000000,
   Summaries1763900000000,
   Lifecycle1764000000000,
+  Retention1764100000000,
 ];
 
 /**

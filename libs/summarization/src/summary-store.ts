@@ -194,7 +194,8 @@ export class SummaryStore {
 
   /**
    * Records what a batch brought (highest seq, message times) for each conversation, in one
-   * statement, and returns the rows as they are now.
+   * statement, and returns the rows as they are now. A conversation erased after its last
+   * message here is left out (a replay of messages that no longer exist): it gets no row.
    */
   async recordSeen(conversations: readonly SeenConversation[]): Promise<SummaryRow[]> {
     if (conversations.length === 0) return [];
@@ -203,6 +204,12 @@ export class SummaryStore {
          (tenant_id, conversation_id, user_id, seen_seq, first_message_at, last_message_at)
        SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bigint[],
                             $5::timestamptz[], $6::timestamptz[])
+                AS seen (tenant_id, conversation_id, user_id, seen_seq, first_at, last_at)
+        WHERE NOT EXISTS (
+          SELECT 1 FROM erasures e
+           WHERE e.tenant_id = seen.tenant_id AND e.erased_at >= seen.last_at
+             AND e.subject_hash =
+                 encode(sha256(convert_to('conversation:' || seen.conversation_id, 'UTF8')), 'hex'))
        ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
          seen_seq = GREATEST(s.seen_seq, EXCLUDED.seen_seq),
          first_message_at = LEAST(s.first_message_at, EXCLUDED.first_message_at),

@@ -26,6 +26,10 @@ export interface StoredMessage {
  * the statement, so the batch is retried and then finds the message already there.
  * It returns one row per distinct message of the batch, the ones that were there before too, so
  * a batch retried after a crash between commit and publish publishes them all again.
+ * Two kinds of message are dropped without a row: one whose raw form was archived (its id is in
+ * `archived_message_ids`: a replay must not store it a second time, with a new seq) and one of
+ * an erased conversation or user created before the erasure (a replay must not bring it back;
+ * the erasure list holds only hashes of the ids).
  *
  * Only the messages not found new (`already`) are read back from the table; that is none at all
  * in the common case, instead of a second index probe per message. A new message comes back as its
@@ -48,6 +52,12 @@ unique_input AS (
 fresh AS (
   SELECT u.* FROM unique_input u
   WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = u.tenant_id AND m.message_id = u.message_id)
+    AND NOT EXISTS (SELECT 1 FROM archived_message_ids a WHERE a.tenant_id = u.tenant_id AND a.message_id = u.message_id)
+    AND NOT EXISTS (
+      SELECT 1 FROM erasures e
+      WHERE e.tenant_id = u.tenant_id AND e.erased_at >= u.created_at
+        AND e.subject_hash IN (encode(sha256(convert_to('conversation:' || u.conversation_id, 'UTF8')), 'hex'),
+                               encode(sha256(convert_to('user:' || u.user_id, 'UTF8')), 'hex')))
 ),
 already AS MATERIALIZED (
   SELECT u.tenant_id, u.message_id, u.ord FROM unique_input u

@@ -5,8 +5,8 @@ export const MEMORY_LIFECYCLE_SCHEMA = 'memory.lifecycle.v1';
 
 /**
  * A `memory.lifecycle.v1` record of type `tier_changed` (key `tenantId:conversationId`): the
- * compressor moved a conversation to a colder tier, making summary `version`. The other types
- * (archived, restored, erased) are drafts in the AsyncAPI document until retention is built.
+ * compressor moved a conversation to a colder tier, making summary `version`. Retention sends
+ * the other three types, below.
  */
 export const tierChangedEventSchema = z
   .object({
@@ -27,3 +27,94 @@ export const tierChangedEventSchema = z
   .strict();
 
 export type TierChangedEvent = z.infer<typeof tierChangedEventSchema>;
+
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+const lifecycleBase = {
+  schema: z.literal(MEMORY_LIFECYCLE_SCHEMA),
+  tenantId: z.string(),
+  conversationId: z.string(),
+  occurredAt: z.iso.datetime({ offset: true }),
+};
+
+/**
+ * `archived`: retention wrote the conversation's raw messages to its archive (verified on disk)
+ * and removed `archivedMessages` of them from Postgres in the same step.
+ */
+export const archivedEventSchema = z
+  .object({
+    ...lifecycleBase,
+    type: z.literal('archived'),
+    /** Path of the archive under the archive root: `<tenant>/<yyyy>/<mm>/<conversation>.json.gz`. */
+    archive: z.string(),
+    /** 1 for the first archive of the conversation, one more each time it is rewritten. */
+    revision: z.number().int().positive(),
+    /** sha256 of the archive file. */
+    sha256: sha256Hex,
+    /** Messages in the archive, all revisions together. */
+    messageCount: z.number().int().positive(),
+    firstSeq: z.number().int().positive(),
+    lastSeq: z.number().int().positive(),
+    /** Messages this step removed from Postgres. */
+    archivedMessages: z.number().int().nonnegative(),
+    /** The newest messages policy kept in Postgres. */
+    keptMessages: z.number().int().nonnegative(),
+  })
+  .strict();
+
+/** `restored`: the archive's messages are back in Postgres, verified, and re-summarized. */
+export const restoredEventSchema = z
+  .object({
+    ...lifecycleBase,
+    type: z.literal('restored'),
+    archive: z.string(),
+    revision: z.number().int().positive(),
+    sha256: sha256Hex,
+    /** Messages put back (those already in Postgres are not counted). */
+    restoredMessages: z.number().int().nonnegative(),
+    firstSeq: z.number().int().positive(),
+    lastSeq: z.number().int().positive(),
+  })
+  .strict();
+
+/** What an erasure removed, counted; never any content. */
+export const erasureCountsSchema = z
+  .object({
+    messages: z.number().int().nonnegative(),
+    archivedMessages: z.number().int().nonnegative(),
+    archives: z.number().int().nonnegative(),
+    summaries: z.number().int().nonnegative(),
+    summaryVersions: z.number().int().nonnegative(),
+    compressions: z.number().int().nonnegative(),
+  })
+  .strict();
+
+/**
+ * `erased`: an audit record. Retention removed the conversation from Postgres, the archive
+ * root and the search index, and put a tombstone on `memory.summaries.v1`. Ids and counts only.
+ */
+export const erasedEventSchema = z
+  .object({
+    ...lifecycleBase,
+    type: z.literal('erased'),
+    erasureId: z.uuid(),
+    /** `request`: an admin asked (by conversation or by user); `policy`: the tenant's maximum age. */
+    reason: z.enum(['request', 'policy']),
+    /** Whose erasure it was: the conversation itself, or a user with all their conversations. */
+    subject: z.object({ kind: z.enum(['conversation', 'user']), id: z.string() }).strict(),
+    counts: erasureCountsSchema,
+  })
+  .strict();
+
+export type ArchivedEvent = z.infer<typeof archivedEventSchema>;
+export type RestoredEvent = z.infer<typeof restoredEventSchema>;
+export type ErasedEvent = z.infer<typeof erasedEventSchema>;
+export type ErasureCounts = z.infer<typeof erasureCountsSchema>;
+
+/** Any `memory.lifecycle.v1` value. */
+export const lifecycleEventSchema = z.discriminatedUnion('type', [
+  tierChangedEventSchema,
+  archivedEventSchema,
+  restoredEventSchema,
+  erasedEventSchema,
+]);
+export type LifecycleEvent = z.infer<typeof lifecycleEventSchema>;

@@ -1,0 +1,195 @@
+import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import {
+  ArchiveRecord,
+  ArchiveVerificationError,
+  ConversationBusyError,
+  ErasureResult,
+  NoArchiveError,
+  RetentionReport,
+  UserErasureResult,
+} from '@memory/lifecycle';
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpException,
+  NotFoundException,
+  Param,
+  Post,
+  ServiceUnavailableException,
+  UnprocessableEntityException,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConflictResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { z } from 'zod';
+import { RestoreResult, RetentionService } from './retention.service';
+
+const runRequestSchema = z.object({ dryRun: z.boolean().optional() }).strict();
+
+/**
+ * Retention for operators and data-protection requests: run a pass (or see what it would do),
+ * look at a conversation's archive, restore it, erase a conversation or a user. All of it is
+ * limited to the API key's tenant and needs the "admin" scope.
+ */
+@ApiTags('retention')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
+@ApiForbiddenResponse({ description: 'The API key lacks the "admin" scope' })
+@ApiServiceUnavailableResponse({ description: 'Postgres, Kafka or OpenSearch failed; retry' })
+@Controller('v1')
+@UseGuards(ApiKeyGuard)
+@RequireScope('admin')
+export class RetentionController {
+  constructor(private readonly retention: RetentionService) {}
+
+  @Post('retention/run')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Run a retention pass for the API key's tenant now",
+    description:
+      'Erases conversations past the tenant’s maximum age (if it has one), refreshes importance, ' +
+      'and archives the raw messages of summarized conversations past the archive age. With ' +
+      'dryRun, changes nothing and reports what would be archived and erased.',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { dryRun: { type: 'boolean', default: false } },
+    },
+  })
+  @ApiOkResponse({ description: 'The pass report, with per-tenant counts and sample ids' })
+  @ApiBadRequestResponse({ description: 'Field-level errors: [{field, code, message}]' })
+  async run(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<RetentionReport> {
+    const parsed = runRequestSchema.safeParse(body ?? {});
+    if (!parsed.success)
+      throw new BadRequestException({
+        message: 'invalid retention run request',
+        errors: parsed.error.issues.map((issue) => ({
+          field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys[0] : ''),
+          code: issue.code.toUpperCase(),
+          message: issue.message,
+        })),
+      });
+    return this.guard(() =>
+      this.retention.run({ tenantId: caller.tenantId, dryRun: parsed.data.dryRun }),
+    );
+  }
+
+  @Get('conversations/:conversationId/archive')
+  @ApiOperation({ summary: "A conversation's archive: path, revision, sha256, counts, seq range" })
+  @ApiParam({ name: 'conversationId', example: 'conv-42' })
+  @ApiOkResponse({ description: 'The archive record' })
+  @ApiNotFoundResponse({ description: 'The conversation has no archive' })
+  async archive(
+    @Caller() caller: ApiKeyIdentity,
+    @Param('conversationId') conversationId: string,
+  ): Promise<ArchiveRecord> {
+    const record = await this.guard(() =>
+      this.retention.archiver.find(caller.tenantId, conversationId),
+    );
+    if (!record)
+      throw new NotFoundException({ message: `conversation "${conversationId}" has no archive` });
+    return record;
+  }
+
+  @Post('conversations/:conversationId/restore')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Restore a conversation’s messages from its archive',
+    description:
+      'Verifies the archive against its manifest and checksum, puts its messages back into ' +
+      'Postgres with their ids, seqs, contents and times, checks them, re-summarizes the ' +
+      'conversation and publishes the summary (search re-indexes it). The conversation stays ' +
+      'in Postgres, at full, for RETENTION_RESTORE_HOLD_DAYS.',
+  })
+  @ApiParam({ name: 'conversationId', example: 'conv-42' })
+  @ApiOkResponse({ description: 'What was restored, and the new summary version' })
+  @ApiNotFoundResponse({ description: 'The conversation has no archive' })
+  @ApiConflictResponse({ description: 'Another process is archiving or erasing it; retry' })
+  @ApiUnprocessableEntityResponse({
+    description: 'The archive failed verification; nothing was restored. The problems are listed.',
+  })
+  restore(
+    @Caller() caller: ApiKeyIdentity,
+    @Param('conversationId') conversationId: string,
+  ): Promise<RestoreResult> {
+    return this.guard(() => this.retention.restore(caller.tenantId, conversationId));
+  }
+
+  @Delete('conversations/:conversationId')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Erase a conversation everywhere',
+    description:
+      'Removes its messages, summaries and their history, archive, reads and search document, ' +
+      'puts a tombstone on memory.summaries.v1 and sends an "erased" audit event (ids and ' +
+      'counts, no content) to memory.lifecycle.v1. A replayed message of it from before the ' +
+      'erasure is dropped by ingest. Repeating the request is harmless.',
+  })
+  @ApiParam({ name: 'conversationId', example: 'conv-42' })
+  @ApiOkResponse({ description: '{erasureId, conversationId, counts}' })
+  @ApiConflictResponse({ description: 'Another process held the conversation for 30 s; retry' })
+  eraseConversation(
+    @Caller() caller: ApiKeyIdentity,
+    @Param('conversationId') conversationId: string,
+  ): Promise<ErasureResult> {
+    return this.guard(() => this.retention.eraseConversation(caller.tenantId, conversationId));
+  }
+
+  @Delete('users/:userId')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Erase a user: every conversation they own or wrote in, everywhere',
+    description:
+      'Erases each such conversation as DELETE /v1/conversations/{id} does, then records the ' +
+      'user’s erasure, so that a replayed message of theirs from before now is dropped.',
+  })
+  @ApiParam({ name: 'userId', example: 'user-7' })
+  @ApiOkResponse({
+    description: '{userId, conversations: [{erasureId, conversationId, counts}], counts}',
+  })
+  @ApiConflictResponse({ description: 'Another process held a conversation for 30 s; retry' })
+  eraseUser(
+    @Caller() caller: ApiKeyIdentity,
+    @Param('userId') userId: string,
+  ): Promise<UserErasureResult> {
+    return this.guard(() => this.retention.eraseUser(caller.tenantId, userId));
+  }
+
+  /** Maps failures to answers: the known ones to 4xx, the rest (engines down) to 503. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof HttpException) throw error;
+      if (error instanceof NoArchiveError) throw new NotFoundException({ message: error.message });
+      if (error instanceof ConversationBusyError)
+        throw new ConflictException({ message: error.message });
+      if (error instanceof ArchiveVerificationError)
+        throw new UnprocessableEntityException({
+          message: `the archive ${error.path} failed verification; nothing was restored`,
+          problems: error.problems,
+        });
+      throw new ServiceUnavailableException({ message: 'retention is unavailable, try again' });
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { RetentionReport } from '@memory/lifecycle';
+import { Injectable } from '@nestjs/common';
+import { metrics } from '@opentelemetry/api';
+
+const meter = metrics.getMeter('memory-retention');
+
+export type RetentionTrigger = 'schedule' | 'request';
+
+/** OpenTelemetry instruments of the retention service. */
+@Injectable()
+export class RetentionMetrics {
+  private readonly duration = meter.createHistogram('retention.pass.duration', {
+    description: 'Time of one retention pass',
+    unit: 's',
+  });
+  private readonly archived = meter.createCounter('retention.archived.messages', {
+    description: 'Raw messages archived and removed from Postgres',
+  });
+  private readonly erased = meter.createCounter('retention.erased.conversations', {
+    description: 'Conversations erased, by reason (request, policy)',
+  });
+  private readonly restored = meter.createCounter('retention.restored.messages', {
+    description: 'Messages restored from archives into Postgres',
+  });
+  private readonly failures = meter.createCounter('retention.failures', {
+    description: 'Failed passes and requests (the next pass resumes), by operation',
+  });
+
+  passed(report: RetentionReport, seconds: number, trigger: RetentionTrigger): void {
+    this.duration.record(seconds, { trigger });
+    if (report.archivedMessages > 0) this.archived.add(report.archivedMessages);
+    if (report.erased > 0) this.erased.add(report.erased, { reason: 'policy' });
+  }
+
+  erasedOnRequest(conversations: number): void {
+    if (conversations > 0) this.erased.add(conversations, { reason: 'request' });
+  }
+
+  restoredMessages(count: number): void {
+    this.restored.add(count);
+  }
+
+  failed(operation: 'pass' | 'restore' | 'erase'): void {
+    this.failures.add(1, { operation });
+  }
+}

@@ -1,0 +1,213 @@
+import { OpenSearchConfig } from '@memory/config';
+import { KafkaProducerService } from '@memory/kafka';
+import {
+  Archiver,
+  Eraser,
+  LifecycleOutbox,
+  RestoreOutcome,
+  resummarize,
+  RetentionPausePoint,
+  RetentionReport,
+  runRetentionPass,
+  SendRecords,
+  UserErasureResult,
+  ErasureResult,
+} from '@memory/lifecycle';
+import { SummaryIndex } from '@memory/search-index';
+import { createConversationSummarizer } from '@memory/summarization';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { Client } from '@opensearch-project/opensearch';
+import { DataSource } from 'typeorm';
+import { RetentionMetrics, RetentionTrigger } from './retention.metrics';
+import { RETENTION_SETTINGS, RetentionServiceSettings } from './retention.tokens';
+
+export interface PassRequest {
+  tenantId?: string;
+  dryRun?: boolean;
+}
+
+export interface RestoreResult extends RestoreOutcome {
+  /** The summary version made from the restored messages (published for search). */
+  summaryVersion: number | null;
+}
+
+/**
+ * The retention service's work: passes every `RETENTION_INTERVAL_MS` (the first at start-up)
+ * and on request, one at a time in this process; restore and erase on request. A failed pass
+ * is logged and counted; the next one resumes, as nothing is skipped for good (what was not
+ * archived is still due, an erasure not finished is finished first).
+ */
+@Injectable()
+export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RetentionService.name);
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly stop = new AbortController();
+  private readonly send: SendRecords;
+  readonly archiver: Archiver;
+  readonly eraser: Eraser;
+  private readonly outbox: LifecycleOutbox;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    producer: KafkaProducerService,
+    client: Client,
+    opensearch: OpenSearchConfig,
+    private readonly metrics: RetentionMetrics,
+    @Inject(RETENTION_SETTINGS) private readonly settings: RetentionServiceSettings,
+  ) {
+    this.send = (topic, messages) => producer.send(topic, messages);
+    // Only deletes go through it: the vector size is not needed for those.
+    const index = new SummaryIndex(client, opensearch.indexPrefix, 0);
+    this.archiver = new Archiver(dataSource, settings.retention.archiveRoot, (point) =>
+      this.pause(point),
+    );
+    this.eraser = new Eraser(dataSource, settings.retention.archiveRoot, this.send, (refs) =>
+      index.write([], refs),
+    );
+    this.outbox = new LifecycleOutbox(dataSource);
+  }
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.timer);
+    this.stop.abort();
+    await this.queue;
+  }
+
+  /** Runs a pass after the ones queued before it. */
+  run(request: PassRequest, trigger: RetentionTrigger = 'request'): Promise<RetentionReport> {
+    const pass = this.queue.then(() => this.pass(request, trigger));
+    this.queue = pass.catch(() => undefined);
+    return pass;
+  }
+
+  /** Restores a conversation from its archive, re-summarizes it and publishes the summary. */
+  async restore(tenantId: string, conversationId: string): Promise<RestoreResult> {
+    try {
+      const outcome = await this.archiver.restore(
+        tenantId,
+        conversationId,
+        this.settings.retention.restoreHoldDays,
+      );
+      const { store, summarizer } = createConversationSummarizer(
+        this.dataSource,
+        this.settings.summarization,
+      );
+      const summaryVersion = await resummarize(
+        store,
+        summarizer,
+        this.send,
+        tenantId,
+        conversationId,
+        outcome.lastSeq,
+      );
+      await this.outbox.drain(this.send);
+      this.metrics.restoredMessages(outcome.restoredMessages);
+      this.logger.log({ msg: 'restored', tenantId, conversationId, ...outcome, summaryVersion });
+      return { ...outcome, summaryVersion: summaryVersion ?? null };
+    } catch (error) {
+      this.metrics.failed('restore');
+      throw error;
+    }
+  }
+
+  async eraseConversation(tenantId: string, conversationId: string): Promise<ErasureResult> {
+    try {
+      const result = await this.eraser.eraseConversation(tenantId, conversationId, 'request');
+      this.metrics.erasedOnRequest(1);
+      this.logger.log({ msg: 'erased conversation', tenantId, ...result });
+      return result;
+    } catch (error) {
+      this.metrics.failed('erase');
+      throw error;
+    }
+  }
+
+  async eraseUser(tenantId: string, userId: string): Promise<UserErasureResult> {
+    try {
+      const result = await this.eraser.eraseUser(tenantId, userId);
+      this.metrics.erasedOnRequest(result.conversations.length);
+      // The user id is the subject of the request; the log keeps counts, not the conversations.
+      this.logger.log({
+        msg: 'erased user',
+        tenantId,
+        userId,
+        conversations: result.conversations.length,
+        counts: result.counts,
+      });
+      return result;
+    } catch (error) {
+      this.metrics.failed('erase');
+      throw error;
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stop.signal.aborted) return;
+    this.timer = setTimeout(() => {
+      this.run({}, 'schedule')
+        .catch(() => undefined)
+        .finally(() => this.schedule(this.settings.retention.intervalMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async pass(request: PassRequest, trigger: RetentionTrigger): Promise<RetentionReport> {
+    const started = performance.now();
+    try {
+      const report = await runRetentionPass(
+        {
+          dataSource: this.dataSource,
+          archiver: this.archiver,
+          eraser: this.eraser,
+          outbox: this.outbox,
+          send: this.send,
+        },
+        {
+          now: new Date(),
+          settings: this.settings.retention,
+          tenantId: request.tenantId,
+          dryRun: request.dryRun,
+          signal: this.stop.signal,
+        },
+      );
+      const seconds = (performance.now() - started) / 1000;
+      if (!report.dryRun) this.metrics.passed(report, seconds, trigger);
+      const { tenants, ...totals } = report;
+      this.logger.log({
+        msg: 'retention pass',
+        trigger,
+        ...request,
+        ...totals,
+        tenants: Object.keys(tenants).length,
+        seconds,
+      });
+      return report;
+    } catch (error) {
+      this.metrics.failed('pass');
+      this.logger.error({
+        msg: 'retention pass failed; the next one resumes',
+        trigger,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      throw error;
+    }
+  }
+
+  /** Test-only fault point: waits forever where RETENTION_PAUSE_AT says, to be killed there. */
+  private async pause(point: RetentionPausePoint): Promise<void> {
+    if (this.settings.retention.pauseAt !== point) return;
+    this.logger.warn({ msg: `paused at ${point}`, point });
+    await new Promise<never>(() => undefined);
+  }
+}

@@ -1,0 +1,319 @@
+import type { SendRecords } from '../compression-pass';
+import {
+  earliestArchiveDays,
+  earliestEraseDays,
+  RetentionSettings,
+  retentionPolicyFor,
+} from '../retention.settings';
+import { DataSource } from 'typeorm';
+import { Archiver, RetainedConversation } from './archiver';
+import { Eraser } from './eraser';
+import { refreshImportance } from './importance-refresh';
+import { LifecycleOutbox } from './lifecycle-outbox';
+
+const DAY_MS = 86_400_000;
+/** Conversation ids listed per tenant in a report (the counts are always complete). */
+const LISTED = 20;
+
+/** What a pass did, or in a dry run would do, for one tenant. */
+export interface TenantRetentionReport {
+  archive: { conversations: number; messages: number; sample: string[] };
+  erase: { conversations: number; sample: string[] };
+}
+
+export interface RetentionReport {
+  dryRun: boolean;
+  /** Conversations old enough for some tenant's archive age, looked at. */
+  examined: number;
+  archived: number;
+  archivedMessages: number;
+  /** Messages left in Postgres by keepLastMessages. */
+  keptMessages: number;
+  /** Locked by another process (archiving, restoring or erasing it): left for the next pass. */
+  busy: number;
+  /** Erased by the tenant's maximum age. */
+  erased: number;
+  erasedMessages: number;
+  /** Erasures interrupted after their commit, finished now. */
+  erasuresCompleted: number;
+  importanceUpdated: number;
+  eventsPublished: number;
+  tenants: Record<string, TenantRetentionReport>;
+  stopped: boolean;
+}
+
+export interface RetentionPassOptions {
+  now: Date;
+  settings: RetentionSettings;
+  tenantId?: string;
+  dryRun?: boolean;
+  /** What to do; all of it by default (the `archive` command does only `archive`). */
+  steps?: ReadonlyArray<RetentionStep>;
+  signal?: AbortSignal;
+  onProgress?: (report: RetentionReport) => void;
+}
+
+export type RetentionStep = 'erase' | 'importance' | 'archive';
+
+/** The collaborators of a pass; a dry run needs only `dataSource`. */
+export interface RetentionParts {
+  dataSource: DataSource;
+  archiver?: Archiver;
+  eraser?: Eraser;
+  outbox?: LifecycleOutbox;
+  send?: SendRecords;
+}
+
+interface Candidate extends RetainedConversation {
+  /** Summarized messages still in Postgres. */
+  archivable: number;
+}
+
+/**
+ * One retention pass: finishes interrupted erasures, erases conversations past their tenant's
+ * maximum age, refreshes importance, archives the raw messages of summarized conversations past
+ * their tenant's archive age, and sends the lifecycle events it owes. A dry run changes nothing
+ * and reports, per tenant, what would be archived and erased. Safe on two replicas at once:
+ * each conversation is worked on under its lock, and a locked one is left for the next pass.
+ */
+export async function runRetentionPass(
+  parts: RetentionParts,
+  options: RetentionPassOptions,
+): Promise<RetentionReport> {
+  const { now, settings, tenantId, signal } = options;
+  const dryRun = options.dryRun ?? false;
+  const report: RetentionReport = {
+    dryRun,
+    examined: 0,
+    archived: 0,
+    archivedMessages: 0,
+    keptMessages: 0,
+    busy: 0,
+    erased: 0,
+    erasedMessages: 0,
+    erasuresCompleted: 0,
+    importanceUpdated: 0,
+    eventsPublished: 0,
+    tenants: {},
+    stopped: false,
+  };
+  const tenant = (id: string): TenantRetentionReport =>
+    (report.tenants[id] ??= {
+      archive: { conversations: 0, messages: 0, sample: [] },
+      erase: { conversations: 0, sample: [] },
+    });
+  const live = !dryRun && parts.archiver && parts.eraser;
+  const steps = new Set(options.steps ?? ['erase', 'importance', 'archive']);
+
+  if (live) report.erasuresCompleted = await parts.eraser!.completePending();
+
+  const eraseDays = steps.has('erase') ? earliestEraseDays(settings) : undefined;
+  if (eraseDays !== undefined) {
+    for await (const page of pages(
+      parts.dataSource,
+      eraseCandidates,
+      now,
+      eraseDays,
+      settings,
+      tenantId,
+    )) {
+      for (const conversation of page) {
+        if (signal?.aborted) return stopped(report);
+        const policy = retentionPolicyFor(settings, conversation.tenantId);
+        if (policy.eraseAfterDays === undefined) continue;
+        if (ageDays(conversation.lastMessageAt, now) < policy.eraseAfterDays) continue;
+        const entry = tenant(conversation.tenantId).erase;
+        entry.conversations++;
+        if (entry.sample.length < LISTED) entry.sample.push(conversation.conversationId);
+        if (!live) continue;
+        const result = await parts.eraser!.eraseConversation(
+          conversation.tenantId,
+          conversation.conversationId,
+          'policy',
+          now,
+        );
+        report.erased++;
+        report.erasedMessages += result.counts.messages + result.counts.archivedMessages;
+      }
+      options.onProgress?.(report);
+    }
+  }
+
+  if (!dryRun && steps.has('importance'))
+    report.importanceUpdated = await refreshImportance(
+      parts.dataSource,
+      now,
+      settings.batchSize,
+      tenantId,
+      signal,
+    );
+
+  const archiveDays = steps.has('archive') ? earliestArchiveDays(settings) : undefined;
+  if (archiveDays === undefined) return finish(report, parts, live);
+  for await (const page of pages(
+    parts.dataSource,
+    archiveCandidates,
+    now,
+    archiveDays,
+    settings,
+    tenantId,
+  )) {
+    for (const conversation of page) {
+      if (signal?.aborted) return stopped(report);
+      const policy = retentionPolicyFor(settings, conversation.tenantId);
+      if (ageDays(conversation.lastMessageAt, now) < policy.archiveAfterDays) continue;
+      report.examined++;
+      const entry = tenant(conversation.tenantId).archive;
+      if (!live) {
+        const messages = Math.max(0, conversation.archivable - policy.keepLastMessages);
+        if (messages === 0) continue;
+        entry.conversations++;
+        entry.messages += messages;
+        if (entry.sample.length < LISTED) entry.sample.push(conversation.conversationId);
+        continue;
+      }
+      const outcome = await parts.archiver!.archive(conversation, policy, now);
+      if (outcome.kind === 'busy') report.busy++;
+      else if (outcome.kind === 'nothing') report.keptMessages += outcome.keptMessages;
+      else {
+        report.archived++;
+        report.archivedMessages += outcome.archivedMessages;
+        report.keptMessages += outcome.keptMessages;
+        entry.conversations++;
+        entry.messages += outcome.archivedMessages;
+        if (entry.sample.length < LISTED) entry.sample.push(conversation.conversationId);
+      }
+    }
+    options.onProgress?.(report);
+  }
+
+  return finish(report, parts, live);
+}
+
+/** Sends the lifecycle events the pass (or an earlier one) owes. */
+async function finish(
+  report: RetentionReport,
+  parts: RetentionParts,
+  live: unknown,
+): Promise<RetentionReport> {
+  if (live && parts.outbox && parts.send)
+    report.eventsPublished = await parts.outbox.drain(parts.send);
+  return report;
+}
+
+function stopped(report: RetentionReport): RetentionReport {
+  report.stopped = true;
+  return report;
+}
+
+function ageDays(lastMessageAt: Date, now: Date): number {
+  return (now.getTime() - lastMessageAt.getTime()) / DAY_MS;
+}
+
+type CandidateQuery = (
+  dataSource: DataSource,
+  cutoff: Date,
+  now: Date,
+  after: [string, string],
+  limit: number,
+  tenantId: string | undefined,
+) => Promise<Candidate[]>;
+
+/** Pages of candidates in key order, read after the previous page's last key. */
+async function* pages(
+  dataSource: DataSource,
+  query: CandidateQuery,
+  now: Date,
+  olderThanDays: number,
+  settings: RetentionSettings,
+  tenantId: string | undefined,
+): AsyncGenerator<Candidate[]> {
+  const cutoff = new Date(now.getTime() - olderThanDays * DAY_MS);
+  let after: [string, string] = ['', ''];
+  for (;;) {
+    const page = await query(dataSource, cutoff, now, after, settings.batchSize, tenantId);
+    if (page.length === 0) return;
+    yield page;
+    const last = page[page.length - 1];
+    after = [last.tenantId, last.conversationId];
+    if (page.length < settings.batchSize) return;
+  }
+}
+
+interface CandidateRow {
+  tenant_id: string;
+  conversation_id: string;
+  user_id: string;
+  first_message_at: Date;
+  last_message_at: Date;
+  through_seq: string;
+  archivable: number;
+}
+
+function toCandidate(row: CandidateRow): Candidate {
+  return {
+    tenantId: row.tenant_id,
+    conversationId: row.conversation_id,
+    userId: row.user_id,
+    firstMessageAt: row.first_message_at,
+    lastMessageAt: row.last_message_at,
+    throughSeq: Number(row.through_seq),
+    archivable: row.archivable,
+  };
+}
+
+/**
+ * Summarized conversations whose last message is older than `cutoff`, not held after a
+ * restore, with summarized messages still in Postgres.
+ */
+const archiveCandidates: CandidateQuery = async (
+  dataSource,
+  cutoff,
+  now,
+  after,
+  limit,
+  tenantId,
+) => {
+  const rows = await dataSource.query<CandidateRow[]>(
+    `SELECT c.tenant_id, c.conversation_id, c.user_id, c.first_message_at, c.last_message_at,
+            s.through_seq, a.archivable
+       FROM conversations c
+       JOIN conversation_summaries s USING (tenant_id, conversation_id)
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS archivable FROM messages m
+          WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.conversation_id
+            AND m.seq <= s.through_seq) a
+      WHERE c.last_message_at < $1 AND s.version > 0
+        AND (s.archive_hold_until IS NULL OR s.archive_hold_until <= $2)
+        AND (c.tenant_id, c.conversation_id) > ($3, $4)
+        AND ($6::varchar IS NULL OR c.tenant_id = $6)
+        AND a.archivable > 0
+      ORDER BY c.tenant_id, c.conversation_id
+      LIMIT $5`,
+    [cutoff, now, after[0], after[1], limit, tenantId ?? null],
+  );
+  return rows.map(toCandidate);
+};
+
+/** Conversations whose last message is older than `cutoff`. */
+const eraseCandidates: CandidateQuery = async (
+  dataSource,
+  cutoff,
+  _now,
+  after,
+  limit,
+  tenantId,
+) => {
+  const rows = await dataSource.query<CandidateRow[]>(
+    `SELECT c.tenant_id, c.conversation_id, c.user_id, c.first_message_at, c.last_message_at,
+            0 AS through_seq, 0 AS archivable
+       FROM conversations c
+      WHERE c.last_message_at < $1
+        AND (c.tenant_id, c.conversation_id) > ($2, $3)
+        AND ($5::varchar IS NULL OR c.tenant_id = $5)
+      ORDER BY c.tenant_id, c.conversation_id
+      LIMIT $4`,
+    [cutoff, after[0], after[1], limit, tenantId ?? null],
+  );
+  return rows.map(toCandidate);
+};
