@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_PORTS, EnvReader, loadServiceConfig, SERVICE_NAMES } from '@memory/config';
+import { readCompressionSettings, readRetentionSettings } from '@memory/lifecycle';
 import { readSearchSettings } from '@memory/search-index';
 import { readSummarizationSettings } from '@memory/summarization';
 import { parse } from 'yaml';
@@ -14,6 +15,11 @@ interface ComposeService {
 /** Readers of the services' own settings, beyond the shared configuration. */
 const SETTINGS: Partial<Record<(typeof SERVICE_NAMES)[number], (read: EnvReader) => unknown>> = {
   summarizer: readSummarizationSettings,
+  compressor: readCompressionSettings,
+  retention: (read) => ({
+    retention: readRetentionSettings(read),
+    summarization: readSummarizationSettings(read),
+  }),
   search: readSearchSettings,
 };
 
