@@ -2,8 +2,10 @@ import { AuthModule } from '@memory/auth';
 import { AppConfig, ConfigModule } from '@memory/config';
 import { HealthModule } from '@memory/health';
 import { KafkaModule } from '@memory/kafka';
+import { ReadRecorder } from '@memory/lifecycle';
 import { PersistenceModule } from '@memory/persistence';
 import { DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { HttpIngestService } from './http/http-ingest.service';
 import { MessageQueryService } from './http/message-query.service';
 import { MessagesController } from './http/messages.controller';
@@ -32,6 +34,12 @@ export class IngestModule {
         MessageStore,
         MemoryMessagePublisher,
         IngestMetrics,
+        {
+          // Counts message reads toward conversation importance.
+          provide: ReadRecorder,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => new ReadRecorder(dataSource),
+        },
       ],
     };
   }

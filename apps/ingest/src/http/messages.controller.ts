@@ -1,10 +1,12 @@
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { ReadRecorder } from '@memory/lifecycle';
 import {
   BadRequestException,
   Body,
   Controller,
   Get,
   HttpCode,
+  Logger,
   NotFoundException,
   Param,
   PayloadTooLargeException,
@@ -49,9 +51,12 @@ const CHAT_MESSAGE_EXAMPLE = {
 @Controller('v1')
 @UseGuards(ApiKeyGuard)
 export class MessagesController {
+  private readonly logger = new Logger(MessagesController.name);
+
   constructor(
     private readonly ingest: HttpIngestService,
     private readonly query: MessageQueryService,
+    private readonly reads: ReadRecorder,
   ) {}
 
   @Post('messages')
@@ -113,7 +118,20 @@ export class MessagesController {
       parsed.data.limit,
     );
     if (!page) throw new NotFoundException(`no conversation "${conversationId}"`);
+    this.countRead(caller.tenantId, conversationId);
     return page;
+  }
+
+  /** A read counts toward the conversation's importance; counting never fails nor delays it. */
+  private countRead(tenantId: string, conversationId: string): void {
+    this.reads.record(tenantId, conversationId).catch((error: unknown) => {
+      this.logger.warn({
+        msg: 'could not count a read',
+        tenantId,
+        conversationId,
+        error: String(error),
+      });
+    });
   }
 }
 

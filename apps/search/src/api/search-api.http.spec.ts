@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { ApiKeyIdentity, ApiKeyStore } from '@memory/auth';
+import { ReadRecorder } from '@memory/lifecycle';
 import { SummaryIndex } from '@memory/search-index';
 import { SummaryRow, SummaryStore } from '@memory/summarization';
 import { Global, INestApplication, Logger, Module } from '@nestjs/common';
@@ -83,6 +84,7 @@ async function setup() {
       rows.find((row) => row.tenantId === tenantId && row.conversationId === conversationId),
     ),
   );
+  const record = jest.fn((_tenantId: string, _conversationId: string) => Promise.resolve());
   const moduleRef = await Test.createTestingModule({ imports: [FakeCoreModule, SearchApiModule] })
     .overrideProvider(ApiKeyStore)
     .useValue({ verify: (key: string) => Promise.resolve(KEYS[key] ?? null) })
@@ -90,10 +92,19 @@ async function setup() {
     .useValue(searcher)
     .overrideProvider(SummaryStore)
     .useValue({ load })
+    .overrideProvider(ReadRecorder)
+    .useValue({ record })
     .compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();
-  return { app, searcher, load, bodies, http: () => request(app.getHttpServer() as Server) };
+  return {
+    app,
+    searcher,
+    load,
+    record,
+    bodies,
+    http: () => request(app.getHttpServer() as Server),
+  };
 }
 
 describe(SearchApiModule.name, () => {
@@ -120,6 +131,7 @@ describe(SearchApiModule.name, () => {
       results: [{ conversationId: 'conv-1', score: 2.5, snippet: '&lt;b&gt;hi&lt;&#x2F;b&gt;' }],
     });
     expect(context.bodies[0]?.query?.bool?.filter).toEqual([{ term: { tenantId: 'tenant-a' } }]);
+    expect(context.record).not.toHaveBeenCalled();
   });
 
   it('answers 401 without a key and 403 without the search scope', async () => {
@@ -236,6 +248,20 @@ describe(SearchApiModule.name, () => {
         .expect(404);
       expect(missing.body).toEqual({ message: `no summary of conversation "${conversation}"` });
     }
+    expect(context.record.mock.calls).toEqual([['tenant-a', 'conv-1']]);
+  });
+
+  it('still serves the summary when the read cannot be counted', async () => {
+    const context = await setup();
+    app = context.app;
+    context.record.mockRejectedValueOnce(new Error('connect ECONNREFUSED 127.0.0.1:5432'));
+    const found = await context
+      .http()
+      .get('/v1/conversations/conv-1/summary')
+      .set('Authorization', 'Bearer mk_search-a')
+      .expect(200);
+    expect(found.body).toMatchObject({ conversationId: 'conv-1', version: 2 });
+    expect(context.record).toHaveBeenCalledTimes(1);
   });
 
   it('documents both endpoints with their answers', async () => {

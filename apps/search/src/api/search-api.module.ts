@@ -1,4 +1,5 @@
 import { AuthModule } from '@memory/auth';
+import { ReadRecorder } from '@memory/lifecycle';
 import { SearchSettings } from '@memory/search-index';
 import { SummaryStore } from '@memory/summarization';
 import { Module } from '@nestjs/common';
@@ -37,6 +38,12 @@ import { TokenBuckets } from './token-buckets';
       provide: SummaryStore,
       inject: [DataSource],
       useFactory: (dataSource: DataSource) => new SummaryStore(dataSource),
+    },
+    {
+      // Counts summary reads toward importance (searches do not count).
+      provide: ReadRecorder,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new ReadRecorder(dataSource),
     },
   ],
 })

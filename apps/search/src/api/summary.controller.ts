@@ -1,5 +1,6 @@
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { MEMORY_SUMMARY_SCHEMA, MemorySummary, memorySummarySchema } from '@memory/contracts';
+import { ReadRecorder } from '@memory/lifecycle';
 import {
   Controller,
   Get,
@@ -75,7 +76,10 @@ const SUMMARY_EXAMPLE: MemorySummary = {
 export class SummaryController {
   private readonly logger = new Logger(SummaryController.name);
 
-  constructor(private readonly summaries: ConversationSummaryService) {}
+  constructor(
+    private readonly summaries: ConversationSummaryService,
+    private readonly reads: ReadRecorder,
+  ) {}
 
   @Get('conversations/:conversationId/summary')
   @RequireScope('search')
@@ -126,6 +130,19 @@ export class SummaryController {
     }
     if (!summary)
       throw new NotFoundException({ message: `no summary of conversation "${conversationId}"` });
+    this.countRead(caller.tenantId, conversationId);
     return summary;
+  }
+
+  /** A read counts toward the conversation's importance; counting never fails nor delays it. */
+  private countRead(tenantId: string, conversationId: string): void {
+    this.reads.record(tenantId, conversationId).catch((error: unknown) => {
+      this.logger.warn({
+        msg: 'could not count a read',
+        tenantId,
+        conversationId,
+        error: String(error),
+      });
+    });
   }
 }
