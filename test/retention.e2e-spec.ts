@@ -268,6 +268,37 @@ describe('retention: archive, restore, erase', () => {
     expect(await messagesOf('old-a')).toHaveLength(10);
   }, 120_000);
 
+  it('scores importance, and a read conversation scores higher than an unread twin', async () => {
+    // The restore test read old-a's summary through search; recent has the same shape, unread.
+    await eventually(async () => {
+      const [row] = await harness.dataSource.query<Array<{ reads: number }>>(
+        `SELECT COALESCE(sum(reads), 0)::int AS reads FROM conversation_reads
+          WHERE tenant_id = $1 AND conversation_id = 'old-a'`,
+        [harness.tenantId],
+      );
+      return row.reads > 0 ? true : undefined;
+    });
+    const pass = await request('POST', '/v1/retention/run', adminKey, {});
+    expect(pass.status).toBe(200);
+    const rows = await harness.dataSource.query<
+      Array<{
+        conversation_id: string;
+        importance: number;
+        importance_facts: { recentReads: number; messageCount: number; speakerChanges: number };
+      }>
+    >(
+      `SELECT conversation_id, importance, importance_facts FROM conversation_summaries
+        WHERE tenant_id = $1 AND conversation_id IN ('old-a', 'recent')`,
+      [harness.tenantId],
+    );
+    const byId = Object.fromEntries(rows.map((row) => [row.conversation_id, row]));
+    expect(byId['old-a'].importance_facts).toMatchObject({ messageCount: 10, speakerChanges: 9 });
+    expect(byId['old-a'].importance_facts.recentReads).toBeGreaterThan(0);
+    expect(byId.recent.importance_facts).toMatchObject({ recentReads: 0, speakerChanges: 9 });
+    expect(byId.recent.importance).toBeGreaterThan(0);
+    expect(byId['old-a'].importance).toBeGreaterThan(byId.recent.importance);
+  }, 60_000);
+
   it('answers 404, 401, 403 and 400 where it should', async () => {
     expect((await request('POST', '/v1/conversations/recent/restore', adminKey)).status).toBe(404);
     expect((await request('POST', '/v1/conversations/old-b/restore', 'nope')).status).toBe(401);
