@@ -5,34 +5,44 @@ import {
   OVERSIZE_CODES,
 } from '../chat-message/chat-message.validator';
 import { DLQ_HEADERS } from '../dead-letter/dead-letter.headers';
+import {
+  archivedEventSchema,
+  erasedEventSchema,
+  LifecycleEvent,
+  lifecycleEventSchema,
+  MEMORY_LIFECYCLE_SCHEMA,
+  restoredEventSchema,
+  tierChangedEventSchema,
+} from '../memory-lifecycle/memory-lifecycle.schema';
 import { MEMORY_MESSAGE_SCHEMA } from '../memory-message/memory-message.schema';
 import {
   MEMORY_SUMMARY_SCHEMA,
   MemorySummary,
   renderSummaryText,
   SummarySections,
-  SUMMARY_TIERS,
 } from '../memory-summary/memory-summary.schema';
 import { TOMBSTONE_HEADERS, TOPIC_DEFINITIONS, TOPICS } from '../topics.constants';
 import {
   chatMessageJsonSchema,
+  contractJsonSchema,
+  ContractSpec,
   GENERATED_COMMENT,
   JsonSchema,
+  JsonSchemaDialect,
   memoryMessageJsonSchema,
   memorySummaryJsonSchema,
 } from './json-schemas';
 
 /**
  * The AsyncAPI 3.0 document of the product: every topic of `TOPIC_DEFINITIONS`, who publishes
- * and who consumes it, keys, headers and values. Values that have a zod schema are generated
- * from it; the others (lifecycle events) are drafts written here until their services are
- * built.
+ * and who consumes it, keys, headers and values. Every value is generated from the zod schema
+ * the services validate it with.
  */
 
 export type AsyncApiDocument = Record<string, unknown>;
 
 /** Version of this document; bump it when a contract in it changes. */
-export const CONTRACTS_VERSION = '1.2.0';
+export const CONTRACTS_VERSION = '1.3.0';
 export const KAFKA_BINDING_VERSION = '0.5.0';
 
 type ChannelId = keyof typeof TOPICS;
@@ -48,14 +58,18 @@ const SERVICES: Record<Service, string> = {
     'into its summary and publishes each new version. Summarizes with a local extractive ' +
     'backend (no model) by default, or with any OpenAI-compatible LLM when one is configured.',
   compressor: 'Compresses conversations as they age (full, key points, brief, metadata).',
-  retention: 'Importance, JSON archive and restore, erase.',
+  retention:
+    'Scores the importance of each conversation (length, back-and-forth, decisions and action ' +
+    'items, entities, recent reads, pins), which stretches its tier thresholds; archives the ' +
+    'raw messages of old summarized conversations to one gzip JSON file each, verified on ' +
+    'disk before the messages are removed from Postgres; restores an archive on request; ' +
+    'erases a conversation, or every conversation of a user, everywhere (Postgres, archive, ' +
+    'search index, summaries topic). When to archive, how many of the newest messages to keep ' +
+    'and when to erase is a retention policy per tenant. The operator CLI runs the same steps ' +
+    '(`archive`, `restore`, `erase`).',
   search: 'Indexes summaries for semantic, keyword and hybrid search per tenant.',
   cli: 'The operator command line (`npm run memory -- <command>`), e.g. `dlq replay` and `dlq submit`.',
 };
-
-const DRAFT_LIFECYCLE =
-  'tier_changed is produced by the compressor and validated by the contracts library ' +
-  '(tierChangedEventSchema); archived, restored and erased are drafts until retention is built.';
 
 const ERROR_CODE_MEANINGS: Record<ChatMessageErrorCode, string> = {
   EMPTY_VALUE: 'the record has no value (a tombstone) or an empty one',
@@ -85,8 +99,6 @@ const SUMMARY_DLQ_CODE_MEANINGS: Partial<Record<ChatMessageErrorCode, string>> =
     `its \`${TOMBSTONE_HEADERS.tenantId}\` and \`${TOMBSTONE_HEADERS.conversationId}\` headers, or ` +
     'the tombstone has neither header and its key holds more than one `:`',
 };
-
-const LIFECYCLE_SCHEMA = 'memory.lifecycle.v1';
 
 interface ChannelDoc {
   title: string;
@@ -138,8 +150,9 @@ const CHANNELS: Record<ChannelId, ChannelDoc> = {
     description:
       'The current summary of each conversation; the topic is compacted, so it keeps the ' +
       'latest record per key. The summarizer writes the full rolling summary, ' +
-      'the compressor rewrites it at lower tiers as the conversation ages. Erasing a ' +
-      'conversation is expected to write a tombstone (null value) for its key, with the ' +
+      'the compressor rewrites it at lower tiers as the conversation ages, and retention ' +
+      'publishes a new full summary after restoring a conversation from its archive. When ' +
+      'retention erases a conversation it writes a tombstone (null value) for its key, with the ' +
       `conversation's ids in the \`${TOMBSTONE_HEADERS.tenantId}\` and ` +
       `\`${TOMBSTONE_HEADERS.conversationId}\` headers. Search indexes every summary (the ` +
       'highest version wins) and removes the conversation from its index on a tombstone.',
@@ -158,7 +171,13 @@ const CHANNELS: Record<ChannelId, ChannelDoc> = {
   },
   memoryLifecycle: {
     title: 'Conversation lifecycle',
-    description: `${DRAFT_LIFECYCLE} What happened to a conversation as a whole: tier changes, archiving, restoring, erasing. Kept forever, as an audit trail. No service of the product consumes it yet.`,
+    description:
+      'What happened to a conversation as a whole: the compressor records tier changes, ' +
+      'retention records archiving, restoring and erasing. Every event is sent after the ' +
+      'change it records is committed in Postgres, at least once, keyed ' +
+      '`tenantId:conversationId` so the events of a conversation stay in order. Ids and ' +
+      'counts only, never message or summary content. Kept forever, as an audit trail. No ' +
+      'service of the product consumes it yet.',
     messages: ['lifecycleEvent'],
   },
 };
@@ -261,6 +280,26 @@ const OPERATIONS: Record<string, OperationDoc> = {
       'The compressor publishes the next version of a summary when it moves the conversation ' +
       'to a colder tier (the row as it is in Postgres, re-read).',
   },
+  retentionSendsSummaries: {
+    action: 'send',
+    channel: 'memorySummaries',
+    service: 'retention',
+    status: 'built',
+    summary:
+      'After restoring a conversation, retention summarizes it again from its first message ' +
+      'and publishes the new version (tier full, a higher version), so search re-indexes it.',
+  },
+  retentionSendsTombstones: {
+    action: 'send',
+    channel: 'memorySummaries',
+    service: 'retention',
+    status: 'built',
+    summary:
+      'After erasing a conversation (by request, for the conversation or its user, or by the ' +
+      "tenant's maximum age), retention writes a tombstone: null value, key " +
+      '`tenantId:conversationId`, the ids in the ' +
+      `\`${TOMBSTONE_HEADERS.tenantId}\` and \`${TOMBSTONE_HEADERS.conversationId}\` headers.`,
+  },
   searchReceivesSummaries: {
     action: 'receive',
     channel: 'memorySummaries',
@@ -294,8 +333,15 @@ const OPERATIONS: Record<string, OperationDoc> = {
     action: 'send',
     channel: 'memoryLifecycle',
     service: 'retention',
-    status: 'planned',
-    summary: 'Retention records archiving, restoring and erasing a conversation.',
+    status: 'built',
+    summary:
+      'Retention records `archived` and `restored` in an outbox in Postgres, in the ' +
+      'transaction that makes them true (the messages removed from Postgres once their ' +
+      'archive is verified, or put back from it), and sends them after that commit, oldest ' +
+      'first; a crash in between sends them again, never loses them. After an erasure it sends ' +
+      '`erased`, an audit record with ids and counts, never content; an erasure interrupted ' +
+      'after its commit is finished, event included, by the next pass. Events still in the ' +
+      'outbox when their conversation is erased are dropped: `erased` stands for them.',
   },
 };
 
@@ -306,7 +352,8 @@ const INFO_DESCRIPTION = `Every Kafka topic of the conversation memory product: 
 - **Headers.** \`traceparent\` and \`tracestate\` (W3C Trace Context) are optional on every record and carried from a chat message to the records derived from it.
 - **Delivery** is at least once: consumers are idempotent (by message id, \`seq\` or summary \`version\`).
 - The JSON Schemas of \`chat.message.v1\`, \`memory.message.v1\` and \`memory.summary.v1\` are also in this folder, as draft 2020-12 documents, for validators in any language. Checks JSON Schema cannot express are stated in their descriptions.
-- Operations carry \`x-status\`: \`built\` today or \`planned\`. Messages marked draft describe values no service produces yet.
+- The values of \`memory.lifecycle.v1\` are described in this document only, as one schema per event \`type\`.
+- Operations carry \`x-status\`: \`built\` today or \`planned\`.
 
 ${GENERATED_COMMENT}`;
 
@@ -365,25 +412,67 @@ const EXAMPLE_SUMMARY: MemorySummary = {
   },
 };
 
-const EXAMPLE_LIFECYCLE_EVENTS = [
+const EXAMPLE_LIFECYCLE_BASE = {
+  schema: MEMORY_LIFECYCLE_SCHEMA,
+  tenantId: 'acme',
+  conversationId: 'conv-42',
+} as const;
+
+const EXAMPLE_ARCHIVE = {
+  archive: 'acme/2026/02/conv-42.json.gz',
+  revision: 1,
+  sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
+} as const;
+
+/** One example of each event type. */
+const EXAMPLE_LIFECYCLE_EVENTS: LifecycleEvent[] = [
   {
+    ...EXAMPLE_LIFECYCLE_BASE,
     type: 'tier_changed',
+    occurredAt: '2026-05-01T03:00:00.412Z',
     fromTier: 'full',
     toTier: 'key_points',
     version: 7,
-    ratio: 0.71,
+    ratio: 0.41,
     retention: 0.74,
   },
-  { type: 'archived', archive: 'acme/conv-42.json.gz' },
-  { type: 'restored', archive: 'acme/conv-42.json.gz' },
-  { type: 'erased' },
-].map((event) => ({
-  schema: LIFECYCLE_SCHEMA,
-  tenantId: 'acme',
-  conversationId: 'conv-42',
-  occurredAt: '2026-08-01T00:00:00Z',
-  ...event,
-}));
+  {
+    ...EXAMPLE_LIFECYCLE_BASE,
+    ...EXAMPLE_ARCHIVE,
+    type: 'archived',
+    occurredAt: '2026-06-01T02:00:05.120Z',
+    messageCount: 120,
+    firstSeq: 1,
+    lastSeq: 120,
+    archivedMessages: 120,
+    keptMessages: 0,
+  },
+  {
+    ...EXAMPLE_LIFECYCLE_BASE,
+    ...EXAMPLE_ARCHIVE,
+    type: 'restored',
+    occurredAt: '2026-06-10T09:30:00.250Z',
+    restoredMessages: 120,
+    firstSeq: 1,
+    lastSeq: 120,
+  },
+  {
+    ...EXAMPLE_LIFECYCLE_BASE,
+    type: 'erased',
+    occurredAt: '2026-07-01T12:00:00.000Z',
+    erasureId: '3f1c2a9e-6b7d-4e2f-9a41-0c8d5e7b1a23',
+    reason: 'request',
+    subject: { kind: 'conversation', id: 'conv-42' },
+    counts: {
+      messages: 0,
+      archivedMessages: 120,
+      archives: 1,
+      summaries: 1,
+      summaryVersions: 14,
+      compressions: 2,
+    },
+  },
+];
 
 /** Builds the whole document as a plain object, ready for YAML or JSON. */
 export function asyncApiDocument(): AsyncApiDocument {
@@ -488,7 +577,7 @@ function schemas(): Record<string, JsonSchema> {
     chatMessage: chatMessageJsonSchema('draft-07'),
     memoryMessage: memoryMessageJsonSchema('draft-07'),
     memorySummary: memorySummaryJsonSchema('draft-07'),
-    lifecycleEvent: lifecycleEventSchema(),
+    lifecycleEvent: lifecycleEventJsonSchema('draft-07'),
   };
 }
 
@@ -622,7 +711,7 @@ function messages(): Record<string, unknown> {
         { name: 'full-summary', payload: EXAMPLE_SUMMARY },
         {
           name: 'tombstone',
-          summary: 'The conversation was erased: the value is null.',
+          summary: 'Retention erased the conversation: the value is null.',
           headers: {
             [TOMBSTONE_HEADERS.tenantId]: EXAMPLE_SUMMARY.tenantId,
             [TOMBSTONE_HEADERS.conversationId]: EXAMPLE_SUMMARY.conversationId,
@@ -666,15 +755,17 @@ function messages(): Record<string, unknown> {
       ],
     },
     lifecycleEvent: {
-      name: LIFECYCLE_SCHEMA,
+      name: MEMORY_LIFECYCLE_SCHEMA,
       title: 'Conversation lifecycle event',
       summary: 'A conversation changed tier, was archived, restored or erased.',
-      description: DRAFT_LIFECYCLE,
+      description:
+        'One of four event types, told apart by `type`: `tier_changed` (sent by the ' +
+        'compressor), `archived`, `restored` and `erased` (sent by retention). Ids and counts ' +
+        'only, never content.',
       contentType: 'application/json',
       headers: traceHeaders,
       payload: { $ref: '#/components/schemas/lifecycleEvent' },
       bindings: kafka(conversationKey),
-      tags: [{ name: 'draft' }],
       examples: EXAMPLE_LIFECYCLE_EVENTS.map((payload) => ({ name: payload.type, payload })),
     },
   };
@@ -800,75 +891,138 @@ function deadLetterHeadersSchema(): JsonSchema {
   };
 }
 
-const identifier = (description: string): JsonSchema => ({ type: 'string', description });
-const tier = (description: string): JsonSchema => ({
-  type: 'string',
-  enum: [...SUMMARY_TIERS],
-  description,
-});
+const LIFECYCLE_COMMON_FIELDS = {
+  schema: `Name and version of this contract: always \`${MEMORY_LIFECYCLE_SCHEMA}\`.`,
+  tenantId: 'Tenant the conversation belongs to.',
+  conversationId: 'The conversation the event is about.',
+  occurredAt:
+    'When it happened: an RFC 3339 date-time with seconds and a `Z` or numeric offset; the ' +
+    'services write UTC.',
+} as const;
 
-function lifecycleEventSchema(): JsonSchema {
-  const event = (
-    type: string,
-    description: string,
-    extra: Record<string, JsonSchema> = {},
-  ): JsonSchema => ({
-    title: type,
-    description,
-    type: 'object',
-    required: ['schema', 'type', 'tenantId', 'conversationId', 'occurredAt', ...Object.keys(extra)],
-    properties: {
-      schema: {
-        type: 'string',
-        const: LIFECYCLE_SCHEMA,
-        description: `Always \`${LIFECYCLE_SCHEMA}\`.`,
-      },
-      type: { type: 'string', const: type, description: 'What happened.' },
-      tenantId: identifier('Tenant the conversation belongs to.'),
-      conversationId: identifier('The conversation.'),
-      occurredAt: {
-        type: 'string',
-        format: 'date-time',
-        description: 'When it happened (RFC 3339, UTC).',
-      },
-      ...extra,
-    },
-  });
-  const archive = identifier('Where the conversation archive (JSON, gzip) is stored.');
-  return {
-    title: LIFECYCLE_SCHEMA,
+const ARCHIVE_FIELDS = {
+  archive:
+    'Path of the archive file under the archive root (`RETENTION_ARCHIVE_ROOT`): ' +
+    '`<tenant>/<yyyy>/<mm>/<conversation>.json.gz`, gzip JSON, with the month (UTC) of the ' +
+    "conversation's first message.",
+  revision:
+    'Revision of the archive: 1 for the first archive of the conversation, one more each time ' +
+    'it is rewritten with more messages.',
+  sha256: "sha256 of the archive file's bytes, 64 lower-case hex digits.",
+} as const;
+
+/** What the generator adds to each event type of `lifecycleEventSchema`, by `type`. */
+const LIFECYCLE_CONTRACTS: Record<LifecycleEvent['type'], ContractSpec> = {
+  tier_changed: {
+    name: `${MEMORY_LIFECYCLE_SCHEMA} tier_changed`,
+    schema: tierChangedEventSchema,
+    title: 'tier_changed',
     description:
-      `${DRAFT_LIFECYCLE} The value of a \`memory.lifecycle.v1\` record, one of four event ` +
-      'types told apart by `type`.',
-    oneOf: [
-      event('tier_changed', 'The compressor moved the conversation to a colder tier.', {
-        fromTier: tier('Tier before.'),
-        toTier: tier('Tier after.'),
-        version: {
-          type: 'integer',
-          minimum: 1,
-          description: 'The summary version the compression made.',
-        },
-        ratio: {
-          type: 'number',
-          minimum: 0,
-          description: 'Rendered length of the compressed summary / of the full one.',
-        },
-        retention: {
-          type: 'number',
-          minimum: 0,
-          maximum: 1,
-          description:
-            "Share of the full summary's distinct content terms the compressed one keeps.",
-        },
-      }),
-      event('archived', 'Retention archived the conversation.', { archive }),
-      event('restored', 'Retention restored the conversation from its archive.', { archive }),
-      event(
-        'erased',
-        'Retention erased the conversation: messages, summaries and archives. The event ' +
-          'carries no content of it.',
-      ),
-    ],
+      'The compressor moved the conversation to a colder tier and published the summary ' +
+      '`version` it made on memory.summaries.v1; sent from an outbox in Postgres after that.',
+    fields: {
+      ...LIFECYCLE_COMMON_FIELDS,
+      type: 'What happened: always `tier_changed`.',
+      fromTier: 'Tier of the summary before the change.',
+      toTier: 'Tier of the summary after the change, colder than `fromTier`.',
+      version: 'The summary version the compression made (`version` of memory.summary.v1).',
+      ratio: 'Rendered length of the compressed summary / of the full one.',
+      retention:
+        "Share of the full summary's content terms the compressed one keeps (0..1); not " +
+        'related to the retention service.',
+    },
+    refinements: {},
+  },
+  archived: {
+    name: `${MEMORY_LIFECYCLE_SCHEMA} archived`,
+    schema: archivedEventSchema,
+    title: 'archived',
+    description:
+      "Retention wrote the conversation's raw messages to its archive, verified on disk, and " +
+      'removed `archivedMessages` of them from Postgres in the same step; sent from an outbox ' +
+      'in Postgres after the commit that removed them.',
+    fields: {
+      ...LIFECYCLE_COMMON_FIELDS,
+      type: 'What happened: always `archived`.',
+      ...ARCHIVE_FIELDS,
+      messageCount: 'Messages in the archive, all revisions together.',
+      firstSeq: 'Lowest `seq` (of memory.message.v1) in the archive.',
+      lastSeq: 'Highest `seq` in the archive.',
+      archivedMessages: 'Messages this step removed from Postgres (now only in the archive).',
+      keptMessages:
+        "The newest messages the tenant's retention policy kept in Postgres (`keepLastMessages`).",
+    },
+    refinements: {},
+  },
+  restored: {
+    name: `${MEMORY_LIFECYCLE_SCHEMA} restored`,
+    schema: restoredEventSchema,
+    title: 'restored',
+    description:
+      "Retention put the archive's messages back into Postgres, verified them, and summarized " +
+      'the conversation again (a new full summary on memory.summaries.v1); sent from an outbox ' +
+      'in Postgres after the commit that put them back.',
+    fields: {
+      ...LIFECYCLE_COMMON_FIELDS,
+      type: 'What happened: always `restored`.',
+      ...ARCHIVE_FIELDS,
+      restoredMessages: 'Messages put back into Postgres (those already there are not counted).',
+      firstSeq: 'Lowest `seq` (of memory.message.v1) in the archive.',
+      lastSeq: 'Highest `seq` in the archive.',
+    },
+    refinements: {},
+  },
+  erased: {
+    name: `${MEMORY_LIFECYCLE_SCHEMA} erased`,
+    schema: erasedEventSchema,
+    title: 'erased',
+    description:
+      'An audit record: retention removed the conversation from Postgres, the archive root and ' +
+      'the search index, and put a tombstone on memory.summaries.v1. Sent after the tombstone; ' +
+      'ids and counts only, never content.',
+    fields: {
+      ...LIFECYCLE_COMMON_FIELDS,
+      type: 'What happened: always `erased`.',
+      erasureId:
+        'Identifier of the erasure of this conversation (a UUID); an erase request answers ' +
+        'with it.',
+      reason:
+        '`request`: an operator asked (by conversation or by user, over the API or the CLI); ' +
+        "`policy`: the conversation passed its tenant's maximum age (`eraseAfterDays`).",
+      subject:
+        'Whose erasure it was: `kind` `conversation` with `id` the conversation erased, or ' +
+        '`kind` `user` with `id` the user whose conversations were all erased (one event per ' +
+        'conversation).',
+      counts:
+        'What the erasure removed, counted: `messages` raw messages in Postgres, ' +
+        '`archivedMessages` messages that were only in the archive, `archives` archive files, ' +
+        '`summaries` current summaries, `summaryVersions` stored versions of the summary, ' +
+        '`compressions` recorded tier changes; all non-negative integers.',
+    },
+    refinements: {},
+  },
+};
+
+/**
+ * The `memory.lifecycle.v1` value: `lifecycleEventSchema` (a union told apart by `type`) as
+ * one JSON Schema per event type, each generated from its zod schema like the other contracts,
+ * under `oneOf`.
+ */
+export function lifecycleEventJsonSchema(dialect: JsonSchemaDialect): JsonSchema {
+  const types = lifecycleEventSchema.options.map((option) => option.shape.type.value);
+  const documented = Object.keys(LIFECYCLE_CONTRACTS);
+  if (types.length !== documented.length || !types.every((type) => documented.includes(type))) {
+    throw new Error(
+      `${MEMORY_LIFECYCLE_SCHEMA}: the event types of lifecycleEventSchema (${types.join(', ')}) ` +
+        `differ from those described in asyncapi.ts (${documented.join(', ')})`,
+    );
+  }
+  return {
+    title: MEMORY_LIFECYCLE_SCHEMA,
+    description:
+      `The value of a \`${MEMORY_LIFECYCLE_SCHEMA}\` record, a UTF-8 JSON object: one of ` +
+      `${types.length} event types told apart by \`type\`. The record key is ` +
+      '`tenantId:conversationId`. Published at least once: a consumer may see an event twice.',
+    oneOf: types.map((type) => contractJsonSchema(LIFECYCLE_CONTRACTS[type], dialect)),
   };
 }

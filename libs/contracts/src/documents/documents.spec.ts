@@ -18,6 +18,11 @@ import {
   validateChatMessage,
 } from '../chat-message/chat-message.validator';
 import {
+  LifecycleEvent,
+  lifecycleEventSchema,
+  MEMORY_LIFECYCLE_SCHEMA,
+} from '../memory-lifecycle/memory-lifecycle.schema';
+import {
   MEMORY_MESSAGE_SCHEMA,
   memoryMessageSchema,
 } from '../memory-message/memory-message.schema';
@@ -30,7 +35,7 @@ import {
   zeroCost,
 } from '../memory-summary/memory-summary.schema';
 import { conversationKey, TOPIC_DEFINITIONS, TOPICS } from '../topics.constants';
-import { asyncApiDocument } from './asyncapi';
+import { asyncApiDocument, lifecycleEventJsonSchema } from './asyncapi';
 import {
   CONTRACTS_DOCS_DIR,
   contractDocuments,
@@ -336,6 +341,130 @@ describe('memory.summary.v1 JSON Schema', () => {
   });
 });
 
+describe('memory.lifecycle.v1 JSON Schema', () => {
+  const inAsyncApi = draft07(lifecycleEventJsonSchema('draft-07'));
+  const base = {
+    schema: 'memory.lifecycle.v1',
+    tenantId: 'acme',
+    conversationId: 'conv:42',
+    occurredAt: '2026-06-01T02:00:05.120Z',
+  } as const;
+  const archive = {
+    archive: 'acme/2026/02/conv%3A42.json.gz',
+    revision: 2,
+    sha256: 'a'.repeat(64),
+  } as const;
+  const tierChanged: LifecycleEvent = {
+    ...base,
+    type: 'tier_changed',
+    fromTier: 'key_points',
+    toTier: 'brief',
+    version: 9,
+    ratio: 0.3,
+    retention: 0.5,
+  };
+  const archived: LifecycleEvent = {
+    ...base,
+    ...archive,
+    type: 'archived',
+    messageCount: 40,
+    firstSeq: 1,
+    lastSeq: 40,
+    archivedMessages: 10,
+    keptMessages: 5,
+  };
+  const restored: LifecycleEvent = {
+    ...base,
+    ...archive,
+    type: 'restored',
+    restoredMessages: 0,
+    firstSeq: 1,
+    lastSeq: 40,
+  };
+  const erased: LifecycleEvent = {
+    ...base,
+    type: 'erased',
+    erasureId: '0b6f1c7e-2d4a-4c1e-8f3b-5a9d7e6c2b10',
+    reason: 'policy',
+    subject: { kind: 'user', id: 'user@example.com' },
+    counts: {
+      messages: 3,
+      archivedMessages: 0,
+      archives: 0,
+      summaries: 1,
+      summaryVersions: 2,
+      compressions: 0,
+    },
+  };
+
+  it.each<[string, unknown, boolean]>([
+    ['a tier_changed event', tierChanged, true],
+    ['an archived event', archived, true],
+    ['a restored event', restored, true],
+    ['an erased event', erased, true],
+    [
+      'an erased event with a numeric offset',
+      { ...erased, occurredAt: '2026-07-01T14:00:00+02:00' },
+      true,
+    ],
+    ['an unknown type', { ...archived, type: 'deleted' }, false],
+    ['the fields of another type', { ...restored, type: 'archived' }, false],
+    ['an archived event without its sha256', without(archived, 'sha256'), false],
+    ['an upper-case sha256', { ...archived, sha256: 'A'.repeat(64) }, false],
+    ['a short sha256', { ...restored, sha256: 'a'.repeat(63) }, false],
+    ['revision 0', { ...archived, revision: 0 }, false],
+    ['a negative keptMessages', { ...archived, keptMessages: -1 }, false],
+    ['an extra field', { ...archived, note: 'x' }, false],
+    ['an occurredAt without offset', { ...restored, occurredAt: '2026-06-01T02:00:05' }, false],
+    ['an erasureId that is not a uuid', { ...erased, erasureId: 'erasure-1' }, false],
+    ['an unknown reason', { ...erased, reason: 'gdpr' }, false],
+    ['an unknown subject kind', { ...erased, subject: { kind: 'tenant', id: 'acme' } }, false],
+    [
+      'a subject with an extra field',
+      { ...erased, subject: { kind: 'user', id: 'u', at: 1 } },
+      false,
+    ],
+    ['counts with a missing field', { ...erased, counts: { messages: 1 } }, false],
+    ['counts with content', { ...erased, counts: { ...erased.counts, text: 'hi' } }, false],
+    ['a retention above 1', { ...tierChanged, retention: 1.2 }, false],
+    ['the summary schema literal', { ...tierChanged, schema: 'memory.summary.v1' }, false],
+  ])('agrees with the zod schema on %s', (_name, sample, valid) => {
+    expect(lifecycleEventSchema.safeParse(sample).success).toBe(valid);
+    expect(inAsyncApi(sample)).toBe(valid);
+  });
+
+  it('is the JSON Schema zod generates from lifecycleEventSchema, with descriptions', () => {
+    const strip = (node: unknown): unknown => {
+      if (Array.isArray(node)) return node.map(strip);
+      if (node === null || typeof node !== 'object') return node;
+      return Object.fromEntries(
+        Object.entries(node)
+          .filter(([key]) => key !== 'title' && key !== 'description')
+          .map(([key, value]) => [key, strip(value)]),
+      );
+    };
+    const { $schema, ...generated } = z.toJSONSchema(lifecycleEventSchema, {
+      target: 'draft-07',
+      io: 'input',
+      unrepresentable: 'throw',
+    });
+    expect($schema).toBeDefined();
+    expect(strip(lifecycleEventJsonSchema('draft-07'))).toEqual(generated);
+  });
+
+  it('describes every field of every event type', () => {
+    const schema = lifecycleEventJsonSchema('draft-07');
+    expect(schema.oneOf).toHaveLength(lifecycleEventSchema.options.length);
+    for (const [index, variant] of (schema.oneOf as JsonSchema[]).entries()) {
+      const option = lifecycleEventSchema.options[index];
+      expect(variant.title).toBe(option?.shape.type.value);
+      const properties = variant.properties as Record<string, JsonSchema>;
+      expect(Object.keys(properties).sort()).toEqual(Object.keys(option?.shape ?? {}).sort());
+      for (const property of Object.values(properties)) expect(property.description).toBeTruthy();
+    }
+  });
+});
+
 /** The parts of the AsyncAPI document the tests read. */
 interface AsyncApi {
   asyncapi: string;
@@ -439,6 +568,7 @@ describe('AsyncAPI document', () => {
       [CHAT_MESSAGE_SCHEMA]: chatMessageSchema,
       [MEMORY_MESSAGE_SCHEMA]: memoryMessageSchema,
       [MEMORY_SUMMARY_SCHEMA]: memorySummarySchema,
+      [MEMORY_LIFECYCLE_SCHEMA]: lifecycleEventSchema,
     };
     const checked = new Set<string>();
     for (const message of Object.values(document.components.messages)) {
@@ -456,6 +586,41 @@ describe('AsyncAPI document', () => {
       }
     }
     expect([...checked].sort()).toEqual(Object.keys(zodSchemas).sort());
+  });
+
+  it('has one lifecycle example per event type, none of them a draft', () => {
+    const lifecycle = document.components.messages.lifecycleEvent;
+    const types = lifecycleEventSchema.options.map((option) => option.shape.type.value);
+    const examples = (lifecycle?.examples ?? []).map(
+      (example) => lifecycleEventSchema.parse(example.payload).type,
+    );
+    expect(examples).toEqual(types);
+    expect(lifecycle).not.toHaveProperty('tags');
+    const described = [
+      lifecycle,
+      document.components.schemas.lifecycleEvent,
+      document.channels.memoryLifecycle,
+      document.operations.retentionSendsLifecycleEvents,
+    ];
+    expect(JSON.stringify(described)).not.toMatch(/draft/i);
+  });
+
+  it('has retention send lifecycle events, summaries and tombstones', () => {
+    const channelOf = (id: string) => document.operations[id]?.channel.$ref;
+    for (const id of [
+      'retentionSendsLifecycleEvents',
+      'retentionSendsSummaries',
+      'retentionSendsTombstones',
+    ]) {
+      expect(document.operations[id]).toMatchObject({
+        action: 'send',
+        tags: [{ name: 'retention' }],
+        'x-status': 'built',
+      });
+    }
+    expect(channelOf('retentionSendsLifecycleEvents')).toBe('#/channels/memoryLifecycle');
+    expect(channelOf('retentionSendsTombstones')).toBe('#/channels/memorySummaries');
+    expect(channelOf('retentionSendsSummaries')).toBe('#/channels/memorySummaries');
   });
 
   it('renders the text of the example summary from its sections', () => {
