@@ -37,3 +37,14 @@ export function optionalOption(args: ParsedArgs, name: string): string | undefin
   const value = args.options.get(name);
   return typeof value === 'string' ? value : undefined;
 }
+
+/** The options every pass command takes: `--tenant`, `--as-of` and `--dry-run`. */
+export function passOptions(args: ParsedArgs): { tenantId?: string; now: Date; dryRun: boolean } {
+  const tenantId = optionalOption(args, 'tenant');
+  if (args.options.has('tenant') && !tenantId) throw new UsageError('--tenant needs an id');
+  const asOf = optionalOption(args, 'as-of');
+  const now = asOf === undefined ? new Date() : new Date(asOf);
+  if (Number.isNaN(now.getTime()))
+    throw new UsageError(`--as-of must be an ISO 8601 date, not ${asOf ?? '(nothing)'}`);
+  return { tenantId, now, dryRun: args.options.has('dry-run') };
+}

@@ -14,3 +14,4 @@ export * from './retention/eraser';
 export * from './retention/importance-refresh';
 export * from './retention/resummarize';
 export * from './retention/retention-pass';
+export * from './pass-scheduler';

@@ -38,24 +38,47 @@ describe(compressSections.name, () => {
     expect(full).not.toBe(FULL);
   });
 
-  it('keeps the head of every sentence list at key_points and brief', () => {
-    const keyPoints = compressSections(FULL, 'key_points');
-    expect(keyPoints.keyPoints).toEqual(FULL.keyPoints.slice(0, 7));
-    expect(keyPoints.decisions).toEqual(FULL.decisions);
-    expect(keyPoints.actionItems).toEqual(FULL.actionItems.slice(0, 3));
-    expect(keyPoints.entities).toEqual(FULL.entities);
-    expect(keyPoints.context).toBe(FULL.context);
-    expect(keyPoints.mood).toBe('optimistic');
+  it.each([
+    ['key_points', 0.7],
+    ['brief', 0.4],
+  ] as const)('cuts %s to about %d of the information, most important first', (tier, target) => {
+    const cut = compressSections(FULL, tier);
+    // At least the target, and not one item more than needed to get there.
+    expect(retentionScore(FULL, cut)).toBeGreaterThanOrEqual(target);
+    const lists = ['keyPoints', 'decisions', 'actionItems', 'openQuestions'] as const;
+    const facts = ['entities', 'dates', 'numbers'] as const;
+    for (const name of [...lists, ...facts]) {
+      // Every list keeps a head: the most important items.
+      expect(FULL[name].slice(0, cut[name].length)).toEqual(cut[name]);
+    }
+    const taken = [...lists, ...facts].filter((name) => cut[name].length > 0);
+    const last = taken.reduce((a, b) => (cut[b].length >= cut[a].length ? b : a));
+    const lessOne = { ...cut, [last]: cut[last].slice(0, -1) };
+    if (cut.context === firstSentence(FULL.context))
+      expect(retentionScore(FULL, lessOne)).toBeLessThan(target + 0.15);
+    // The title always stays.
+    expect(cut.context.startsWith(firstSentence(FULL.context))).toBe(true);
+    expect(cut.mood).toBe(tier === 'key_points' ? 'optimistic' : null);
+  });
 
+  it('keeps more at key_points than at brief', () => {
+    const keyPoints = compressSections(FULL, 'key_points');
     const brief = compressSections(FULL, 'brief');
-    expect(brief.keyPoints).toEqual(FULL.keyPoints.slice(0, 4));
-    expect(brief.decisions).toEqual(['They chose Elm Park']);
-    expect(brief.openQuestions).toEqual(FULL.openQuestions);
-    expect(brief.entities).toEqual(FULL.entities.slice(0, 3));
-    expect(brief.context).toBe(
-      'Conversation between Ana and Ben on 3 March 2026 about the office move.',
-    );
-    expect(brief.mood).toBeNull();
+    expect(retentionScore(FULL, keyPoints)).toBeGreaterThan(retentionScore(FULL, brief));
+    expect(keyPoints.keyPoints.length).toBeGreaterThanOrEqual(brief.keyPoints.length);
+    expect(retentionScore(FULL, brief)).toBeLessThan(0.7);
+  });
+
+  it('keeps just the title when the title alone holds more than the target', () => {
+    const short: SummarySections = {
+      ...emptySections(),
+      context: 'Ana and Ben planned the office move to Elm Park.',
+      keyPoints: ['Ana: move'],
+    };
+    expect(compressSections(short, 'brief')).toMatchObject({
+      context: short.context,
+      keyPoints: [],
+    });
   });
 
   it('keeps only the title, entities and dates at metadata', () => {

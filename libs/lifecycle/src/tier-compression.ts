@@ -2,24 +2,36 @@ import { renderSummaryText, SummarySections, SummaryTier } from '@memory/contrac
 import { contentTerms } from '@memory/summarization';
 
 /**
- * How a tier cuts a conversation's full summary. Every list of a summary is ordered most
- * important first, so a tier keeps the head of each list (at least one item of a non-empty
- * list):
+ * How much of the full summary's information each tier keeps, as the retention score measures
+ * it (see {@link retentionScore}): `key_points` about 70%, `brief` about 40%.
  *
- * | tier         | context        | key points, decisions, action items, open questions | entities, dates, numbers | mood |
- * | ------------ | -------------- | --------------------------------------------------- | ------------------------ | ---- |
- * | `full`       | all            | all                                                 | all                      | kept |
- * | `key_points` | all            | 70%                                                 | all                      | kept |
- * | `brief`      | first sentence | 40%                                                 | 70%                      | —    |
- * | `metadata`   | first sentence | none                                                | entities, dates          | —    |
- *
- * The first sentence of the context is the title: who talked, when, about what. Counts
- * (messages, first and last message) stay in the summary's stats whatever the tier.
+ * A tier is cut by information, not by item counts: it keeps the title (the first sentence of
+ * the context: who talked, when, about what), then takes items in order of importance until
+ * the share of the full summary's content terms it holds reaches the tier's target. Items are
+ * taken by rank across the lists (the first key point, decision, action item, open question,
+ * entity, date and number, then the second of each, …; every list is ordered most important
+ * first), then the rest of the context. The last item taken may overshoot the target a little;
+ * a summary whose title alone holds more keeps just the title. `key_points` keeps the mood.
+ * `metadata` keeps the title, entities and dates only. Counts (messages, first and last
+ * message) stay in the summary's stats whatever the tier.
  */
-export const TIER_SHARES = {
-  key_points: { sentences: 0.7, facts: 1 },
-  brief: { sentences: 0.4, facts: 0.7 },
+export const TIER_RETENTION_TARGETS = {
+  key_points: 0.7,
+  brief: 0.4,
 } as const;
+
+type ListName = Exclude<keyof SummarySections, 'context' | 'mood'>;
+
+/** The order lists are visited in, within one rank. */
+const LIST_ORDER: readonly ListName[] = [
+  'keyPoints',
+  'decisions',
+  'actionItems',
+  'openQuestions',
+  'entities',
+  'dates',
+  'numbers',
+];
 
 export interface Compression {
   sections: SummarySections;
@@ -44,20 +56,8 @@ export function compressSections(
     case 'full':
       return structuredClone(full);
     case 'key_points':
-    case 'brief': {
-      const { sentences, facts } = TIER_SHARES[tier];
-      return {
-        context: tier === 'brief' ? firstSentence(full.context) : full.context,
-        keyPoints: head(full.keyPoints, sentences),
-        decisions: head(full.decisions, sentences),
-        actionItems: head(full.actionItems, sentences),
-        openQuestions: head(full.openQuestions, sentences),
-        entities: head(full.entities, facts),
-        dates: head(full.dates, facts),
-        numbers: head(full.numbers, facts),
-        mood: tier === 'brief' ? null : full.mood,
-      };
-    }
+    case 'brief':
+      return cutToTarget(full, TIER_RETENTION_TARGETS[tier], tier === 'key_points');
     case 'metadata':
       return {
         context: firstSentence(full.context) || title,
@@ -129,9 +129,68 @@ export function metadataTitle(facts: {
   return `Conversation of ${facts.userId}, ${messages}${span}.`;
 }
 
-function head(items: readonly string[], share: number): string[] {
-  if (items.length === 0) return [];
-  return items.slice(0, Math.max(1, Math.ceil(items.length * share)));
+/**
+ * Keeps the title, then items by rank across the lists, then the rest of the context, until
+ * the kept share of the full summary's distinct content terms reaches `target`.
+ */
+function cutToTarget(full: SummarySections, target: number, keepMood: boolean): SummarySections {
+  const original = new Set(termsOf(full));
+  const cut: SummarySections = {
+    ...emptyLists(),
+    context: '',
+    mood: keepMood ? full.mood : null,
+  };
+  const kept = new Set<string>();
+  const keep = (text: string): void => {
+    for (const term of contentTerms(text)) if (original.has(term)) kept.add(term);
+  };
+  const reached = (): boolean => original.size === 0 || kept.size / original.size >= target;
+  if (keepMood && full.mood) keep(full.mood);
+
+  const [title, ...restOfContext] = contextSentences(full.context);
+  if (title) {
+    cut.context = title;
+    keep(title);
+  }
+  const longest = Math.max(0, ...LIST_ORDER.map((name) => full[name].length));
+  for (let rank = 0; rank < longest && !reached(); rank++)
+    for (const name of LIST_ORDER) {
+      if (reached()) break;
+      const item = full[name][rank];
+      if (item === undefined) continue;
+      cut[name].push(item);
+      keep(item);
+    }
+  for (const sentence of restOfContext) {
+    if (reached()) break;
+    cut.context = `${cut.context} ${sentence}`.trim();
+    keep(sentence);
+  }
+  return cut;
+}
+
+function emptyLists(): Record<ListName, string[]> {
+  return {
+    keyPoints: [],
+    decisions: [],
+    actionItems: [],
+    openQuestions: [],
+    entities: [],
+    dates: [],
+    numbers: [],
+  };
+}
+
+/** The context's sentences, in order (the first is the title). */
+function contextSentences(context: string): string[] {
+  const sentences: string[] = [];
+  let rest = context.trim();
+  while (rest) {
+    const sentence = firstSentence(rest);
+    sentences.push(sentence);
+    rest = rest.slice(sentence.length).trim();
+  }
+  return sentences;
 }
 
 /** Up to the first sentence end (. ! ? followed by a space), or the whole text. */

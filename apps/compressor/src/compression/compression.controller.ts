@@ -1,7 +1,7 @@
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { PassReport } from '@memory/lifecycle';
+import { parseOrBadRequest } from '@memory/runtime';
 import {
-  BadRequestException,
   Body,
   Controller,
   HttpCode,
@@ -55,18 +55,13 @@ export class CompressionController {
   @ApiBadRequestResponse({ description: 'Field-level errors: [{field, code, message}]' })
   @ApiServiceUnavailableResponse({ description: 'Postgres or Kafka failed; retry later' })
   async compress(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<PassReport> {
-    const parsed = compressRequestSchema.safeParse(body ?? {});
-    if (!parsed.success)
-      throw new BadRequestException({
-        message: 'invalid compress request',
-        errors: parsed.error.issues.map((issue) => ({
-          field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys[0] : ''),
-          code: issue.code.toUpperCase(),
-          message: issue.message,
-        })),
-      });
+    const { dryRun } = parseOrBadRequest(
+      compressRequestSchema,
+      body ?? {},
+      'invalid compress request',
+    );
     try {
-      return await this.runner.run({ tenantId: caller.tenantId, dryRun: parsed.data.dryRun });
+      return await this.runner.run({ tenantId: caller.tenantId, dryRun });
     } catch {
       throw new ServiceUnavailableException({ message: 'compression is unavailable, try again' });
     }

@@ -3,6 +3,8 @@ import {
   CompressionSettings,
   CompressionStore,
   PassReport,
+  PassScheduler,
+  PassTrigger,
   runCompressionPass,
 } from '@memory/lifecycle';
 import {
@@ -30,45 +32,35 @@ export interface PassRequest {
 @Injectable()
 export class CompressionRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CompressionRunner.name);
-  private queue: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly stop = new AbortController();
+  private readonly scheduler: PassScheduler<PassRequest, PassReport>;
 
   constructor(
     private readonly store: CompressionStore,
     private readonly publisher: CompressionPublisher,
     private readonly metrics: CompressionMetrics,
     @Inject(COMPRESSION_SETTINGS) private readonly settings: CompressionSettings,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.schedule(0);
+  ) {
+    this.scheduler = new PassScheduler(
+      settings.intervalMs,
+      (request, trigger) => this.pass(request, trigger),
+      {},
+    );
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearTimeout(this.timer);
-    this.stop.abort();
-    await this.queue;
+  onApplicationBootstrap(): void {
+    this.scheduler.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.scheduler.stop();
   }
 
   /** Runs a pass after the ones queued before it. */
-  run(request: PassRequest, trigger: 'schedule' | 'request' = 'request'): Promise<PassReport> {
-    const pass = this.queue.then(() => this.pass(request, trigger));
-    this.queue = pass.catch(() => undefined);
-    return pass;
+  run(request: PassRequest, trigger: PassTrigger = 'request'): Promise<PassReport> {
+    return this.scheduler.run(request, trigger);
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stop.signal.aborted) return;
-    this.timer = setTimeout(() => {
-      this.run({}, 'schedule')
-        .catch(() => undefined)
-        .finally(() => this.schedule(this.settings.intervalMs));
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async pass(request: PassRequest, trigger: 'schedule' | 'request'): Promise<PassReport> {
+  private async pass(request: PassRequest, trigger: PassTrigger): Promise<PassReport> {
     const started = performance.now();
     try {
       const report = await runCompressionPass(this.store, this.publisher, {
@@ -76,7 +68,7 @@ export class CompressionRunner implements OnApplicationBootstrap, OnApplicationS
         settings: this.settings,
         tenantId: request.tenantId,
         dryRun: request.dryRun,
-        signal: this.stop.signal,
+        signal: this.scheduler.signal,
       });
       const seconds = (performance.now() - started) / 1000;
       if (!report.dryRun) this.metrics.passed(report, seconds, trigger);

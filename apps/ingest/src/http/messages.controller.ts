@@ -118,20 +118,8 @@ export class MessagesController {
       parsed.data.limit,
     );
     if (!page) throw new NotFoundException(`no conversation "${conversationId}"`);
-    this.countRead(caller.tenantId, conversationId);
+    this.reads.count(caller.tenantId, conversationId, this.logger);
     return page;
-  }
-
-  /** A read counts toward the conversation's importance; counting never fails nor delays it. */
-  private countRead(tenantId: string, conversationId: string): void {
-    this.reads.record(tenantId, conversationId).catch((error: unknown) => {
-      this.logger.warn({
-        msg: 'could not count a read',
-        tenantId,
-        conversationId,
-        error: String(error),
-      });
-    });
   }
 }
 

@@ -8,8 +8,8 @@ import {
   RetentionReport,
   UserErasureResult,
 } from '@memory/lifecycle';
+import { parseOrBadRequest } from '@memory/runtime';
 import {
-  BadRequestException,
   Body,
   ConflictException,
   Controller,
@@ -79,19 +79,12 @@ export class RetentionController {
   @ApiOkResponse({ description: 'The pass report, with per-tenant counts and sample ids' })
   @ApiBadRequestResponse({ description: 'Field-level errors: [{field, code, message}]' })
   async run(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<RetentionReport> {
-    const parsed = runRequestSchema.safeParse(body ?? {});
-    if (!parsed.success)
-      throw new BadRequestException({
-        message: 'invalid retention run request',
-        errors: parsed.error.issues.map((issue) => ({
-          field: issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys[0] : ''),
-          code: issue.code.toUpperCase(),
-          message: issue.message,
-        })),
-      });
-    return this.guard(() =>
-      this.retention.run({ tenantId: caller.tenantId, dryRun: parsed.data.dryRun }),
+    const { dryRun } = parseOrBadRequest(
+      runRequestSchema,
+      body ?? {},
+      'invalid retention run request',
     );
+    return this.guard(() => this.retention.run({ tenantId: caller.tenantId, dryRun }));
   }
 
   @Get('conversations/:conversationId/archive')

@@ -1,10 +1,8 @@
-import { RetentionReport } from '@memory/lifecycle';
+import { PassTrigger, RetentionReport } from '@memory/lifecycle';
 import { Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 
 const meter = metrics.getMeter('memory-retention');
-
-export type RetentionTrigger = 'schedule' | 'request';
 
 /** OpenTelemetry instruments of the retention service. */
 @Injectable()
@@ -26,7 +24,7 @@ export class RetentionMetrics {
     description: 'Failed passes and requests (the next pass resumes), by operation',
   });
 
-  passed(report: RetentionReport, seconds: number, trigger: RetentionTrigger): void {
+  passed(report: RetentionReport, seconds: number, trigger: PassTrigger): void {
     this.duration.record(seconds, { trigger });
     if (report.archivedMessages > 0) this.archived.add(report.archivedMessages);
     if (report.erased > 0) this.erased.add(report.erased, { reason: 'policy' });

@@ -4,6 +4,8 @@ import {
   Archiver,
   Eraser,
   LifecycleOutbox,
+  PassScheduler,
+  PassTrigger,
   RestoreOutcome,
   resummarize,
   RetentionPausePoint,
@@ -24,7 +26,7 @@ import {
 } from '@nestjs/common';
 import { Client } from '@opensearch-project/opensearch';
 import { DataSource } from 'typeorm';
-import { RetentionMetrics, RetentionTrigger } from './retention.metrics';
+import { RetentionMetrics } from './retention.metrics';
 import { RETENTION_SETTINGS, RetentionServiceSettings } from './retention.tokens';
 
 export interface PassRequest {
@@ -46,9 +48,7 @@ export interface RestoreResult extends RestoreOutcome {
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RetentionService.name);
-  private queue: Promise<unknown> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
-  private readonly stop = new AbortController();
+  private readonly scheduler: PassScheduler<PassRequest, RetentionReport>;
   private readonly send: SendRecords;
   readonly archiver: Archiver;
   readonly eraser: Eraser;
@@ -72,23 +72,24 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
       index.write([], refs),
     );
     this.outbox = new LifecycleOutbox(dataSource);
+    this.scheduler = new PassScheduler(
+      settings.retention.intervalMs,
+      (request, trigger) => this.pass(request, trigger),
+      {},
+    );
   }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.scheduler.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearTimeout(this.timer);
-    this.stop.abort();
-    await this.queue;
+  onApplicationShutdown(): Promise<void> {
+    return this.scheduler.stop();
   }
 
   /** Runs a pass after the ones queued before it. */
-  run(request: PassRequest, trigger: RetentionTrigger = 'request'): Promise<RetentionReport> {
-    const pass = this.queue.then(() => this.pass(request, trigger));
-    this.queue = pass.catch(() => undefined);
-    return pass;
+  run(request: PassRequest, trigger: PassTrigger = 'request'): Promise<RetentionReport> {
+    return this.scheduler.run(request, trigger);
   }
 
   /** Restores a conversation from its archive, re-summarizes it and publishes the summary. */
@@ -152,17 +153,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stop.signal.aborted) return;
-    this.timer = setTimeout(() => {
-      this.run({}, 'schedule')
-        .catch(() => undefined)
-        .finally(() => this.schedule(this.settings.retention.intervalMs));
-    }, delayMs);
-    this.timer.unref();
-  }
-
-  private async pass(request: PassRequest, trigger: RetentionTrigger): Promise<RetentionReport> {
+  private async pass(request: PassRequest, trigger: PassTrigger): Promise<RetentionReport> {
     const started = performance.now();
     try {
       const report = await runRetentionPass(
@@ -178,7 +169,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
           settings: this.settings.retention,
           tenantId: request.tenantId,
           dryRun: request.dryRun,
-          signal: this.stop.signal,
+          signal: this.scheduler.signal,
         },
       );
       const seconds = (performance.now() - started) / 1000;

@@ -130,19 +130,7 @@ export class SummaryController {
     }
     if (!summary)
       throw new NotFoundException({ message: `no summary of conversation "${conversationId}"` });
-    this.countRead(caller.tenantId, conversationId);
+    this.reads.count(caller.tenantId, conversationId, this.logger);
     return summary;
-  }
-
-  /** A read counts toward the conversation's importance; counting never fails nor delays it. */
-  private countRead(tenantId: string, conversationId: string): void {
-    this.reads.record(tenantId, conversationId).catch((error: unknown) => {
-      this.logger.warn({
-        msg: 'could not count a read',
-        tenantId,
-        conversationId,
-        error: String(error),
-      });
-    });
   }
 }

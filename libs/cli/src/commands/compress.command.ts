@@ -8,7 +8,7 @@ import {
   runCompressionPass,
 } from '@memory/lifecycle';
 import { DataSource } from 'typeorm';
-import { optionalOption, ParsedArgs, UsageError } from '../args';
+import { ParsedArgs, passOptions } from '../args';
 
 export const COMPRESS_USAGE = `compress [--tenant <id>] [--as-of <ISO date>] [--dry-run]
       moves every conversation due for a colder tier (by the age of its last message, its
@@ -23,13 +23,7 @@ export async function compressCommand(
   settings: CompressionSettings,
   args: ParsedArgs,
 ): Promise<void> {
-  const tenantId = optionalOption(args, 'tenant');
-  if (args.options.has('tenant') && !tenantId) throw new UsageError('--tenant needs an id');
-  const asOf = optionalOption(args, 'as-of');
-  const now = asOf === undefined ? new Date() : new Date(asOf);
-  if (Number.isNaN(now.getTime()))
-    throw new UsageError(`--as-of must be an ISO 8601 date, not ${asOf ?? '(nothing)'}`);
-  const dryRun = args.options.has('dry-run');
+  const { tenantId, now, dryRun } = passOptions(args);
   const label = dryRun ? 'compress (dry run)' : 'compress';
 
   const producer = dryRun ? undefined : new KafkaProducerService(createKafkaClient(kafka));

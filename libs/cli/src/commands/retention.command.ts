@@ -18,7 +18,7 @@ import { createOpenSearchClient } from '@memory/opensearch';
 import { SummaryIndex } from '@memory/search-index';
 import { createConversationSummarizer, SummarizationSettings } from '@memory/summarization';
 import { DataSource } from 'typeorm';
-import { optionalOption, ParsedArgs, requireOption, UsageError } from '../args';
+import { optionalOption, ParsedArgs, passOptions, requireOption, UsageError } from '../args';
 import { Progress } from '../progress';
 
 export const ARCHIVE_USAGE = `archive [--tenant <id>] [--as-of <ISO date>] [--dry-run]
@@ -47,13 +47,7 @@ export interface RetentionContext {
 }
 
 export async function archiveCommand(context: RetentionContext, args: ParsedArgs): Promise<void> {
-  const tenantId = optionalOption(args, 'tenant');
-  if (args.options.has('tenant') && !tenantId) throw new UsageError('--tenant needs an id');
-  const asOf = optionalOption(args, 'as-of');
-  const now = asOf === undefined ? new Date() : new Date(asOf);
-  if (Number.isNaN(now.getTime()))
-    throw new UsageError(`--as-of must be an ISO 8601 date, not ${asOf ?? '(nothing)'}`);
-  const dryRun = args.options.has('dry-run');
+  const { tenantId, now, dryRun } = passOptions(args);
   const label = dryRun ? 'archive (dry run)' : 'archive';
   const started = Date.now();
   const report = await withKafka(context, !dryRun, async (send) => {

@@ -120,6 +120,21 @@ SELECT s.tenant_id, s.conversation_id, s.pinned, c.message_count, s.importance_f
 export class ReadRecorder {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * Counts a read without waiting: a read answers at once, and a failure to count it is only
+   * worth a warning (it weighs on importance, nothing else).
+   */
+  count(tenantId: string, conversationId: string, logger: { warn(message: unknown): void }): void {
+    this.record(tenantId, conversationId).catch((error: unknown) => {
+      logger.warn({
+        msg: 'could not count a read',
+        tenantId,
+        conversationId,
+        error: String(error),
+      });
+    });
+  }
+
   async record(tenantId: string, conversationId: string, at: Date = new Date()): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO conversation_reads AS r (tenant_id, conversation_id, day, reads)

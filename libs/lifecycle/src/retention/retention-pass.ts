@@ -264,7 +264,8 @@ function toCandidate(row: CandidateRow): Candidate {
 
 /**
  * Summarized conversations whose last message is older than `cutoff`, not held after a
- * restore, with summarized messages still in Postgres.
+ * restore, with summarized messages still in Postgres. A summary still folding, or marked for a
+ * later LLM pass (which re-reads messages from its last LLM-made state), waits.
  */
 const archiveCandidates: CandidateQuery = async (
   dataSource,
@@ -284,6 +285,8 @@ const archiveCandidates: CandidateQuery = async (
           WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.conversation_id
             AND m.seq <= s.through_seq) a
       WHERE c.last_message_at < $1 AND s.version > 0
+        -- Folded through everything seen, and not waiting for an LLM pass that re-reads them.
+        AND s.seen_seq <= s.through_seq AND NOT s.llm_pending
         AND (s.archive_hold_until IS NULL OR s.archive_hold_until <= $2)
         AND (c.tenant_id, c.conversation_id) > ($3, $4)
         AND ($6::varchar IS NULL OR c.tenant_id = $6)
