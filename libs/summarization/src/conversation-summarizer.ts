@@ -22,6 +22,7 @@ import {
   SummaryRow,
   SummaryStore,
 } from './summary-store';
+import { inSpan } from '@memory/telemetry';
 
 /** Messages read from Postgres per round trip while folding a backlog. */
 const PAGE_SIZE = 500;
@@ -204,8 +205,9 @@ export class ConversationSummarizer {
     let llmPending = row.llmPending;
     let llmBase = row.llmBase;
     if (this.llm && !row.llmPending) {
+      const llm = this.llm;
       try {
-        result = await this.llm.fold(previous, chunk, options);
+        result = await tracedFold('openai', chunk.length, () => llm.fold(previous, chunk, options));
       } catch (error) {
         if (!isLlmFailure(error)) throw error;
         this.events.llmFailed?.(failureReason(error), error);
@@ -213,7 +215,9 @@ export class ConversationSummarizer {
         llmBase = { sections: fullSectionsOf(row), throughSeq: row.throughSeq };
       }
     }
-    result ??= await this.local.fold(previous, chunk, options);
+    result ??= await tracedFold('local', chunk.length, () =>
+      this.local.fold(previous, chunk, options),
+    );
     const last = chunk[chunk.length - 1];
     const saved = await this.store.saveVersion(row, {
       version: row.version + 1,
@@ -358,4 +362,26 @@ function endReason(
   if (policy.everyMessages > 0 && last % policy.everyMessages === 0) return 'count';
   if (policy.milestones.includes(last)) return 'milestone';
   return pass;
+}
+
+/** A backend call as a span, with its cost (tokens for an LLM, characters locally) as attributes. */
+function tracedFold(
+  backend: string,
+  messages: number,
+  fold: () => Promise<FoldResult>,
+): Promise<FoldResult> {
+  return inSpan(
+    'summarizer backend',
+    { 'memory.summary.backend': backend, 'memory.messages': messages },
+    async (span) => {
+      const result = await fold();
+      span.setAttributes({
+        'gen_ai.usage.input_tokens': result.cost.inputTokens,
+        'gen_ai.usage.output_tokens': result.cost.outputTokens,
+        'memory.summary.input_chars': result.cost.inputChars,
+        'memory.summary.output_chars': result.cost.outputChars,
+      });
+      return result;
+    },
+  );
 }

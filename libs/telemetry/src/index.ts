@@ -1,2 +1,3 @@
 export * from './json-logger';
 export * from './otel-sdk';
+export * from './kafka-tracing';

@@ -6,7 +6,9 @@ import {
   DeadLetter,
   DeadLetterPublisher,
 } from '@memory/kafka';
+import { failSpan, inBatchSpan, inSpan, startRecordSpan, traceHeaders } from '@memory/telemetry';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Span } from '@opentelemetry/api';
 import { IHeaders } from 'kafkajs';
 import { IngestMetrics } from './ingest.metrics';
 import { MemoryMessagePublisher } from './memory-message.publisher';
@@ -47,8 +49,31 @@ export class ChatMessageConsumer implements OnModuleInit {
     });
   }
 
-  async handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+  /**
+   * Traced as one CONSUMER span per batch, linked to the records' traces, and one span per
+   * stored message continuing its producer's trace; the record published to
+   * `memory.messages.v1` carries that span's context on.
+   */
+  handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+    return inBatchSpan(
+      `${batch.topic} process`,
+      {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': batch.topic,
+        'messaging.destination.partition.id': String(batch.partition),
+      },
+      batch.messages.map((record) => record.headers),
+      (span) => this.handleBatch(batch, context, span),
+    );
+  }
+
+  private async handleBatch(
+    batch: ConsumedBatch,
+    context: BatchContext,
+    batchSpan: Span,
+  ): Promise<void> {
     const started = process.hrtime.bigint();
+    const startedAt = Date.now();
     const valid: ChatMessage[] = [];
     const headers: Array<IHeaders | undefined> = [];
     const rejected: DeadLetter[] = [];
@@ -68,9 +93,34 @@ export class ChatMessageConsumer implements OnModuleInit {
     }
 
     await this.deadLetters.publishOnce(batch, TOPICS.chatMessagesDlq, rejected);
-    const stored = await this.store.storeBatch(valid);
+    const stored = await inSpan('ingest store', { 'memory.messages': valid.length }, () =>
+      this.store.storeBatch(valid),
+    );
     await context.heartbeat();
-    await this.memoryMessages.publish(stored, (message) => headers[message.index]);
+    const spans = stored.map((message) =>
+      startRecordSpan(
+        'ingest message',
+        headers[message.index],
+        {
+          'memory.tenant_id': message.tenantId,
+          'memory.conversation_id': message.conversationId,
+          'memory.seq': message.seq,
+          'memory.duplicate': !message.isNew,
+        },
+        { batch: batchSpan, startTime: startedAt },
+      ),
+    );
+    try {
+      await this.memoryMessages.publish(stored, (message, i) => {
+        // The message's own span goes on; without a tracer (SDK off), the source's context.
+        const continued = traceHeaders(spans[i]);
+        return continued.traceparent ? continued : headers[message.index];
+      });
+    } catch (error) {
+      for (const span of spans) failSpan(span, error);
+      throw error;
+    }
+    for (const span of spans) span.end();
 
     const fresh = stored.filter((message) => message.isNew).length;
     const lastOffset = BigInt(batch.messages[batch.messages.length - 1]?.offset ?? '0');

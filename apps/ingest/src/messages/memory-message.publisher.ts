@@ -9,20 +9,20 @@ import { StoredMessage } from './message.store';
 export class MemoryMessagePublisher {
   constructor(private readonly producer: KafkaProducerService) {}
 
-  /** `headersOf` gives the headers of the record a message came from (its traceparent). */
+  /** `headersOf` gives the trace headers a message's record carries on (its traceparent). */
   async publish(
     messages: readonly StoredMessage[],
-    headersOf: (message: StoredMessage) => IHeaders | undefined,
+    headersOf: (message: StoredMessage, index: number) => IHeaders | undefined,
   ): Promise<void> {
     if (messages.length === 0) return;
     // A batch's messages share one ingestedAt: format it once, not once per message.
     const isoOf = memoizeIso();
     await this.producer.send(
       TOPICS.memoryMessages,
-      messages.map((message) => ({
+      messages.map((message, index) => ({
         key: conversationKey(message.tenantId, message.conversationId),
         value: JSON.stringify(toEvent(message, isoOf)),
-        headers: pickTraceHeaders(headersOf(message)),
+        headers: pickTraceHeaders(headersOf(message, index)),
       })),
     );
   }

@@ -1,4 +1,4 @@
-import { TOPICS } from '@memory/contracts';
+import { MemorySummary, TOPICS } from '@memory/contracts';
 import {
   BatchConsumerFactory,
   BatchContext,
@@ -7,7 +7,9 @@ import {
   DeadLetterPublisher,
 } from '@memory/kafka';
 import { BulkOutcome } from '@memory/search-index';
+import { failSpan, inBatchSpan, RecordHeaders, startRecordSpan } from '@memory/telemetry';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Span } from '@opentelemetry/api';
 import { planIndexing } from './indexing-plan';
 import { IndexingMetrics } from './indexing.metrics';
 import { SummaryIndexer } from './summary-indexer.service';
@@ -47,11 +49,35 @@ export class SummaryIndexerConsumer implements OnModuleInit {
     });
   }
 
-  async handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+  /**
+   * Traced as one CONSUMER span per batch, linked to the records' traces, and one span per
+   * summary written, continuing the trace of the fold that made it; embedding and the bulk
+   * write are spans of the batch.
+   */
+  handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+    return inBatchSpan(
+      `${batch.topic} process`,
+      {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': batch.topic,
+        'messaging.destination.partition.id': String(batch.partition),
+      },
+      batch.messages.map((record) => record.headers),
+      (span) => this.handleBatch(batch, context, span),
+    );
+  }
+
+  private async handleBatch(
+    batch: ConsumedBatch,
+    context: BatchContext,
+    batchSpan: Span,
+  ): Promise<void> {
     const records: SummaryRecord[] = [];
     const rejected: DeadLetter[] = [];
+    const headersOf = new Map<string, RecordHeaders>();
     for (const record of batch.messages) {
       const decoded = decodeSummaryRecord(record);
+      if (decoded.kind === 'summary') headersOf.set(versionKey(decoded.summary), record.headers);
       if (decoded.kind === 'invalid')
         rejected.push({
           source: { topic: batch.topic, partition: batch.partition, offset: record.offset },
@@ -73,7 +99,27 @@ export class SummaryIndexerConsumer implements OnModuleInit {
       if (!context.isActive())
         // Not committed: the batch comes back, whole, to whoever owns the partition now.
         throw new Error('partition revoked or consumer stopping: batch left to its next owner');
-      add(total, await this.indexer.put(plan.summaries.slice(from, from + WRITE_CHUNK)));
+      const chunk = plan.summaries.slice(from, from + WRITE_CHUNK);
+      const spans = chunk.map((summary) =>
+        startRecordSpan(
+          'search index',
+          headersOf.get(versionKey(summary)),
+          {
+            'memory.tenant_id': summary.tenantId,
+            'memory.conversation_id': summary.conversationId,
+            'memory.summary.version': summary.version,
+            'memory.summary.tier': summary.tier,
+          },
+          { batch: batchSpan },
+        ),
+      );
+      try {
+        add(total, await this.indexer.put(chunk));
+      } catch (error) {
+        for (const span of spans) failSpan(span, error);
+        throw error;
+      }
+      for (const span of spans) span.end();
     }
     this.logger.debug({
       msg: 'batch indexed',
@@ -89,4 +135,8 @@ function add(total: BulkOutcome, outcome: BulkOutcome): void {
   total.indexed += outcome.indexed;
   total.stale += outcome.stale;
   total.deleted += outcome.deleted;
+}
+
+function versionKey(summary: MemorySummary): string {
+  return JSON.stringify([summary.tenantId, summary.conversationId, summary.version]);
 }

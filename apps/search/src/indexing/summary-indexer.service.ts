@@ -1,5 +1,6 @@
 import { MemorySummary } from '@memory/contracts';
 import { EmbeddingBackend } from '@memory/embeddings';
+import { inSpan } from '@memory/telemetry';
 import { BulkIndexError, BulkOutcome, SummaryDocument, SummaryIndex } from '@memory/search-index';
 import { Inject, Injectable } from '@nestjs/common';
 import { EMBEDDER } from '../core/tokens';
@@ -26,9 +27,21 @@ export class SummaryIndexer {
 
   async put(summaries: readonly MemorySummary[]): Promise<BulkOutcome> {
     const started = performance.now();
-    const { documents, embedded } = await summaryDocuments(this.embedder, summaries);
+    const { documents, embedded } = await inSpan(
+      'search embed',
+      { 'memory.summaries': summaries.length },
+      async (span) => {
+        const made = await summaryDocuments(this.embedder, summaries);
+        span.setAttribute('memory.texts_embedded', made.embedded);
+        return made;
+      },
+    );
     this.metrics.embedded(embedded, (performance.now() - started) / 1000);
-    const outcome = await this.write(documents, []);
+    const outcome = await inSpan(
+      'search bulk write',
+      { 'memory.documents': documents.length },
+      () => this.write(documents, []),
+    );
     const now = Date.now();
     for (const summary of summaries)
       this.metrics.indexedAfter((now - Date.parse(summary.stats.updatedAt)) / 1000);

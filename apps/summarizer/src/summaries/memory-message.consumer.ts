@@ -17,7 +17,9 @@ import {
   summaryKey,
   triggersFor,
 } from '@memory/summarization';
+import { inBatchSpan, inRecordSpan, RecordHeaders, traceHeaders } from '@memory/telemetry';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Span } from '@opentelemetry/api';
 import { KafkaMessage } from 'kafkajs';
 import { SUMMARIZATION_SETTINGS } from './summarization.tokens';
 import { SummarizerMetrics } from './summarizer.metrics';
@@ -32,6 +34,8 @@ interface ConversationBatch {
   seen: SeenConversation;
   messages: Map<number, SummaryInputMessage>;
   lowestSeq: number;
+  /** Headers of the record with the highest seq: its trace goes on through the fold. */
+  lastHeaders: RecordHeaders;
 }
 
 type Decoded = { ok: true; message: MemoryMessage } | { ok: false; code: string; reason: string };
@@ -89,11 +93,33 @@ export class MemoryMessageConsumer implements OnModuleInit {
     });
   }
 
-  async handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+  /**
+   * Traced as one CONSUMER span per batch, linked to the records' traces, and one span per
+   * fold, continuing the trace of the conversation's newest message in the batch (the fold's
+   * backend calls inside it); the summary record carries the fold's context on.
+   */
+  handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+    return inBatchSpan(
+      `${batch.topic} process`,
+      {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': batch.topic,
+        'messaging.destination.partition.id': String(batch.partition),
+      },
+      batch.messages.map((record) => record.headers),
+      (span) => this.handleBatch(batch, context, span),
+    );
+  }
+
+  private async handleBatch(
+    batch: ConsumedBatch,
+    context: BatchContext,
+    batchSpan: Span,
+  ): Promise<void> {
     const { conversations, rejected } = groupBatch(batch);
     await this.deadLetters.publishOnce(batch, TOPICS.memoryMessagesDlq, rejected);
     if (conversations.size === 0) return;
-    await this.summarize(conversations, context);
+    await this.summarize(conversations, context, batchSpan);
     this.logger.debug({
       msg: 'batch summarized',
       partition: batch.partition,
@@ -106,6 +132,7 @@ export class MemoryMessageConsumer implements OnModuleInit {
   private async summarize(
     conversations: ReadonlyMap<string, ConversationBatch>,
     context: BatchContext,
+    batchSpan: Span,
   ): Promise<void> {
     const seen = [...conversations.values()].map((c) => c.seen);
     const before = await this.store.seenBefore(seen);
@@ -113,6 +140,7 @@ export class MemoryMessageConsumer implements OnModuleInit {
     const rows = await this.store.recordSeen(seen);
 
     const changed: SummaryRow[] = [];
+    const traces = new Map<string, Record<string, string>>();
     for (const row of rows) {
       if (!context.isActive())
         // Not committed: the batch comes back, whole, to whoever owns the partition now.
@@ -122,20 +150,39 @@ export class MemoryMessageConsumer implements OnModuleInit {
       if (target === undefined) continue;
       const key = summaryKey(row.tenantId, row.conversationId);
       const trigger = policy.milestones.includes(target) ? 'milestone' : 'count';
-      const updated = await this.summarizer.bringUpToDate(row, trigger, {
-        known: conversations.get(key)?.messages,
-        throughSeq: target,
-        // A long backlog is folded piece by piece: stop between pieces when the partition is
-        // revoked or the service stops (what was saved stays; the rest is redone by the owner).
-        onChunk: () => {
-          if (!context.isActive()) throw new Error(ABANDONED);
-          return context.heartbeat();
+      const updated = await inRecordSpan(
+        'summarizer fold',
+        conversations.get(key)?.lastHeaders,
+        {
+          'memory.tenant_id': row.tenantId,
+          'memory.conversation_id': row.conversationId,
+          'memory.summary.trigger': trigger,
+          'memory.summary.from_seq': row.throughSeq + 1,
+          'memory.summary.through_seq': target,
         },
-      });
+        { batch: batchSpan },
+        async (span) => {
+          const folded = await this.summarizer.bringUpToDate(row, trigger, {
+            known: conversations.get(key)?.messages,
+            throughSeq: target,
+            // A long backlog is folded piece by piece: stop between pieces when the partition is
+            // revoked or the service stops (what was saved stays; the rest is redone by the owner).
+            onChunk: () => {
+              if (!context.isActive()) throw new Error(ABANDONED);
+              return context.heartbeat();
+            },
+          });
+          span.setAttribute('memory.summary.version', folded.version);
+          traces.set(key, traceHeaders(span));
+          return folded;
+        },
+      );
       changed.push(updated);
       await context.heartbeat();
     }
-    await this.publisher.publish(changed);
+    await this.publisher.publish(changed, (row) =>
+      traces.get(summaryKey(row.tenantId, row.conversationId)),
+    );
   }
 
   /** A conversation whose first seq in this batch skips past what was seen: logged, counted. */
@@ -193,9 +240,11 @@ function groupBatch(batch: ConsumedBatch): {
         },
         messages: new Map(),
         lowestSeq: message.seq,
+        lastHeaders: record.headers,
       };
       conversations.set(key, entry);
     }
+    if (message.seq >= entry.seen.seenSeq) entry.lastHeaders = record.headers;
     entry.seen.seenSeq = Math.max(entry.seen.seenSeq, message.seq);
     if (createdAt < entry.seen.firstMessageAt) entry.seen.firstMessageAt = createdAt;
     if (createdAt > entry.seen.lastMessageAt) entry.seen.lastMessageAt = createdAt;

@@ -2,6 +2,7 @@ import { TOPICS } from '@memory/contracts';
 import { KafkaProducerService } from '@memory/kafka';
 import { SummaryRow, SummaryStore, toSummaryRecord } from '@memory/summarization';
 import { Injectable } from '@nestjs/common';
+import { IHeaders } from 'kafkajs';
 
 /**
  * Publishes the current version of summaries to `memory.summaries.v1`, then notes it as
@@ -22,18 +23,23 @@ export class SummaryPublisher {
     private readonly store: SummaryStore,
   ) {}
 
-  publish(rows: readonly SummaryRow[]): Promise<void> {
+  /** `traceOf` gives the trace headers a summary's record carries (the fold's span). */
+  publish(
+    rows: readonly SummaryRow[],
+    traceOf: (row: SummaryRow) => IHeaders | undefined = () => undefined,
+  ): Promise<void> {
     const keys = rows
       .filter((row) => row.version > row.publishedVersion)
       .map(({ tenantId, conversationId }) => ({ tenantId, conversationId }));
     if (keys.length === 0) return Promise.resolve();
-    const run = this.queue.then(() => this.publishCurrent(keys));
+    const run = this.queue.then(() => this.publishCurrent(keys, traceOf));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
   private async publishCurrent(
     keys: ReadonlyArray<{ tenantId: string; conversationId: string }>,
+    traceOf: (row: SummaryRow) => IHeaders | undefined,
   ): Promise<void> {
     const due = (await this.store.loadMany(keys)).filter(
       (row) => row.version > row.publishedVersion,
@@ -41,7 +47,7 @@ export class SummaryPublisher {
     if (due.length === 0) return;
     await this.producer.send(
       TOPICS.memorySummaries,
-      due.map((row) => toSummaryRecord(row)),
+      due.map((row) => toSummaryRecord(row, traceOf(row))),
     );
     for (const row of due)
       await this.store.markPublished(row.tenantId, row.conversationId, row.version);

@@ -1,0 +1,175 @@
+import {
+  Attributes,
+  context,
+  Context,
+  Link,
+  propagation,
+  ROOT_CONTEXT,
+  Span,
+  SpanKind,
+  SpanStatusCode,
+  TextMapGetter,
+  TimeInput,
+  trace,
+} from '@opentelemetry/api';
+
+/** Kafka record headers as kafkajs gives them. */
+export type RecordHeaders =
+  Record<string, Buffer | string | Array<Buffer | string> | undefined> | undefined;
+
+/** The most links a batch span carries; more would bloat every exported batch span. */
+export const MAX_BATCH_LINKS = 128;
+
+const tracer = trace.getTracer('memory');
+
+const headerGetter: TextMapGetter<NonNullable<RecordHeaders>> = {
+  keys: (carrier) => Object.keys(carrier),
+  get: (carrier, key) => {
+    const value = carrier[key];
+    const first = Array.isArray(value) ? value[0] : value;
+    return first === undefined ? undefined : first.toString();
+  },
+};
+
+/** The trace context a record was produced in (W3C `traceparent`/`tracestate` headers). */
+export function contextOfRecord(headers: RecordHeaders): Context {
+  if (!headers) return ROOT_CONTEXT;
+  return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+}
+
+/** `traceparent` (and `tracestate`) headers that continue `span`'s trace in a record. */
+export function traceHeaders(span: Span): Record<string, string> {
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
+  return carrier;
+}
+
+/** Whether a record carried a valid trace context. */
+function spanContextOf(headers: RecordHeaders): ReturnType<typeof trace.getSpanContext> {
+  const spanContext = trace.getSpanContext(contextOfRecord(headers));
+  return spanContext && trace.isSpanContextValid(spanContext) ? spanContext : undefined;
+}
+
+/**
+ * Runs `work` in a CONSUMER span of its own trace for one batch, linked to the traces of the
+ * records it carries (distinct ones, at most {@link MAX_BATCH_LINKS}): the batch is not an
+ * opaque span, and each record's trace continues in the record spans made inside. A failure
+ * marks the span as an error and is rethrown.
+ */
+export async function inBatchSpan<T>(
+  name: string,
+  attributes: Attributes,
+  records: readonly RecordHeaders[],
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  const links: Link[] = [];
+  const seen = new Set<string>();
+  let dropped = 0;
+  for (const headers of records) {
+    const spanContext = spanContextOf(headers);
+    if (!spanContext) continue;
+    const id = `${spanContext.traceId}/${spanContext.spanId}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (links.length < MAX_BATCH_LINKS) links.push({ context: spanContext });
+    else dropped++;
+  }
+  const span = tracer.startSpan(
+    name,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        ...attributes,
+        'messaging.batch.message_count': records.length,
+        ...(dropped > 0 ? { 'memory.links_dropped': dropped } : {}),
+      },
+      links,
+    },
+    ROOT_CONTEXT,
+  );
+  return runIn(span, trace.setSpan(ROOT_CONTEXT, span), work);
+}
+
+/**
+ * Starts the span of one record's processing: a child of the span that produced the record
+ * (its trace goes on), linked to the batch span; without a trace context in the record, a
+ * child of the batch span. The caller ends it (after what the record caused is durable).
+ */
+export function startRecordSpan(
+  name: string,
+  headers: RecordHeaders,
+  attributes: Attributes,
+  options: { batch?: Span; startTime?: TimeInput; kind?: SpanKind } = {},
+): Span {
+  const producer = spanContextOf(headers);
+  const batchContext = options.batch?.spanContext();
+  const parent = producer
+    ? contextOfRecord(headers)
+    : options.batch
+      ? trace.setSpan(ROOT_CONTEXT, options.batch)
+      : ROOT_CONTEXT;
+  return tracer.startSpan(
+    name,
+    {
+      kind: options.kind ?? SpanKind.CONSUMER,
+      attributes,
+      startTime: options.startTime,
+      links: producer && batchContext ? [{ context: batchContext }] : [],
+    },
+    parent,
+  );
+}
+
+/** Runs `work` in a record span (see {@link startRecordSpan}), active meanwhile, then ends it. */
+export function inRecordSpan<T>(
+  name: string,
+  headers: RecordHeaders,
+  attributes: Attributes,
+  options: { batch?: Span },
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  const span = startRecordSpan(name, headers, attributes, options);
+  return runIn(span, trace.setSpan(context.active(), span), work);
+}
+
+/** Runs `work` in a child span of the active one (a transaction, a backend call, a bulk write). */
+export function inSpan<T>(
+  name: string,
+  attributes: Attributes,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  const span = tracer.startSpan(name, { attributes });
+  return runIn(span, trace.setSpan(context.active(), span), work);
+}
+
+/** Runs `work` in a child span of `parent` (a record span), active meanwhile. */
+export function inChildSpan<T>(
+  parent: Span,
+  name: string,
+  attributes: Attributes,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  const span = tracer.startSpan(name, { attributes }, trace.setSpan(context.active(), parent));
+  return runIn(span, trace.setSpan(context.active(), span), work);
+}
+
+/** Ends `span` as failed with `error`. */
+export function failSpan(span: Span, error: unknown): void {
+  span.recordException(error instanceof Error ? error : new Error(String(error)));
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
+  span.end();
+}
+
+async function runIn<T>(span: Span, active: Context, work: (span: Span) => Promise<T>): Promise<T> {
+  try {
+    const result = await context.with(active, () => work(span));
+    span.end();
+    return result;
+  } catch (error) {
+    failSpan(span, error);
+    throw error;
+  }
+}
