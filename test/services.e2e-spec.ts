@@ -30,6 +30,23 @@ describe('the five services', () => {
     expect(searchReady.info.opensearch?.status).toBe('up');
   });
 
+  it('each serves its metrics for Prometheus on /metrics', async () => {
+    for (const service of services) {
+      const response = await fetch(`${service.baseUrl}/metrics`);
+      expect({ service: service.service, status: response.status }).toEqual({
+        service: service.service,
+        status: 200,
+      });
+      expect(response.headers.get('content-type')).toContain('text/plain');
+      const text = await response.text();
+      expect(text).toContain(`service_name="memory-${service.service}"`);
+    }
+    // The compressor's first pass runs at start-up: its duration is there.
+    const compressor = services.find((service) => service.service === 'compressor');
+    const text = await (await fetch(`${compressor?.baseUrl}/metrics`)).text();
+    expect(text).toMatch(/^compressor_pass_duration\w*_count\{[^}]*\} [1-9]/m);
+  });
+
   it('each stops cleanly on SIGTERM within 10 s', async () => {
     const results = await Promise.all(services.map((service) => service.stop('SIGTERM')));
     const outcomes = results.map((result, i) => ({

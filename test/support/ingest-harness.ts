@@ -48,12 +48,12 @@ export class IngestHarness {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 
-  newProcess(): ServiceProcess {
-    return new ServiceProcess('ingest', { KAFKA_GROUP_PREFIX: this.groupPrefix });
+  newProcess(env: Record<string, string> = {}): ServiceProcess {
+    return new ServiceProcess('ingest', { KAFKA_GROUP_PREFIX: this.groupPrefix, ...env });
   }
 
-  async start(): Promise<void> {
-    this.ingest = this.newProcess().start();
+  async start(env: Record<string, string> = {}): Promise<void> {
+    this.ingest = this.newProcess(env).start();
     await this.ingest.waitReady();
   }
 

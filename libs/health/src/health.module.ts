@@ -8,6 +8,7 @@ import {
   TerminusModule,
 } from '@nestjs/terminus';
 import { KafkaHealthIndicator } from './kafka.health';
+import { MetricsController } from './metrics.controller';
 import { OpenSearchHealthIndicator } from './opensearch.health';
 import { PostgresHealthIndicator } from './postgres.health';
 
@@ -50,7 +51,10 @@ class HealthController {
   }
 }
 
-/** `/health/live` and `/health/ready`; each service names the engines its readiness depends on. */
+/**
+ * `/health/live` and `/health/ready` (each service names the engines its readiness depends on),
+ * and `/metrics` for Prometheus.
+ */
 @Module({})
 export class HealthModule {
   static forRoot(dependencies: readonly Dependency[]): DynamicModule {
@@ -58,7 +62,7 @@ export class HealthModule {
     return {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: 0 })],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         ...indicators,
         {

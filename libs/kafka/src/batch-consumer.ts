@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { backoffDelay } from './backoff';
+import { consumerMetrics } from './consumer.metrics';
 
 export interface ConsumedBatch {
   topic: string;
@@ -152,6 +153,10 @@ export class BatchConsumer {
       messages: batch.messages,
       highWatermark: batch.highWatermark,
     };
+    const started = performance.now();
+    const group = this.options.groupId;
+    const behind = (from: string): number => Number(BigInt(batch.highWatermark) - BigInt(from));
+    consumerMetrics.lag(group, batch.topic, batch.partition, behind(batch.firstOffset() ?? '0'));
 
     for (let attempt = 1; ; attempt++) {
       if (!isActive()) return; // abandoned uncommitted: the records come back to whoever owns the partition
@@ -168,6 +173,7 @@ export class BatchConsumer {
       } catch (error) {
         const delayMs = backoffDelay(attempt);
         this.lastError = String(error);
+        consumerMetrics.retried(group, batch.topic);
         this.logger.warn({
           msg: 'batch failed, retrying',
           topic: batch.topic,
@@ -185,6 +191,13 @@ export class BatchConsumer {
     // could move the group's offset back under it.
     if (payload.isStale()) return;
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
+    consumerMetrics.handled(
+      group,
+      batch.topic,
+      batch.messages.length,
+      (performance.now() - started) / 1000,
+    );
+    consumerMetrics.lag(group, batch.topic, batch.partition, behind(next));
     payload.resolveOffset(batch.lastOffset());
     if (payload.isRunning()) {
       await this.consumer.commitOffsets([

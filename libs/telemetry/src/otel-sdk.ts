@@ -1,9 +1,12 @@
 import { Context } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { ExpressInstrumentation } from '@opentelemetry/instrumentation-express';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -34,6 +37,41 @@ export function telemetryExportRequested(env: NodeJS.ProcessEnv = process.env): 
 }
 
 let sdk: NodeSDK | undefined;
+let prometheus: PrometheusExporter | undefined;
+
+/** The reader behind `GET /metrics` (Prometheus text format); undefined when the SDK is off. */
+export function prometheusMetrics(): PrometheusExporter | undefined {
+  return prometheus;
+}
+
+/** Whether metrics go out by OTLP too: OTEL_METRICS_EXPORTER has otlp, or is unset while an endpoint is. */
+function otlpMetricsRequested(env: NodeJS.ProcessEnv): boolean {
+  const exporters = (env.OTEL_METRICS_EXPORTER ?? '').split(',').map((name) => name.trim());
+  if (exporters.includes('none')) return false;
+  if (exporters.includes('otlp')) return true;
+  return (
+    exporters.every((name) => name === '') &&
+    Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT)
+  );
+}
+
+/**
+ * Every service serves its metrics on `GET /metrics` (Prometheus text, read on scrape); they
+ * also go out by OTLP (JSON over HTTP, every OTEL_METRIC_EXPORT_INTERVAL ms, 60 s by default)
+ * when the OTEL_* variables ask for it.
+ */
+function metricReaders(env: NodeJS.ProcessEnv): MetricReader[] {
+  prometheus = new PrometheusExporter({ preventServerStart: true });
+  const readers: MetricReader[] = [prometheus];
+  if (otlpMetricsRequested(env))
+    readers.push(
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter(),
+        exportIntervalMillis: Number(env.OTEL_METRIC_EXPORT_INTERVAL ?? 60_000) || 60_000,
+      }),
+    );
+  return readers;
+}
 
 /**
  * Starts the OpenTelemetry SDK. Call it on the first line of a service's `main.ts`, before
@@ -57,9 +95,11 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
       [ATTR_SERVICE_VERSION]: env.npm_package_version ?? '0.1.0',
     }),
     spanProcessors: exporting ? undefined : [new DiscardingSpanProcessor()],
+    metricReaders: metricReaders(env),
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => (request.url ?? '').startsWith('/health'),
+        ignoreIncomingRequestHook: (request) =>
+          (request.url ?? '').startsWith('/health') || (request.url ?? '').startsWith('/metrics'),
       }),
       new ExpressInstrumentation(),
       new NestInstrumentation(),
@@ -73,5 +113,6 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
 export async function stopTelemetry(): Promise<void> {
   const running = sdk;
   sdk = undefined;
+  prometheus = undefined;
   await running?.shutdown();
 }

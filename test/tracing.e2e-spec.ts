@@ -1,0 +1,121 @@
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { eventually } from './support/eventually';
+import { OtlpReceiver, ReceivedSpan } from './support/otlp-receiver';
+import { SearchHarness } from './support/search-harness';
+
+/*
+ * One trace from the upstream producer to the index: the test produces a chat message inside a
+ * span of its own (exported, like the services' spans, to an OTLP receiver inside the test)
+ * and finds the ingest, summarizer and indexer spans of that message in the same trace, each
+ * the child of the one before, with the batch spans linked to it.
+ */
+describe('one trace from producer to search', () => {
+  const harness = new SearchHarness();
+  const receiver = new OtlpReceiver();
+  let provider: BasicTracerProvider;
+
+  beforeAll(async () => {
+    await receiver.start();
+    const otel = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
+    };
+    await harness.setUp();
+    await harness.start(otel);
+    // Every message is a trigger point: the message's own trace goes through its fold.
+    await harness.startSummarizer({ ...otel, SUMMARY_EVERY_MESSAGES: '1' });
+    await harness.startSearch(otel);
+    provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({ 'service.name': 'e2e-upstream' }),
+      spanProcessors: [
+        new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${receiver.endpoint}/v1/traces` })),
+      ],
+    });
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  }, 240_000);
+
+  afterAll(async () => {
+    await provider?.shutdown();
+    propagation.disable();
+    await harness.tearDown();
+    await receiver.stop();
+  });
+
+  it('spans the producer, ingest, the summarizer and the indexer for one message', async () => {
+    const tracer = provider.getTracer('e2e-upstream');
+    const producer = tracer.startSpan('chat.messages.v1 send', { kind: SpanKind.PRODUCER });
+    const headers: Record<string, string> = {};
+    propagation.inject(trace.setSpan(context.active(), producer), headers);
+    await harness.produce([
+      {
+        ...harness.record(
+          harness.message(
+            'traced',
+            'traced-m1',
+            'Ana booked the Elm Park meeting room for Friday.',
+            {
+              createdAt: new Date().toISOString(),
+            },
+          ),
+        ),
+        headers,
+      },
+    ]);
+    producer.end();
+    await provider.forceFlush();
+    const traceId = producer.spanContext().traceId;
+
+    const inTrace = (name: string): ReceivedSpan | undefined =>
+      receiver.spans.find((span) => span.traceId === traceId && span.name === name);
+    const names = [
+      'chat.messages.v1 send',
+      'ingest message',
+      'summarizer fold',
+      'summarizer backend',
+      'search index',
+    ];
+    await eventually(
+      () => Promise.resolve(names.every((name) => inTrace(name)) ? true : undefined),
+      90_000,
+    ).catch((error: unknown) => {
+      const seen = receiver.spans.filter((span) => span.traceId === traceId).map((s) => s.name);
+      throw new Error(`spans of the trace: ${JSON.stringify(seen)}`, { cause: error });
+    });
+
+    const [send, ingest, fold, backend, index] = names.map((name) => inTrace(name)!);
+    expect(ingest).toMatchObject({ service: 'memory-ingest', parentSpanId: send.spanId });
+    expect(fold).toMatchObject({ service: 'memory-summarizer', parentSpanId: ingest.spanId });
+    expect(backend).toMatchObject({ service: 'memory-summarizer', parentSpanId: fold.spanId });
+    expect(backend.attributes['memory.summary.backend']).toBe('local');
+    expect(index).toMatchObject({ service: 'memory-search', parentSpanId: fold.spanId });
+    expect(ingest.attributes).toMatchObject({
+      'memory.conversation_id': 'traced',
+      'memory.seq': 1,
+    });
+
+    // Each service's batch span is its own trace, linked to the record it carried.
+    for (const [service, topic, linked] of [
+      ['memory-ingest', 'chat.messages.v1', send],
+      ['memory-summarizer', 'memory.messages.v1', ingest],
+      ['memory-search', 'memory.summaries.v1', fold],
+    ] as const) {
+      const batch = receiver.spans.find(
+        (span) =>
+          span.service === service &&
+          span.name === `${topic} process` &&
+          span.links.some((link) => link.spanId === linked.spanId),
+      );
+      expect({ service, traceId: batch?.traceId === traceId }).toEqual({ service, traceId: false });
+    }
+    // No message content in span attributes.
+    const traced = receiver.spans.filter((span) => span.traceId === traceId);
+    expect(JSON.stringify(traced.map((span) => span.attributes))).not.toContain('Elm Park');
+  }, 150_000);
+});
