@@ -12,8 +12,10 @@ import {
   inRecordSpan,
   inSpan,
   MAX_BATCH_LINKS,
+  setRecordSpans,
   startRecordSpan,
   traceHeaders,
+  wantsRecordSpan,
 } from './kafka-tracing';
 
 const exporter = new InMemorySpanExporter();
@@ -103,6 +105,23 @@ describe('tracing across Kafka', () => {
     const [span] = finished('failing');
     expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'database down' });
     expect(span.events.map((event) => event.name)).toEqual(['exception']);
+  });
+
+  it('wants a record span only for a sampled record while spans are exported', () => {
+    const producer = producerSpan();
+    producer.end();
+    const sampled = traceHeaders(producer);
+    const unsampled = { traceparent: sampled.traceparent.replace(/-01$/, '-00') };
+    expect(wantsRecordSpan(sampled)).toBe(true);
+    expect(wantsRecordSpan(unsampled)).toBe(false);
+    expect(wantsRecordSpan(undefined)).toBe(false);
+    expect(wantsRecordSpan({ traceparent: 'garbage' })).toBe(false);
+    setRecordSpans(false);
+    try {
+      expect(wantsRecordSpan(sampled)).toBe(false);
+    } finally {
+      setRecordSpans(true);
+    }
   });
 
   it('caps the links of a large batch and counts the rest', async () => {

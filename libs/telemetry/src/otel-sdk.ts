@@ -10,6 +10,7 @@ import { MetricReader, PeriodicExportingMetricReader } from '@opentelemetry/sdk-
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { setRecordSpans } from './kafka-tracing';
 
 /** Keeps a tracer provider (so every span has ids for logs and propagation) while exporting nothing. */
 class DiscardingSpanProcessor implements SpanProcessor {
@@ -84,6 +85,7 @@ function metricReaders(env: NodeJS.ProcessEnv): MetricReader[] {
 export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): void {
   if (sdk || env.OTEL_SDK_DISABLED === 'true') return;
   const exporting = telemetryExportRequested(env);
+  setRecordSpans(exporting);
   if (!exporting) {
     env.OTEL_TRACES_EXPORTER = 'none';
     env.OTEL_METRICS_EXPORTER = 'none';

@@ -6,7 +6,14 @@ import {
   DeadLetter,
   DeadLetterPublisher,
 } from '@memory/kafka';
-import { failSpan, inBatchSpan, inSpan, startRecordSpan, traceHeaders } from '@memory/telemetry';
+import {
+  failSpan,
+  inBatchSpan,
+  inSpan,
+  startRecordSpan,
+  traceHeaders,
+  wantsRecordSpan,
+} from '@memory/telemetry';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Span } from '@opentelemetry/api';
 import { IHeaders } from 'kafkajs';
@@ -97,30 +104,32 @@ export class ChatMessageConsumer implements OnModuleInit {
       this.store.storeBatch(valid),
     );
     await context.heartbeat();
+    // A span per traced message (sampled, spans exported); others carry their context as is.
     const spans = stored.map((message) =>
-      startRecordSpan(
-        'ingest message',
-        headers[message.index],
-        {
-          'memory.tenant_id': message.tenantId,
-          'memory.conversation_id': message.conversationId,
-          'memory.seq': message.seq,
-          'memory.duplicate': !message.isNew,
-        },
-        { batch: batchSpan, startTime: startedAt },
-      ),
+      wantsRecordSpan(headers[message.index])
+        ? startRecordSpan(
+            'ingest message',
+            headers[message.index],
+            {
+              'memory.tenant_id': message.tenantId,
+              'memory.conversation_id': message.conversationId,
+              'memory.seq': message.seq,
+              'memory.duplicate': !message.isNew,
+            },
+            { batch: batchSpan, startTime: startedAt },
+          )
+        : undefined,
     );
     try {
       await this.memoryMessages.publish(stored, (message, i) => {
-        // The message's own span goes on; without a tracer (SDK off), the source's context.
-        const continued = traceHeaders(spans[i]);
-        return continued.traceparent ? continued : headers[message.index];
+        const span = spans[i];
+        return span ? traceHeaders(span) : headers[message.index];
       });
     } catch (error) {
-      for (const span of spans) failSpan(span, error);
+      for (const span of spans) if (span) failSpan(span, error);
       throw error;
     }
-    for (const span of spans) span.end();
+    for (const span of spans) span?.end();
 
     const fresh = stored.filter((message) => message.isNew).length;
     const lastOffset = BigInt(batch.messages[batch.messages.length - 1]?.offset ?? '0');
