@@ -14,6 +14,10 @@ export class RetentionMetrics {
   private readonly archived = meter.createCounter('retention.archived.messages', {
     description: 'Raw messages archived and removed from Postgres',
   });
+  private readonly archiveBytes = meter.createCounter('retention.archive.bytes', {
+    description: 'Bytes of archive files written (gzip JSON; a rewrite counts whole)',
+    unit: 'By',
+  });
   private readonly erased = meter.createCounter('retention.erased.conversations', {
     description: 'Conversations erased, by reason (request, policy)',
   });
@@ -27,6 +31,7 @@ export class RetentionMetrics {
   passed(report: RetentionReport, seconds: number, trigger: PassTrigger): void {
     this.duration.record(seconds, { trigger });
     if (report.archivedMessages > 0) this.archived.add(report.archivedMessages);
+    if (report.archiveBytes > 0) this.archiveBytes.add(report.archiveBytes);
     if (report.erased > 0) this.erased.add(report.erased, { reason: 'policy' });
   }
 

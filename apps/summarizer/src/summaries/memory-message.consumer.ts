@@ -36,6 +36,8 @@ interface ConversationBatch {
   lowestSeq: number;
   /** Headers of the record with the highest seq: its trace goes on through the fold. */
   lastHeaders: RecordHeaders;
+  /** When ingest stored each message (epoch ms), by seq: for the freshness metric. */
+  ingestedAt: Map<number, number>;
 }
 
 type Decoded = { ok: true; message: MemoryMessage } | { ok: false; code: string; reason: string };
@@ -178,6 +180,8 @@ export class MemoryMessageConsumer implements OnModuleInit {
         },
       );
       changed.push(updated);
+      const ingestedAt = conversations.get(key)?.ingestedAt.get(target);
+      if (ingestedAt !== undefined) this.metrics.summarizedAfter(ingestedAt);
       await context.heartbeat();
     }
     await this.publisher.publish(changed, (row) =>
@@ -241,6 +245,7 @@ function groupBatch(batch: ConsumedBatch): {
         messages: new Map(),
         lowestSeq: message.seq,
         lastHeaders: record.headers,
+        ingestedAt: new Map(),
       };
       conversations.set(key, entry);
     }
@@ -249,6 +254,7 @@ function groupBatch(batch: ConsumedBatch): {
     if (createdAt < entry.seen.firstMessageAt) entry.seen.firstMessageAt = createdAt;
     if (createdAt > entry.seen.lastMessageAt) entry.seen.lastMessageAt = createdAt;
     entry.lowestSeq = Math.min(entry.lowestSeq, message.seq);
+    entry.ingestedAt.set(message.seq, Date.parse(message.ingestedAt));
     entry.messages.set(message.seq, {
       seq: message.seq,
       role: message.role,

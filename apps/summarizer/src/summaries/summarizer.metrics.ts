@@ -32,6 +32,12 @@ export class SummarizerMetrics implements SummarizerEvents {
   private readonly gaps = meter.createCounter('summarizer.seq.gaps', {
     description: 'Batches whose first seq of a conversation skipped past what was seen before',
   });
+  private readonly freshness = meter.createHistogram('summarizer.freshness', {
+    description:
+      'Time from a message being stored by ingest to the summary version that folds it ' +
+      '(for the newest message of each fold made from consumed messages)',
+    unit: 's',
+  });
   private pendingLlm = 0;
 
   constructor() {
@@ -57,6 +63,11 @@ export class SummarizerMetrics implements SummarizerEvents {
 
   filledFromStore(count: number): void {
     if (count > 0) this.filled.add(count);
+  }
+
+  /** A fold that took in a message stored at `ingestedAtMs` is saved now. */
+  summarizedAfter(ingestedAtMs: number): void {
+    this.freshness.record(Math.max(0, Date.now() - ingestedAtMs) / 1000);
   }
 
   gap(): void {

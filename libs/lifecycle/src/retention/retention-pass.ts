@@ -27,6 +27,8 @@ export interface RetentionReport {
   examined: number;
   archived: number;
   archivedMessages: number;
+  /** Size of the archive files written (each rewrite counts whole). */
+  archiveBytes: number;
   /** Messages left in Postgres by keepLastMessages. */
   keptMessages: number;
   /** Locked by another process (archiving, restoring or erasing it): left for the next pass. */
@@ -87,6 +89,7 @@ export async function runRetentionPass(
     examined: 0,
     archived: 0,
     archivedMessages: 0,
+    archiveBytes: 0,
     keptMessages: 0,
     busy: 0,
     erased: 0,
@@ -178,6 +181,7 @@ export async function runRetentionPass(
       else {
         report.archived++;
         report.archivedMessages += outcome.archivedMessages;
+        report.archiveBytes += outcome.bytes;
         report.keptMessages += outcome.keptMessages;
         entry.conversations++;
         entry.messages += outcome.archivedMessages;
