@@ -85,6 +85,10 @@ export class BatchConsumer {
         restart: event.payload.restart,
       });
     });
+    // After a rebalance, only the partitions this member now owns report lag.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      consumerMetrics.assigned(options.groupId, event.payload.memberAssignment);
+    });
   }
 
   get state(): ConsumerState {
@@ -134,6 +138,7 @@ export class BatchConsumer {
   async stop(): Promise<void> {
     if (this.stateValue === 'stopped') return;
     this.stateValue = 'stopped';
+    consumerMetrics.assigned(this.options.groupId, {});
     if (this.starting && !(await settlesWithin(this.starting, STOP_WAITS_FOR_START_MS))) {
       this.logger.warn({ msg: 'stopped while still joining the group; not waiting for it' });
       this.consumer.disconnect().catch(() => undefined);

@@ -48,6 +48,13 @@ class ConsumerMetrics {
     });
   }
 
+  /** Forgets the lag of partitions of `group` this member no longer owns. */
+  assigned(group: string, assignment: Record<string, number[]>): void {
+    for (const [key, entry] of this.lags)
+      if (entry.group === group && !assignment[entry.topic]?.includes(entry.partition))
+        this.lags.delete(key);
+  }
+
   handled(group: string, topic: string, records: number, seconds: number): void {
     this.records.add(records, { group, topic });
     this.duration.record(seconds, { group, topic });
