@@ -112,6 +112,30 @@ export async function inBatchSpan<T>(
   return runIn(span, trace.setSpan(ROOT_CONTEXT, span), work);
 }
 
+/** What {@link inConsumerBatchSpan} needs of a consumed batch. */
+export interface TracedBatch {
+  topic: string;
+  partition: number;
+  messages: ReadonlyArray<{ headers?: RecordHeaders }>;
+}
+
+/** {@link inBatchSpan} for a consumed Kafka batch: `<topic> process`, messaging attributes. */
+export function inConsumerBatchSpan<T>(
+  batch: TracedBatch,
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  return inBatchSpan(
+    `${batch.topic} process`,
+    {
+      'messaging.system': 'kafka',
+      'messaging.destination.name': batch.topic,
+      'messaging.destination.partition.id': String(batch.partition),
+    },
+    batch.messages.map((record) => record.headers),
+    work,
+  );
+}
+
 /**
  * Starts the span of one record's processing: a child of the span that produced the record
  * (its trace goes on), linked to the batch span; without a trace context in the record, a

@@ -8,7 +8,7 @@ import {
 } from '@memory/kafka';
 import {
   failSpan,
-  inBatchSpan,
+  inConsumerBatchSpan,
   inSpan,
   startRecordSpan,
   traceHeaders,
@@ -62,16 +62,7 @@ export class ChatMessageConsumer implements OnModuleInit {
    * `memory.messages.v1` carries that span's context on.
    */
   handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
-    return inBatchSpan(
-      `${batch.topic} process`,
-      {
-        'messaging.system': 'kafka',
-        'messaging.destination.name': batch.topic,
-        'messaging.destination.partition.id': String(batch.partition),
-      },
-      batch.messages.map((record) => record.headers),
-      (span) => this.handleBatch(batch, context, span),
-    );
+    return inConsumerBatchSpan(batch, (span) => this.handleBatch(batch, context, span));
   }
 
   private async handleBatch(

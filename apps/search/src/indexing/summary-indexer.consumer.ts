@@ -7,7 +7,7 @@ import {
   DeadLetterPublisher,
 } from '@memory/kafka';
 import { BulkOutcome } from '@memory/search-index';
-import { failSpan, inBatchSpan, RecordHeaders, startRecordSpan } from '@memory/telemetry';
+import { failSpan, inConsumerBatchSpan, RecordHeaders, startRecordSpan } from '@memory/telemetry';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Span } from '@opentelemetry/api';
 import { planIndexing } from './indexing-plan';
@@ -55,16 +55,7 @@ export class SummaryIndexerConsumer implements OnModuleInit {
    * write are spans of the batch.
    */
   handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
-    return inBatchSpan(
-      `${batch.topic} process`,
-      {
-        'messaging.system': 'kafka',
-        'messaging.destination.name': batch.topic,
-        'messaging.destination.partition.id': String(batch.partition),
-      },
-      batch.messages.map((record) => record.headers),
-      (span) => this.handleBatch(batch, context, span),
-    );
+    return inConsumerBatchSpan(batch, (span) => this.handleBatch(batch, context, span));
   }
 
   private async handleBatch(

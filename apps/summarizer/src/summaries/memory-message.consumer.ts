@@ -17,7 +17,7 @@ import {
   summaryKey,
   triggersFor,
 } from '@memory/summarization';
-import { inBatchSpan, inRecordSpan, RecordHeaders, traceHeaders } from '@memory/telemetry';
+import { inConsumerBatchSpan, inRecordSpan, RecordHeaders, traceHeaders } from '@memory/telemetry';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Span } from '@opentelemetry/api';
 import { KafkaMessage } from 'kafkajs';
@@ -101,16 +101,7 @@ export class MemoryMessageConsumer implements OnModuleInit {
    * backend calls inside it); the summary record carries the fold's context on.
    */
   handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
-    return inBatchSpan(
-      `${batch.topic} process`,
-      {
-        'messaging.system': 'kafka',
-        'messaging.destination.name': batch.topic,
-        'messaging.destination.partition.id': String(batch.partition),
-      },
-      batch.messages.map((record) => record.headers),
-      (span) => this.handleBatch(batch, context, span),
-    );
+    return inConsumerBatchSpan(batch, (span) => this.handleBatch(batch, context, span));
   }
 
   private async handleBatch(
