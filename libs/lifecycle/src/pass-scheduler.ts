@@ -48,3 +48,9 @@ export class PassScheduler<Request, Report> {
 }
 
 export type PassTrigger = 'schedule' | 'request';
+
+/** What a pass on request is asked: one tenant (the API key's), or a dry run. */
+export interface PassRequest {
+  tenantId?: string;
+  dryRun?: boolean;
+}

@@ -3,6 +3,7 @@ import {
   CompressionSettings,
   CompressionStore,
   PassReport,
+  PassRequest,
   PassScheduler,
   PassTrigger,
   runCompressionPass,
@@ -16,11 +17,6 @@ import {
 } from '@nestjs/common';
 import { CompressionMetrics } from './compression.metrics';
 import { COMPRESSION_SETTINGS } from './compression.tokens';
-
-export interface PassRequest {
-  tenantId?: string;
-  dryRun?: boolean;
-}
 
 /**
  * Runs compression passes: every `COMPRESSOR_INTERVAL_MS` (the first one at start-up), and on

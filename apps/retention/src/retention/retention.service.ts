@@ -4,6 +4,7 @@ import {
   Archiver,
   Eraser,
   LifecycleOutbox,
+  PassRequest,
   PassScheduler,
   PassTrigger,
   RestoreOutcome,
@@ -28,11 +29,6 @@ import { Client } from '@opensearch-project/opensearch';
 import { DataSource } from 'typeorm';
 import { RetentionMetrics } from './retention.metrics';
 import { RETENTION_SETTINGS, RetentionServiceSettings } from './retention.tokens';
-
-export interface PassRequest {
-  tenantId?: string;
-  dryRun?: boolean;
-}
 
 export interface RestoreResult extends RestoreOutcome {
   /** The summary version made from the restored messages (published for search). */
