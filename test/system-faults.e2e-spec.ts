@@ -10,7 +10,7 @@ import { consumeUntil, endOffsets } from './support/kafka';
 import { SearchHarness } from './support/search-harness';
 import { ServiceProcess } from './support/service-process';
 import { TcpProxy } from './support/tcp-proxy';
-import { TEST_DATABASE_URL } from './support/test-database';
+import { deleteTenant, TEST_DATABASE_URL } from './support/test-database';
 
 const MESSAGES = Number(process.env.FAULT_MESSAGES ?? 100_000);
 const CONVERSATIONS = Number(process.env.FAULT_CONVERSATIONS ?? 2_000);
@@ -103,6 +103,11 @@ describe('the system under faults', () => {
   afterAll(async () => {
     for (const child of processes.values()) await child.stop('SIGKILL');
     await proxy.restore().catch(() => undefined);
+    if (harness?.dataSource.isInitialized)
+      await deleteTenant(
+        (sql, parameters) => harness.dataSource.query(sql, parameters),
+        harness.tenantId,
+      );
     await harness?.tearDown();
     await proxy.stop();
     await llm.stop();

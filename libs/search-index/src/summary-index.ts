@@ -174,6 +174,31 @@ export class SummaryIndex {
   }
 
   /**
+   * The summary version each conversation's document has in the index (absent: none), read in
+   * one request.
+   */
+  async indexedVersions(
+    conversations: ReadonlyArray<{ tenantId: string; conversationId: string }>,
+  ): Promise<Map<string, number>> {
+    const versions = new Map<string, number>();
+    if (conversations.length === 0) return versions;
+    const ids = conversations.map((c) => documentId(c.tenantId, c.conversationId));
+    const response = await this.client.mget({
+      index: this.alias,
+      body: { ids },
+      _source: false,
+    });
+    const docs = (response.body.docs ?? []) as Array<{
+      _id: string;
+      found?: boolean;
+      _version?: number;
+    }>;
+    for (const doc of docs)
+      if (doc.found && doc._version !== undefined) versions.set(doc._id, doc._version);
+    return versions;
+  }
+
+  /**
    * Writes documents (external version = summary version) and deletes conversations
    * (tombstones), in one bulk request to `index` (the alias by default).
    */

@@ -33,6 +33,16 @@ export class IndexingMetrics {
     description: 'Summary texts embedded',
   });
 
+  private readonly jumped = meter.createCounter('search.index.caught_up', {
+    description:
+      'Summary records replaced by a newer version of their conversation read from Postgres ' +
+      '(a backlog catching up with one embedding per conversation)',
+  });
+
+  caughtUp(count: number): void {
+    this.jumped.add(count);
+  }
+
   written(outcome: BulkOutcome): void {
     for (const outcomeName of ['indexed', 'stale', 'deleted'] as const)
       if (outcome[outcomeName] > 0)
