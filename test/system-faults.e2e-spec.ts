@@ -92,6 +92,8 @@ describe('the system under faults', () => {
       SUMMARY_EVERY_MESSAGES: '25',
       SUMMARY_IDLE_MS: '2000',
       SUMMARY_SWEEP_INTERVAL_MS: '500',
+      // Embedding 2,000 summaries is the long pole of the catch-up; both cores help it.
+      EMBEDDING_THREADS: '2',
       RETENTION_INTERVAL_MS: '5000',
       COMPRESSOR_INTERVAL_MS: '5000',
       RETENTION_ARCHIVE_ROOT: resolve(ROOT, '.stack/fault-archive'),
