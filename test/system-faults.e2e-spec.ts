@@ -103,16 +103,21 @@ describe('the system under faults', () => {
   }, 300_000);
 
   afterAll(async () => {
-    for (const child of processes.values()) await child.stop('SIGKILL');
-    await proxy.restore().catch(() => undefined);
-    if (harness?.dataSource.isInitialized)
-      await deleteTenant(
-        (sql, parameters) => harness.dataSource.query(sql, parameters),
-        harness.tenantId,
-      );
-    await harness?.tearDown();
-    await proxy.stop();
-    await llm.stop();
+    // Each step on its own: a failure of one must not leave the others' servers open.
+    const steps: Array<() => Promise<unknown>> = [
+      ...[...processes.values()].map((child) => () => child.stop('SIGKILL')),
+      () => llm.stop(),
+      () =>
+        harness.dataSource.isInitialized
+          ? deleteTenant(
+              (sql, parameters) => harness.dataSource.query(sql, parameters),
+              harness.tenantId,
+            )
+          : Promise.resolve(),
+      () => harness.tearDown(),
+      () => proxy.stop(),
+    ];
+    for (const step of steps) await step().catch(() => undefined);
   });
 
   it('loses nothing and doubles nothing', async () => {
@@ -195,8 +200,11 @@ describe('the system under faults', () => {
       run: async () => {
         log('PostgreSQL refuses connections');
         await proxy.cut();
-        await sleep(10_000);
-        await proxy.restore();
+        try {
+          await sleep(10_000);
+        } finally {
+          await proxy.restore();
+        }
         log('PostgreSQL back');
       },
     });
