@@ -190,7 +190,7 @@ async function main() {
         result.conversationId,
         result.tier,
         result.score.toFixed(3),
-        oneLine(String(result.snippet ?? '').replace(/<[^>]+>/g, ''), 70),
+        oneLine(describe(result), 70),
       ]),
     );
     process.stdout.write(`${indent(table(rows, [0, 3]))}\n`);
@@ -220,6 +220,24 @@ ${Object.entries(SERVICES)
   say(SCOPE, 'stopping the services');
   stopServices('SIGTERM');
   await new Promise((done) => setTimeout(done, 3_000));
+}
+
+/** What a result is about: its title (first sentence of the context), else its first key point. */
+function describe(result) {
+  const context = result.summary?.context ?? '';
+  const title = /^.*?[.!?](?=\s|$)/su.exec(context.trim())?.[0] ?? context;
+  return title || result.summary?.keyPoints?.[0] || plainText(result.snippet);
+}
+
+/** A highlighted, HTML-escaped snippet as plain text. */
+function plainText(html) {
+  return String(html ?? '')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 function oneLine(text, width) {
