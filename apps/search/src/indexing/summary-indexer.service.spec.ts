@@ -1,0 +1,85 @@
+import { EmbeddingBackend } from '@memory/embeddings';
+import { SummaryDocument, SummaryIndex } from '@memory/search-index';
+import { SummaryRow, SummaryStore } from '@memory/summarization';
+import { IndexingMetrics } from './indexing.metrics';
+import { summaryFixture } from './summary.fixture';
+import { SummaryIndexer } from './summary-indexer.service';
+
+function row(conversationId: string, version: number): SummaryRow {
+  return {
+    tenantId: 'acme',
+    conversationId,
+    userId: 'u-1',
+    version,
+    throughSeq: version * 10,
+    seenSeq: version * 10,
+    tier: 'full',
+    text: `version ${version} of ${conversationId}`,
+    sections: null,
+    fullSections: null,
+    memo: null,
+    backend: 'local',
+    llmPending: false,
+    llmBase: null,
+    lastUpdate: null,
+    totalCost: { inputTokens: 0, outputTokens: 0, inputChars: 1, outputChars: 1, durationMs: 1 },
+    publishedVersion: version,
+    firstMessageAt: new Date('2026-05-01T10:00:00Z'),
+    lastMessageAt: new Date('2026-05-01T10:04:00Z'),
+    lastReceivedAt: new Date('2026-05-01T10:04:00Z'),
+    updatedAt: new Date('2026-05-01T10:05:00Z'),
+  };
+}
+
+/** The indexer over stubs of its collaborators: Postgres rows, index versions, the model. */
+function setup(rows: SummaryRow[], indexed: Record<string, number>) {
+  const embedded: string[] = [];
+  const written: SummaryDocument[] = [];
+  const embedder: EmbeddingBackend = {
+    name: 'local',
+    model: 'stub',
+    dimensions: 2,
+    embed: (texts) => {
+      embedded.push(...texts);
+      return Promise.resolve(texts.map(() => [0, 1]));
+    },
+  };
+  const index = {
+    indexedVersions: () => Promise.resolve(new Map(Object.entries(indexed))),
+    write: (documents: SummaryDocument[]) => {
+      written.push(...documents);
+      return Promise.resolve({ indexed: documents.length, stale: 0, deleted: 0 });
+    },
+  } as unknown as SummaryIndex;
+  const store = { loadMany: () => Promise.resolve(rows) } as unknown as SummaryStore;
+  const indexer = new SummaryIndexer(embedder, index, new IndexingMetrics(), store);
+  return { indexer, embedded, written };
+}
+
+describe(SummaryIndexer.name, () => {
+  it('indexes the newer version Postgres holds instead of a superseded record', async () => {
+    const { indexer, written } = setup([row('conv-1', 4)], {});
+    const outcome = await indexer.put([summaryFixture({ conversationId: 'conv-1', version: 2 })]);
+    expect(written.map((d) => [d.conversationId, d.version])).toEqual([['conv-1', 4]]);
+    expect(outcome.indexed).toBe(1);
+  });
+
+  it('does not embed a version the index already holds, and counts it as stale', async () => {
+    const { indexer, embedded } = setup([row('conv-1', 3)], { 'acme/conv-1': 3 });
+    const outcome = await indexer.put([summaryFixture({ conversationId: 'conv-1', version: 3 })]);
+    expect(embedded).toEqual([]);
+    expect(outcome).toEqual({ indexed: 0, stale: 1, deleted: 0 });
+  });
+
+  it('indexes the record itself when it is the newest, or the conversation is gone', async () => {
+    const { indexer, written } = setup([row('conv-1', 5)], { 'acme/conv-1': 4 });
+    await indexer.put([
+      summaryFixture({ conversationId: 'conv-1', version: 5 }),
+      summaryFixture({ conversationId: 'erased', version: 2 }),
+    ]);
+    expect(written.map((d) => [d.conversationId, d.version])).toEqual([
+      ['conv-1', 5],
+      ['erased', 2],
+    ]);
+  });
+});
