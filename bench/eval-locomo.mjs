@@ -18,7 +18,6 @@
 // With --tier key_points|brief|metadata, every session's summary is first compressed to that
 // tier (libs/lifecycle, as the compressor does) and published as its next version; the report
 // adds the summary bytes per session, and the mean size ratio and retention score.
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -30,6 +29,7 @@ import { bm25Index } from './lib/bm25.mjs';
 import { option, progress, say } from './lib/console.mjs';
 import { DEFAULT_LOCOMO_DIR, evidenceSessions, loadLocomo } from './lib/locomo.mjs';
 import {
+  cli,
   databaseUrl,
   freePort,
   freshDatabase,
@@ -57,16 +57,6 @@ const config = {
   opensearch: process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200',
 };
 const DB = 'memory_eval';
-
-function cli(args, env) {
-  const result = spawnSync(process.execPath, ['dist/libs/cli/src/memory.main.js', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`memory ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
 
 /** An identifier chat.message.v1 accepts (letters, digits and . _ : @ -). */
 function safeId(value) {

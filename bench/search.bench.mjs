@@ -42,7 +42,6 @@
 // BENCH_FORCE_MERGE (true), BENCH_SKIP_BUILD (false), BENCH_KEEP_INDEX (false), plus the
 // services' KAFKA_BROKERS, DATABASE_URL (only its server is used), OPENSEARCH_URL and
 // EMBEDDING_* (the bench embeds with the same model as the service).
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -53,6 +52,7 @@ import { readPid } from '../deploy/stack/lib/processes.mjs';
 import { fmt, option, progress, say, table } from './lib/console.mjs';
 import { cpuBetween, cpuSampler } from './lib/cpu.mjs';
 import {
+  cli,
   databaseUrl,
   freePort,
   freshDatabase,
@@ -111,16 +111,6 @@ config.recallQueries = Math.min(config.recallQueries, config.queries);
 /** A module of the build (dist/), loaded the way the services load it. */
 function fromDist(path) {
   return require(join(ROOT, 'dist', path));
-}
-
-function cli(args, env) {
-  const result = spawnSync(process.execPath, ['dist/libs/cli/src/memory.main.js', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`memory ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
 }
 
 /** Latency figures of one round: nearest-rank percentiles of the successful requests. */

@@ -26,6 +26,17 @@ export function runStep(scope, title, args, env = {}) {
   if (result.status !== 0) throw new Error(`"${title}" failed (exit ${String(result.status)})`);
 }
 
+/** Runs the built operator CLI (`npm run memory -- ...`) with `env`; returns its stdout. */
+export function cli(args, env = {}) {
+  const result = spawnSync(process.execPath, ['dist/libs/cli/src/memory.main.js', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`memory ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
 /** The stack up (idempotent) and a build of the services. */
 export function stackAndBuild(scope) {
   runStep(scope, 'starting the stack', ['deploy/stack/stack.mjs', 'up']);

@@ -4,13 +4,13 @@
 // sample conversations of deploy/demo/conversations.json through Kafka, waits until every
 // summary is searchable, applies the age tiers and the archive policy, prints a few searches
 // and where to look next, and keeps running until Ctrl-C.
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { fmt, progress, say, table } from '../../bench/lib/console.mjs';
 import {
+  cli,
   databaseUrl,
   freshDatabase,
   groupsAtEnd,
@@ -37,16 +37,6 @@ const openSearchUrl = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 const data = JSON.parse(readFileSync(resolve(ROOT, 'deploy/demo/conversations.json'), 'utf8'));
 const tenantId = data.tenantId;
 const DAY = 86_400_000;
-
-function cli(args, env) {
-  const result = spawnSync(process.execPath, ['dist/libs/cli/src/memory.main.js', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`memory ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
 
 async function api(port, method, path, key, body) {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, {

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { ApiKeyIdentity, ApiKeyStore } from '@memory/auth';
 import { ReadRecorder } from '@memory/lifecycle';
 import { SummaryIndex } from '@memory/search-index';
-import { SummaryRow, SummaryStore } from '@memory/summarization';
+import { SummaryStore } from '@memory/summarization';
 import { Global, INestApplication, Logger, Module } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
@@ -12,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
 import { IndexedHit } from './search-hit.mapper';
 import { SearchBody } from './search-query.builder';
+import { summaryRowFixture } from '../indexing/summary.fixture';
 import { SearchApiModule } from './search-api.module';
 import { SearchUnavailableError } from './search.errors';
 import { SummarySearcher } from './summary.searcher';
@@ -38,31 +39,7 @@ const KEYS: Record<string, ApiKeyIdentity> = {
 })
 class FakeCoreModule {}
 
-function summaryRow(tenantId: string, conversationId: string, version: number): SummaryRow {
-  return {
-    tenantId,
-    conversationId,
-    userId: 'user-7',
-    version,
-    throughSeq: 8,
-    seenSeq: 8,
-    tier: 'full',
-    text: 'The user moved the appointment.',
-    sections: null,
-    fullSections: null,
-    memo: null,
-    backend: 'local',
-    llmPending: false,
-    llmBase: null,
-    lastUpdate: null,
-    totalCost: { inputTokens: 0, outputTokens: 0, inputChars: 1, outputChars: 1, durationMs: 1 },
-    publishedVersion: version,
-    firstMessageAt: new Date('2026-05-01T10:00:00Z'),
-    lastMessageAt: new Date('2026-05-01T10:04:00Z'),
-    lastReceivedAt: new Date('2026-05-01T10:04:00Z'),
-    updatedAt: new Date('2026-05-01T10:05:00Z'),
-  };
-}
+const summaryRow = summaryRowFixture;
 
 async function setup() {
   const bodies: SearchBody[] = [];

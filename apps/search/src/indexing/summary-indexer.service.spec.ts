@@ -2,34 +2,11 @@ import { EmbeddingBackend } from '@memory/embeddings';
 import { SummaryDocument, SummaryIndex } from '@memory/search-index';
 import { SummaryRow, SummaryStore } from '@memory/summarization';
 import { IndexingMetrics } from './indexing.metrics';
-import { summaryFixture } from './summary.fixture';
+import { summaryFixture, summaryRowFixture } from './summary.fixture';
 import { SummaryIndexer } from './summary-indexer.service';
 
-function row(conversationId: string, version: number): SummaryRow {
-  return {
-    tenantId: 'acme',
-    conversationId,
-    userId: 'u-1',
-    version,
-    throughSeq: version * 10,
-    seenSeq: version * 10,
-    tier: 'full',
-    text: `version ${version} of ${conversationId}`,
-    sections: null,
-    fullSections: null,
-    memo: null,
-    backend: 'local',
-    llmPending: false,
-    llmBase: null,
-    lastUpdate: null,
-    totalCost: { inputTokens: 0, outputTokens: 0, inputChars: 1, outputChars: 1, durationMs: 1 },
-    publishedVersion: version,
-    firstMessageAt: new Date('2026-05-01T10:00:00Z'),
-    lastMessageAt: new Date('2026-05-01T10:04:00Z'),
-    lastReceivedAt: new Date('2026-05-01T10:04:00Z'),
-    updatedAt: new Date('2026-05-01T10:05:00Z'),
-  };
-}
+const row = (conversationId: string, version: number): SummaryRow =>
+  summaryRowFixture('acme', conversationId, version);
 
 /** The indexer over stubs of its collaborators: Postgres rows, index versions, the model. */
 function setup(rows: SummaryRow[], indexed: Record<string, number>) {
