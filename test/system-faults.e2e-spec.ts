@@ -117,7 +117,10 @@ describe('the system under faults', () => {
       () => harness.tearDown(),
       () => proxy.stop(),
     ];
-    for (const step of steps) await step().catch(() => undefined);
+    for (const step of steps)
+      await step().catch((error: unknown) => {
+        process.stdout.write(`[faults] cleanup step failed: ${String(error)}\n`);
+      });
   });
 
   it('loses nothing and doubles nothing', async () => {
