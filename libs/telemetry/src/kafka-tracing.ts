@@ -87,7 +87,8 @@ export async function inBatchSpan<T>(
   const links: Link[] = [];
   const seen = new Set<string>();
   let dropped = 0;
-  for (const headers of records) {
+  // Links are only worth reading every record's headers for when spans are exported.
+  for (const headers of recordSpansOn ? records : []) {
     const spanContext = spanContextOf(headers);
     if (!spanContext) continue;
     const id = `${spanContext.traceId}/${spanContext.spanId}`;

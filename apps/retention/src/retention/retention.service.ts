@@ -2,8 +2,10 @@ import { OpenSearchConfig } from '@memory/config';
 import { KafkaProducerService } from '@memory/kafka';
 import {
   Archiver,
+  ConversationBusyError,
   Eraser,
   LifecycleOutbox,
+  NoArchiveError,
   PassRequest,
   PassScheduler,
   PassTrigger,
@@ -49,6 +51,8 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
   readonly archiver: Archiver;
   readonly eraser: Eraser;
   private readonly outbox: LifecycleOutbox;
+  /** Restore re-summarizes with the summarizer's backends, made once. */
+  private readonly summaries: ReturnType<typeof createConversationSummarizer>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -68,6 +72,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
       index.write([], refs),
     );
     this.outbox = new LifecycleOutbox(dataSource);
+    this.summaries = createConversationSummarizer(dataSource, settings.summarization);
     this.scheduler = new PassScheduler(
       settings.retention.intervalMs,
       (request, trigger) => this.pass(request, trigger),
@@ -96,13 +101,9 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
         conversationId,
         this.settings.retention.restoreHoldDays,
       );
-      const { store, summarizer } = createConversationSummarizer(
-        this.dataSource,
-        this.settings.summarization,
-      );
       const summaryVersion = await resummarize(
-        store,
-        summarizer,
+        this.summaries.store,
+        this.summaries.summarizer,
         this.send,
         tenantId,
         conversationId,
@@ -113,8 +114,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
       this.logger.log({ msg: 'restored', tenantId, conversationId, ...outcome, summaryVersion });
       return { ...outcome, summaryVersion: summaryVersion ?? null };
     } catch (error) {
-      this.metrics.failed('restore');
-      throw error;
+      throw this.failed('restore', error, { tenantId, conversationId });
     }
   }
 
@@ -125,8 +125,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
       this.logger.log({ msg: 'erased conversation', tenantId, ...result });
       return result;
     } catch (error) {
-      this.metrics.failed('erase');
-      throw error;
+      throw this.failed('erase', error, { tenantId, conversationId });
     }
   }
 
@@ -144,9 +143,28 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
       });
       return result;
     } catch (error) {
-      this.metrics.failed('erase');
-      throw error;
+      throw this.failed('erase', error, { tenantId, userId });
     }
+  }
+
+  /**
+   * Counts and logs a failed request, and gives the error back to rethrow: the HTTP answer
+   * (503 for an engine failure) does not say why, the log line does.
+   */
+  private failed(
+    operation: 'restore' | 'erase',
+    error: unknown,
+    subject: Record<string, string>,
+  ): unknown {
+    // A request for a conversation without archive, or one busy elsewhere, is answered 4xx.
+    if (error instanceof NoArchiveError || error instanceof ConversationBusyError) return error;
+    this.metrics.failed(operation);
+    this.logger.error({
+      msg: `${operation} failed`,
+      ...subject,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+    return error;
   }
 
   private async pass(request: PassRequest, trigger: PassTrigger): Promise<RetentionReport> {
