@@ -31,16 +31,29 @@ export const TOPIC_DEFINITIONS: readonly TopicDefinition[] = [
   { name: TOPICS.memoryLifecycle, compacted: false, retentionMs: -1 },
 ];
 
-/** Record key of every event of one conversation, so they share a partition and stay in order. */
+/**
+ * Record key of every event of one conversation, so they share a partition and stay in order.
+ * A tenant id never contains `:` (chat.message.v1), so the key is unambiguous: see
+ * {@link splitConversationKey}.
+ */
 export function conversationKey(tenantId: string, conversationId: string): string {
   return `${tenantId}:${conversationId}`;
 }
 
+/** The ids of a {@link conversationKey}: the tenant before the first `:`, the conversation after. */
+export function splitConversationKey(
+  key: string,
+): { tenantId: string; conversationId: string } | undefined {
+  const split = key.indexOf(':');
+  if (split <= 0 || split === key.length - 1) return undefined;
+  return { tenantId: key.slice(0, split), conversationId: key.slice(split + 1) };
+}
+
 /**
  * Headers that name the conversation of a `memory.summaries.v1` tombstone (a null value, the
- * conversation erased). A tombstone has no value to read the ids from, and its key
- * `tenantId:conversationId` cannot be split back when an id contains `:`, so a producer of
- * tombstones sets both; they must give the record's key again.
+ * conversation erased). A tombstone has no value to read the ids from; its producers set both
+ * (they must give the record's key again), and a tombstone without them is read by splitting
+ * its key at the first `:`.
  */
 export const TOMBSTONE_HEADERS = {
   tenantId: 'memory.tenant-id',

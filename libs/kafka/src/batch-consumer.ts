@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { backoffDelay } from './backoff';
 import { consumerMetrics } from './consumer.metrics';
+import { classifyFailure, FailureClass, oneLine, PermanentRecordError } from './failure';
 
 export interface ConsumedBatch {
   topic: string;
@@ -9,7 +10,20 @@ export interface ConsumedBatch {
   messages: KafkaMessage[];
   /** Offset the next produced record of the partition will get, when the batch was fetched. */
   highWatermark: string;
+  /**
+   * The batch as fetched, when this one is a part of it (a failed batch is split to find the
+   * records that fail it): whatever a handler remembers per batch (dead letters sent) belongs
+   * to the origin, which every part and every retry shares.
+   */
+  origin?: object;
 }
+
+/** Records the consumer dead-letters itself, after a handler failed because of them. */
+export type DeadLetterSink = (
+  batch: ConsumedBatch,
+  records: readonly KafkaMessage[],
+  failure: FailureClass,
+) => Promise<void>;
 
 export interface BatchContext {
   /** Tells the group coordinator this member is alive; call it during long work. */
@@ -21,10 +35,12 @@ export interface BatchContext {
 /**
  * Handles one batch as a whole. Resolve only when the batch's effects are durable (the
  * database transaction committed, follow-up records acknowledged): the offsets are committed
- * right after. Records that can never succeed (bad input) must be dealt with inside, e.g.
- * sent to a dead-letter topic; anything thrown is treated as transient and the same batch is
- * retried with backoff, never skipped. Every attempt gets the same batch object, so a handler
- * can remember per batch what it already did (e.g. dead letters sent).
+ * right after. Records a handler can tell are bad (they do not decode) it dead-letters itself.
+ * What it throws is classified ({@link classifyFailure}): a transient failure retries the same
+ * batch with backoff, never skipping it; a failure that belongs to records splits the batch
+ * until they are found, and the consumer dead-letters exactly those, so a handler is also
+ * called with parts of a fetched batch, in order. Every attempt at a batch gets the same batch
+ * object, and parts carry their `origin`, so a handler can remember per batch what it did.
  */
 export type BatchHandler = (batch: ConsumedBatch, context: BatchContext) => Promise<void>;
 
@@ -42,6 +58,15 @@ export interface BatchConsumerOptions {
    */
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
+  /**
+   * Where records that fail the handler for their own sake go (see {@link BatchHandler}).
+   * Without one, every failure is retried as transient.
+   */
+  deadLetters?: DeadLetterSink;
+  /** Called once when the consumer crashed beyond kafkajs' own restarts. */
+  onCrash?: (error: string) => void;
+  /** Milliseconds to wait before attempt `attempt + 1` of a failed batch (tests shorten it). */
+  backoff?: (attempt: number) => number;
 }
 
 export type ConsumerState = 'idle' | 'running' | 'crashed' | 'stopped';
@@ -51,6 +76,20 @@ const HEARTBEAT_SLICE_MS = 1_000;
 const HEARTBEAT_EVERY_MS = 3_000;
 /** How long a stop waits for a start in progress before it disconnects anyway. */
 const STOP_WAITS_FOR_START_MS = 3_000;
+/** Attempts at a fetched batch that fails for an unknown reason, before it is split. */
+const UNKNOWN_ATTEMPTS_BEFORE_SPLIT = 5;
+/**
+ * Attempts at one record that fails for an unknown reason while no other record of its batch
+ * has succeeded since the last such dead letter (the failure may be the system's, not the
+ * record's): a little under two minutes of backoff before it is dead-lettered all the same.
+ */
+const UNKNOWN_ATTEMPTS_ALONE = 10;
+
+/** What the handling of one fetched batch has learnt so far, shared by its parts. */
+interface Settling {
+  /** A part succeeded since the last record was dead-lettered for an unknown failure. */
+  succeededSince: boolean;
+}
 
 /**
  * A kafkajs consumer that commits a batch's offsets only after its handler succeeded,
@@ -78,12 +117,17 @@ export class BatchConsumer {
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       this.lastError = String(event.payload.error);
-      if (!event.payload.restart) this.stateValue = 'crashed';
       this.logger.error({
-        msg: 'consumer crashed',
+        msg: event.payload.restart
+          ? 'consumer crashed; kafkajs restarts it'
+          : 'consumer crashed and will not restart',
         error: this.lastError,
         restart: event.payload.restart,
       });
+      if (!event.payload.restart && this.stateValue !== 'stopped') {
+        this.stateValue = 'crashed';
+        options.onCrash?.(this.lastError);
+      }
     });
     // After a rebalance, only the partitions this member now owns report lag.
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
@@ -158,43 +202,17 @@ export class BatchConsumer {
       messages: batch.messages,
       highWatermark: batch.highWatermark,
     };
+    consumed.origin = consumed;
     const started = performance.now();
     const group = this.options.groupId;
     const behind = (from: string): number => Number(BigInt(batch.highWatermark) - BigInt(from));
     consumerMetrics.lag(group, batch.topic, batch.partition, behind(batch.firstOffset() ?? '0'));
 
-    for (let attempt = 1; ; attempt++) {
-      if (!isActive()) return; // abandoned uncommitted: the records come back to whoever owns the partition
-      try {
-        // A handler may work longer than the session timeout (an LLM call, local embeddings):
-        // heartbeats keep the membership alive meanwhile (kafkajs only sends them when asked).
-        const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
-        try {
-          await this.options.handler(consumed, { heartbeat, isActive });
-        } finally {
-          clearInterval(beat);
-        }
-        break;
-      } catch (error) {
-        const delayMs = backoffDelay(attempt);
-        this.lastError = String(error);
-        consumerMetrics.retried(group, batch.topic);
-        this.logger.warn({
-          msg: 'batch failed, retrying',
-          topic: batch.topic,
-          partition: batch.partition,
-          firstOffset: batch.firstOffset(),
-          attempt,
-          delayMs,
-          error: this.lastError,
-        });
-        await this.pause(delayMs, heartbeat, isActive);
-      }
-    }
-
-    // Revoked meanwhile (a rebalance): the new owner handles the batch again; committing here
-    // could move the group's offset back under it.
-    if (payload.isStale()) return;
+    const settling: Settling = { succeededSince: false };
+    const done = await this.settle(consumed, { heartbeat, isActive }, settling, true);
+    // Abandoned (stopping, revoked) or revoked meanwhile (a rebalance): the new owner handles
+    // the batch again; committing here could move the group's offset back under it.
+    if (!done || payload.isStale()) return;
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     consumerMetrics.handled(
       group,
@@ -211,6 +229,147 @@ export class BatchConsumer {
       await heartbeat();
     } else {
       await this.commitWhileStopping(payload, next);
+    }
+  }
+
+  /**
+   * Handles `batch` until it succeeded or its failing records are dead-lettered; false when it
+   * was abandoned (the consumer stops or lost the partition). Transient failures are retried
+   * with backoff, forever. A failure that belongs to records (permanent, or unknown after a few
+   * attempts) splits the batch in halves, handled in order, down to single records; a single
+   * record that still fails is dead-lettered. See {@link FailureKind} for the unknown case.
+   */
+  private async settle(
+    batch: ConsumedBatch,
+    context: BatchContext,
+    settling: Settling,
+    fetched: boolean,
+  ): Promise<boolean> {
+    let unknown = 0;
+    for (let attempt = 1; ; attempt++) {
+      if (!context.isActive()) return false;
+      let failure: FailureClass;
+      let error: unknown;
+      try {
+        await this.attempt(batch, context);
+        settling.succeededSince = true;
+        return true;
+      } catch (caught) {
+        if (!context.isActive()) return false;
+        error = caught;
+        failure = classifyFailure(caught);
+      }
+      this.lastError = failure.reason;
+      if (this.options.deadLetters && failure.kind !== 'transient') {
+        if (failure.kind === 'unknown') unknown++;
+        const single = batch.messages.length === 1;
+        const isolate =
+          failure.kind === 'permanent' ||
+          (!single && unknown >= (fetched ? UNKNOWN_ATTEMPTS_BEFORE_SPLIT : 1)) ||
+          (single && (settling.succeededSince || unknown >= UNKNOWN_ATTEMPTS_ALONE));
+        if (isolate) return this.isolate(batch, context, settling, failure, error);
+      }
+      const delayMs = (this.options.backoff ?? backoffDelay)(attempt);
+      consumerMetrics.retried(this.options.groupId, batch.topic);
+      this.logger.warn({
+        msg: 'batch failed, retrying',
+        topic: batch.topic,
+        partition: batch.partition,
+        firstOffset: batch.messages[0]?.offset,
+        records: batch.messages.length,
+        failure: failure.kind,
+        attempt,
+        delayMs,
+        error: failure.reason,
+      });
+      await this.pause(delayMs, context);
+    }
+  }
+
+  /** Finds and dead-letters the records behind a failure that belongs to records. */
+  private async isolate(
+    batch: ConsumedBatch,
+    context: BatchContext,
+    settling: Settling,
+    failure: FailureClass,
+    error: unknown,
+  ): Promise<boolean> {
+    const deadLetter = this.options.deadLetters as DeadLetterSink;
+    const named = error instanceof PermanentRecordError ? new Set(error.offsets ?? []) : new Set();
+    const refused = batch.messages.filter((record) => named.has(record.offset));
+    if (refused.length > 0) {
+      if (!(await this.sendDeadLetters(deadLetter, batch, refused, failure, context))) return false;
+      const rest = batch.messages.filter((record) => !named.has(record.offset));
+      return rest.length === 0 || this.settle(part(batch, rest), context, settling, false);
+    }
+    if (batch.messages.length === 1) {
+      if (!(await this.sendDeadLetters(deadLetter, batch, batch.messages, failure, context)))
+        return false;
+      if (failure.kind === 'unknown') settling.succeededSince = false;
+      return true;
+    }
+    const middle = Math.ceil(batch.messages.length / 2);
+    this.logger.warn({
+      msg: 'batch failed for some of its records; splitting it to find them',
+      topic: batch.topic,
+      partition: batch.partition,
+      firstOffset: batch.messages[0]?.offset,
+      records: batch.messages.length,
+      failure: failure.kind,
+      error: failure.reason,
+    });
+    return (
+      (await this.settle(part(batch, batch.messages.slice(0, middle)), context, settling, false)) &&
+      this.settle(part(batch, batch.messages.slice(middle)), context, settling, false)
+    );
+  }
+
+  private async sendDeadLetters(
+    deadLetter: DeadLetterSink,
+    batch: ConsumedBatch,
+    records: readonly KafkaMessage[],
+    failure: FailureClass,
+    context: BatchContext,
+  ): Promise<boolean> {
+    // The dead-letter topic itself may be unreachable for a while: that is transient.
+    for (let attempt = 1; ; attempt++) {
+      if (!context.isActive()) return false;
+      try {
+        await deadLetter(batch, records, failure);
+        consumerMetrics.deadLettered(
+          this.options.groupId,
+          batch.topic,
+          failure.code,
+          records.length,
+        );
+        return true;
+      } catch (error) {
+        const delayMs = (this.options.backoff ?? backoffDelay)(attempt);
+        this.logger.warn({
+          msg: 'dead letter not sent, retrying',
+          topic: batch.topic,
+          partition: batch.partition,
+          attempt,
+          delayMs,
+          error: oneLine(error),
+        });
+        await this.pause(delayMs, context);
+      }
+    }
+  }
+
+  /** One call of the handler, with heartbeats while it works. */
+  private async attempt(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+    // A handler may work longer than the session timeout (an LLM call, local embeddings):
+    // heartbeats keep the membership alive meanwhile (kafkajs only sends them when asked).
+    const beat = setInterval(
+      () => void context.heartbeat().catch(() => undefined),
+      HEARTBEAT_EVERY_MS,
+    );
+    try {
+      await this.options.handler(batch, context);
+    } finally {
+      clearInterval(beat);
     }
   }
 
@@ -238,17 +397,18 @@ export class BatchConsumer {
     }
   }
 
-  private async pause(
-    ms: number,
-    heartbeat: () => Promise<void>,
-    isActive: () => boolean,
-  ): Promise<void> {
+  private async pause(ms: number, context: BatchContext): Promise<void> {
     const until = Date.now() + ms;
-    while (isActive() && Date.now() < until) {
+    while (context.isActive() && Date.now() < until) {
       await sleep(Math.min(HEARTBEAT_SLICE_MS, until - Date.now()));
-      await heartbeat();
+      await context.heartbeat();
     }
   }
+}
+
+/** A part of a fetched batch, in order; it shares the fetched batch's origin. */
+function part(batch: ConsumedBatch, messages: KafkaMessage[]): ConsumedBatch {
+  return { ...batch, messages, origin: batch.origin ?? batch };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -25,7 +25,12 @@ class ConsumerMetrics {
     unit: 's',
   });
   private readonly retries = meter.createCounter('kafka.consumer.batch.retries', {
-    description: 'Failed attempts at a batch (each is retried with backoff, never skipped)',
+    description:
+      'Failed attempts at a batch retried with backoff (transient failures are never skipped)',
+  });
+  private readonly deadLetters = meter.createCounter('kafka.consumer.dead_letters', {
+    description:
+      'Records dead-lettered by the consumer after the handler failed because of them, by reason code',
   });
 
   constructor() {
@@ -58,6 +63,10 @@ class ConsumerMetrics {
   handled(group: string, topic: string, records: number, seconds: number): void {
     this.records.add(records, { group, topic });
     this.duration.record(seconds, { group, topic });
+  }
+
+  deadLettered(group: string, topic: string, code: string, records: number): void {
+    this.deadLetters.add(records, { group, topic, code });
   }
 
   retried(group: string, topic: string): void {

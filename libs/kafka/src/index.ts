@@ -1,6 +1,7 @@
 export * from './backoff';
 export * from './batch-consumer';
 export * from './dead-letter.publisher';
+export * from './failure';
 export * from './kafka-admin.service';
 export * from './kafka-client.factory';
 export * from './kafka-producer.service';

@@ -71,7 +71,11 @@ export class KafkaProducerService implements OnApplicationShutdown {
    * partition holds): a broker refuses a record batch over its `message.max.bytes` (1 MiB by
    * default), and a consumer batch of the same size grows when it is republished.
    */
-  async send(topic: string, messages: Message[]): Promise<RecordMetadata[]> {
+  async send(
+    topic: string,
+    messages: Message[],
+    compression: CompressionTypes = CompressionTypes.None,
+  ): Promise<RecordMetadata[]> {
     await this.connect();
     const results: RecordMetadata[] = [];
     for (const chunk of chunkBySize(messages, MAX_REQUEST_BYTES)) {
@@ -80,7 +84,7 @@ export class KafkaProducerService implements OnApplicationShutdown {
           topic,
           messages: chunk,
           acks: -1,
-          compression: CompressionTypes.None,
+          compression,
         })),
       );
     }

@@ -10,8 +10,16 @@ export class IndexMismatchError extends Error {
   }
 }
 
-/** A bulk request had items that failed for another reason than a stale version. */
+/**
+ * A bulk request had items that failed for another reason than a stale version. Items refused
+ * for what they hold (4xx other than 429: `mapper_parsing_exception`, `illegal_argument_exception`)
+ * are `refused`; the others (429, 5xx) will pass later, and when only those failed the error
+ * carries `status` 429 so that callers treat it as "try again".
+ */
 export class BulkIndexError extends Error {
+  /** 429 when every failure is one that passes later; undefined otherwise. */
+  readonly status: number | undefined;
+
   constructor(
     readonly failures: Array<{ id: string; status: number; reason: string }>,
     total: number,
@@ -24,6 +32,14 @@ export class BulkIndexError extends Error {
           .join('; '),
     );
     this.name = 'BulkIndexError';
+    this.status = this.refused.length === 0 ? 429 : undefined;
+  }
+
+  /** Ids of the documents the index refused for what they hold: retrying cannot help them. */
+  get refused(): string[] {
+    return this.failures
+      .filter((failure) => failure.status >= 400 && failure.status < 500 && failure.status !== 429)
+      .map((failure) => failure.id);
   }
 }
 

@@ -45,6 +45,37 @@ export function traceHeaders(span: Span): Record<string, string> {
   return carrier;
 }
 
+/** W3C trace context headers carried on from a consumed record, with their size limits. */
+const CARRIED_HEADERS: ReadonlyArray<{ name: string; maxBytes: number; pattern?: RegExp }> = [
+  {
+    name: 'traceparent',
+    maxBytes: 55,
+    pattern: /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/,
+  },
+  // The W3C limit for tracestate is 32 members; 512 bytes is what propagators must keep.
+  { name: 'tracestate', maxBytes: 512 },
+];
+
+/**
+ * The headers of a consumed record worth carrying on to the records it causes: only its trace
+ * context, each header within its W3C size (a well-formed `traceparent` is 55 bytes). Anything
+ * else a producer attached, of whatever size, stays behind, so a record with megabytes of
+ * headers cannot make what follows it too large for the broker.
+ */
+export function carriedHeaders(headers: RecordHeaders): Record<string, string> | undefined {
+  if (!headers) return undefined;
+  let carried: Record<string, string> | undefined;
+  for (const { name, maxBytes, pattern } of CARRIED_HEADERS) {
+    const value = headers[name];
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first === undefined || first.length > maxBytes) continue;
+    const text = first.toString();
+    if (pattern && !pattern.test(text)) continue;
+    (carried ??= {})[name] = text;
+  }
+  return carried;
+}
+
 let recordSpansOn = true;
 
 /**

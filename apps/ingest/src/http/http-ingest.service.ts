@@ -13,7 +13,7 @@ import { propagation, context } from '@opentelemetry/api';
 
 export const MAX_MESSAGES_PER_REQUEST = 500;
 
-export interface MessageError extends FieldError {
+export interface MessageError extends Omit<FieldError, 'code'> {
   /** Position of the message in the request's `messages` (0 for a single message). */
   index: number;
   code: ChatMessageErrorCode | 'TENANT_MISMATCH';
@@ -40,11 +40,11 @@ export class HttpIngestService {
         isObject(input) && input.tenantId === undefined ? { ...input, tenantId } : input;
       const result = validateChatMessage(candidate);
       if (!result.ok) {
-        const fieldErrors =
+        const fieldErrors: FieldError[] =
           result.fieldErrors.length > 0
             ? result.fieldErrors
-            : [{ field: '(root)', message: result.reason }];
-        errors.push(...fieldErrors.map((error) => ({ index, code: result.code, ...error })));
+            : [{ field: '(root)', code: result.code, message: result.reason }];
+        errors.push(...fieldErrors.map((error) => ({ index, ...error })));
       } else if (result.message.tenantId !== tenantId) {
         errors.push({
           index,

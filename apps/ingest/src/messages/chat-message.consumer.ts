@@ -7,6 +7,7 @@ import {
   DeadLetterPublisher,
 } from '@memory/kafka';
 import {
+  carriedHeaders,
   failSpan,
   inConsumerBatchSpan,
   inSpan,
@@ -52,6 +53,7 @@ export class ChatMessageConsumer implements OnModuleInit {
       groupId: 'ingest',
       topics: [TOPICS.chatMessages],
       handler: (batch, context) => this.handle(batch, context),
+      deadLetterTopic: TOPICS.chatMessagesDlq,
       partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
     });
   }
@@ -114,7 +116,7 @@ export class ChatMessageConsumer implements OnModuleInit {
     try {
       await this.memoryMessages.publish(stored, (message, i) => {
         const span = spans[i];
-        return span ? traceHeaders(span) : headers[message.index];
+        return span ? traceHeaders(span) : carriedHeaders(headers[message.index]);
       });
     } catch (error) {
       for (const span of spans) if (span) failSpan(span, error);

@@ -1,12 +1,13 @@
-import { MemorySummary, TOPICS } from '@memory/contracts';
+import { HANDLER_FAILURE_CODES, MemorySummary, TOPICS } from '@memory/contracts';
 import {
   BatchConsumerFactory,
   BatchContext,
   ConsumedBatch,
   DeadLetter,
   DeadLetterPublisher,
+  PermanentRecordError,
 } from '@memory/kafka';
-import { BulkOutcome } from '@memory/search-index';
+import { BulkIndexError, BulkOutcome, documentId } from '@memory/search-index';
 import { failSpan, inConsumerBatchSpan, RecordHeaders, startRecordSpan } from '@memory/telemetry';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Span } from '@opentelemetry/api';
@@ -44,6 +45,7 @@ export class SummaryIndexerConsumer implements OnModuleInit {
       groupId: 'search-indexer',
       topics: [TOPICS.memorySummaries],
       handler: (batch, context) => this.handle(batch, context),
+      deadLetterTopic: TOPICS.memorySummariesDlq,
       // One partition at a time: the embedding model runs one batch at a time anyway.
       partitionsConsumedConcurrently: 1,
     });
@@ -66,9 +68,14 @@ export class SummaryIndexerConsumer implements OnModuleInit {
     const records: SummaryRecord[] = [];
     const rejected: DeadLetter[] = [];
     const headersOf = new Map<string, RecordHeaders>();
+    const offsetsOf = new Map<string, string[]>();
     for (const record of batch.messages) {
       const decoded = decodeSummaryRecord(record);
-      if (decoded.kind === 'summary') headersOf.set(versionKey(decoded.summary), record.headers);
+      if (decoded.kind === 'summary') {
+        headersOf.set(versionKey(decoded.summary), record.headers);
+        const id = documentId(decoded.summary.tenantId, decoded.summary.conversationId);
+        offsetsOf.set(id, [...(offsetsOf.get(id) ?? []), record.offset]);
+      }
       if (decoded.kind === 'invalid')
         rejected.push({
           source: { topic: batch.topic, partition: batch.partition, offset: record.offset },
@@ -108,7 +115,7 @@ export class SummaryIndexerConsumer implements OnModuleInit {
         add(total, await this.indexer.put(chunk));
       } catch (error) {
         for (const span of spans) failSpan(span, error);
-        throw error;
+        throw refusedRecords(error, offsetsOf);
       }
       for (const span of spans) span.end();
     }
@@ -120,6 +127,18 @@ export class SummaryIndexerConsumer implements OnModuleInit {
       ...total,
     });
   }
+}
+
+/**
+ * Documents the index refused for what they hold become a {@link PermanentRecordError} naming
+ * the records they came from, which the consumer dead-letters (INDEX_REJECTED) before it
+ * handles the others again (those written already are then stale, and skipped).
+ */
+function refusedRecords(error: unknown, offsetsOf: ReadonlyMap<string, string[]>): unknown {
+  if (!(error instanceof BulkIndexError) || error.refused.length === 0) return error;
+  const offsets = error.refused.flatMap((id) => offsetsOf.get(id) ?? []);
+  if (offsets.length === 0) return error;
+  return new PermanentRecordError(HANDLER_FAILURE_CODES.indexRejected, error.message, offsets);
 }
 
 function add(total: BulkOutcome, outcome: BulkOutcome): void {

@@ -75,16 +75,16 @@ describe(decodeSummaryRecord.name, () => {
       });
     });
 
-    it('without headers, are split at the only colon of the key', () => {
-      expect(decodeSummaryRecord(record('acme:conv-1', null))).toEqual({
+    it('without headers, are split at the first colon of the key (a tenant id has none)', () => {
+      expect(decodeSummaryRecord(record('acme:conv:1', null))).toEqual({
         kind: 'tombstone',
         tenantId: 'acme',
-        conversationId: 'conv-1',
+        conversationId: 'conv:1',
       });
     });
 
     it.each<[string, string | null, KafkaMessage['headers']]>([
-      ['an ambiguous key and no headers', 'a:b:c', {}],
+      ['a key with an empty tenant id', ':conv-1', {}],
       ['a key without a colon', 'acme', {}],
       ['an empty conversation id', 'acme:', {}],
       ['no key', null, {}],

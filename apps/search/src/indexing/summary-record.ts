@@ -1,4 +1,7 @@
 import {
+  jsonProblem,
+  splitConversationKey,
+  UNSTORABLE_TEXT_MESSAGE,
   ChatMessageErrorCode,
   conversationKey,
   MemorySummary,
@@ -56,6 +59,11 @@ export function decodeSummaryRecord(record: KafkaMessage): SummaryRecord {
     return invalid('INVALID_FIELDS', reason);
   }
   const summary = parsed.data;
+  if (jsonProblem(summary) !== undefined)
+    return invalid(
+      'INVALID_FIELDS',
+      `a string ${UNSTORABLE_TEXT_MESSAGE}, or objects nested too deep`,
+    );
   const expected = conversationKey(summary.tenantId, summary.conversationId);
   if (key !== expected)
     return invalid('KEY_MISMATCH', `key ${describe(key)} is not ${JSON.stringify(expected)}`);
@@ -71,18 +79,14 @@ function decodeTombstone(
   const tenantId = header(headers, TOMBSTONE_HEADERS.tenantId);
   const conversationId = header(headers, TOMBSTONE_HEADERS.conversationId);
   if (tenantId === undefined && conversationId === undefined) {
-    const split = key.indexOf(':');
-    if (split <= 0 || split === key.length - 1 || key.indexOf(':', split + 1) !== -1)
+    const ids = splitConversationKey(key);
+    if (!ids)
       return invalid(
         'KEY_MISMATCH',
         `tombstone without ${TOMBSTONE_HEADERS.tenantId}/${TOMBSTONE_HEADERS.conversationId} ` +
-          `headers, and its key ${JSON.stringify(key)} does not hold exactly one ':'`,
+          `headers, and its key ${JSON.stringify(key.slice(0, 300))} is not tenantId:conversationId`,
       );
-    return {
-      kind: 'tombstone',
-      tenantId: key.slice(0, split),
-      conversationId: key.slice(split + 1),
-    };
+    return { kind: 'tombstone', ...ids };
   }
   if (!tenantId || !conversationId)
     return invalid(

@@ -1,4 +1,10 @@
-import { MemoryMessage, memoryMessageSchema, TOPICS } from '@memory/contracts';
+import {
+  jsonProblem,
+  MemoryMessage,
+  memoryMessageSchema,
+  TOPICS,
+  UNSTORABLE_TEXT_MESSAGE,
+} from '@memory/contracts';
 import {
   BatchConsumerFactory,
   BatchContext,
@@ -59,6 +65,8 @@ export function decodeMemoryMessage(record: KafkaMessage): Decoded {
       .slice(0, 1000);
     return { ok: false, code: 'INVALID_FIELDS', reason };
   }
+  if (jsonProblem(parsed.data) !== undefined)
+    return { ok: false, code: 'INVALID_FIELDS', reason: `a string ${UNSTORABLE_TEXT_MESSAGE}` };
   return { ok: true, message: parsed.data };
 }
 
@@ -91,6 +99,7 @@ export class MemoryMessageConsumer implements OnModuleInit {
       groupId: 'summarizer',
       topics: [TOPICS.memoryMessages],
       handler: (batch, context) => this.handle(batch, context),
+      deadLetterTopic: TOPICS.memoryMessagesDlq,
       partitionsConsumedConcurrently: 3,
     });
   }

@@ -6,9 +6,20 @@ import { IHeaders, Kafka, KafkaMessage, Message, Partitioners } from 'kafkajs';
 import { optionalOption, ParsedArgs, UsageError } from '../args';
 import { Progress } from '../progress';
 
-export const DLQ_USAGE = `dlq replay [--code <ERROR_CODE>] [--from-beginning] [--dry-run]
-      re-submits dead-lettered records (original bytes) to ${TOPICS.chatMessages}; resumable:
-      what was replayed is remembered by the consumer group <prefix>.dlq-replay
+/** Each dead-letter topic and the topic its records came from, where a replay sends them. */
+export const DEAD_LETTER_SOURCES: Readonly<Record<string, string>> = {
+  [TOPICS.chatMessagesDlq]: TOPICS.chatMessages,
+  [TOPICS.memoryMessagesDlq]: TOPICS.memoryMessages,
+  [TOPICS.memorySummariesDlq]: TOPICS.memorySummaries,
+};
+
+export const DLQ_USAGE = `dlq replay [--topic <dead-letter topic>] [--code <ERROR_CODE>] [--from-beginning] [--dry-run]
+      re-produces dead-lettered records (original key, bytes and headers) to the topic they came
+      from: ${Object.entries(DEAD_LETTER_SOURCES)
+        .map(([dlq, source]) => `${dlq} -> ${source}`)
+        .join(', ')}
+      (default ${TOPICS.chatMessagesDlq}); resumable: what was replayed is remembered by the
+      consumer group <prefix>.dlq-replay (<prefix>.dlq-replay.<topic> for the other two)
   dlq submit --file <corrected.jsonl> [--dry-run]
       validates corrected chat.message.v1 records (one JSON per line) and submits them`;
 
@@ -25,18 +36,27 @@ export async function dlqCommand(kafkaConfig: KafkaConfig, args: ParsedArgs): Pr
 async function replay(kafka: Kafka, config: KafkaConfig, args: ParsedArgs): Promise<void> {
   const code = optionalOption(args, 'code');
   const dryRun = args.options.has('dry-run');
-  const groupId = `${config.groupPrefix}.dlq-replay`;
+  const deadLetterTopic = optionalOption(args, 'topic') ?? TOPICS.chatMessagesDlq;
+  const target = DEAD_LETTER_SOURCES[deadLetterTopic];
+  if (!target)
+    throw new UsageError(
+      `--topic must be one of ${Object.keys(DEAD_LETTER_SOURCES).join(', ')}, got "${deadLetterTopic}"`,
+    );
+  const groupId =
+    deadLetterTopic === TOPICS.chatMessagesDlq
+      ? `${config.groupPrefix}.dlq-replay`
+      : `${config.groupPrefix}.dlq-replay.${deadLetterTopic}`;
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<number, bigint>();
   const starts = new Map<number, bigint>();
   try {
-    for (const partition of await admin.fetchTopicOffsets(TOPICS.chatMessagesDlq)) {
+    for (const partition of await admin.fetchTopicOffsets(deadLetterTopic)) {
       ends.set(partition.partition, BigInt(partition.high));
       starts.set(partition.partition, BigInt(partition.low));
     }
     if (!args.options.has('from-beginning')) {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [TOPICS.chatMessagesDlq] });
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [deadLetterTopic] });
       for (const partition of committed?.partitions ?? []) {
         if (partition.offset !== '-1') starts.set(partition.partition, BigInt(partition.offset));
       }
@@ -45,7 +65,7 @@ async function replay(kafka: Kafka, config: KafkaConfig, args: ParsedArgs): Prom
         partition,
         offset: low.toString(),
       }));
-      await admin.setOffsets({ groupId, topic: TOPICS.chatMessagesDlq, partitions });
+      await admin.setOffsets({ groupId, topic: deadLetterTopic, partitions });
     }
   } finally {
     await admin.disconnect();
@@ -75,7 +95,7 @@ async function replay(kafka: Kafka, config: KafkaConfig, args: ParsedArgs): Prom
   await producer.connect();
   await consumer.connect();
   try {
-    await consumer.subscribe({ topic: TOPICS.chatMessagesDlq, fromBeginning: true });
+    await consumer.subscribe({ topic: deadLetterTopic, fromBeginning: true });
     const finished = new Promise<void>((resolve, reject) => {
       consumer
         .run({
@@ -95,7 +115,7 @@ async function replay(kafka: Kafka, config: KafkaConfig, args: ParsedArgs): Prom
             }
             if (!dryRun && chosen.length > 0)
               await producer.send({
-                topic: TOPICS.chatMessages,
+                topic: target,
                 acks: -1,
                 messages: chosen.map(original),
               });

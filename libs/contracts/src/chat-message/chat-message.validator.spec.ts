@@ -1,5 +1,5 @@
 import { CONTENT_MAX_BYTES } from './chat-message.schema';
-import { decodeChatMessage, validateChatMessage } from './chat-message.validator';
+import { decodeChatMessage, RECORD_MAX_BYTES, validateChatMessage } from './chat-message.validator';
 
 const valid = {
   schema: 'chat.message.v1',
@@ -92,5 +92,88 @@ describe(decodeChatMessage.name, () => {
   it('counts the content limit in UTF-8 bytes, not characters', () => {
     const threeByteChars = '€'.repeat(Math.floor(CONTENT_MAX_BYTES / 3) + 1);
     expect(validateChatMessage({ ...valid, content: threeByteChars }).ok).toBe(false);
+  });
+});
+
+describe('what no store accepts', () => {
+  const valid = {
+    schema: 'chat.message.v1',
+    messageId: 'msg-1',
+    tenantId: 'acme',
+    conversationId: 'conv:42',
+    userId: 'user-1',
+    role: 'user',
+    content: 'hello',
+    createdAt: '2026-05-01T10:00:00Z',
+  };
+  const codeOf = (patch: Record<string, unknown>) => {
+    const result = validateChatMessage({ ...valid, ...patch });
+    return result.ok
+      ? 'ok'
+      : { code: result.code, fields: result.fieldErrors.map((e) => [e.field, e.code]) };
+  };
+
+  it.each([
+    ['U+0000 in content', { content: 'a\u0000b' }, 'content'],
+    ['a lone high surrogate in content', { content: 'a\uD800' }, 'content'],
+    ['a lone low surrogate in content', { content: '\uDC00b' }, 'content'],
+    ['U+0000 in a metadata key', { metadata: { 'k\u0000': 1 } }, 'metadata'],
+    ['U+0000 deep in a metadata value', { metadata: { a: [{ b: 'x\u0000' }] } }, 'metadata'],
+  ])('refuses %s with INVALID_CHARACTERS', (_name, patch, field) => {
+    expect(codeOf(patch)).toEqual({
+      code: 'INVALID_CHARACTERS',
+      fields: [[field, 'INVALID_CHARACTERS']],
+    });
+  });
+
+  it('keeps pairs of surrogates (emoji) and other control characters', () => {
+    expect(codeOf({ content: 'ok 😀 \u0001\u001f' })).toBe('ok');
+  });
+
+  it.each([
+    ['before 1970', '1969-12-31T23:59:59Z'],
+    ['an offset Postgres refuses', '2026-01-01T00:00:00+23:59'],
+  ])('refuses a createdAt %s with CREATED_AT_OUT_OF_RANGE', (_name, createdAt) => {
+    expect(codeOf({ createdAt })).toMatchObject({ code: 'CREATED_AT_OUT_OF_RANGE' });
+  });
+
+  it('accepts the epoch and the widest offset', () => {
+    expect(codeOf({ createdAt: '1970-01-01T00:00:00Z' })).toBe('ok');
+    expect(codeOf({ createdAt: '2026-01-01T00:00:00-15:59' })).toBe('ok');
+  });
+
+  it('refuses metadata nested deeper than 16', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 20; i++) deep = [deep];
+    expect(codeOf({ metadata: { deep } })).toMatchObject({ code: 'METADATA_TOO_DEEP' });
+  });
+
+  it('refuses a tenant id with the key separator', () => {
+    expect(codeOf({ tenantId: 'a:b' })).toEqual({
+      code: 'INVALID_FIELDS',
+      fields: [['tenantId', 'INVALID_FIELDS']],
+    });
+  });
+
+  it('gives each field its own code when several are wrong', () => {
+    expect(codeOf({ content: 'a\u0000', createdAt: '1960-01-01T00:00:00Z' })).toEqual({
+      code: 'INVALID_FIELDS',
+      fields: [
+        ['content', 'INVALID_CHARACTERS'],
+        ['createdAt', 'CREATED_AT_OUT_OF_RANGE'],
+      ],
+    });
+  });
+
+  it('refuses a record larger than any valid message before parsing it', () => {
+    expect(decodeChatMessage(Buffer.alloc(RECORD_MAX_BYTES + 1, 0x20))).toMatchObject({
+      code: 'RECORD_TOO_LARGE',
+    });
+  });
+
+  it('reports at most 20 field errors however many unknown keys come', () => {
+    const many = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, i]));
+    const result = validateChatMessage({ ...valid, ...many });
+    expect(result.ok ? 0 : result.fieldErrors.length).toBeLessThanOrEqual(20);
   });
 });

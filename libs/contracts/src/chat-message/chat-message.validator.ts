@@ -1,5 +1,11 @@
 import { conversationKey } from '../topics.constants';
-import { CHAT_MESSAGE_SCHEMA, ChatMessage, chatMessageSchema } from './chat-message.schema';
+import {
+  CHAT_MESSAGE_SCHEMA,
+  CONTENT_MAX_BYTES,
+  ChatMessage,
+  chatMessageSchema,
+  METADATA_MAX_BYTES,
+} from './chat-message.schema';
 
 /** Why a record was refused; the dead-letter topic and HTTP errors carry it. */
 export const CHAT_MESSAGE_ERROR_CODES = [
@@ -9,21 +15,34 @@ export const CHAT_MESSAGE_ERROR_CODES = [
   'NOT_AN_OBJECT',
   'UNKNOWN_SCHEMA',
   'INVALID_FIELDS',
+  'INVALID_CHARACTERS',
+  'RECORD_TOO_LARGE',
   'CONTENT_TOO_LARGE',
   'METADATA_TOO_LARGE',
+  'METADATA_TOO_DEEP',
   'CREATED_AT_IN_FUTURE',
+  'CREATED_AT_OUT_OF_RANGE',
   'KEY_MISMATCH',
 ] as const;
 export type ChatMessageErrorCode = (typeof CHAT_MESSAGE_ERROR_CODES)[number];
 
 /** Codes that mean "too big" rather than "wrong": HTTP answers them with 413. */
 export const OVERSIZE_CODES: ReadonlySet<ChatMessageErrorCode> = new Set([
+  'RECORD_TOO_LARGE',
   'CONTENT_TOO_LARGE',
   'METADATA_TOO_LARGE',
 ]);
 
+/**
+ * The largest record value read at all: a message at its content and metadata limits, with
+ * every character JSON-escaped (`\u0001` is six bytes for one), still fits.
+ */
+export const RECORD_MAX_BYTES = 6 * (CONTENT_MAX_BYTES + METADATA_MAX_BYTES) + 4 * 1024;
+
 export interface FieldError {
   field: string;
+  /** What is wrong, as a code from {@link CHAT_MESSAGE_ERROR_CODES}. */
+  code: ChatMessageErrorCode;
   message: string;
 }
 
@@ -45,6 +64,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function decodeChatMessage(value: Buffer | null, key?: Buffer | null): DecodeResult {
   if (value === null || value.length === 0) return reject('EMPTY_VALUE', 'record has no value');
+  if (value.length > RECORD_MAX_BYTES)
+    return reject(
+      'RECORD_TOO_LARGE',
+      `record value is ${value.length} bytes; a chat message is at most ${RECORD_MAX_BYTES}`,
+    );
   let text: string;
   try {
     text = utf8.decode(value);
@@ -82,32 +106,43 @@ export function validateChatMessage(json: unknown): DecodeResult {
   if (schema !== CHAT_MESSAGE_SCHEMA) {
     return reject(
       'UNKNOWN_SCHEMA',
-      `schema must be "${CHAT_MESSAGE_SCHEMA}", got ${JSON.stringify(schema) ?? 'nothing'}`,
-      [{ field: 'schema', message: `must be "${CHAT_MESSAGE_SCHEMA}"` }],
+      `schema must be "${CHAT_MESSAGE_SCHEMA}", got ${cutJson(schema)}`,
+      [{ field: 'schema', code: 'UNKNOWN_SCHEMA', message: `must be "${CHAT_MESSAGE_SCHEMA}"` }],
     );
   }
   const parsed = chatMessageSchema.safeParse(json);
   if (parsed.success) return { ok: true, message: parsed.data };
-  const fieldErrors = parsed.error.issues.map((issue) => ({
-    field: issue.path.length > 0 ? issue.path.join('.') : '(root)',
+  const fieldErrors: FieldError[] = parsed.error.issues.slice(0, MAX_FIELD_ERRORS).map((issue) => ({
+    field: issue.path.length > 0 ? issue.path.map(String).join('.').slice(0, 200) : '(root)',
+    code: issueCode(issue),
     message: issue.message,
   }));
+  const codes = new Set(fieldErrors.map((error) => error.code));
   return reject(
-    codeFor(parsed.error.issues),
+    codes.size === 1 ? [...codes][0] : 'INVALID_FIELDS',
     fieldErrors.map((e) => `${e.field}: ${e.message}`).join('; '),
     fieldErrors,
   );
 }
 
-function codeFor(
-  issues: ReadonlyArray<{ code: string; path: PropertyKey[] }>,
-): ChatMessageErrorCode {
-  const custom = (field: string): boolean =>
-    issues.some((i) => i.code === 'custom' && i.path[0] === field);
-  if (issues.length === 1 && custom('content')) return 'CONTENT_TOO_LARGE';
-  if (issues.length === 1 && custom('metadata')) return 'METADATA_TOO_LARGE';
-  if (issues.length === 1 && custom('createdAt')) return 'CREATED_AT_IN_FUTURE';
-  return 'INVALID_FIELDS';
+/** Field errors reported per message: an object with a thousand unknown keys gets the first ones. */
+const MAX_FIELD_ERRORS = 20;
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(CHAT_MESSAGE_ERROR_CODES);
+
+function issueCode(issue: {
+  code: string;
+  params?: Record<string, unknown>;
+}): ChatMessageErrorCode {
+  const code = issue.code === 'custom' ? issue.params?.code : undefined;
+  return typeof code === 'string' && KNOWN_CODES.has(code)
+    ? (code as ChatMessageErrorCode)
+    : 'INVALID_FIELDS';
+}
+
+function cutJson(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'nothing';
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 function reject(

@@ -4,6 +4,7 @@ import {
   ChatMessageErrorCode,
   OVERSIZE_CODES,
 } from '../chat-message/chat-message.validator';
+import { HANDLER_FAILURE_MEANINGS } from '../dead-letter/dead-letter.codes';
 import { DLQ_HEADERS } from '../dead-letter/dead-letter.headers';
 import {
   archivedEventSchema,
@@ -42,7 +43,7 @@ import {
 export type AsyncApiDocument = Record<string, unknown>;
 
 /** Version of this document; bump it when a contract in it changes. */
-export const CONTRACTS_VERSION = '1.3.0';
+export const CONTRACTS_VERSION = '1.4.0';
 export const KAFKA_BINDING_VERSION = '0.5.0';
 
 type ChannelId = keyof typeof TOPICS;
@@ -78,16 +79,23 @@ const ERROR_CODE_MEANINGS: Record<ChatMessageErrorCode, string> = {
   NOT_AN_OBJECT: 'the JSON is not an object',
   UNKNOWN_SCHEMA: `\`schema\` is missing or not \`${CHAT_MESSAGE_SCHEMA}\``,
   INVALID_FIELDS: 'the object does not match chat.message.v1, or has several problems',
+  INVALID_CHARACTERS:
+    'a string (`content`, a `metadata` key or value) holds U+0000 or an unpaired UTF-16 surrogate, which no store accepts, and nothing else is wrong',
+  RECORD_TOO_LARGE: 'the value is over the largest size a valid chat message can have',
   CONTENT_TOO_LARGE: '`content` is over its UTF-8 byte limit, and nothing else is wrong',
   METADATA_TOO_LARGE: '`metadata` is over its serialized byte limit, and nothing else is wrong',
+  METADATA_TOO_DEEP: '`metadata` nests objects and arrays more than 16 deep',
   CREATED_AT_IN_FUTURE: '`createdAt` is too far in the future, and nothing else is wrong',
+  CREATED_AT_OUT_OF_RANGE:
+    '`createdAt` is before 1970-01-01T00:00:00Z or has a UTC offset beyond ±15:59 (Postgres refuses it)',
   KEY_MISMATCH: 'the record key is missing or not `tenantId:conversationId` of the value',
 };
 
 /** What the summarizer's codes mean on memory.messages.dlq.v1 (a subset of the ones above). */
 const MEMORY_DLQ_CODE_MEANINGS: Partial<Record<ChatMessageErrorCode, string>> = {
   NOT_JSON: 'the value is not UTF-8 JSON, or is empty or null',
-  INVALID_FIELDS: 'the value does not match memory.message.v1',
+  INVALID_FIELDS:
+    'the value does not match memory.message.v1 (a string with U+0000 or an unpaired surrogate included)',
 };
 
 /** What the search indexer's codes mean on memory.summaries.dlq.v1. */
@@ -97,7 +105,7 @@ const SUMMARY_DLQ_CODE_MEANINGS: Partial<Record<ChatMessageErrorCode, string>> =
   KEY_MISMATCH:
     'the key is missing or is not `tenantId:conversationId` of the value; for a tombstone, of ' +
     `its \`${TOMBSTONE_HEADERS.tenantId}\` and \`${TOMBSTONE_HEADERS.conversationId}\` headers, or ` +
-    'the tombstone has neither header and its key holds more than one `:`',
+    'the tombstone has neither header and its key is not `tenantId:conversationId` (no `:`, or nothing on one side of the first)',
 };
 
 interface ChannelDoc {
@@ -771,21 +779,24 @@ function messages(): Record<string, unknown> {
   };
 }
 
-/** `tenantId:conversationId`, built from the identifier pattern of chat.message.v1. */
+/** `tenantId:conversationId`, built from the identifier patterns of chat.message.v1. */
 function conversationKeySchema(): JsonSchema {
-  const tenantId = chatMessageJsonSchema('draft-07').properties?.tenantId;
-  const pattern = typeof tenantId === 'object' ? tenantId.pattern : undefined;
-  if (!pattern?.startsWith('^') || !pattern.endsWith('$')) {
-    throw new Error('chat.message.v1 tenantId has no anchored pattern to build the key from');
-  }
-  const id = pattern.slice(1, -1);
+  const properties = chatMessageJsonSchema('draft-07').properties;
+  const anchored = (field: string): string => {
+    const schema = properties?.[field];
+    const pattern = typeof schema === 'object' ? schema.pattern : undefined;
+    if (!pattern?.startsWith('^') || !pattern.endsWith('$'))
+      throw new Error(`chat.message.v1 ${field} has no anchored pattern to build the key from`);
+    return pattern.slice(1, -1);
+  };
   return {
     type: 'string',
     description:
       'Record key: `tenantId:conversationId` of the value, UTF-8. Ingest refuses a ' +
-      'chat.messages.v1 record whose key differs (KEY_MISMATCH). Identifiers may contain `:`, ' +
-      'so the key cannot be split back into them reliably.',
-    pattern: `^${id}:${id}$`,
+      'chat.messages.v1 record whose key differs (KEY_MISMATCH). A tenant id never contains ' +
+      '`:`, so the key is unambiguous: everything before the first `:` is the tenant, the rest ' +
+      '(which may contain `:`) the conversation.',
+    pattern: `^${anchored('tenantId')}:${anchored('conversationId')}$`,
     maxLength: 2 * ID_MAX_LENGTH + 1,
     examples: ['acme:conv-42'],
   };
@@ -846,12 +857,15 @@ function deadLetterHeadersSchema(): JsonSchema {
   const summaryCodes = Object.entries(SUMMARY_DLQ_CODE_MEANINGS).map(
     ([code, meaning]) => `\`${code}\`: ${meaning}`,
   );
+  const handlerCodes = Object.entries(HANDLER_FAILURE_MEANINGS).map(
+    ([code, meaning]) => `\`${code}\`: ${meaning}`,
+  );
   return {
     type: 'object',
     description:
       'Kafka headers, UTF-8 strings: the original record headers (all of them, e.g. ' +
       '`traceparent`) plus the `dlq.*` headers.',
-    required: Object.values(DLQ_HEADERS),
+    required: Object.values(DLQ_HEADERS).filter((name) => name !== DLQ_HEADERS.note),
     properties: {
       [DLQ_HEADERS.sourceTopic]: {
         type: 'string',
@@ -870,11 +884,17 @@ function deadLetterHeadersSchema(): JsonSchema {
       },
       [DLQ_HEADERS.errorCode]: {
         type: 'string',
-        enum: [...CHAT_MESSAGE_ERROR_CODES],
+        enum: [
+          ...new Set<string>([
+            ...CHAT_MESSAGE_ERROR_CODES,
+            ...Object.keys(HANDLER_FAILURE_MEANINGS),
+          ]),
+        ],
         description:
           `Why the record was refused. On chat.messages.dlq.v1 (ingest): ${codes.join('; ')}. ` +
           `On memory.messages.dlq.v1 (summarizer): ${memoryCodes.join('; ')}. ` +
-          `On memory.summaries.dlq.v1 (search): ${summaryCodes.join('; ')}.`,
+          `On memory.summaries.dlq.v1 (search): ${summaryCodes.join('; ')}. ` +
+          `On any of the three, a record the consumer isolated after its handler failed because of it (the batch split until the record was found): ${handlerCodes.join('; ')}.`,
       },
       [DLQ_HEADERS.errorReason]: {
         type: 'string',
@@ -884,6 +904,11 @@ function deadLetterHeadersSchema(): JsonSchema {
         type: 'string',
         format: 'date-time',
         description: 'When the record was dead-lettered (RFC 3339, UTC).',
+      },
+      [DLQ_HEADERS.note]: {
+        type: 'string',
+        description:
+          "Only on a letter cut to fit the broker's size limit (about 1 MB): what was dropped, e.g. an original header and its size, or the tail of the value with the full length and SHA-256.",
       },
       traceparent: { type: 'string', description: 'Kept from the original record, if it had one.' },
       tracestate: { type: 'string', description: 'Kept from the original record, if it had one.' },

@@ -641,7 +641,9 @@ describe('AsyncAPI document', () => {
 
   it('lists every error code of the validator on dead letters', () => {
     expect(document.components.schemas.deadLetterHeaders).toMatchObject({
-      properties: { 'dlq.error.code': { enum: [...CHAT_MESSAGE_ERROR_CODES] } },
+      properties: {
+        'dlq.error.code': { enum: expect.arrayContaining([...CHAT_MESSAGE_ERROR_CODES]) },
+      },
     });
   });
 

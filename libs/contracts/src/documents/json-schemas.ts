@@ -6,7 +6,9 @@ import {
   ID_MAX_LENGTH,
   MAX_FUTURE_SKEW_MS,
   METADATA_MAX_BYTES,
+  MIN_CREATED_AT,
 } from '../chat-message/chat-message.schema';
+import { JSON_MAX_DEPTH } from '../storable-text';
 import {
   MEMORY_MESSAGE_SCHEMA,
   memoryMessageSchema,
@@ -57,6 +59,7 @@ export const GENERATED_COMMENT =
 const SCHEMA_ID_PREFIX = 'urn:conversation-memory:schema:';
 
 const IDENTIFIER = `1 to ${ID_MAX_LENGTH} ASCII letters, digits and . _ : @ -, starting with a letter or digit.`;
+const TENANT_IDENTIFIER = `1 to ${ID_MAX_LENGTH} ASCII letters, digits and . _ @ -, starting with a letter or digit; never \`:\`, the separator of the record key.`;
 
 const PATTERNS =
   'Patterns are ECMA-262 regular expressions, where `$` matches only at the very end: a ' +
@@ -77,7 +80,7 @@ export const CHAT_MESSAGE_CONTRACT: ContractSpec = {
   fields: {
     schema: `Name and version of this contract: always \`${CHAT_MESSAGE_SCHEMA}\`.`,
     messageId: `Identifier of the message, unique within the tenant; a message whose id is already stored is dropped, so re-sending is safe. ${IDENTIFIER}`,
-    tenantId: `Tenant the conversation belongs to; first part of the record key. ${IDENTIFIER}`,
+    tenantId: `Tenant the conversation belongs to; first part of the record key. ${TENANT_IDENTIFIER}`,
     conversationId: `Conversation the message belongs to, unique within the tenant; second part of the record key. ${IDENTIFIER}`,
     userId: `User the message is attributed to. ${IDENTIFIER}`,
     role: 'Who wrote the message.',
@@ -93,7 +96,8 @@ export const CHAT_MESSAGE_CONTRACT: ContractSpec = {
       rule:
         `At most ${CONTENT_MAX_BYTES} bytes once encoded as UTF-8 (refused with ` +
         'CONTENT_TOO_LARGE otherwise); `maxLength` counts characters, so it only catches part ' +
-        'of the oversized values: check the UTF-8 byte length yourself.',
+        'of the oversized values: check the UTF-8 byte length yourself. Must not contain U+0000 ' +
+        'or an unpaired UTF-16 surrogate (refused with INVALID_CHARACTERS).',
       comment:
         `Approximation: the validator limits the UTF-8 byte length to ${CONTENT_MAX_BYTES}; JSON ` +
         'Schema can only count characters (code points, 1 to 4 bytes each), so maxLength ' +
@@ -102,7 +106,9 @@ export const CHAT_MESSAGE_CONTRACT: ContractSpec = {
     createdAt: {
       rule:
         `Must not be more than ${MAX_FUTURE_SKEW_MS / 3_600_000} hours ahead of the receiving ` +
-        "service's clock (refused with CREATED_AT_IN_FUTURE otherwise).",
+        "service's clock (refused with CREATED_AT_IN_FUTURE otherwise), nor before " +
+        `${MIN_CREATED_AT}, and its UTC offset must be within ±15:59 (refused with ` +
+        'CREATED_AT_OUT_OF_RANGE otherwise).',
       comment:
         'Not expressed: the validator compares the instant with the current time, which JSON ' +
         'Schema cannot. The pattern (from zod) makes the format check exact even where `format` ' +
@@ -111,7 +117,9 @@ export const CHAT_MESSAGE_CONTRACT: ContractSpec = {
     metadata: {
       rule:
         `Serialized as JSON it must take at most ${METADATA_MAX_BYTES} bytes of UTF-8 (refused ` +
-        'with METADATA_TOO_LARGE otherwise).',
+        'with METADATA_TOO_LARGE otherwise), nest objects and arrays at most ' +
+        `${JSON_MAX_DEPTH} deep (METADATA_TOO_DEEP), and hold no key or string with U+0000 or ` +
+        'an unpaired UTF-16 surrogate (INVALID_CHARACTERS).',
       comment:
         'Not expressed: the validator limits the byte length of JSON.stringify(metadata); JSON ' +
         'Schema has no keyword for the serialized size of a value.',
@@ -128,7 +136,8 @@ export const MEMORY_MESSAGE_CONTRACT: ContractSpec = {
     'its per-conversation `seq` and when it was stored. The record key is ' +
     '`tenantId:conversationId`. Published at least once: consumers skip what they have ' +
     'already seen by `seq`. The identifiers, content and metadata passed the checks of ' +
-    '`chat.message.v1`; this schema does not repeat them.',
+    '`chat.message.v1`; this schema does not repeat them, but the summarizer refuses a value ' +
+    'holding U+0000 or an unpaired UTF-16 surrogate in any string (no store accepts them).',
   fields: {
     schema: `Name and version of this contract: always \`${MEMORY_MESSAGE_SCHEMA}\`.`,
     messageId: 'Identifier of the message, unique within the tenant.',
@@ -162,7 +171,8 @@ export const MEMORY_SUMMARY_CONTRACT: ContractSpec = {
     'topic is compacted and the record key is `tenantId:conversationId`, so it keeps the latest ' +
     'summary per conversation; a tombstone (null value) removes it. Published at least once: ' +
     'consumers keep the highest `version` and ignore lower or equal ones. The identifiers ' +
-    'passed the checks of `chat.message.v1`; this schema does not repeat them.',
+    'passed the checks of `chat.message.v1`; this schema does not repeat them, but the search ' +
+    'indexer refuses a value holding U+0000 or an unpaired UTF-16 surrogate in any string.',
   fields: {
     schema: `Name and version of this contract: always \`${MEMORY_SUMMARY_SCHEMA}\`.`,
     tenantId: 'Tenant the conversation belongs to.',
