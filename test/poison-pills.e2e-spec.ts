@@ -98,10 +98,9 @@ describe('poison pills: the bad record is refused or dead-lettered, the partitio
       expect(conversations.get(`split-${c}`)).toEqual({ ids: expected, gapFree: true });
     }
     const dead = [...(await letters('split-1', 1)), ...(await letters('split-2', 1))];
-    expect(dead.map((letter) => JSON.parse(String(letter.value)).messageId)).toEqual([
-      'split-13',
-      'split-26',
-    ]);
+    expect(
+      dead.map((letter) => (JSON.parse(String(letter.value)) as { messageId: string }).messageId),
+    ).toEqual(['split-13', 'split-26']);
     for (const letter of dead) {
       expect(header(letter, DLQ_HEADERS.errorCode)).toBe('DB_DATA_EXCEPTION');
       expect(header(letter, DLQ_HEADERS.errorReason)).toContain('injected data exception');
