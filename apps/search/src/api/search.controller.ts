@@ -21,7 +21,6 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ERROR_SCHEMA, openApiSchema } from './openapi';
-import { RateLimitGuard } from './rate-limit.guard';
 import { searchRequestSchema } from './search-request.dto';
 import {
   SEARCH_REQUEST_EXAMPLE,
@@ -56,7 +55,7 @@ const errorContent = (example: Record<string, unknown>) => ({
   }),
 })
 @Controller('v1')
-@UseGuards(ApiKeyGuard, RateLimitGuard)
+@UseGuards(ApiKeyGuard)
 export class SearchController {
   constructor(private readonly service: SearchService) {}
 
