@@ -47,7 +47,7 @@ async function setup() {
     controllers: [ProbeController],
   })
     .overrideProvider(ApiKeyStore)
-    .useValue({ verify, checkRevocations: () => Promise.resolve(false) })
+    .useValue({ verify, checkRevocations: () => Promise.resolve(0) })
     .compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.init();

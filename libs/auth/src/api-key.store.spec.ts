@@ -26,7 +26,13 @@ function setup(options: Partial<ApiKeyStoreOptions> = {}) {
     ),
     update: jest.fn(() => Promise.resolve({ affected: 1 })),
   };
-  const query = jest.fn(() => Promise.resolve([{ ...marker }]));
+  const query = jest.fn((sql: string, parameters?: unknown[]): Promise<unknown[]> => {
+    if (sql.includes('count(*)')) return Promise.resolve([{ ...marker }]);
+    const ids = (parameters?.[0] ?? []) as string[];
+    return Promise.resolve(
+      [...rows.values()].filter((row) => ids.includes(row.id) && !row.revokedAt),
+    );
+  });
   const dataSource = { getRepository: () => repository, query } as unknown as DataSource;
   const lookups: string[] = [];
   const store = new ApiKeyStore(dataSource, {
@@ -56,7 +62,7 @@ function setup(options: Partial<ApiKeyStoreOptions> = {}) {
       },
     };
   };
-  return { store, clock, repository, query, marker, lookups, add, hold };
+  return { store, clock, repository, query, marker, lookups, add, hold, rows };
 }
 
 describe(ApiKeyStore.name, () => {
@@ -133,18 +139,38 @@ describe(ApiKeyStore.name, () => {
     expect(await store.verify(randomKey(2))).toBeNull();
   });
 
-  it('drops its cache when the revocation marker changes, so a revoked key is refused', async () => {
+  it('drops a revoked key when the revocation marker changes, keeping the others', async () => {
     const { store, add, marker, lookups } = setup({ revocationWindowMs: 2_000 });
+    const OTHER = `mk_${'b'.repeat(43)}`;
     const row = add(KEY);
+    add(OTHER);
     await store.checkRevocations();
     expect(await store.verify(KEY)).not.toBeNull();
-    expect(await store.checkRevocations()).toBe(false);
-    expect(await store.verify(KEY)).not.toBeNull();
-    expect(lookups).toEqual(['found']);
+    expect(await store.verify(OTHER)).not.toBeNull();
+    expect(await store.checkRevocations()).toBe(0);
+    expect(lookups).toEqual(['found', 'found']);
 
     row.revokedAt = new Date();
     Object.assign(marker, { revoked: '1', latest: '2026-12-06 07:00:00+00' });
-    expect(await store.checkRevocations()).toBe(true);
+    expect(await store.checkRevocations()).toBe(1);
+    expect(await store.verify(KEY)).toBeNull();
+    expect(await store.verify(OTHER)).not.toBeNull();
+    expect(lookups).toEqual(['found', 'found', 'unknown']);
+  });
+
+  it('drops a deleted key too, and nothing when a key was only created', async () => {
+    const { store, add, marker, lookups, rows } = setup({ revocationWindowMs: 2_000 });
+    add(KEY);
+    await store.checkRevocations();
+    await store.verify(KEY);
+    add(`mk_${'c'.repeat(43)}`);
+    marker.keys = '2';
+    expect(await store.checkRevocations()).toBe(0);
+    await store.verify(KEY);
+    expect(lookups).toEqual(['found']);
+    rows.delete(hashApiKey(KEY));
+    marker.keys = '1';
+    expect(await store.checkRevocations()).toBe(1);
     expect(await store.verify(KEY)).toBeNull();
   });
 

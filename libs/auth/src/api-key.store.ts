@@ -66,6 +66,7 @@ const DEFAULTS = { cacheSize: 10_000, knownKeyTtlMs: 30_000, unknownKeyTtlMs: 60
 
 const REVOCATION_MARKER_SQL = `SELECT count(*)::text AS keys, count(revoked_at)::text AS revoked,
   coalesce(max(revoked_at)::text, '') AS latest FROM api_keys`;
+const ACTIVE_KEYS_SQL = 'SELECT id FROM api_keys WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL';
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -77,8 +78,9 @@ export function hashApiKey(key: string): string {
  *
  * Presented keys are cached, found or not, in a bounded LRU map; concurrent look-ups of one key
  * share one query, and keys the cache does not know spend a shared look-up budget, so strangers
- * sending random keys cost the database a bounded number of queries. A revocation is noticed
- * through {@link checkRevocations}, which a poller runs every second in each service.
+ * sending random keys cost the database a bounded number of queries. A revocation (or a deleted
+ * key) is noticed through {@link checkRevocations}, which a poller runs every second in each
+ * service.
  */
 export class ApiKeyStore {
   private readonly repository: Repository<ApiKeyEntity>;
@@ -170,10 +172,11 @@ export class ApiKeyStore {
 
   /**
    * Reads a cheap marker of the keys table (how many keys, how many revoked, the latest
-   * revocation) and drops the cache when it changed since the last check. The first check
-   * drops it too: keys cached before it were not covered by any check.
+   * revocation); when it changed since the last check, looks up which cached keys are still
+   * active, by id in one query, and drops the others. Creating a key changes the marker too but
+   * drops nothing. Returns how many cached keys were dropped.
    */
-  async checkRevocations(): Promise<boolean> {
+  async checkRevocations(): Promise<number> {
     const startedAt = this.options.now();
     const rows =
       await this.dataSource.query<Array<{ keys: string; revoked: string; latest: string }>>(
@@ -181,11 +184,24 @@ export class ApiKeyStore {
       );
     const row = rows[0];
     const marker = row ? `${row.keys}/${row.revoked}/${row.latest}` : '';
-    const changed = marker !== this.revocationMarker;
-    if (changed) this.invalidate();
+    let dropped = 0;
+    if (marker !== this.revocationMarker) {
+      // A look-up under way may have read the key before the change: its answer is not cached.
+      this.generation += 1;
+      const known = [...this.cache].filter(([, entry]) => entry.identity !== null);
+      if (known.length > 0) {
+        const ids = [...new Set(known.map(([, entry]) => entry.identity?.keyId))];
+        const active = await this.dataSource.query<Array<{ id: string }>>(ACTIVE_KEYS_SQL, [ids]);
+        const stillActive = new Set(active.map((key) => key.id));
+        for (const [hash, entry] of known) {
+          if (entry.identity && stillActive.has(entry.identity.keyId)) continue;
+          if (this.cache.delete(hash)) dropped += 1;
+        }
+      }
+    }
     this.revocationMarker = marker;
     this.revocationsCheckedAt = startedAt;
-    return changed;
+    return dropped;
   }
 
   /** Forgets every cached key (found and unknown) and any look-up in flight. */

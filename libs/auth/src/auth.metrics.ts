@@ -25,8 +25,8 @@ export class AuthMetrics {
   private readonly limited = meter.createCounter('auth.rate_limited', {
     description: 'Requests refused with 429 by the per-API-key token bucket, by route',
   });
-  private readonly invalidations = meter.createCounter('auth.key_cache.invalidations', {
-    description: 'Times the cache of API keys was dropped because a key was revoked',
+  private readonly dropped = meter.createCounter('auth.revoked_keys_dropped', {
+    description: 'Cached API keys dropped because they were found revoked or deleted',
   });
 
   lookup(result: KeyLookupResult): void {
@@ -41,7 +41,7 @@ export class AuthMetrics {
     this.limited.add(1, { route });
   }
 
-  cacheInvalidated(): void {
-    this.invalidations.add(1);
+  keysDropped(count: number): void {
+    this.dropped.add(count);
   }
 }

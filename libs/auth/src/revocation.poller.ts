@@ -32,7 +32,8 @@ export class RevocationPoller implements OnApplicationBootstrap, OnApplicationSh
   /** One check; exposed for tests. */
   async poll(): Promise<void> {
     try {
-      if (await this.store.checkRevocations()) this.metrics.cacheInvalidated();
+      const dropped = await this.store.checkRevocations();
+      if (dropped > 0) this.metrics.keysDropped(dropped);
       if (this.failing) this.logger.log({ msg: 'revocation checks work again' });
       this.failing = false;
     } catch (error) {
