@@ -92,7 +92,7 @@ export class ApiKeyStore {
     ApiKeyStoreOptions;
   /** Bumped whenever the cache is dropped: a look-up begun before does not refill it. */
   private generation = 0;
-  private revocationMarker: string | undefined;
+  private revocationMarker: { keys: number; revocations: string } | undefined;
   private revocationsCheckedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -182,12 +182,15 @@ export class ApiKeyStore {
       await this.dataSource.query<Array<{ keys: string; revoked: string; latest: string }>>(
         REVOCATION_MARKER_SQL,
       );
-    const row = rows[0];
-    const marker = row ? `${row.keys}/${row.revoked}/${row.latest}` : '';
+    const row = rows[0] ?? { keys: '0', revoked: '0', latest: '' };
+    const marker = { keys: Number(row.keys), revocations: `${row.revoked}/${row.latest}` };
+    const previous = this.revocationMarker;
     let dropped = 0;
-    if (marker !== this.revocationMarker) {
-      // A look-up under way may have read the key before the change: its answer is not cached.
-      this.generation += 1;
+    if (marker.keys !== previous?.keys || marker.revocations !== previous.revocations) {
+      // A look-up under way may have read a key just revoked or deleted: its answer is not
+      // cached. Keys only created cannot make it wrong, so they leave it be.
+      if (!previous || marker.revocations !== previous.revocations || marker.keys < previous.keys)
+        this.generation += 1;
       const known = [...this.cache].filter(([, entry]) => entry.identity !== null);
       if (known.length > 0) {
         const ids = [...new Set(known.map(([, entry]) => entry.identity?.keyId))];
