@@ -1,5 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { hashApiKey } from '@memory/auth';
+import { ServiceName } from '@memory/config';
 import { TOPICS } from '@memory/contracts';
 import { createApiKey, runCli } from './support/cli';
 import { IngestHarness } from './support/ingest-harness';
@@ -22,6 +23,24 @@ const LOOKUPS_PER_SECOND = 10;
 const LOOKUP_BURST = 20;
 /** The promise: a revoked key is refused everywhere within 2 s. */
 const REVOCATION_PROMISE_MS = 2_000;
+
+/**
+ * A service on a port of its own: other suites (and other checkouts on this machine) use the
+ * fixed test ports at the same time, and a request to their process would test their code.
+ */
+class OwnPortProcess extends ServiceProcess {
+  private readonly port: number;
+
+  constructor(service: ServiceName, env: Record<string, string>) {
+    const port = randomInt(20_000, 30_000);
+    super(service, { ...env, [`${service.toUpperCase()}_PORT`]: String(port) });
+    this.port = port;
+  }
+
+  override get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+}
 
 /** A key of the right shape that no tenant has. */
 const strangerKey = (): string => `mk_${randomBytes(32).toString('base64url')}`;
@@ -82,7 +101,7 @@ describe('HTTP abuse: strangers and one tenant cannot starve the others', () => 
   const harness = new IngestHarness();
   const tenantId = harness.tenantId;
   const indexPrefix = `e2e-${randomUUID().slice(0, 8)}`;
-  const search = new ServiceProcess('search', {
+  const search = new OwnPortProcess('search', {
     KAFKA_GROUP_PREFIX: harness.groupPrefix,
     OPENSEARCH_INDEX_PREFIX: indexPrefix,
     ...LIMITS,
@@ -105,8 +124,12 @@ describe('HTTP abuse: strangers and one tenant cannot starve the others', () => 
     );
     for (const name of Object.keys(keys) as Array<keyof typeof keys>)
       keys[name] = createApiKey(tenantId, 'ingest,search');
+    harness.ingest = new OwnPortProcess('ingest', {
+      KAFKA_GROUP_PREFIX: harness.groupPrefix,
+      ...LIMITS,
+    }).start();
     search.start();
-    await Promise.all([harness.start(LIMITS), search.waitReady(120_000)]);
+    await Promise.all([harness.ingest.waitReady(), search.waitReady(120_000)]);
   });
 
   afterAll(async () => {
@@ -283,7 +306,7 @@ describe('HTTP abuse: strangers and one tenant cannot starve the others', () => 
   });
 
   it('never prints a password from a bad DATABASE_URL or OPENSEARCH_URL', async () => {
-    const broken = new ServiceProcess('retention', {
+    const broken = new OwnPortProcess('retention', {
       DATABASE_URL: 'mysql://memory:e2e-db-s3cret@db/memory',
       OPENSEARCH_URL: 'http://admin:e2e-os-s3cret@search:not-a-port',
     }).start();
