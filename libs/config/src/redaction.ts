@@ -80,10 +80,23 @@ export class SecretRedactor {
 
   /** A JSON-like value with every string in it redacted; the same object when nothing changed. */
   redactValue<T>(value: T): T {
-    const serialized = JSON.stringify(value);
-    if (serialized === undefined) return value;
-    const redacted = this.redact(serialized);
-    return redacted === serialized ? value : (JSON.parse(redacted) as T);
+    return this.walk(value) as T;
+  }
+
+  private walk(value: unknown): unknown {
+    if (typeof value === 'string') return this.redact(value);
+    if (Array.isArray(value)) {
+      const items = value.map((item) => this.walk(item));
+      return items.some((item, index) => item !== value[index]) ? items : value;
+    }
+    if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+      const entries = Object.entries(value).map(([key, item]) => [key, this.walk(item)] as const);
+      const changed = entries.some(
+        ([key, item]) => item !== (value as Record<string, unknown>)[key],
+      );
+      return changed ? Object.fromEntries(entries) : value;
+    }
+    return value;
   }
 }
 
