@@ -87,6 +87,19 @@ async function counter(baseUrl: string, name: string): Promise<number> {
   return total;
 }
 
+/**
+ * A request with a valid key, retried as a client should when the server is busy with unknown
+ * keys (429 KEY_LOOKUPS_THROTTLED, after Retry-After): a key the process has not cached yet
+ * needs a look-up from the budget the flood test spends.
+ */
+async function asKnownClient(url: string, key: string): Promise<Answer> {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await call(url, { key });
+    if (answer.body.code !== 'KEY_LOOKUPS_THROTTLED' || attempt === 10) return answer;
+    await new Promise((resolve) => setTimeout(resolve, Number(answer.retryAfter ?? 1) * 1000));
+  }
+}
+
 /** Polls until `url` answers 401 for `key`; the time it took from `since`. */
 async function msUntilRefused(url: string, key: string, since: number): Promise<number> {
   for (;;) {
@@ -130,6 +143,12 @@ describe('HTTP abuse: strangers and one tenant cannot starve the others', () => 
     }).start();
     search.start();
     await Promise.all([harness.ingest.waitReady(), search.waitReady(120_000)]);
+    // Every key is cached by both processes before the flood test spends the look-up budget.
+    for (const url of [
+      ingestUrl('/v1/conversations/nothing-here/messages'),
+      searchUrl('/v1/conversations/nothing-here/summary'),
+    ])
+      for (const key of Object.values(keys)) expect((await call(url, { key })).status).toBe(404);
   });
 
   afterAll(async () => {
@@ -272,10 +291,10 @@ describe('HTTP abuse: strangers and one tenant cannot starve the others', () => 
       ingestUrl('/v1/conversations/nothing-here/messages'),
       searchUrl('/v1/conversations/nothing-here/summary'),
     ];
-    // Both processes have the keys cached as valid.
+    // Both processes have the keys cached as valid (looked up again if the suite took long).
     for (const url of urls)
       for (const key of [keys.revokedBySql, keys.revokedByCli])
-        expect((await call(url, { key })).status).toBe(404);
+        expect((await asKnownClient(url, key)).status).toBe(404);
 
     await harness.dataSource.query('UPDATE api_keys SET revoked_at = now() WHERE key_hash = $1', [
       hashApiKey(keys.revokedBySql),
@@ -302,7 +321,7 @@ describe('HTTP abuse: strangers and one tenant cannot starve the others', () => 
     for (const elapsed of [...sqlElapsed, ...cliElapsed])
       expect(elapsed).toBeLessThanOrEqual(REVOCATION_PROMISE_MS + 500);
     // Keys not revoked are unaffected.
-    for (const url of urls) expect((await call(url, { key: keys.other })).status).toBe(404);
+    for (const url of urls) expect((await asKnownClient(url, keys.other)).status).toBe(404);
   });
 
   it('never prints a password from a bad DATABASE_URL or OPENSEARCH_URL', async () => {
