@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { say, sleep } from '../stack/lib/progress.mjs';
+import { redactCredentials } from '../stack/lib/redact.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVICES = [
@@ -72,8 +73,9 @@ function launch(service) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const stream of [child.stdout, child.stderr]) {
+    // The services mask their own secrets; this catches any line printed before they could.
     createInterface({ input: stream }).on('line', (line) =>
-      process.stdout.write(prefix(service) + line + '\n'),
+      process.stdout.write(prefix(service) + redactCredentials(line) + '\n'),
     );
   }
   child.once('exit', (code, signal) => {

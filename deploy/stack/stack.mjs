@@ -23,6 +23,7 @@ import {
 import { readPid, startDetached, stopProcess, tail } from './lib/processes.mjs';
 import { provisionModels } from './models.mjs';
 import { say, waitFor } from './lib/progress.mjs';
+import { redactCredentials } from './lib/redact.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -202,6 +203,6 @@ if (!(command in commands) || names.some((name) => !['kafka', 'opensearch'].incl
 commands[command](names)
   .then((result) => process.exit(result === false ? 1 : 0))
   .catch((error) => {
-    process.stderr.write(`stack ${command} failed: ${error.message}\n`);
+    process.stderr.write(`stack ${command} failed: ${redactCredentials(error.message)}\n`);
     process.exit(1);
   });

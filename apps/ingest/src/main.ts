@@ -1,5 +1,10 @@
 import './instrument';
-import { main } from '@memory/runtime';
+import { DEFAULT_BODY_LIMIT_BYTES, main } from '@memory/runtime';
+import { MESSAGES_BODY_LIMIT } from './http/body-limits.constants';
 import { IngestModule } from './ingest.module';
 
-main({ name: 'ingest', module: (config) => IngestModule.forRoot(config) });
+main({
+  name: 'ingest',
+  module: (config) => IngestModule.forRoot(config),
+  bodyLimits: { defaultBytes: DEFAULT_BODY_LIMIT_BYTES, routes: [MESSAGES_BODY_LIMIT] },
+});

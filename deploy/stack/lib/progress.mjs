@@ -1,10 +1,11 @@
 // Small console helpers for the stack and start scripts: one line per step, a live
-// "waiting" line on a terminal and a periodic one in logs (CI).
+// "waiting" line on a terminal and a periodic one in logs (CI). Passwords in URLs are masked.
+import { redactCredentials } from './redact.mjs';
 
 const interactive = Boolean(process.stdout.isTTY);
 
 export function say(scope, message) {
-  process.stdout.write(`[${scope}] ${message}\n`);
+  process.stdout.write(`[${scope}] ${redactCredentials(message)}\n`);
 }
 
 /** Shows "scope: what ... 12s" while `check()` is false; resolves true once it is true. */
@@ -30,7 +31,9 @@ export async function waitFor(scope, what, check, { timeoutMs, intervalMs = 1000
       return false;
     }
     if (interactive) {
-      process.stdout.write(`\r\x1b[K[${scope}] waiting for ${what} ... ${elapsed}s`);
+      process.stdout.write(
+        `\r\x1b[K[${scope}] waiting for ${redactCredentials(what)} ... ${elapsed}s`,
+      );
     } else if (elapsed - lastPrinted >= 10) {
       lastPrinted = elapsed;
       say(scope, `waiting for ${what} ... ${elapsed}s`);

@@ -5,12 +5,16 @@ import {
   ExecutionContext,
   ForbiddenException,
   Injectable,
+  Logger,
+  ServiceUnavailableException,
   SetMetadata,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Request } from 'express';
-import { ApiKeyIdentity, ApiKeyStore } from './api-key.store';
+import { Request, Response } from 'express';
+import { AUTH_ERROR_CODES, ApiKeyRateLimiter, tooManyRequests } from './api-key-rate-limiter';
+import { ApiKeyIdentity, ApiKeyStore, KeyLookupsThrottledError } from './api-key.store';
+import { AuthMetrics } from './auth.metrics';
 
 const SCOPE_KEY = 'memory:api-key-scope';
 
@@ -30,32 +34,79 @@ export const Caller = createParamDecorator(
 );
 
 /**
- * Authenticates `Authorization: Bearer <key>` (or `X-API-Key: <key>`) and checks the route's
- * scope. Every query then runs for the key's tenant only.
+ * Authenticates `Authorization: Bearer <key>` (or `X-API-Key: <key>`), applies the key's rate
+ * limit and checks the route's scope. Every query then runs for the key's tenant only. Every
+ * refusal answers `{message, code}` (see {@link AUTH_ERROR_CODES}); 429s carry `Retry-After`.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
+  private readonly logger = new Logger(ApiKeyGuard.name);
+
   constructor(
     private readonly keys: ApiKeyStore,
     private readonly reflector: Reflector,
+    private readonly limiter: ApiKeyRateLimiter,
+    private readonly metrics: AuthMetrics,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthenticatedRequest>();
     const presented = presentedKey(request);
-    if (!presented)
-      throw new UnauthorizedException('an API key is required: Authorization: Bearer <key>');
-    const identity = await this.keys.verify(presented);
-    if (!identity) throw new UnauthorizedException('unknown or revoked API key');
+    if (!presented) {
+      this.metrics.refused('missing_key');
+      throw new UnauthorizedException({
+        message: 'an API key is required: Authorization: Bearer <key>',
+        code: AUTH_ERROR_CODES.missingKey,
+      });
+    }
+    const identity = await this.verify(presented, http.getResponse<Response>());
+    if (!identity) {
+      this.metrics.refused('unknown_key');
+      throw new UnauthorizedException({
+        message: 'unknown or revoked API key',
+        code: AUTH_ERROR_CODES.unknownKey,
+      });
+    }
+    this.limiter.take(identity.keyId, request, http.getResponse<Response>());
     const scope = this.reflector.getAllAndOverride<ApiKeyScope | undefined>(SCOPE_KEY, [
       context.getHandler(),
       context.getClass(),
     ]);
     if (scope && !identity.scopes.includes(scope) && !identity.scopes.includes('admin')) {
-      throw new ForbiddenException(`this API key lacks the "${scope}" scope`);
+      this.metrics.refused('missing_scope');
+      throw new ForbiddenException({
+        message: `this API key lacks the "${scope}" scope`,
+        code: AUTH_ERROR_CODES.missingScope,
+      });
     }
     request.apiKey = identity;
     return true;
+  }
+
+  private async verify(key: string, response: Response): Promise<ApiKeyIdentity | null> {
+    try {
+      return await this.keys.verify(key);
+    } catch (error) {
+      if (error instanceof KeyLookupsThrottledError) {
+        this.metrics.refused('lookups_throttled');
+        throw tooManyRequests(
+          response,
+          AUTH_ERROR_CODES.lookupsThrottled,
+          `too many unknown API keys presented to this server; retry in ${error.retryAfterSeconds} s`,
+          error.retryAfterSeconds,
+        );
+      }
+      this.metrics.refused('unavailable');
+      this.logger.error({
+        msg: 'API key look-up failed',
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw new ServiceUnavailableException({
+        message: 'authentication is unavailable, try again',
+        code: AUTH_ERROR_CODES.unavailable,
+      });
+    }
   }
 }
 

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { ApiKeyEntity, ApiKeyScope } from '@memory/persistence';
-import { Injectable } from '@nestjs/common';
 import { DataSource, IsNull, Repository } from 'typeorm';
+import { TakeResult } from './token-buckets';
 
 export interface ApiKeyIdentity {
   keyId: string;
@@ -15,8 +16,57 @@ export interface CreatedApiKey {
   key: string;
 }
 
+/** Outcome of one database look-up of a presented key. */
+export type KeyLookupResult = 'found' | 'unknown' | 'failed';
+
+export interface ApiKeyStoreOptions {
+  /** Most presented keys remembered, found and unknown together (least recently used go first). */
+  cacheSize?: number;
+  /** How long a found key is used without looking it up again. */
+  knownKeyTtlMs?: number;
+  /** How long an unknown (or revoked) key is remembered: one look-up per key per this interval. */
+  unknownKeyTtlMs?: number;
+  /**
+   * When set, a cached key is trusted only if revocations were checked ({@link
+   * ApiKeyStore.checkRevocations}) or the key itself was looked up within this many ms; otherwise
+   * it is looked up again. Unset (the CLI), cached keys live for their whole TTL.
+   */
+  revocationWindowMs?: number;
+  /**
+   * Budget of look-ups of keys the cache does not know, shared by all of them (a flood of random
+   * keys costs the database at most this); over it, verify() throws {@link KeyLookupsThrottledError}.
+   */
+  lookupBudget?: { take(key: string): TakeResult };
+  /** Called once per database look-up (for the `auth_key_lookups_total` metric). */
+  onLookup?: (result: KeyLookupResult) => void;
+  /** Milliseconds from a monotonic clock (tests pass their own). */
+  now?: () => number;
+}
+
+/** Too many keys unknown to the cache were presented: the look-up was not made. */
+export class KeyLookupsThrottledError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('too many look-ups of unknown API keys');
+    this.name = 'KeyLookupsThrottledError';
+  }
+}
+
+interface CacheEntry {
+  identity: ApiKeyIdentity | null;
+  /** Until when the entry may be used at all. */
+  until: number;
+  /** When the look-up that produced it started: it proves the key was valid then. */
+  loadedAt: number;
+}
+
 const KEY_PREFIX = 'mk_';
-const CACHE_TTL_MS = 30_000;
+/** `mk_` and 32 random bytes in base64url: anything else is refused without a query. */
+const KEY_FORMAT = /^mk_[A-Za-z0-9_-]{43}$/;
+const DEFAULTS = { cacheSize: 10_000, knownKeyTtlMs: 30_000, unknownKeyTtlMs: 60_000 };
+
+const REVOCATION_MARKER_SQL = `SELECT count(*)::text AS keys, count(revoked_at)::text AS revoked,
+  coalesce(max(revoked_at)::text, '') AS latest FROM api_keys`;
+const ACTIVE_KEYS_SQL = 'SELECT id FROM api_keys WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL';
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
@@ -24,15 +74,33 @@ export function hashApiKey(key: string): string {
 
 /**
  * API keys of tenants. A key is 32 random bytes, so a plain SHA-256 is enough to store it
- * safely (no dictionary to guess from); lookups are by that hash, cached briefly.
+ * safely (no dictionary to guess from); lookups are by that hash.
+ *
+ * Presented keys are cached, found or not, in a bounded LRU map; concurrent look-ups of one key
+ * share one query, and keys the cache does not know spend a shared look-up budget, so strangers
+ * sending random keys cost the database a bounded number of queries. A revocation (or a deleted
+ * key) is noticed through {@link checkRevocations}, which a poller runs every second in each
+ * service.
  */
-@Injectable()
 export class ApiKeyStore {
   private readonly repository: Repository<ApiKeyEntity>;
-  private readonly cache = new Map<string, { identity: ApiKeyIdentity | null; until: number }>();
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly inFlight = new Map<string, Promise<ApiKeyIdentity | null>>();
+  private readonly options: Required<
+    Pick<ApiKeyStoreOptions, 'cacheSize' | 'knownKeyTtlMs' | 'unknownKeyTtlMs' | 'now'>
+  > &
+    ApiKeyStoreOptions;
+  /** Bumped whenever the cache is dropped: a look-up begun before does not refill it. */
+  private generation = 0;
+  private revocationMarker: { keys: number; revocations: string } | undefined;
+  private revocationsCheckedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    options: ApiKeyStoreOptions = {},
+  ) {
     this.repository = dataSource.getRepository(ApiKeyEntity);
+    this.options = { ...DEFAULTS, now: () => performance.now(), ...options };
   }
 
   async create(
@@ -59,26 +127,125 @@ export class ApiKeyStore {
     });
   }
 
+  /** Revokes a key; this process forgets it at once, the others at their next revocation check. */
   async revoke(id: string): Promise<boolean> {
     const result = await this.repository.update(
       { id, revokedAt: IsNull() },
       { revokedAt: new Date() },
     );
-    this.cache.clear();
+    this.invalidate();
     return (result.affected ?? 0) > 0;
   }
 
-  /** The identity behind a presented key, or null when it is unknown or revoked. */
+  /**
+   * The identity behind a presented key, or null when it is unknown or revoked. Throws
+   * {@link KeyLookupsThrottledError} when the key would need a look-up over the budget, and
+   * the database's error when the look-up fails.
+   */
   async verify(key: string): Promise<ApiKeyIdentity | null> {
-    if (!key.startsWith(KEY_PREFIX) || key.length > 100) return null;
+    if (!KEY_FORMAT.test(key)) return null;
     const hash = hashApiKey(key);
+    const now = this.options.now();
     const cached = this.cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.identity;
-    const found = await this.repository.findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
+    if (cached) {
+      this.cache.delete(hash);
+      if (cached.until > now) {
+        if (!cached.identity || this.trusted(cached, now)) {
+          this.cache.set(hash, cached); // most recently used
+          return cached.identity;
+        }
+      }
+    }
+    const pending = this.inFlight.get(hash);
+    if (pending) return pending;
+    // A known key whose trust lapsed is looked up again outside the budget: known keys are few.
+    if (!cached?.identity && this.options.lookupBudget) {
+      const decision = this.options.lookupBudget.take('lookups');
+      if (!decision.allowed) throw new KeyLookupsThrottledError(decision.retryAfterSeconds);
+    }
+    const lookup: Promise<ApiKeyIdentity | null> = this.lookUp(hash, now).finally(() => {
+      if (this.inFlight.get(hash) === lookup) this.inFlight.delete(hash);
+    });
+    this.inFlight.set(hash, lookup);
+    return lookup;
+  }
+
+  /**
+   * Reads a cheap marker of the keys table (how many keys, how many revoked, the latest
+   * revocation); when it changed since the last check, looks up which cached keys are still
+   * active, by id in one query, and drops the others. Creating a key changes the marker too but
+   * drops nothing. Returns how many cached keys were dropped.
+   */
+  async checkRevocations(): Promise<number> {
+    const startedAt = this.options.now();
+    const rows =
+      await this.dataSource.query<Array<{ keys: string; revoked: string; latest: string }>>(
+        REVOCATION_MARKER_SQL,
+      );
+    const row = rows[0] ?? { keys: '0', revoked: '0', latest: '' };
+    const marker = { keys: Number(row.keys), revocations: `${row.revoked}/${row.latest}` };
+    const previous = this.revocationMarker;
+    let dropped = 0;
+    if (marker.keys !== previous?.keys || marker.revocations !== previous.revocations) {
+      // A look-up under way may have read a key just revoked or deleted: its answer is not
+      // cached. Keys only created cannot make it wrong, so they leave it be.
+      if (!previous || marker.revocations !== previous.revocations || marker.keys < previous.keys)
+        this.generation += 1;
+      const known = [...this.cache].filter(([, entry]) => entry.identity !== null);
+      if (known.length > 0) {
+        const ids = [...new Set(known.map(([, entry]) => entry.identity?.keyId))];
+        const active = await this.dataSource.query<Array<{ id: string }>>(ACTIVE_KEYS_SQL, [ids]);
+        const stillActive = new Set(active.map((key) => key.id));
+        for (const [hash, entry] of known) {
+          if (entry.identity && stillActive.has(entry.identity.keyId)) continue;
+          if (this.cache.delete(hash)) dropped += 1;
+        }
+      }
+    }
+    this.revocationMarker = marker;
+    this.revocationsCheckedAt = startedAt;
+    return dropped;
+  }
+
+  /** Forgets every cached key (found and unknown) and any look-up in flight. */
+  invalidate(): void {
+    this.generation += 1;
+    this.cache.clear();
+    this.inFlight.clear();
+  }
+
+  /** Keys cached now. */
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+
+  private trusted(entry: CacheEntry, now: number): boolean {
+    const window = this.options.revocationWindowMs;
+    if (window === undefined) return true;
+    return now - Math.max(entry.loadedAt, this.revocationsCheckedAt) <= window;
+  }
+
+  private async lookUp(hash: string, startedAt: number): Promise<ApiKeyIdentity | null> {
+    const generation = this.generation;
+    let found: ApiKeyEntity | null;
+    try {
+      found = await this.repository.findOne({ where: { keyHash: hash, revokedAt: IsNull() } });
+    } catch (error) {
+      this.options.onLookup?.('failed');
+      throw error;
+    }
+    this.options.onLookup?.(found ? 'found' : 'unknown');
     const identity = found
       ? { keyId: found.id, tenantId: found.tenantId, scopes: found.scopes }
       : null;
-    this.cache.set(hash, { identity, until: Date.now() + CACHE_TTL_MS });
+    if (generation === this.generation) {
+      const ttl = identity ? this.options.knownKeyTtlMs : this.options.unknownKeyTtlMs;
+      this.cache.set(hash, { identity, until: startedAt + ttl, loadedAt: startedAt });
+      for (const oldest of this.cache.keys()) {
+        if (this.cache.size <= this.options.cacheSize) break;
+        this.cache.delete(oldest);
+      }
+    }
     return identity;
   }
 }

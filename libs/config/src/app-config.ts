@@ -53,6 +53,40 @@ export abstract class OpenSearchConfig {
   readonly indexPrefix!: string;
 }
 
+/** Requests per second allowed per API key, with bursts of up to `burst`. */
+export interface RateLimitConfig {
+  perSecond: number;
+  burst: number;
+}
+
+/**
+ * API-key authentication and per-key limits of one process. Every replica counts on its own:
+ * N replicas allow N times these rates.
+ */
+export abstract class AuthConfig {
+  /** `<SERVICE>_RATE_LIMIT_PER_SECOND` and `<SERVICE>_RATE_LIMIT_BURST`. */
+  readonly rateLimit!: RateLimitConfig;
+  /** Most API keys with a rate-limit bucket; the least recently used are dropped first. */
+  readonly rateLimitMaxKeys!: number;
+  /** Most presented keys (found or unknown) remembered. */
+  readonly keyCacheSize!: number;
+  /** How long an unknown key is remembered: it costs at most one query per this interval. */
+  readonly unknownKeyTtlMs!: number;
+  /** How often the process checks for revoked keys; a revocation holds within twice this. */
+  readonly revocationPollMs!: number;
+  /** Database look-ups of keys not in the cache, per second (bursts of twice as many). */
+  readonly keyLookupsPerSecond!: number;
+}
+
+/** Default per-key rate of each service; the summarizer has no API and uses none. */
+export const DEFAULT_RATE_LIMITS: Readonly<Record<ServiceName, RateLimitConfig>> = {
+  ingest: { perSecond: 100, burst: 200 },
+  summarizer: { perSecond: 20, burst: 40 },
+  compressor: { perSecond: 2, burst: 10 },
+  retention: { perSecond: 10, burst: 20 },
+  search: { perSecond: 20, burst: 40 },
+};
+
 export abstract class AppConfig {
   readonly service!: ServiceName;
   readonly environment!: 'development' | 'test' | 'production';
@@ -62,6 +96,7 @@ export abstract class AppConfig {
   readonly kafka!: KafkaConfig;
   readonly database!: DatabaseConfig;
   readonly opensearch!: OpenSearchConfig;
+  readonly auth!: AuthConfig;
 }
 
 /** Reads the Kafka section; every service that talks to Kafka uses it. */
@@ -117,6 +152,27 @@ export function readOpenSearchConfig(read: EnvReader): OpenSearchConfig {
   };
 }
 
+/** Reads the authentication section; the rate limit is the service's own. */
+export function readAuthConfig(read: EnvReader, service: ServiceName): AuthConfig {
+  const defaults = DEFAULT_RATE_LIMITS[service];
+  const prefix = service.toUpperCase();
+  const rateLimit =
+    service === 'summarizer'
+      ? defaults
+      : {
+          perSecond: read.int(`${prefix}_RATE_LIMIT_PER_SECOND`, defaults.perSecond, 1, 100_000),
+          burst: read.int(`${prefix}_RATE_LIMIT_BURST`, defaults.burst, 1, 1_000_000),
+        };
+  return {
+    rateLimit,
+    rateLimitMaxKeys: read.int('RATE_LIMIT_MAX_KEYS', 100_000, 100, 10_000_000),
+    keyCacheSize: read.int('AUTH_KEY_CACHE_SIZE', 10_000, 100, 1_000_000),
+    unknownKeyTtlMs: read.int('AUTH_UNKNOWN_KEY_TTL_MS', 60_000, 1_000, 3_600_000),
+    revocationPollMs: read.int('AUTH_REVOCATION_POLL_MS', 1_000, 100, 60_000),
+    keyLookupsPerSecond: read.int('AUTH_KEY_LOOKUPS_PER_SECOND', 50, 1, 100_000),
+  };
+}
+
 /**
  * Builds the whole typed configuration of one service from the environment.
  * Throws a ConfigError listing every variable that is wrong.
@@ -161,5 +217,6 @@ function readAppConfig(read: EnvReader, service: ServiceName): AppConfig {
     kafka: readKafkaConfig(read, service),
     database: readDatabaseConfig(read),
     opensearch: readOpenSearchConfig(read),
+    auth: readAuthConfig(read, service),
   };
 }

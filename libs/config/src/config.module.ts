@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import {
   AppConfig,
+  AuthConfig,
   DatabaseConfig,
   HttpConfig,
   KafkaConfig,
@@ -23,6 +24,7 @@ export class ConfigModule {
       { provide: KafkaConfig, useValue: config.kafka },
       { provide: DatabaseConfig, useValue: config.database },
       { provide: OpenSearchConfig, useValue: config.opensearch },
+      { provide: AuthConfig, useValue: config.auth },
     ];
     return { module: ConfigModule, providers, exports: providers.map((p) => p.provide) };
   }

@@ -1,4 +1,4 @@
-import { ConfigError, ConfigProblem } from './config.error';
+import { ConfigError, ConfigProblem, configProblem } from './config.error';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -122,7 +122,7 @@ export class EnvReader {
    * variable is named with its raw value, like any other bad value.
    */
   reject(name: string, expected: string): void {
-    this.problems.push({ variable: name, expected, received: this.raw(name) });
+    this.problems.push(configProblem(name, expected, this.raw(name)));
   }
 
   /** Throws a {@link ConfigError} naming every variable that failed. */
@@ -141,7 +141,7 @@ export class EnvReader {
     received: string | undefined,
     fallback: T,
   ): T {
-    this.problems.push({ variable, expected, received });
+    this.problems.push(configProblem(variable, expected, received));
     return fallback;
   }
 }

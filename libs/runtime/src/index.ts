@@ -1,2 +1,4 @@
-export * from './run-service';
+export * from './body-limits';
 export * from './field-errors';
+export * from './redacting-exception.filter';
+export * from './run-service';

@@ -1,14 +1,21 @@
-import { AppConfig, ConfigError, EnvReader, loadServiceConfig, ServiceName } from '@memory/config';
+import {
+  AppConfig,
+  configSecrets,
+  ConfigError,
+  EnvReader,
+  loadServiceConfig,
+  SecretRedactor,
+  ServiceName,
+} from '@memory/config';
 import { TOPIC_DEFINITIONS } from '@memory/contracts';
 import { BatchConsumerFactory, KafkaAdminService } from '@memory/kafka';
 import { JsonLogger, stopTelemetry } from '@memory/telemetry';
 import { DynamicModule, INestApplication, Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-
-/** Largest JSON request body; a batch of chat messages at their size limits fits. */
-const JSON_BODY_LIMIT = '8mb';
+import { BodyLimits, DEFAULT_BODY_LIMIT_BYTES, formatBytes, jsonBodyParser } from './body-limits';
+import { RedactingExceptionFilter } from './redacting-exception.filter';
 
 export interface ServiceDefinition<S = undefined> {
   name: ServiceName;
@@ -16,6 +23,11 @@ export interface ServiceDefinition<S = undefined> {
   settings?: (read: EnvReader) => S;
   /** Builds the root module from the validated configuration. */
   module: (config: AppConfig, settings: S) => DynamicModule;
+  /**
+   * Largest request body per route, enforced before parsing; every other route takes
+   * {@link DEFAULT_BODY_LIMIT_BYTES}. Listed in the OpenAPI description.
+   */
+  bodyLimits?: BodyLimits;
   /** Extra set-up on the HTTP application before it listens (OpenAPI, pipes, ...). */
   configure?: (app: INestApplication, config: AppConfig) => void | Promise<void>;
 }
@@ -35,17 +47,16 @@ export async function runService<S>(definition: ServiceDefinition<S>): Promise<I
     ));
   } catch (error) {
     if (error instanceof ConfigError) {
+      // The error masks passwords itself; a bad value of a secret variable is not shown at all.
       process.stderr.write(`${definition.name}: ${error.message}\n`);
       process.exit(78); // EX_CONFIG
     }
     throw error;
   }
 
-  const logger = new JsonLogger({
-    service: definition.name,
-    level: config.log.level,
-    format: config.log.format,
-  });
+  // Connection errors may quote a URL with its password: no log line or error answer shows one.
+  const redactor = new SecretRedactor(configSecrets(config));
+  const logger = redactingLogger(config, redactor);
   const log = new Logger('Bootstrap');
   const app = await NestFactory.create<NestExpressApplication>(
     definition.module(config, settings),
@@ -55,10 +66,12 @@ export async function runService<S>(definition: ServiceDefinition<S>): Promise<I
       bodyParser: false,
     },
   );
-  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  const bodyLimits = definition.bodyLimits ?? { defaultBytes: DEFAULT_BODY_LIMIT_BYTES };
+  app.use(jsonBodyParser(bodyLimits));
+  app.useGlobalFilters(new RedactingExceptionFilter(app.get(HttpAdapterHost), redactor));
   installShutdown(app, config, log);
   await definition.configure?.(app, config);
-  serveOpenApi(app, definition.name);
+  serveOpenApi(app, definition.name, apiLimitsDescription(config, bodyLimits));
   await app.init();
 
   const created = await app.get(KafkaAdminService).ensureTopics(TOPIC_DEFINITIONS);
@@ -75,12 +88,51 @@ export async function runService<S>(definition: ServiceDefinition<S>): Promise<I
   return app;
 }
 
+/**
+ * The service's logger: JSON lines on stdout with every password of the configuration (and any
+ * URL credentials) masked, whoever logs them (TypeORM's connection retries, kafkajs, terminus).
+ */
+export function redactingLogger(
+  config: AppConfig,
+  redactor: SecretRedactor,
+  write: (line: string) => void = (line) => process.stdout.write(line + '\n'),
+): JsonLogger {
+  return new JsonLogger({
+    service: config.service,
+    level: config.log.level,
+    format: config.log.format,
+    write: (line) => write(redactor.redact(line)),
+  });
+}
+
+/** The limits every client meets, for the OpenAPI description: bodies and the per-key rate. */
+export function apiLimitsDescription(config: AppConfig, limits: BodyLimits): string {
+  const routes = (limits.routes ?? []).map(
+    (route) => `\`${route.method} ${route.path}\` ${formatBytes(route.limitBytes)}`,
+  );
+  return [
+    `Request bodies are limited before they are parsed: ${[
+      ...routes,
+      `any other route ${formatBytes(limits.defaultBytes)}`,
+    ].join(
+      ', ',
+    )}. A larger body is answered 413 with \`{"code": "BODY_TOO_LARGE", "limitBytes": n}\`; ` +
+      'a body that is not JSON 400 with `{"code": "MALFORMED_JSON"}`.',
+    `Each API key may make ${config.auth.rateLimit.perSecond} requests per second to this service ` +
+      `(bursts of ${config.auth.rateLimit.burst}, counted per server process); beyond that, 429 with ` +
+      'a `Retry-After` header (seconds) and `{"code": "RATE_LIMITED"}`. 401 answers carry ' +
+      '`API_KEY_MISSING` or `API_KEY_INVALID`, 403 `API_KEY_SCOPE_MISSING`; a server flooded ' +
+      'with unknown keys answers keys it has not seen yet 429 `KEY_LOOKUPS_THROTTLED`.',
+  ].join('\n\n');
+}
+
 /** OpenAPI document at /docs-json and Swagger UI at /docs. */
-function serveOpenApi(app: INestApplication, name: ServiceName): void {
+function serveOpenApi(app: INestApplication, name: ServiceName, description: string): void {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle(`Conversation memory: ${name}`)
+      .setDescription(description)
       .setVersion(process.env.npm_package_version ?? '0.1.0')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key of a tenant' })
       .build(),

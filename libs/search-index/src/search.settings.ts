@@ -1,12 +1,12 @@
 import { EnvReader } from '@memory/config';
 import { EmbeddingSettings, readEmbeddingSettings } from '@memory/embeddings';
 
-/** The search service's own settings. */
+/**
+ * The search service's own settings. Its per-API-key rate (`SEARCH_RATE_LIMIT_PER_SECOND`,
+ * `SEARCH_RATE_LIMIT_BURST`) is read with every service's, by `readAuthConfig` in libs/config.
+ */
 export interface SearchSettings {
   embeddings: EmbeddingSettings;
-  /** Requests per second allowed per API key (a token bucket of `rateLimitBurst`). */
-  rateLimitPerSecond: number;
-  rateLimitBurst: number;
   /**
    * Candidates the k-NN graph walk keeps (HNSW ef_search; the lucene engine takes the larger
    * of this and k). More finds more of the true nearest neighbours and costs more per query.
@@ -20,8 +20,6 @@ export const DEFAULT_KNN_EF_SEARCH = 600;
 export function readSearchSettings(read: EnvReader): SearchSettings {
   return {
     embeddings: readEmbeddingSettings(read),
-    rateLimitPerSecond: read.int('SEARCH_RATE_LIMIT_PER_SECOND', 20, 1, 100_000),
-    rateLimitBurst: read.int('SEARCH_RATE_LIMIT_BURST', 40, 1, 1_000_000),
     knnEfSearch: read.int('SEARCH_KNN_EF_SEARCH', DEFAULT_KNN_EF_SEARCH, 1, 10_000),
   };
 }

@@ -1,6 +1,6 @@
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { PassReport } from '@memory/lifecycle';
-import { parseOrBadRequest } from '@memory/runtime';
+import { DEFAULT_BODY_LIMIT_BYTES, formatBytes, parseOrBadRequest } from '@memory/runtime';
 import {
   Body,
   Controller,
@@ -16,8 +16,10 @@ import {
   ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -29,6 +31,11 @@ const compressRequestSchema = z.object({ dryRun: z.boolean().optional() }).stric
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
 @ApiForbiddenResponse({ description: 'The API key lacks the "admin" scope' })
+@ApiTooManyRequestsResponse({
+  description:
+    "Over the API key's rate (429 RATE_LIMITED) or too many unknown keys at once (KEY_LOOKUPS_THROTTLED); Retry-After says in how many seconds to retry",
+  headers: { 'Retry-After': { description: 'Seconds', schema: { type: 'integer' } } },
+})
 @Controller('v1')
 @UseGuards(ApiKeyGuard)
 export class CompressionController {
@@ -53,6 +60,9 @@ export class CompressionController {
   })
   @ApiOkResponse({ description: 'The pass report: examined, compressed, by tier, not due, busy' })
   @ApiBadRequestResponse({ description: 'Field-level errors: [{field, code, message}]' })
+  @ApiPayloadTooLargeResponse({
+    description: `The body is over ${formatBytes(DEFAULT_BODY_LIMIT_BYTES)} (code BODY_TOO_LARGE)`,
+  })
   @ApiServiceUnavailableResponse({ description: 'Postgres or Kafka failed; retry later' })
   async compress(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<PassReport> {
     const { dryRun } = parseOrBadRequest(

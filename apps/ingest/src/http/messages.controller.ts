@@ -24,9 +24,11 @@ import {
   ApiPayloadTooLargeResponse,
   ApiQuery,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { z } from 'zod';
+import { MESSAGES_BODY_LIMIT_TEXT } from './body-limits.constants';
 import { HttpIngestService, MAX_MESSAGES_PER_REQUEST } from './http-ingest.service';
 import { MessagePage, MessageQueryService } from './message-query.service';
 
@@ -48,6 +50,11 @@ const CHAT_MESSAGE_EXAMPLE = {
 @ApiTags('messages')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
+@ApiTooManyRequestsResponse({
+  description:
+    "Over the API key's rate (429 RATE_LIMITED) or too many unknown keys at once (KEY_LOOKUPS_THROTTLED); Retry-After says in how many seconds to retry",
+  headers: { 'Retry-After': { description: 'Seconds', schema: { type: 'integer' } } },
+})
 @Controller('v1')
 @UseGuards(ApiKeyGuard)
 export class MessagesController {
@@ -63,7 +70,7 @@ export class MessagesController {
   @HttpCode(202)
   @RequireScope('ingest')
   @ApiBody({
-    description: `One chat.message.v1, or {"messages": [...]} with up to ${MAX_MESSAGES_PER_REQUEST}. tenantId may be left out: the API key's tenant is used.`,
+    description: `One chat.message.v1, or {"messages": [...]} with up to ${MAX_MESSAGES_PER_REQUEST}, in at most ${MESSAGES_BODY_LIMIT_TEXT}. tenantId may be left out: the API key's tenant is used.`,
     schema: { type: 'object' },
     examples: {
       single: { value: CHAT_MESSAGE_EXAMPLE },
@@ -72,7 +79,9 @@ export class MessagesController {
   })
   @ApiAcceptedResponse({ description: 'Produced to chat.messages.v1 and acknowledged by Kafka' })
   @ApiBadRequestResponse({ description: 'Field-level errors: [{index, field, code, message}]' })
-  @ApiPayloadTooLargeResponse({ description: 'A message is over a size limit, or the body is' })
+  @ApiPayloadTooLargeResponse({
+    description: `A message is over a size limit (errors with CONTENT_TOO_LARGE, ...), more than ${MAX_MESSAGES_PER_REQUEST} messages, or the body is over ${MESSAGES_BODY_LIMIT_TEXT} (code BODY_TOO_LARGE, refused before it is parsed)`,
+  })
   async submit(
     @Caller() caller: ApiKeyIdentity,
     @Body() body: unknown,

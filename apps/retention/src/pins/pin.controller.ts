@@ -18,6 +18,7 @@ import {
   ApiOperation,
   ApiParam,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 
@@ -36,6 +37,11 @@ export interface PinResponse {
 @ApiForbiddenResponse({ description: 'The API key lacks the "search" scope' })
 @ApiParam({ name: 'conversationId', example: 'conv-42' })
 @ApiNotFoundResponse({ description: 'The tenant has no summary of this conversation' })
+@ApiTooManyRequestsResponse({
+  description:
+    "Over the API key's rate (429 RATE_LIMITED) or too many unknown keys at once (KEY_LOOKUPS_THROTTLED); Retry-After says in how many seconds to retry",
+  headers: { 'Retry-After': { description: 'Seconds', schema: { type: 'integer' } } },
+})
 @Controller('v1/conversations/:conversationId/pin')
 @UseGuards(ApiKeyGuard)
 @RequireScope('search')

@@ -8,7 +8,7 @@ import {
   RetentionReport,
   UserErasureResult,
 } from '@memory/lifecycle';
-import { parseOrBadRequest } from '@memory/runtime';
+import { DEFAULT_BODY_LIMIT_BYTES, formatBytes, parseOrBadRequest } from '@memory/runtime';
 import {
   Body,
   ConflictException,
@@ -34,8 +34,10 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -54,6 +56,11 @@ const runRequestSchema = z.object({ dryRun: z.boolean().optional() }).strict();
 @ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
 @ApiForbiddenResponse({ description: 'The API key lacks the "admin" scope' })
 @ApiServiceUnavailableResponse({ description: 'Postgres, Kafka or OpenSearch failed; retry' })
+@ApiTooManyRequestsResponse({
+  description:
+    "Over the API key's rate (429 RATE_LIMITED) or too many unknown keys at once (KEY_LOOKUPS_THROTTLED); Retry-After says in how many seconds to retry",
+  headers: { 'Retry-After': { description: 'Seconds', schema: { type: 'integer' } } },
+})
 @Controller('v1')
 @UseGuards(ApiKeyGuard)
 @RequireScope('admin')
@@ -78,6 +85,9 @@ export class RetentionController {
   })
   @ApiOkResponse({ description: 'The pass report, with per-tenant counts and sample ids' })
   @ApiBadRequestResponse({ description: 'Field-level errors: [{field, code, message}]' })
+  @ApiPayloadTooLargeResponse({
+    description: `The body is over ${formatBytes(DEFAULT_BODY_LIMIT_BYTES)} (code BODY_TOO_LARGE)`,
+  })
   async run(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<RetentionReport> {
     const { dryRun } = parseOrBadRequest(
       runRequestSchema,

@@ -16,6 +16,11 @@ export const ERROR_SCHEMA: SchemaObject = {
   required: ['message'],
   properties: {
     message: { type: 'string' },
+    code: {
+      type: 'string',
+      description:
+        'Machine-readable reason of a 401, 403, 413 or 429 (API_KEY_INVALID, RATE_LIMITED, BODY_TOO_LARGE, ...)',
+    },
     errors: {
       type: 'array',
       description: 'Only with 400: one entry per problem',

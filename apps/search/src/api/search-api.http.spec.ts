@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { ApiKeyIdentity, ApiKeyStore } from '@memory/auth';
+import { AuthConfig, loadConfig } from '@memory/config';
 import { ReadRecorder } from '@memory/lifecycle';
 import { SummaryIndex } from '@memory/search-index';
 import { SummaryStore } from '@memory/summarization';
@@ -28,14 +29,21 @@ const KEYS: Record<string, ApiKeyIdentity> = {
   providers: [
     {
       provide: SEARCH_SETTINGS,
-      useValue: { rateLimitPerSecond: 1, rateLimitBurst: 3, knnEfSearch: 600 },
+      useValue: { knnEfSearch: 600 },
+    },
+    {
+      provide: AuthConfig,
+      useValue: loadConfig('search', {
+        SEARCH_RATE_LIMIT_PER_SECOND: '1',
+        SEARCH_RATE_LIMIT_BURST: '3',
+      }).auth,
     },
     { provide: EMBEDDER, useValue: { embed: () => Promise.resolve([[1, 0, 0]]) } },
     { provide: SummaryIndex, useValue: {} },
     { provide: Client, useValue: {} },
     { provide: DataSource, useValue: {} },
   ],
-  exports: [SEARCH_SETTINGS, EMBEDDER, SummaryIndex, Client, DataSource],
+  exports: [SEARCH_SETTINGS, AuthConfig, EMBEDDER, SummaryIndex, Client, DataSource],
 })
 class FakeCoreModule {}
 
@@ -112,16 +120,28 @@ describe(SearchApiModule.name, () => {
     expect(context.record).not.toHaveBeenCalled();
   });
 
-  it('answers 401 without a key and 403 without the search scope', async () => {
+  it('answers 401 without a key and 403 without the search scope, each with a code', async () => {
     const context = await setup();
     app = context.app;
-    await context.http().post('/v1/search').send({ query: 'x' }).expect(401);
-    await context
+    const missing = await context.http().post('/v1/search').send({ query: 'x' }).expect(401);
+    expect(missing.body).toMatchObject({ code: 'API_KEY_MISSING' });
+    const unknown = await context
+      .http()
+      .post('/v1/search')
+      .set('Authorization', 'Bearer mk_nobody')
+      .send({ query: 'x' })
+      .expect(401);
+    expect(unknown.body).toEqual({
+      message: 'unknown or revoked API key',
+      code: 'API_KEY_INVALID',
+    });
+    const forbidden = await context
       .http()
       .post('/v1/search')
       .set('X-API-Key', 'mk_ingest-a')
       .send({ query: 'x' })
       .expect(403);
+    expect(forbidden.body).toMatchObject({ code: 'API_KEY_SCOPE_MISSING' });
     await context.http().get('/v1/conversations/conv-1/summary').expect(401);
   });
 
@@ -192,7 +212,11 @@ describe(SearchApiModule.name, () => {
       .expect(200);
     const refused = await search('mk_search-a').expect(429);
     expect(refused.headers['retry-after']).toBe('1');
-    expect(refused.body).toEqual({ message: expect.stringContaining('too many requests') });
+    expect(refused.body).toEqual({
+      message: expect.stringContaining('too many requests'),
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: 1,
+    });
     await search('mk_search-b').expect(200);
   });
 
@@ -256,6 +280,7 @@ describe(SearchApiModule.name, () => {
       '400',
       '401',
       '403',
+      '413',
       '429',
       '503',
     ]);

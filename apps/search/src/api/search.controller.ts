@@ -15,13 +15,14 @@ import {
   ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { SEARCH_BODY_LIMIT_TEXT } from './body-limits.constants';
 import { ERROR_SCHEMA, openApiSchema } from './openapi';
-import { RateLimitGuard } from './rate-limit.guard';
 import { searchRequestSchema } from './search-request.dto';
 import {
   SEARCH_REQUEST_EXAMPLE,
@@ -41,22 +42,28 @@ const errorContent = (example: Record<string, unknown>) => ({
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({
   description: 'Missing, unknown or revoked API key',
-  content: errorContent({ message: 'unknown or revoked API key' }),
+  content: errorContent({ message: 'unknown or revoked API key', code: 'API_KEY_INVALID' }),
 })
 @ApiForbiddenResponse({
   description: 'The API key lacks the "search" scope',
-  content: errorContent({ message: 'this API key lacks the "search" scope' }),
+  content: errorContent({
+    message: 'this API key lacks the "search" scope',
+    code: 'API_KEY_SCOPE_MISSING',
+  }),
 })
 @ApiTooManyRequestsResponse({
-  description: "Over the API key's rate; Retry-After says in how many seconds to retry",
+  description:
+    "Over the API key's rate (RATE_LIMITED) or too many unknown keys at once (KEY_LOOKUPS_THROTTLED); Retry-After says in how many seconds to retry",
   headers: { 'Retry-After': { description: 'Seconds', schema: { type: 'integer' } } },
   content: errorContent({
     message:
       'too many requests for this API key: at most 20 per second (bursts of 40); retry in 1 s',
+    code: 'RATE_LIMITED',
+    retryAfterSeconds: 1,
   }),
 })
 @Controller('v1')
-@UseGuards(ApiKeyGuard, RateLimitGuard)
+@UseGuards(ApiKeyGuard)
 export class SearchController {
   constructor(private readonly service: SearchService) {}
 
@@ -107,6 +114,14 @@ export class SearchController {
           message: 'belongs to another query: send it with the same query, mode, filters and k',
         },
       ],
+    }),
+  })
+  @ApiPayloadTooLargeResponse({
+    description: `The body is over ${SEARCH_BODY_LIMIT_TEXT}: refused before it is parsed`,
+    content: errorContent({
+      message: `the request body is over the ${SEARCH_BODY_LIMIT_TEXT} that POST /v1/search takes`,
+      code: 'BODY_TOO_LARGE',
+      limitBytes: 16384,
     }),
   })
   @ApiServiceUnavailableResponse({

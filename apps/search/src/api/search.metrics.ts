@@ -19,17 +19,10 @@ export class SearchMetrics {
   private readonly requests = meter.createCounter('search.requests', {
     description: 'Search requests by mode and outcome',
   });
-  private readonly limited = meter.createCounter('search.rate_limited', {
-    description: 'Requests refused with 429 (per API key token bucket), by route',
-  });
 
   /** A search that ran (`seconds` given) or was refused before running (invalid). */
   request(mode: SearchMode | 'invalid', outcome: SearchOutcomeLabel, seconds?: number): void {
     this.requests.add(1, { mode, outcome });
     if (seconds !== undefined) this.duration.record(seconds, { mode, outcome });
-  }
-
-  rateLimited(route: string): void {
-    this.limited.add(1, { route });
   }
 }

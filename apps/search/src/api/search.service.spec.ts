@@ -62,7 +62,7 @@ function setup(rankings: { keyword?: string[]; semantic?: string[] } = {}) {
   const embedder = {
     embed: jest.fn(() => Promise.resolve([[0.1, 0.2, 0.3]])),
   };
-  const metrics = { request: jest.fn(), rateLimited: jest.fn() };
+  const metrics = { request: jest.fn() };
   const service = new SearchService(
     searcher as unknown as SummarySearcher,
     embedder as unknown as EmbeddingBackend,

@@ -24,7 +24,6 @@ import {
 } from '@nestjs/swagger';
 import { ConversationSummaryService } from './conversation-summary.service';
 import { openApiSchema } from './openapi';
-import { RateLimitGuard } from './rate-limit.guard';
 import { SearchUnavailableError } from './search.errors';
 
 const SUMMARY_EXAMPLE: MemorySummary = {
@@ -72,7 +71,7 @@ const SUMMARY_EXAMPLE: MemorySummary = {
 @ApiForbiddenResponse({ description: 'The API key lacks the "search" scope' })
 @ApiTooManyRequestsResponse({ description: "Over the API key's rate; see Retry-After (seconds)" })
 @Controller('v1')
-@UseGuards(ApiKeyGuard, RateLimitGuard)
+@UseGuards(ApiKeyGuard)
 export class SummaryController {
   private readonly logger = new Logger(SummaryController.name);
 
