@@ -774,6 +774,54 @@ describe('an adversary against the whole system', () => {
     expect(searches).toEqual([]);
   }, 600_000);
 
+  it('dead-letters a summary the index refuses (INDEX_REJECTED) and indexes the next one', async () => {
+    const from = await endOffsets(harness.kafka, TOPICS.memorySummariesDlq);
+    const stored = await harness.summary('valid-c0');
+    const context: Context = { tenantId: harness.tenantId, id: 'immense', n: 0 };
+    // Lucene refuses a keyword term over 32,766 bytes: the entity's raw keyword is one.
+    const immense = memorySummary(context, {
+      conversationId: 'valid-c0',
+      version: (stored?.version ?? 1) + 1_000,
+      throughSeq: stored?.throughSeq ?? 1,
+      text: 'an immense entity',
+    });
+    (immense.sections as { entities: string[] }).entities = ['E'.repeat(40_000)];
+    await sendTo(TOPICS.memorySummaries, [
+      {
+        kind: DOWNSTREAM_KINDS[0],
+        id: 'immense',
+        message: {
+          key: keyOf(immense),
+          value: JSON.stringify(immense),
+          headers: { [ADV_HEADER]: 'immense' },
+        },
+      },
+    ]);
+    const [letter] = await consumeUntil(harness.kafka, TOPICS.memorySummariesDlq, {
+      from,
+      keep: (record) => record.headers?.[ADV_HEADER]?.toString() === 'immense',
+      done: (kept) => kept.length >= 1,
+      timeoutMs: 60_000,
+    });
+    expect(letter?.headers?.[DLQ_HEADERS.errorCode]?.toString()).toBe('INDEX_REJECTED');
+    expect(letter?.headers?.[DLQ_HEADERS.errorReason]?.toString()).toMatch(
+      /immense term|illegal_argument/,
+    );
+    // The partition moved on: a new message in another conversation is summarized and found.
+    await harness.say('after-immense', ['Zephyrine Oakhollow booked the ferry to the harbour.']);
+    await harness.waitForSummary('after-immense', (s) => s.throughSeq >= 1, 60_000);
+    const found = await eventually(async () => {
+      const response = await harness.post(
+        '/v1/search',
+        { query: 'Oakhollow', mode: 'keyword' },
+        keys.search,
+      );
+      const body = (await response.json()) as { results?: Array<{ conversationId: string }> };
+      return body.results?.some((r) => r.conversationId === 'after-immense') ? true : undefined;
+    }, 60_000);
+    expect(found).toBe(true);
+  });
+
   it('answers random requests to every endpoint with a 2xx or 4xx and no stack trace', async () => {
     const problems: string[] = [];
     const conversationOf = (id: string): string => id;
