@@ -5,6 +5,7 @@ import {
   ConversationBusyError,
   ErasureResult,
   NoArchiveError,
+  PassQueueFullError,
   RetentionReport,
   UserErasureResult,
 } from '@memory/lifecycle';
@@ -17,6 +18,7 @@ import {
   Get,
   HttpCode,
   HttpException,
+  HttpStatus,
   NotFoundException,
   Param,
   Post,
@@ -36,6 +38,7 @@ import {
   ApiParam,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
@@ -67,7 +70,8 @@ export class RetentionController {
     description:
       'Erases conversations past the tenant’s maximum age (if it has one), refreshes importance, ' +
       'and archives the raw messages of summarized conversations past the archive age. With ' +
-      'dryRun, changes nothing and reports what would be archived and erased.',
+      'dryRun, changes nothing and reports what would be archived and erased. Requests for ' +
+      'the tenant made while its pass waits share that pass and its report.',
   })
   @ApiBody({
     schema: {
@@ -78,6 +82,9 @@ export class RetentionController {
   })
   @ApiOkResponse({ description: 'The pass report, with per-tenant counts and sample ids' })
   @ApiBadRequestResponse({ description: 'Field-level errors: [{field, code, message}]' })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many passes are waiting already: {code: "PASS_QUEUE_FULL"}; retry later',
+  })
   async run(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<RetentionReport> {
     const { dryRun } = parseOrBadRequest(
       runRequestSchema,
@@ -174,6 +181,11 @@ export class RetentionController {
       return await work();
     } catch (error) {
       if (error instanceof HttpException) throw error;
+      if (error instanceof PassQueueFullError)
+        throw new HttpException(
+          { code: error.code, message: error.message },
+          HttpStatus.TOO_MANY_REQUESTS,
+        );
       if (error instanceof NoArchiveError) throw new NotFoundException({ message: error.message });
       if (error instanceof ConversationBusyError)
         throw new ConflictException({ message: error.message });

@@ -6,7 +6,10 @@ import {
   Eraser,
   LifecycleOutbox,
   NoArchiveError,
+  ConversationFailure,
+  PassQueueFullError,
   PassRequest,
+  passRequestKey,
   PassScheduler,
   PassTrigger,
   RestoreOutcome,
@@ -77,6 +80,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
       settings.retention.intervalMs,
       (request, trigger) => this.pass(request, trigger),
       {},
+      { keyOf: passRequestKey },
     );
   }
 
@@ -88,9 +92,15 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     return this.scheduler.stop();
   }
 
-  /** Runs a pass after the ones queued before it. */
+  /**
+   * Runs a pass after the ones queued before it, or joins the same tenant's pass still waiting.
+   * Rejects with `PassQueueFullError` when too many passes wait already.
+   */
   run(request: PassRequest, trigger: PassTrigger = 'request'): Promise<RetentionReport> {
-    return this.scheduler.run(request, trigger);
+    return this.scheduler.run(request, trigger).catch((error: unknown) => {
+      if (error instanceof PassQueueFullError) this.metrics.passRefused();
+      throw error;
+    });
   }
 
   /** Restores a conversation from its archive, re-summarizes it and publishes the summary. */
@@ -167,6 +177,11 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     return error;
   }
 
+  private skipped(failure: ConversationFailure): void {
+    this.metrics.conversationFailed(failure);
+    this.logger.warn({ msg: `conversation skipped: its ${failure.step} step failed`, ...failure });
+  }
+
   private async pass(request: PassRequest, trigger: PassTrigger): Promise<RetentionReport> {
     const started = performance.now();
     try {
@@ -184,6 +199,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
           tenantId: request.tenantId,
           dryRun: request.dryRun,
           signal: this.scheduler.signal,
+          onConversationFailed: (failure) => this.skipped(failure),
         },
       );
       const seconds = (performance.now() - started) / 1000;

@@ -9,6 +9,7 @@ import {
 import { createHash } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
 import { removeArchive } from '../archive/archive-file';
+import { isolateConversation, OnConversationFailure } from '../conversation-failure';
 import type { SendRecords } from '../compression-pass';
 import { affectedRows, withConversationLock } from './conversation-lock';
 
@@ -118,13 +119,34 @@ export class Eraser {
     return { userId, conversations: results, counts };
   }
 
-  /** Finishes erasures interrupted after their commit; returns how many. */
-  async completePending(): Promise<number> {
+  /**
+   * Finishes erasures interrupted after their commit; returns how many it finished. With
+   * `onFailure`, one that fails again (its archive cannot be removed, say) is handed to it and
+   * the others are finished all the same; without, the first failure is thrown.
+   */
+  async completePending(onFailure?: OnConversationFailure): Promise<number> {
     const rows = await this.dataSource.query<Array<{ id: string; pending: PendingErasure }>>(
       `SELECT id, pending FROM erasures WHERE completed_at IS NULL ORDER BY erased_at LIMIT 100`,
     );
-    for (const row of rows) await this.complete(row.id, row.pending);
-    return rows.length;
+    if (!onFailure) {
+      for (const row of rows) await this.complete(row.id, row.pending);
+      return rows.length;
+    }
+    let completed = 0;
+    for (const row of rows) {
+      const done = await isolateConversation(
+        'erase-completion',
+        row.pending,
+        () => this.dataSource.query('SELECT 1'),
+        onFailure,
+        async () => {
+          await this.complete(row.id, row.pending);
+          return true;
+        },
+      );
+      if (done) completed++;
+    }
+    return completed;
   }
 
   /** Conversation ids of a user: owned, written in, summarized or archived as theirs. */
