@@ -18,6 +18,7 @@ import {
   RetentionReport,
   runRetentionPass,
   SendRecords,
+  subjectHash,
   UserErasureResult,
   ErasureResult,
 } from '@memory/lifecycle';
@@ -143,17 +144,18 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     try {
       const result = await this.eraser.eraseUser(tenantId, userId);
       this.metrics.erasedOnRequest(result.conversations.length);
-      // The user id is the subject of the request; the log keeps counts, not the conversations.
+      // The user is named by the hash the erasure list keeps (logs outlive the erasure), and
+      // the log keeps counts, not the conversations.
       this.logger.log({
         msg: 'erased user',
         tenantId,
-        userId,
+        userIdSha256: subjectHash('user', userId),
         conversations: result.conversations.length,
         counts: result.counts,
       });
       return result;
     } catch (error) {
-      throw this.failed('erase', error, { tenantId, userId });
+      throw this.failed('erase', error, { tenantId, userIdSha256: subjectHash('user', userId) });
     }
   }
 

@@ -42,7 +42,7 @@ import {
 export type AsyncApiDocument = Record<string, unknown>;
 
 /** Version of this document; bump it when a contract in it changes. */
-export const CONTRACTS_VERSION = '1.3.0';
+export const CONTRACTS_VERSION = '1.4.0';
 export const KAFKA_BINDING_VERSION = '0.5.0';
 
 type ChannelId = keyof typeof TOPICS;
@@ -991,8 +991,10 @@ const LIFECYCLE_CONTRACTS: Record<LifecycleEvent['type'], ContractSpec> = {
         "`policy`: the conversation passed its tenant's maximum age (`eraseAfterDays`).",
       subject:
         'Whose erasure it was: `kind` `conversation` with `id` the conversation erased, or ' +
-        '`kind` `user` with `id` the user whose conversations were all erased (one event per ' +
-        'conversation).',
+        '`kind` `user` with `idSha256` the lowercase hex sha256 of `user:<userId>` (UTF-8), ' +
+        'the user whose conversations were all erased (one event per conversation). The plain ' +
+        'user id is never sent: this topic is kept forever. Since 1.4.0; before, a user was ' +
+        'named by `id`.',
       counts:
         'What the erasure removed, counted: `messages` raw messages in Postgres, ' +
         '`archivedMessages` messages that were only in the archive, `archives` archive files, ' +
