@@ -46,6 +46,7 @@ describe(PassScheduler.name, () => {
     await started(1);
     const waiting = Array.from({ length: 10 }, () => scheduler.run({ tenantId: 'acme' }));
     expect(scheduler.queued).toBe(1);
+    expect(scheduler.waitingRequests).toBe(10);
     gates[0].open();
     expect(await first).toBe(1);
     await started(2);

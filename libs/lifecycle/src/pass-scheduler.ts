@@ -34,8 +34,8 @@ export interface PassSchedulerOptions<Request> {
  */
 export class PassScheduler<Request, Report> {
   private tail: Promise<unknown> = Promise.resolve();
-  /** Passes queued and not started yet, by request key. */
-  private readonly waiting = new Map<string, Promise<Report>>();
+  /** Passes queued and not started yet, by request key, with how many requests wait for each. */
+  private readonly waiting = new Map<string, { pass: Promise<Report>; requests: number }>();
   private timer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private readonly keyOf: (request: Request) => string;
@@ -60,6 +60,13 @@ export class PassScheduler<Request, Report> {
     return this.waiting.size;
   }
 
+  /** Requests waiting for a pass that has not started (several may share one pass). */
+  get waitingRequests(): number {
+    let requests = 0;
+    for (const entry of this.waiting.values()) requests += entry.requests;
+    return requests;
+  }
+
   start(): void {
     this.schedule(0);
   }
@@ -77,7 +84,10 @@ export class PassScheduler<Request, Report> {
   run(request: Request, trigger: PassTrigger = 'request'): Promise<Report> {
     const key = this.keyOf(request);
     const same = this.waiting.get(key);
-    if (same) return same;
+    if (same) {
+      same.requests += 1;
+      return same.pass;
+    }
     if (this.waiting.size >= this.maxQueued)
       return Promise.reject(new PassQueueFullError(this.maxQueued));
     const pass = this.tail.then(() => {
@@ -85,7 +95,7 @@ export class PassScheduler<Request, Report> {
       this.waiting.delete(key);
       return this.pass(request, trigger);
     });
-    this.waiting.set(key, pass);
+    this.waiting.set(key, { pass, requests: 1 });
     this.tail = pass.catch(() => undefined);
     return pass;
   }

@@ -94,6 +94,18 @@ export class RetentionController {
     return this.guard(() => this.retention.run({ tenantId: caller.tenantId, dryRun }));
   }
 
+  @Get('retention/passes')
+  @ApiOperation({
+    summary: 'Retention passes waiting in this process',
+    description:
+      'How many distinct passes wait behind the one in progress, and how many run requests ' +
+      'wait for them (requests for the same tenant share one pass). Counts only.',
+  })
+  @ApiOkResponse({ description: '{queued, waitingRequests}' })
+  passes(): { queued: number; waitingRequests: number } {
+    return this.retention.passQueue();
+  }
+
   @Get('conversations/:conversationId/archive')
   @ApiOperation({ summary: "A conversation's archive: path, revision, sha256, counts, seq range" })
   @ApiParam({ name: 'conversationId', example: 'conv-42' })

@@ -104,6 +104,11 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
+  /** Passes waiting behind the one in progress, and the requests waiting for them. */
+  passQueue(): { queued: number; waitingRequests: number } {
+    return { queued: this.scheduler.queued, waitingRequests: this.scheduler.waitingRequests };
+  }
+
   /** Restores a conversation from its archive, re-summarizes it and publishes the summary. */
   async restore(tenantId: string, conversationId: string): Promise<RestoreResult> {
     try {
