@@ -6,7 +6,7 @@ import {
   archivedEventSchema,
   restoredEventSchema,
 } from '@memory/contracts';
-import { readArchive } from '@memory/lifecycle';
+import { readArchive, subjectHash } from '@memory/lifecycle';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,8 @@ describe('retention: archive, restore, erase', () => {
       RETENTION_ARCHIVE_ROOT: root,
       RETENTION_INTERVAL_MS: '3600000',
       OPENSEARCH_INDEX_PREFIX: harness.indexPrefix,
+      // Erasures are logged at info: the user's hash must be there, the id must not.
+      LOG_LEVEL: 'info',
     });
   }, 300_000);
 
@@ -313,6 +315,43 @@ describe('retention: archive, restore, erase', () => {
   });
 
   it('erases a conversation and a user everywhere, and a replay brings nothing back', async () => {
+    // Rows other steps leave about these conversations: a summary backfill that listed one,
+    // rests on another and failed on the third; reads.
+    await harness.dataSource.query(
+      `INSERT INTO summary_backfills (selection, status, total, cursor_tenant, cursor_conversation,
+                                      done, failures)
+       VALUES ($1::jsonb, 'finished', 3, $2, 'gone-1', 3, $3::jsonb)`,
+      [
+        JSON.stringify({
+          tenantId: harness.tenantId,
+          conversationIds: ['erase-me', 'gone-1', 'recent'],
+          rebuild: false,
+        }),
+        harness.tenantId,
+        JSON.stringify([
+          { tenantId: harness.tenantId, conversationId: 'gone-2', error: 'Error: zqgone2x' },
+        ]),
+      ],
+    );
+    await harness.dataSource.query(
+      `INSERT INTO conversation_reads (tenant_id, conversation_id, day, reads)
+       VALUES ($1, 'erase-me', current_date, 1) ON CONFLICT DO NOTHING`,
+      [harness.tenantId],
+    );
+    // A message of the user that reached Kafka before the erasure but is read after it (ingest
+    // is down meanwhile), its createdAt set 23 h ahead: it must not slip past the erasure.
+    await harness.ingest.stop();
+    await harness.produce([
+      harness.record(
+        harness.message('gone-ahead', 'gone-ahead-1', 'ahead of time zqgoneaheadx', {
+          userId: 'user-gone',
+          createdAt: new Date(Date.now() + 23 * 3_600_000).toISOString(),
+        }),
+      ),
+    ]);
+    const erasedIds = ['erase-me', 'gone-1', 'gone-2'];
+    const beforeErase = await scanPostgres(harness, [...erasedIds, 'user-gone']);
+
     const one = await request('DELETE', '/v1/conversations/erase-me', adminKey);
     expect(one.status).toBe(200);
     expect(await one.json()).toMatchObject({
@@ -329,6 +368,7 @@ describe('retention: archive, restore, erase', () => {
     expect(erasedUser.counts).toMatchObject({ messages: 10, archivedMessages: 10 });
 
     // A replay of the erased messages is dropped by ingest.
+    await harness.start();
     await produce('erase-me');
     await produce('gone-1');
     await harness.produce([
@@ -339,8 +379,9 @@ describe('retention: archive, restore, erase', () => {
       ),
     ]);
     await eventually(async () => ((await messagesOf('marker')).length === 2 ? true : undefined));
+    await harness.waitCaughtUp();
 
-    const erased = ['erase-me', 'gone-1', 'gone-2'];
+    const erased = [...erasedIds, 'gone-ahead'];
     const needles = [
       ...erased,
       'user-gone',
@@ -348,6 +389,21 @@ describe('retention: archive, restore, erase', () => {
       ...erased.map((id) => `zq${id.replace(/\W/g, '')}x`),
     ];
     expect(await scanPostgres(harness, needles)).toEqual([]);
+    // Every table is accounted for: one that held these conversations before the erasure was
+    // scrubbed (just above); a table added later must be classified here, scrubbed or not.
+    const tables = new Set(beforeErase.map((hit) => hit.split(':')[0]));
+    for (const table of [
+      'conversations',
+      'messages',
+      'conversation_summaries',
+      'summary_versions',
+      'conversation_archives',
+      'archived_message_ids',
+      'summary_backfills',
+      'conversation_reads',
+    ])
+      expect(tables).toContain(table);
+    expect(await unclassifiedTables(harness)).toEqual([]);
     expect(await scanArchiveRoot(root, needles)).toEqual([]);
     expect(await scanIndex(harness, needles)).toEqual([]);
     // what was not erased is still there
@@ -367,7 +423,16 @@ describe('retention: archive, restore, erase', () => {
       ['gone-1', 'user'],
       ['gone-2', 'user'],
     ]);
-    for (const event of audit) expect(String(event.value)).not.toContain('zq');
+    // A user is named by the hash the erasure list keeps, never by id: in events and in logs.
+    const userHash = subjectHash('user', 'user-gone');
+    for (const event of events.filter((e) => e.subject.kind === 'user'))
+      expect(event.subject).toEqual({ kind: 'user', idSha256: userHash });
+    for (const event of audit) {
+      expect(String(event.value)).not.toContain('zq');
+      expect(String(event.value)).not.toContain('user-gone');
+    }
+    expect(retention.output.filter((line) => line.includes('user-gone'))).toEqual([]);
+    expect(retention.output.some((line) => line.includes(userHash))).toBe(true);
     const tombstones = await consumeUntil(harness.kafka, TOPICS.memorySummaries, {
       from: summariesFrom,
       keep: (event) =>
@@ -377,9 +442,39 @@ describe('retention: archive, restore, erase', () => {
     });
     expect(
       tombstones.map((t) => String(t.headers?.[TOMBSTONE_HEADERS.conversationId])).sort(),
-    ).toEqual(erased);
+    ).toEqual(erasedIds);
   }, 180_000);
 });
+
+/**
+ * How erase treats each table: `scrubbed` (its rows of an erased conversation go; the scan
+ * checks it), or `no-conversation-data` (it holds no ids nor content of conversations:
+ * `erasures` keeps hashes only, `api_keys` tenants and key hashes, `schema_migrations` the schema).
+ */
+const ERASE_TABLES: Record<string, 'scrubbed' | 'no-conversation-data'> = {
+  conversations: 'scrubbed',
+  messages: 'scrubbed',
+  conversation_summaries: 'scrubbed',
+  summary_versions: 'scrubbed',
+  summary_backfills: 'scrubbed',
+  summary_compressions: 'scrubbed',
+  conversation_archives: 'scrubbed',
+  archived_message_ids: 'scrubbed',
+  conversation_reads: 'scrubbed',
+  lifecycle_outbox: 'scrubbed',
+  erasures: 'no-conversation-data',
+  api_keys: 'no-conversation-data',
+  schema_migrations: 'no-conversation-data',
+};
+
+/** Tables of the schema that {@link ERASE_TABLES} does not say how erase treats. */
+async function unclassifiedTables(harness: SearchHarness): Promise<string[]> {
+  const tables = await harness.dataSource.query<Array<{ table_name: string }>>(
+    `SELECT table_name FROM information_schema.tables
+      WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`,
+  );
+  return tables.map((t) => t.table_name).filter((name) => ERASE_TABLES[name] === undefined);
+}
 
 /** Every row of every table whose text (any column) contains one of `needles`. */
 async function scanPostgres(harness: SearchHarness, needles: readonly string[]): Promise<string[]> {

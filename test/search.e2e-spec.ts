@@ -157,6 +157,12 @@ describe('search', () => {
         }),
       };
     };
+    // The indexer indexes only conversations Postgres knows (an erased one's summary replayed
+    // from the topic is not); these versions are made by hand, so 'ooo' is known, unsummarized.
+    await harness.dataSource.query(
+      `INSERT INTO conversation_summaries (tenant_id, conversation_id, user_id) VALUES ($1, 'ooo', 'user-1')`,
+      [harness.tenantId],
+    );
     const producer = harness.kafka.producer();
     await producer.connect();
     await producer.send({

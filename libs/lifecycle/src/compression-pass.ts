@@ -16,6 +16,12 @@ import {
   TierChange,
 } from './compression-store';
 import { CompressionSettings, earliestThresholdDays, policyFor } from './compression.settings';
+import {
+  ConversationFailure,
+  isolateConversation,
+  OnConversationFailure,
+  recordFailure,
+} from './conversation-failure';
 import { dueTier, isColder } from './tier-policy';
 
 /** Sends records to a topic and resolves once the brokers acknowledged them. */
@@ -105,6 +111,8 @@ export interface PassOptions {
   /** Checked between conversations: a stopping service ends its pass early (it resumes next time). */
   signal?: AbortSignal;
   onProgress?: (report: PassReport) => void;
+  /** Told of each conversation skipped because compressing it failed (to log and count it). */
+  onConversationFailed?: OnConversationFailure;
 }
 
 export interface PassReport {
@@ -120,6 +128,10 @@ export interface PassReport {
   byTier: Record<SummaryTier, number>;
   /** Lifecycle events sent from the outbox (earlier passes' included). */
   eventsPublished: number;
+  /** Conversations skipped because compressing them failed (tried again next pass). */
+  failed: number;
+  /** The first few of those, with the error. */
+  failures: ConversationFailure[];
   /** True when the pass stopped at `signal`. */
   stopped: boolean;
 }
@@ -128,7 +140,10 @@ export interface PassReport {
  * One compression pass: pages through the candidates in key order, compresses each that is
  * due for a colder tier (its tenant's policy), publishes each page's results, and finally
  * drains the lifecycle outbox. Safe to run twice or on two replicas at once: every
- * compression re-checks under a row lock, and a repeat publication is harmless.
+ * compression re-checks under a row lock, and a repeat publication is harmless. A conversation
+ * whose compression fails (a row that breaks it) is reported to `onConversationFailed` and
+ * skipped; only a database that does not answer, or Kafka refusing the page's records, ends
+ * the pass.
  */
 export async function runCompressionPass(
   store: CompressionStore,
@@ -145,8 +160,12 @@ export async function runCompressionPass(
     busy: 0,
     byTier: Object.fromEntries(SUMMARY_TIERS.map((tier) => [tier, 0])) as PassReport['byTier'],
     eventsPublished: 0,
+    failed: 0,
+    failures: [],
     stopped: false,
   };
+  const failed = recordFailure(report, options.onConversationFailed);
+  const probe = (): Promise<unknown> => store.ping();
   const olderThanDays = earliestThresholdDays(settings);
   let after: ConversationKey | undefined;
   for (;;) {
@@ -174,7 +193,10 @@ export async function runCompressionPass(
         } else report.notDue++;
         continue;
       }
-      const outcome = await store.compress(candidate, now, policy);
+      const outcome = await isolateConversation('compress', candidate, probe, failed, () =>
+        store.compress(candidate, now, policy),
+      );
+      if (!outcome) continue;
       switch (outcome.status) {
         case 'compressed':
           report.compressed++;

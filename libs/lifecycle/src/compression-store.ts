@@ -52,6 +52,11 @@ export class CompressionStore {
     this.summaries = new SummaryStore(dataSource);
   }
 
+  /** Resolves when Postgres answers: tells a failing conversation from a database that is down. */
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
+
   /**
    * Up to `limit` conversations that may be due at `now`: summarized, not at `metadata`, last
    * message more than `olderThanDays` ago (the smallest first threshold of any policy); in key

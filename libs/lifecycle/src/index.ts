@@ -15,3 +15,4 @@ export * from './retention/importance-refresh';
 export * from './retention/resummarize';
 export * from './retention/retention-pass';
 export * from './pass-scheduler';
+export * from './conversation-failure';

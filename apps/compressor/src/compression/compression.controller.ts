@@ -1,10 +1,12 @@
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
-import { PassReport } from '@memory/lifecycle';
+import { PassQueueFullError, PassReport } from '@memory/lifecycle';
 import { DEFAULT_BODY_LIMIT_BYTES, formatBytes, parseOrBadRequest } from '@memory/runtime';
 import {
   Body,
   Controller,
   HttpCode,
+  HttpException,
+  HttpStatus,
   Post,
   ServiceUnavailableException,
   UseGuards,
@@ -47,7 +49,8 @@ export class CompressionController {
   @ApiOperation({
     summary: "Compress the API key's tenant's conversations that are due now",
     description:
-      'Runs a compression pass for the tenant at once (after the pass in progress, if any): ' +
+      'Runs a compression pass for the tenant at once (after the pass in progress, if any; ' +
+      'requests for the tenant made while its pass waits share that pass and its report): ' +
       'every conversation due for a colder tier by the age of its last message, its ' +
       'importance and the tenant policy moves there. With dryRun, reports what would move.',
   })
@@ -63,6 +66,9 @@ export class CompressionController {
   @ApiPayloadTooLargeResponse({
     description: `The body is over ${formatBytes(DEFAULT_BODY_LIMIT_BYTES)} (code BODY_TOO_LARGE)`,
   })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many passes are waiting already: {code: "PASS_QUEUE_FULL"}; retry later',
+  })
   @ApiServiceUnavailableResponse({ description: 'Postgres or Kafka failed; retry later' })
   async compress(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<PassReport> {
     const { dryRun } = parseOrBadRequest(
@@ -72,7 +78,12 @@ export class CompressionController {
     );
     try {
       return await this.runner.run({ tenantId: caller.tenantId, dryRun });
-    } catch {
+    } catch (error) {
+      if (error instanceof PassQueueFullError)
+        throw new HttpException(
+          { code: error.code, message: error.message },
+          HttpStatus.TOO_MANY_REQUESTS,
+        );
       throw new ServiceUnavailableException({ message: 'compression is unavailable, try again' });
     }
   }

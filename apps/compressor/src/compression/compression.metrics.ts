@@ -1,4 +1,4 @@
-import { PassReport } from '@memory/lifecycle';
+import { ConversationFailure, PassReport } from '@memory/lifecycle';
 import { Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 
@@ -21,11 +21,28 @@ export class CompressionMetrics {
     description: 'Passes that failed (Postgres or Kafka unavailable); the next one resumes',
   });
 
+  private readonly skipped = meter.createCounter('compressor.conversation.failures', {
+    description:
+      'Conversations a pass skipped because compressing them failed (tried again next pass), ' +
+      'by reason (database, other)',
+  });
+  private readonly refused = meter.createCounter('compressor.pass.refused', {
+    description: 'Pass requests refused because the queue of waiting passes was full',
+  });
+
   passed(report: PassReport, seconds: number, trigger: 'schedule' | 'request'): void {
     this.duration.record(seconds, { trigger });
     for (const [tier, count] of Object.entries(report.byTier))
       if (count > 0) this.compressions.add(count, { tier });
     if (report.busy > 0) this.busy.add(report.busy);
+  }
+
+  conversationFailed(failure: ConversationFailure): void {
+    this.skipped.add(1, { step: failure.step, reason: failure.reason });
+  }
+
+  passRefused(): void {
+    this.refused.add(1);
   }
 
   failed(trigger: 'schedule' | 'request'): void {

@@ -1,9 +1,12 @@
 import {
+  ConversationFailure,
   CompressionPublisher,
   CompressionSettings,
   CompressionStore,
   PassReport,
   PassRequest,
+  PassQueueFullError,
+  passRequestKey,
   PassScheduler,
   PassTrigger,
   runCompressionPass,
@@ -23,7 +26,8 @@ import { COMPRESSION_SETTINGS } from './compression.tokens';
  * request. Passes of this process run one at a time (a request waits for the pass in
  * progress); passes of two replicas may overlap, which the row locks make safe. A failed pass
  * (Postgres or Kafka down) is logged and counted; the next one resumes, as nothing is skipped
- * for good: what was not compressed is still due, what was not published is still pending.
+ * for good: what was not compressed is still due, what was not published is still pending. A
+ * conversation whose compression fails is logged, counted and skipped; the pass goes on.
  */
 @Injectable()
 export class CompressionRunner implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -40,6 +44,7 @@ export class CompressionRunner implements OnApplicationBootstrap, OnApplicationS
       settings.intervalMs,
       (request, trigger) => this.pass(request, trigger),
       {},
+      { keyOf: passRequestKey },
     );
   }
 
@@ -51,9 +56,20 @@ export class CompressionRunner implements OnApplicationBootstrap, OnApplicationS
     return this.scheduler.stop();
   }
 
-  /** Runs a pass after the ones queued before it. */
+  /**
+   * Runs a pass after the ones queued before it, or joins the same tenant's pass still waiting.
+   * Rejects with `PassQueueFullError` when too many passes wait already.
+   */
   run(request: PassRequest, trigger: PassTrigger = 'request'): Promise<PassReport> {
-    return this.scheduler.run(request, trigger);
+    return this.scheduler.run(request, trigger).catch((error: unknown) => {
+      if (error instanceof PassQueueFullError) this.metrics.passRefused();
+      throw error;
+    });
+  }
+
+  private skipped(failure: ConversationFailure): void {
+    this.metrics.conversationFailed(failure);
+    this.logger.warn({ msg: 'conversation skipped: compressing it failed', ...failure });
   }
 
   private async pass(request: PassRequest, trigger: PassTrigger): Promise<PassReport> {
@@ -65,6 +81,7 @@ export class CompressionRunner implements OnApplicationBootstrap, OnApplicationS
         tenantId: request.tenantId,
         dryRun: request.dryRun,
         signal: this.scheduler.signal,
+        onConversationFailed: (failure) => this.skipped(failure),
       });
       const seconds = (performance.now() - started) / 1000;
       if (!report.dryRun) this.metrics.passed(report, seconds, trigger);

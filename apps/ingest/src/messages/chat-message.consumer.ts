@@ -76,12 +76,14 @@ export class ChatMessageConsumer implements OnModuleInit {
     const startedAt = Date.now();
     const valid: ChatMessage[] = [];
     const headers: Array<IHeaders | undefined> = [];
+    const receivedAt: Date[] = [];
     const rejected: DeadLetter[] = [];
     for (const record of batch.messages) {
       const decoded = decodeChatMessage(record.value, record.key);
       if (decoded.ok) {
         valid.push(decoded.message);
         headers.push(record.headers);
+        receivedAt.push(new Date(Number(record.timestamp)));
       } else {
         rejected.push({
           source: { topic: batch.topic, partition: batch.partition, offset: record.offset },
@@ -94,7 +96,7 @@ export class ChatMessageConsumer implements OnModuleInit {
 
     await this.deadLetters.publishOnce(batch, TOPICS.chatMessagesDlq, rejected);
     const stored = await inSpan('ingest store', { 'memory.messages': valid.length }, () =>
-      this.store.storeBatch(valid),
+      this.store.storeBatch(valid, receivedAt),
     );
     await context.heartbeat();
     // A span per traced message (sampled, spans exported); others carry their context as is.

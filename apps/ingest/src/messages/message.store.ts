@@ -28,8 +28,12 @@ export interface StoredMessage {
  * a batch retried after a crash between commit and publish publishes them all again.
  * Two kinds of message are dropped without a row: one whose raw form was archived (its id is in
  * `archived_message_ids`: a replay must not store it a second time, with a new seq) and one of
- * an erased conversation or user created before the erasure (a replay must not bring it back;
- * the erasure list holds only hashes of the ids).
+ * an erased conversation or user from before the erasure (a replay must not bring it back;
+ * the erasure list holds only hashes of the ids). "From before" is judged by the earlier of the
+ * message's createdAt and the time its record reached the system (the broker's append time of
+ * its `chat.messages.v1` record, else now()): createdAt is the client's word and may lie up to
+ * 24 h ahead, the arrival time is not; an old message sent again after the erasure (a client
+ * replaying its outbox) is still judged by its createdAt.
  *
  * Only the messages not found new (`already`) are read back from the table; that is none at all
  * in the common case, instead of a second index probe per message. A new message comes back as its
@@ -43,8 +47,9 @@ const INSERT_BATCH = `
 WITH input AS (
   SELECT *
   FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::text[],
-              $7::jsonb[], $8::timestamptz[])
-       WITH ORDINALITY AS t(tenant_id, message_id, conversation_id, user_id, role, content, metadata, created_at, ord)
+              $7::jsonb[], $8::timestamptz[], $9::timestamptz[])
+       WITH ORDINALITY AS t(tenant_id, message_id, conversation_id, user_id, role, content, metadata, created_at,
+                            received_at, ord)
 ),
 unique_input AS (
   SELECT DISTINCT ON (tenant_id, message_id) * FROM input ORDER BY tenant_id, message_id, ord
@@ -55,7 +60,7 @@ fresh AS (
     AND NOT EXISTS (SELECT 1 FROM archived_message_ids a WHERE a.tenant_id = u.tenant_id AND a.message_id = u.message_id)
     AND NOT EXISTS (
       SELECT 1 FROM erasures e
-      WHERE e.tenant_id = u.tenant_id AND e.erased_at >= u.created_at
+      WHERE e.tenant_id = u.tenant_id AND e.erased_at >= LEAST(u.created_at, u.received_at, now())
         AND e.subject_hash IN (encode(sha256(convert_to('conversation:' || u.conversation_id, 'UTF8')), 'hex'),
                                encode(sha256(convert_to('user:' || u.user_id, 'UTF8')), 'hex')))
 ),
@@ -124,9 +129,13 @@ export class MessageStore {
 
   /**
    * Stores the new messages and returns every distinct message of the batch as stored, in seq
-   * order per conversation.
+   * order per conversation. `receivedAt[i]` is when message `i` first reached the system (its
+   * record's broker time); the erasure check uses it rather than the client's createdAt.
    */
-  async storeBatch(messages: readonly ChatMessage[]): Promise<StoredMessage[]> {
+  async storeBatch(
+    messages: readonly ChatMessage[],
+    receivedAt: ReadonlyArray<Date | undefined> = [],
+  ): Promise<StoredMessage[]> {
     if (messages.length === 0) return [];
     const rows: StoredRow[] = await this.dataSource.query(INSERT_BATCH, [
       messages.map((m) => m.tenantId),
@@ -137,6 +146,7 @@ export class MessageStore {
       messages.map((m) => m.content),
       messages.map((m) => (m.metadata === undefined ? null : JSON.stringify(m.metadata))),
       messages.map((m) => m.createdAt),
+      messages.map((_, i) => validTime(receivedAt[i])),
     ]);
     const ingestedAt = new Map<number, Date>();
     let allNew = true;
@@ -167,6 +177,11 @@ export class MessageStore {
     const result = stored.filter((message): message is StoredMessage => message !== undefined);
     return allNew ? result : result.sort(bySeq);
   }
+}
+
+/** A usable time or null (Postgres' LEAST ignores nulls; now() then bounds the check). */
+function validTime(at: Date | undefined): Date | null {
+  return at !== undefined && Number.isFinite(at.getTime()) && at.getTime() > 0 ? at : null;
 }
 
 function bySeq(a: StoredMessage, b: StoredMessage): number {

@@ -5,6 +5,7 @@ import {
   ConversationBusyError,
   ErasureResult,
   NoArchiveError,
+  PassQueueFullError,
   RetentionReport,
   UserErasureResult,
 } from '@memory/lifecycle';
@@ -17,6 +18,7 @@ import {
   Get,
   HttpCode,
   HttpException,
+  HttpStatus,
   NotFoundException,
   Param,
   Post,
@@ -74,7 +76,8 @@ export class RetentionController {
     description:
       'Erases conversations past the tenant’s maximum age (if it has one), refreshes importance, ' +
       'and archives the raw messages of summarized conversations past the archive age. With ' +
-      'dryRun, changes nothing and reports what would be archived and erased.',
+      'dryRun, changes nothing and reports what would be archived and erased. Requests for ' +
+      'the tenant made while its pass waits share that pass and its report.',
   })
   @ApiBody({
     schema: {
@@ -88,6 +91,9 @@ export class RetentionController {
   @ApiPayloadTooLargeResponse({
     description: `The body is over ${formatBytes(DEFAULT_BODY_LIMIT_BYTES)} (code BODY_TOO_LARGE)`,
   })
+  @ApiTooManyRequestsResponse({
+    description: 'Too many passes are waiting already: {code: "PASS_QUEUE_FULL"}; retry later',
+  })
   async run(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<RetentionReport> {
     const { dryRun } = parseOrBadRequest(
       runRequestSchema,
@@ -95,6 +101,18 @@ export class RetentionController {
       'invalid retention run request',
     );
     return this.guard(() => this.retention.run({ tenantId: caller.tenantId, dryRun }));
+  }
+
+  @Get('retention/passes')
+  @ApiOperation({
+    summary: 'Retention passes waiting in this process',
+    description:
+      'How many distinct passes wait behind the one in progress, and how many run requests ' +
+      'wait for them (requests for the same tenant share one pass). Counts only.',
+  })
+  @ApiOkResponse({ description: '{queued, waitingRequests}' })
+  passes(): { queued: number; waitingRequests: number } {
+    return this.retention.passQueue();
   }
 
   @Get('conversations/:conversationId/archive')
@@ -184,6 +202,11 @@ export class RetentionController {
       return await work();
     } catch (error) {
       if (error instanceof HttpException) throw error;
+      if (error instanceof PassQueueFullError)
+        throw new HttpException(
+          { code: error.code, message: error.message },
+          HttpStatus.TOO_MANY_REQUESTS,
+        );
       if (error instanceof NoArchiveError) throw new NotFoundException({ message: error.message });
       if (error instanceof ConversationBusyError)
         throw new ConflictException({ message: error.message });

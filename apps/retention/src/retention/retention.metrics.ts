@@ -1,4 +1,4 @@
-import { PassTrigger, RetentionReport } from '@memory/lifecycle';
+import { ConversationFailure, PassTrigger, RetentionReport } from '@memory/lifecycle';
 import { Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 
@@ -28,6 +28,15 @@ export class RetentionMetrics {
     description: 'Failed passes and requests (the next pass resumes), by operation',
   });
 
+  private readonly skipped = meter.createCounter('retention.conversation.failures', {
+    description:
+      'Conversations a pass skipped because their step failed (tried again next pass), by step ' +
+      'and reason (filesystem, archive-verification, database, other)',
+  });
+  private readonly refused = meter.createCounter('retention.pass.refused', {
+    description: 'Pass requests refused because the queue of waiting passes was full',
+  });
+
   passed(report: RetentionReport, seconds: number, trigger: PassTrigger): void {
     this.duration.record(seconds, { trigger });
     if (report.archivedMessages > 0) this.archived.add(report.archivedMessages);
@@ -41,6 +50,14 @@ export class RetentionMetrics {
 
   restoredMessages(count: number): void {
     this.restored.add(count);
+  }
+
+  conversationFailed(failure: ConversationFailure): void {
+    this.skipped.add(1, { step: failure.step, reason: failure.reason });
+  }
+
+  passRefused(): void {
+    this.refused.add(1);
   }
 
   failed(operation: 'pass' | 'restore' | 'erase'): void {

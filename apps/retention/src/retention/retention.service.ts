@@ -6,7 +6,10 @@ import {
   Eraser,
   LifecycleOutbox,
   NoArchiveError,
+  ConversationFailure,
+  PassQueueFullError,
   PassRequest,
+  passRequestKey,
   PassScheduler,
   PassTrigger,
   RestoreOutcome,
@@ -15,6 +18,7 @@ import {
   RetentionReport,
   runRetentionPass,
   SendRecords,
+  subjectHash,
   UserErasureResult,
   ErasureResult,
 } from '@memory/lifecycle';
@@ -77,6 +81,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
       settings.retention.intervalMs,
       (request, trigger) => this.pass(request, trigger),
       {},
+      { keyOf: passRequestKey },
     );
   }
 
@@ -88,9 +93,20 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     return this.scheduler.stop();
   }
 
-  /** Runs a pass after the ones queued before it. */
+  /**
+   * Runs a pass after the ones queued before it, or joins the same tenant's pass still waiting.
+   * Rejects with `PassQueueFullError` when too many passes wait already.
+   */
   run(request: PassRequest, trigger: PassTrigger = 'request'): Promise<RetentionReport> {
-    return this.scheduler.run(request, trigger);
+    return this.scheduler.run(request, trigger).catch((error: unknown) => {
+      if (error instanceof PassQueueFullError) this.metrics.passRefused();
+      throw error;
+    });
+  }
+
+  /** Passes waiting behind the one in progress, and the requests waiting for them. */
+  passQueue(): { queued: number; waitingRequests: number } {
+    return { queued: this.scheduler.queued, waitingRequests: this.scheduler.waitingRequests };
   }
 
   /** Restores a conversation from its archive, re-summarizes it and publishes the summary. */
@@ -133,17 +149,18 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     try {
       const result = await this.eraser.eraseUser(tenantId, userId);
       this.metrics.erasedOnRequest(result.conversations.length);
-      // The user id is the subject of the request; the log keeps counts, not the conversations.
+      // The user is named by the hash the erasure list keeps (logs outlive the erasure), and
+      // the log keeps counts, not the conversations.
       this.logger.log({
         msg: 'erased user',
         tenantId,
-        userId,
+        userIdSha256: subjectHash('user', userId),
         conversations: result.conversations.length,
         counts: result.counts,
       });
       return result;
     } catch (error) {
-      throw this.failed('erase', error, { tenantId, userId });
+      throw this.failed('erase', error, { tenantId, userIdSha256: subjectHash('user', userId) });
     }
   }
 
@@ -167,6 +184,11 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     return error;
   }
 
+  private skipped(failure: ConversationFailure): void {
+    this.metrics.conversationFailed(failure);
+    this.logger.warn({ msg: `conversation skipped: its ${failure.step} step failed`, ...failure });
+  }
+
   private async pass(request: PassRequest, trigger: PassTrigger): Promise<RetentionReport> {
     const started = performance.now();
     try {
@@ -184,6 +206,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
           tenantId: request.tenantId,
           dryRun: request.dryRun,
           signal: this.scheduler.signal,
+          onConversationFailed: (failure) => this.skipped(failure),
         },
       );
       const seconds = (performance.now() - started) / 1000;

@@ -48,15 +48,21 @@ describe(SummaryIndexer.name, () => {
     expect(outcome).toEqual({ indexed: 0, stale: 1, deleted: 0 });
   });
 
-  it('indexes the record itself when it is the newest, or the conversation is gone', async () => {
+  it('indexes the record itself when it is the newest', async () => {
     const { indexer, written } = setup([row('conv-1', 5)], { 'acme/conv-1': 4 });
-    await indexer.put([
-      summaryFixture({ conversationId: 'conv-1', version: 5 }),
+    await indexer.put([summaryFixture({ conversationId: 'conv-1', version: 5 })]);
+    expect(written.map((d) => [d.conversationId, d.version])).toEqual([['conv-1', 5]]);
+  });
+
+  it('never indexes a summary whose row is gone (an erased conversation replayed)', async () => {
+    const { indexer, written, embedded } = setup([row('conv-1', 5)], {});
+    const outcome = await indexer.put([
       summaryFixture({ conversationId: 'erased', version: 2 }),
+      summaryFixture({ conversationId: 'conv-1', version: 5 }),
+      summaryFixture({ conversationId: 'erased', version: 3 }),
     ]);
-    expect(written.map((d) => [d.conversationId, d.version])).toEqual([
-      ['conv-1', 5],
-      ['erased', 2],
-    ]);
+    expect(written.map((d) => [d.conversationId, d.version])).toEqual([['conv-1', 5]]);
+    expect(embedded.join(' ')).not.toContain('erased');
+    expect(outcome.stale).toBe(2);
   });
 });

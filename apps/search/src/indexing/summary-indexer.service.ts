@@ -12,7 +12,10 @@ import { SummaryStore, toSummaryEvent } from '@memory/summarization';
 /**
  * Writes summaries to the index (embedded, with the summary version as external version, so
  * a stale one is refused and counted) and removes erased conversations. Every failure other
- * than a stale version throws, for the caller to retry.
+ * than a stale version throws, for the caller to retry. A summary whose conversation has no
+ * summary row in Postgres is not indexed (counted as stale): Postgres is the source of truth,
+ * and the row of an erased conversation is gone while its old versions may still be on the
+ * topic (compaction keeps them until the tombstone catches up; a replay reads them again).
  *
  * Embedding is the slow part, so a backlog (the indexer behind, a replay, a restart) does not
  * embed versions that are already old: a summary whose conversation has a newer version in
@@ -55,28 +58,32 @@ export class SummaryIndexer {
     const now = Date.now();
     for (const summary of summaries)
       this.metrics.indexedAfter((now - Date.parse(summary.stats.updatedAt)) / 1000);
-    return outcome;
+    return { ...outcome, stale: outcome.stale + skipped };
   }
 
   /**
    * The summaries worth embedding: each replaced by its conversation's newer version in
-   * Postgres if there is one, then those whose version the index already holds left out.
+   * Postgres if there is one, then those without a row in Postgres (erased) and those whose
+   * version the index already holds left out.
    */
   private async newestNotIndexed(
     records: readonly MemorySummary[],
   ): Promise<{ summaries: MemorySummary[]; skipped: number }> {
     const rows = await this.store.loadMany(records);
     const current = new Map(rows.map((row) => [documentId(row.tenantId, row.conversationId), row]));
-    const newest = records.map((summary) => {
+    const newest: MemorySummary[] = [];
+    let jumped = 0;
+    for (const summary of records) {
       const row = current.get(documentId(summary.tenantId, summary.conversationId));
-      return row && row.version > summary.version ? toSummaryEvent(row) : summary;
-    });
+      if (!row) continue;
+      if (row.version > summary.version) jumped++;
+      newest.push(row.version > summary.version ? toSummaryEvent(row) : summary);
+    }
     const indexed = await this.index.indexedVersions(newest);
     const summaries = newest.filter(
       (summary) =>
         (indexed.get(documentId(summary.tenantId, summary.conversationId)) ?? 0) < summary.version,
     );
-    const jumped = newest.filter((summary, i) => summary !== records[i]).length;
     if (jumped > 0) this.metrics.caughtUp(jumped);
     return { summaries, skipped: records.length - summaries.length };
   }

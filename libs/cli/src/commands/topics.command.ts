@@ -1,11 +1,12 @@
 import { KafkaConfig } from '@memory/config';
 import { TOPIC_DEFINITIONS } from '@memory/contracts';
-import { createKafkaClient, KafkaAdminService } from '@memory/kafka';
+import { BROKER_TIME_TOPICS, createKafkaClient, KafkaAdminService } from '@memory/kafka';
 import { Admin } from 'kafkajs';
 import { optionalOption, ParsedArgs, requireOption, UsageError } from '../args';
 
 export const TOPICS_USAGE = `topics ensure
-      creates the product's topics that do not exist yet (services also do this at start)
+      creates the product's topics that do not exist yet (services also do this at start), and
+      switches chat.messages.v1 to broker time (message.timestamp.type=LogAppendTime)
   topics replay --group <name> --topic <topic> (--from-beginning | --since <ISO time>) [--dry-run]
       moves the committed offsets of consumer group <KAFKA_GROUP_PREFIX>.<name> back, so the
       service reprocesses the topic from there when it starts (consumers are idempotent).
@@ -30,6 +31,8 @@ export async function topicsCommand(kafkaConfig: KafkaConfig, args: ParsedArgs):
         ? `topics: all ${TOPIC_DEFINITIONS.length} exist\n`
         : `topics: created ${created.join(', ')}\n`,
     );
+    for (const topic of BROKER_TIME_TOPICS)
+      process.stdout.write(`topics: ${topic} record time ${await admin.timestampType(topic)}\n`);
   } finally {
     await admin.onApplicationShutdown();
   }

@@ -1016,8 +1016,10 @@ const LIFECYCLE_CONTRACTS: Record<LifecycleEvent['type'], ContractSpec> = {
         "`policy`: the conversation passed its tenant's maximum age (`eraseAfterDays`).",
       subject:
         'Whose erasure it was: `kind` `conversation` with `id` the conversation erased, or ' +
-        '`kind` `user` with `id` the user whose conversations were all erased (one event per ' +
-        'conversation).',
+        '`kind` `user` with `idSha256` the lowercase hex sha256 of `user:<userId>` (UTF-8), ' +
+        'the user whose conversations were all erased (one event per conversation). The plain ' +
+        'user id is never sent: this topic is kept forever. Since 1.4.0; before, a user was ' +
+        'named by `id`.',
       counts:
         'What the erasure removed, counted: `messages` raw messages in Postgres, ' +
         '`archivedMessages` messages that were only in the archive, `archives` archive files, ' +

@@ -386,7 +386,7 @@ describe('memory.lifecycle.v1 JSON Schema', () => {
     type: 'erased',
     erasureId: '0b6f1c7e-2d4a-4c1e-8f3b-5a9d7e6c2b10',
     reason: 'policy',
-    subject: { kind: 'user', id: 'user@example.com' },
+    subject: { kind: 'user', idSha256: 'b'.repeat(64) },
     counts: {
       messages: 3,
       archivedMessages: 0,
@@ -418,10 +418,25 @@ describe('memory.lifecycle.v1 JSON Schema', () => {
     ['an occurredAt without offset', { ...restored, occurredAt: '2026-06-01T02:00:05' }, false],
     ['an erasureId that is not a uuid', { ...erased, erasureId: 'erasure-1' }, false],
     ['an unknown reason', { ...erased, reason: 'gdpr' }, false],
+    [
+      'a conversation subject',
+      { ...erased, subject: { kind: 'conversation', id: 'conv:42' } },
+      true,
+    ],
     ['an unknown subject kind', { ...erased, subject: { kind: 'tenant', id: 'acme' } }, false],
     [
-      'a subject with an extra field',
-      { ...erased, subject: { kind: 'user', id: 'u', at: 1 } },
+      'a user subject named by plain id',
+      { ...erased, subject: { kind: 'user', id: 'user@example.com' } },
+      false,
+    ],
+    [
+      'a user subject with the plain id beside the hash',
+      { ...erased, subject: { kind: 'user', idSha256: 'b'.repeat(64), id: 'u' } },
+      false,
+    ],
+    [
+      'a user subject hash that is not sha256 hex',
+      { ...erased, subject: { kind: 'user', idSha256: 'user-7' } },
       false,
     ],
     ['counts with a missing field', { ...erased, counts: { messages: 1 } }, false],

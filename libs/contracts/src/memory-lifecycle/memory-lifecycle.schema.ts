@@ -99,8 +99,15 @@ export const erasedEventSchema = z
     erasureId: z.uuid(),
     /** `request`: an admin asked (by conversation or by user); `policy`: the tenant's maximum age. */
     reason: z.enum(['request', 'policy']),
-    /** Whose erasure it was: the conversation itself, or a user with all their conversations. */
-    subject: z.object({ kind: z.enum(['conversation', 'user']), id: z.string() }).strict(),
+    /**
+     * Whose erasure it was: the conversation itself (its id), or a user with all their
+     * conversations. A user is named only by `idSha256`, the hex sha256 of `user:<userId>` (what
+     * the erasure list records), never by the plain id: the topic is kept forever.
+     */
+    subject: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('conversation'), id: z.string() }).strict(),
+      z.object({ kind: z.literal('user'), idSha256: sha256Hex }).strict(),
+    ]),
     counts: erasureCountsSchema,
   })
   .strict();

@@ -7,6 +7,7 @@ import {
   ARCHIVE_FORMAT,
   ArchiveDocument,
   ArchivedMessage,
+  archiveNameSegment,
   archiveRelativePath,
   ArchiveVerificationError,
   buildManifest,
@@ -156,12 +157,50 @@ describe('path segments', () => {
     );
   });
 
-  it('refuses invalid dates and ids too long for a file name', () => {
+  it('refuses invalid dates', () => {
     expect(() => archiveRelativePath('acme', 'c', new Date('nope'))).toThrow(/invalid date/);
-    expect(() => archiveRelativePath('acme', '日'.repeat(40), ARCHIVED_AT)).toThrow(
-      /encodes to 360 bytes/,
+  });
+
+  it('keeps the plain name of a short lowercase id', () => {
+    expect(archiveRelativePath('acme', 'c'.repeat(128), ARCHIVED_AT)).toBe(
+      `acme/2025/02/${'c'.repeat(128)}.json.gz`,
     );
-    expect(archiveRelativePath('acme', 'c'.repeat(128), ARCHIVED_AT)).toMatch(/\.json\.gz$/);
+  });
+
+  it('gives an id too long for a file name a bounded name: readable prefix and hash', () => {
+    const long = ':'.repeat(128);
+    const other = `${':'.repeat(127)}@`;
+    const path = archiveRelativePath(long, long, ARCHIVED_AT);
+    const [tenant, , , file] = path.split('/');
+    expect(Buffer.byteLength(tenant)).toBeLessThanOrEqual(255);
+    // The temp file adds 22 bytes to the archive's name; it must fit too.
+    expect(Buffer.byteLength(file) + 22).toBeLessThanOrEqual(255);
+    expect(file).toMatch(/^(%3a)+~[0-9a-f]{32}\.json\.gz$/);
+    expect(archiveRelativePath(long, other, ARCHIVED_AT)).not.toBe(path);
+    expect(archiveRelativePath('acme', '日'.repeat(40), ARCHIVED_AT)).toMatch(
+      /^acme\/2025\/02\/(%[0-9a-f]{2})+~[0-9a-f]{32}\.json\.gz$/,
+    );
+  });
+
+  it('gives ids that differ only by letter case names that differ ignoring case', () => {
+    const names = ['Conv-A', 'conv-a', 'CONV-A', 'Conv-a'].map((id) =>
+      archiveRelativePath('Acme', id, ARCHIVED_AT).toLowerCase(),
+    );
+    expect(new Set(names).size).toBe(4);
+    expect(archiveRelativePath('acme', 'conv-a', ARCHIVED_AT)).toBe('acme/2025/02/conv-a.json.gz');
+    expect(archiveRelativePath('Acme', 'Conv-A', ARCHIVED_AT)).toMatch(
+      /^acme~[0-9a-f]{32}\/2025\/02\/conv-a~[0-9a-f]{32}\.json\.gz$/,
+    );
+  });
+});
+
+describe(archiveNameSegment.name, () => {
+  it('never cuts an escape in two', () => {
+    for (let pad = 0; pad < 3; pad += 1) {
+      const name = archiveNameSegment(`${'a'.repeat(pad)}${':'.repeat(100)}`, 80);
+      expect(name.length).toBeLessThanOrEqual(80);
+      expect(name.split('~')[0]).toMatch(/^a*(%3a)*$/);
+    }
   });
 });
 

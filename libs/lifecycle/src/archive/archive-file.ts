@@ -199,11 +199,43 @@ function segmentBytes(segment: string): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
+/** Hex digits of the sha256 of the exact id that end a hashed file name (128 bits). */
+const NAME_HASH_HEX = 32;
 /**
- * Where a conversation's archive lives under the archive root:
+ * Separates the readable prefix of a hashed name from its hash. Encoding never keeps `~`, so a
+ * hashed name can never equal a plain one.
+ */
+const HASH_SEPARATOR = '~';
+const UPPERCASE = /[A-Z]/;
+
+/**
+ * The file or directory name of an id: its {@link encodePathSegment} form when that is short
+ * enough and holds no uppercase letter (such names are told apart on a file system that
+ * ignores letter case too: an escape's hex is uppercase by rule, so lowercasing them stays
+ * one-to-one). Otherwise a hashed name: the encoded id, lowercased and cut to leave room
+ * (never inside an escape), then `~` and 32 hex digits of the sha256 of the exact id. So
+ * `Conv-A` and `conv-a` get different names on any file system, and an id of any length gets
+ * a name within `maxBytes`.
+ */
+export function archiveNameSegment(id: string, maxBytes: number): string {
+  const encoded = encodePathSegment(id);
+  if (encoded.length <= maxBytes && !UPPERCASE.test(id)) return encoded;
+  const hash = createHash('sha256').update(id, 'utf8').digest('hex').slice(0, NAME_HASH_HEX);
+  const room = maxBytes - HASH_SEPARATOR.length - NAME_HASH_HEX;
+  let prefix = encoded.slice(0, room);
+  // Cut before a partial escape, so the prefix stays readable as the start of the id.
+  const escape = prefix.lastIndexOf('%');
+  if (escape >= 0 && escape > prefix.length - 3) prefix = prefix.slice(0, escape);
+  return `${prefix.toLowerCase()}${HASH_SEPARATOR}${hash}`;
+}
+
+/**
+ * Where a new archive of a conversation goes under the archive root:
  * `<tenant>/<yyyy>/<mm>/<conversation>.json.gz`, with the month (UTC) of its first message, so
- * a directory holds a bounded number of files and old months can be handled as a whole.
- * Throws when an encoded id would make a file name longer than file systems allow.
+ * a directory holds a bounded number of files and old months can be handled as a whole. Each
+ * id becomes a name by {@link archiveNameSegment}: bounded, and unique even where letter case
+ * is ignored. An archive already recorded keeps the path in its record (older archives may
+ * have names made by an earlier rule), so this is used only for a conversation's first one.
  */
 export function archiveRelativePath(
   tenantId: string,
@@ -213,22 +245,11 @@ export function archiveRelativePath(
   if (Number.isNaN(firstMessageAt.getTime())) {
     throw new Error(`cannot place the archive of conversation '${conversationId}': invalid date`);
   }
-  const tenant = encodePathSegment(tenantId);
-  const conversation = encodePathSegment(conversationId);
-  assertSegmentFits(tenant, MAX_NAME_BYTES, 'tenant', tenantId);
-  assertSegmentFits(conversation, MAX_CONVERSATION_SEGMENT_BYTES, 'conversation', conversationId);
+  const tenant = archiveNameSegment(tenantId, MAX_NAME_BYTES);
+  const conversation = archiveNameSegment(conversationId, MAX_CONVERSATION_SEGMENT_BYTES);
   const year = String(firstMessageAt.getUTCFullYear()).padStart(4, '0');
   const month = String(firstMessageAt.getUTCMonth() + 1).padStart(2, '0');
   return `${tenant}/${year}/${month}/${conversation}${ARCHIVE_SUFFIX}`;
-}
-
-function assertSegmentFits(segment: string, maxBytes: number, kind: string, id: string): void {
-  if (segment.length > maxBytes) {
-    throw new Error(
-      `${kind} id ${JSON.stringify(id)} encodes to ${segment.length} bytes, ` +
-        `more than the ${maxBytes} a file name can take`,
-    );
-  }
 }
 
 /**

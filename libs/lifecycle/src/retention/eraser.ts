@@ -9,6 +9,7 @@ import {
 import { createHash } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
 import { removeArchive } from '../archive/archive-file';
+import { isolateConversation, OnConversationFailure } from '../conversation-failure';
 import type { SendRecords } from '../compression-pass';
 import { affectedRows, withConversationLock } from './conversation-lock';
 
@@ -97,7 +98,7 @@ export class Eraser {
         tenantId,
         conversationId,
         'request',
-        { kind: 'user', id: userId },
+        { kind: 'user', idSha256: subjectHash('user', userId) },
         now,
       );
       await this.complete(pending.erasureId, pending.work);
@@ -118,13 +119,34 @@ export class Eraser {
     return { userId, conversations: results, counts };
   }
 
-  /** Finishes erasures interrupted after their commit; returns how many. */
-  async completePending(): Promise<number> {
+  /**
+   * Finishes erasures interrupted after their commit; returns how many it finished. With
+   * `onFailure`, one that fails again (its archive cannot be removed, say) is handed to it and
+   * the others are finished all the same; without, the first failure is thrown.
+   */
+  async completePending(onFailure?: OnConversationFailure): Promise<number> {
     const rows = await this.dataSource.query<Array<{ id: string; pending: PendingErasure }>>(
       `SELECT id, pending FROM erasures WHERE completed_at IS NULL ORDER BY erased_at LIMIT 100`,
     );
-    for (const row of rows) await this.complete(row.id, row.pending);
-    return rows.length;
+    if (!onFailure) {
+      for (const row of rows) await this.complete(row.id, row.pending);
+      return rows.length;
+    }
+    let completed = 0;
+    for (const row of rows) {
+      const done = await isolateConversation(
+        'erase-completion',
+        row.pending,
+        () => this.dataSource.query('SELECT 1'),
+        onFailure,
+        async () => {
+          await this.complete(row.id, row.pending);
+          return true;
+        },
+      );
+      if (done) completed++;
+    }
+    return completed;
   }
 
   /** Conversation ids of a user: owned, written in, summarized or archived as theirs. */
@@ -179,6 +201,7 @@ export class Eraser {
           compressions: await count('summary_compressions'),
         };
         await count('conversation_reads');
+        await scrubBackfills(runner, tenantId, conversationId);
         // Events not sent yet about it (archived, restored): the erased event stands for them.
         await runner.manager.query(`DELETE FROM lifecycle_outbox WHERE record_key = $1`, [
           conversationKey(tenantId, conversationId),
@@ -230,6 +253,7 @@ export class Eraser {
 
   /** The steps after the commit; each may run again. */
   private async complete(erasureId: string, work: PendingErasure): Promise<void> {
+    work = withHashedSubject(work);
     if (work.archive) await removeArchive(this.archiveRoot, work.archive);
     const ref = { tenantId: work.tenantId, conversationId: work.conversationId };
     await this.removeFromIndex([ref]);
@@ -250,6 +274,55 @@ export class Eraser {
       [erasureId],
     );
   }
+}
+
+/**
+ * An erasure left pending by a version that named a user by plain id in the event: the event
+ * goes out with the user's hash, as every event now does.
+ */
+function withHashedSubject(work: PendingErasure): PendingErasure {
+  const subject = work.event.subject as ErasureSubject | { kind: 'user'; id: string };
+  if (subject.kind !== 'user' || !('id' in subject)) return work;
+  return {
+    ...work,
+    event: { ...work.event, subject: { kind: 'user', idSha256: subjectHash('user', subject.id) } },
+  };
+}
+
+/**
+ * Takes a conversation out of the summary backfill runs that name it: its failure entries go,
+ * a cursor resting on it is cleared (a resumed run starts over; what it did already is skipped)
+ * and it leaves an explicit list of conversations (the run then no longer matches its
+ * selection, so running that selection again starts a new run).
+ */
+async function scrubBackfills(
+  runner: QueryRunner,
+  tenantId: string,
+  conversationId: string,
+): Promise<void> {
+  await runner.manager.query(
+    `UPDATE summary_backfills b SET
+       failures = COALESCE((SELECT jsonb_agg(f) FROM jsonb_array_elements(b.failures) f
+                             WHERE NOT (f->>'tenantId' = $1 AND f->>'conversationId' = $2)),
+                           '[]'::jsonb),
+       cursor_tenant = CASE WHEN b.cursor_tenant = $1 AND b.cursor_conversation = $2
+                            THEN NULL ELSE b.cursor_tenant END,
+       cursor_conversation = CASE WHEN b.cursor_tenant = $1 AND b.cursor_conversation = $2
+                                  THEN NULL ELSE b.cursor_conversation END,
+       selection = CASE WHEN jsonb_typeof(b.selection->'conversationIds') = 'array'
+                          AND COALESCE(b.selection->>'tenantId', $1) = $1
+                        THEN jsonb_set(b.selection, '{conversationIds}',
+                                       (b.selection->'conversationIds') - $2::text)
+                        ELSE b.selection END,
+       updated_at = now()
+     WHERE (b.cursor_tenant = $1 AND b.cursor_conversation = $2)
+        OR b.failures @> jsonb_build_array(
+             jsonb_build_object('tenantId', $1::text, 'conversationId', $2::text))
+        OR (jsonb_typeof(b.selection->'conversationIds') = 'array'
+            AND b.selection->'conversationIds' @> to_jsonb($2::text)
+            AND COALESCE(b.selection->>'tenantId', $1) = $1)`,
+    [tenantId, conversationId],
+  );
 }
 
 /**

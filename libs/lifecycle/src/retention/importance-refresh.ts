@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { isolateConversation, OnConversationFailure } from '../conversation-failure';
 import { ImportanceFacts, importanceScore } from '../importance';
 
 /** Reads counted for importance: those of the last `READ_WINDOW_DAYS` days. */
@@ -24,6 +25,8 @@ interface FactsRow {
  * the window). Facts come from the summary's full sections (a compressed summary keeps them),
  * the conversation's counters, its messages in Postgres (speaker changes; once messages are
  * archived the last count stands) and `conversation_reads`. Returns how many were updated.
+ * With `onFailure`, a conversation that cannot be scored or written is handed to it and
+ * skipped, and the others are updated all the same.
  */
 export async function refreshImportance(
   dataSource: DataSource,
@@ -31,7 +34,9 @@ export async function refreshImportance(
   pageSize: number,
   tenantId?: string,
   signal?: AbortSignal,
+  onFailure?: OnConversationFailure,
 ): Promise<number> {
+  const probe = (): Promise<unknown> => dataSource.query('SELECT 1');
   let updated = 0;
   let after: [string, string] = ['', ''];
   for (;;) {
@@ -47,25 +52,69 @@ export async function refreshImportance(
     if (rows.length === 0) return updated;
     const last = rows[rows.length - 1];
     after = [last.tenant_id, last.conversation_id];
-    const scored = rows.map((row) => {
-      const facts = factsOf(row);
-      return { row, facts, score: importanceScore(facts) };
-    });
-    await dataSource.query(
-      `UPDATE conversation_summaries s SET importance = u.score, importance_facts = u.facts
-         FROM unnest($1::varchar[], $2::varchar[], $3::real[], $4::jsonb[])
-              AS u (tenant_id, conversation_id, score, facts)
-        WHERE s.tenant_id = u.tenant_id AND s.conversation_id = u.conversation_id`,
-      [
-        scored.map((s) => s.row.tenant_id),
-        scored.map((s) => s.row.conversation_id),
-        scored.map((s) => s.score),
-        scored.map((s) => JSON.stringify({ ...s.facts, computedAt: now.toISOString() })),
-      ],
-    );
-    updated += rows.length;
+    const scored: Scored[] = [];
+    for (const row of rows) {
+      const key = { tenantId: row.tenant_id, conversationId: row.conversation_id };
+      const one = await isolate(key, probe, onFailure, () => Promise.resolve(score(row)));
+      if (one) scored.push(one);
+    }
+    try {
+      await writeScores(dataSource, scored, now);
+      updated += scored.length;
+    } catch (error) {
+      if (!onFailure) throw error;
+      // One row the page's statement cannot write must not keep the others from theirs.
+      for (const one of scored) {
+        const key = { tenantId: one.row.tenant_id, conversationId: one.row.conversation_id };
+        const written = await isolate(key, probe, onFailure, async () => {
+          await writeScores(dataSource, [one], now);
+          return true;
+        });
+        if (written) updated++;
+      }
+    }
     if (rows.length < pageSize) return updated;
   }
+}
+
+interface Scored {
+  row: FactsRow;
+  facts: ImportanceFacts;
+  score: number;
+}
+
+function score(row: FactsRow): Scored {
+  const facts = factsOf(row);
+  const value = importanceScore(facts);
+  if (!Number.isFinite(value))
+    throw new Error(`importance of ${JSON.stringify(facts)} is not a finite number`);
+  return { row, facts, score: value };
+}
+
+/** With `onFailure`, a failing conversation is handed to it and skipped; without, it throws. */
+function isolate<T>(
+  key: { tenantId: string; conversationId: string },
+  probe: () => Promise<unknown>,
+  onFailure: OnConversationFailure | undefined,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  return onFailure ? isolateConversation('importance', key, probe, onFailure, work) : work();
+}
+
+async function writeScores(dataSource: DataSource, scored: Scored[], now: Date): Promise<void> {
+  if (scored.length === 0) return;
+  await dataSource.query(
+    `UPDATE conversation_summaries s SET importance = u.score, importance_facts = u.facts
+       FROM unnest($1::varchar[], $2::varchar[], $3::real[], $4::jsonb[])
+            AS u (tenant_id, conversation_id, score, facts)
+      WHERE s.tenant_id = u.tenant_id AND s.conversation_id = u.conversation_id`,
+    [
+      scored.map((s) => s.row.tenant_id),
+      scored.map((s) => s.row.conversation_id),
+      scored.map((s) => s.score),
+      scored.map((s) => JSON.stringify({ ...s.facts, computedAt: now.toISOString() })),
+    ],
+  );
 }
 
 function factsOf(row: FactsRow): ImportanceFacts {

@@ -6,6 +6,13 @@ import {
   retentionPolicyFor,
 } from '../retention.settings';
 import { DataSource } from 'typeorm';
+import {
+  ConversationFailure,
+  DatabaseProbe,
+  isolateConversation,
+  OnConversationFailure,
+  recordFailure,
+} from '../conversation-failure';
 import { Archiver, RetainedConversation } from './archiver';
 import { Eraser } from './eraser';
 import { refreshImportance } from './importance-refresh';
@@ -40,6 +47,10 @@ export interface RetentionReport {
   erasuresCompleted: number;
   importanceUpdated: number;
   eventsPublished: number;
+  /** Conversations skipped because working on them failed (they are tried again next pass). */
+  failed: number;
+  /** The first few of those, with the step and the error. */
+  failures: ConversationFailure[];
   tenants: Record<string, TenantRetentionReport>;
   stopped: boolean;
 }
@@ -53,6 +64,8 @@ export interface RetentionPassOptions {
   steps?: ReadonlyArray<RetentionStep>;
   signal?: AbortSignal;
   onProgress?: (report: RetentionReport) => void;
+  /** Told of each conversation skipped because working on it failed (to log and count it). */
+  onConversationFailed?: OnConversationFailure;
 }
 
 export type RetentionStep = 'erase' | 'importance' | 'archive';
@@ -77,6 +90,9 @@ interface Candidate extends RetainedConversation {
  * their tenant's archive age, and sends the lifecycle events it owes. A dry run changes nothing
  * and reports, per tenant, what would be archived and erased. Safe on two replicas at once:
  * each conversation is worked on under its lock, and a locked one is left for the next pass.
+ * A conversation whose step fails (an archive directory that cannot be written, a row that
+ * breaks a step) is reported to `onConversationFailed` and skipped; the conversations after it
+ * are worked on all the same. Only a database that does not answer ends the pass.
  */
 export async function runRetentionPass(
   parts: RetentionParts,
@@ -97,6 +113,8 @@ export async function runRetentionPass(
     erasuresCompleted: 0,
     importanceUpdated: 0,
     eventsPublished: 0,
+    failed: 0,
+    failures: [],
     tenants: {},
     stopped: false,
   };
@@ -107,8 +125,10 @@ export async function runRetentionPass(
     });
   const live = !dryRun && parts.archiver && parts.eraser;
   const steps = new Set(options.steps ?? ['erase', 'importance', 'archive']);
+  const failed = recordFailure(report, options.onConversationFailed);
+  const probe: DatabaseProbe = () => parts.dataSource.query('SELECT 1');
 
-  if (live) report.erasuresCompleted = await parts.eraser!.completePending();
+  if (live) report.erasuresCompleted = await parts.eraser!.completePending(failed);
 
   const eraseDays = steps.has('erase') ? earliestEraseDays(settings) : undefined;
   if (eraseDays !== undefined) {
@@ -126,17 +146,21 @@ export async function runRetentionPass(
         if (policy.eraseAfterDays === undefined) continue;
         if (ageDays(conversation.lastMessageAt, now) < policy.eraseAfterDays) continue;
         const entry = tenant(conversation.tenantId).erase;
+        if (live) {
+          const result = await isolateConversation('erase', conversation, probe, failed, () =>
+            parts.eraser!.eraseConversation(
+              conversation.tenantId,
+              conversation.conversationId,
+              'policy',
+              now,
+            ),
+          );
+          if (!result) continue;
+          report.erased++;
+          report.erasedMessages += result.counts.messages + result.counts.archivedMessages;
+        }
         entry.conversations++;
         if (entry.sample.length < LISTED) entry.sample.push(conversation.conversationId);
-        if (!live) continue;
-        const result = await parts.eraser!.eraseConversation(
-          conversation.tenantId,
-          conversation.conversationId,
-          'policy',
-          now,
-        );
-        report.erased++;
-        report.erasedMessages += result.counts.messages + result.counts.archivedMessages;
       }
       options.onProgress?.(report);
     }
@@ -149,6 +173,7 @@ export async function runRetentionPass(
       settings.batchSize,
       tenantId,
       signal,
+      failed,
     );
 
   const archiveDays = steps.has('archive') ? earliestArchiveDays(settings) : undefined;
@@ -175,7 +200,10 @@ export async function runRetentionPass(
         if (entry.sample.length < LISTED) entry.sample.push(conversation.conversationId);
         continue;
       }
-      const outcome = await parts.archiver!.archive(conversation, policy, now);
+      const outcome = await isolateConversation('archive', conversation, probe, failed, () =>
+        parts.archiver!.archive(conversation, policy, now),
+      );
+      if (!outcome) continue;
       if (outcome.kind === 'busy') report.busy++;
       else if (outcome.kind === 'nothing') report.keptMessages += outcome.keptMessages;
       else {
