@@ -90,8 +90,8 @@ export class ConversationSummarizer {
    *
    * Messages in neither place that are gone for good (erased, archived, no longer or never in
    * this database) are skipped and reported; while some may still come, this throws
-   * {@link MessagesNotYetStoredError} (after saving what could be folded before them), for up to
-   * `missingWaitMs`, after which they too are skipped as not stored.
+   * {@link MessagesNotYetStoredError} (the pages of a backlog folded before stay saved), for up
+   * to `missingWaitMs`, after which they too are skipped as not stored.
    */
   async bringUpToDate(
     row: SummaryRow,

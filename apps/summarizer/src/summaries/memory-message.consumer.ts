@@ -162,8 +162,8 @@ export class MemoryMessageConsumer implements OnModuleInit {
   /**
    * Folds one conversation through `target`. Undefined when messages it needs are not in the
    * database yet: the conversation is left for a later trigger or the idle sweep, so that one
-   * conversation does not hold up the others of the partition (what was folded before the
-   * missing messages is saved, and published by the sweep).
+   * conversation does not hold up the others of the partition (pages of a long backlog folded
+   * before the missing messages stay saved, and the sweep publishes them).
    */
   private async fold(
     row: SummaryRow,
