@@ -12,6 +12,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MemoryMessageConsumer } from './summaries/memory-message.consumer';
 import { SUMMARIZATION_SETTINGS } from './summaries/summarization.tokens';
+import { summarizerHooks } from './summaries/summarizer.hooks';
 import { SummarizerMetrics } from './summaries/summarizer.metrics';
 import { SummaryPublisher } from './summaries/summary.publisher';
 import { SummarySweeper } from './summaries/summary.sweeper';
@@ -37,7 +38,7 @@ export class SummarizerModule {
           provide: SUMMARIZER_PARTS,
           inject: [DataSource, SummarizerMetrics],
           useFactory: (dataSource: DataSource, metrics: SummarizerMetrics) =>
-            createConversationSummarizer(dataSource, settings, metrics),
+            createConversationSummarizer(dataSource, settings, summarizerHooks(metrics)),
         },
         {
           provide: SummaryStore,

@@ -1,5 +1,6 @@
 export * from './backoff';
 export * from './batch-consumer';
+export * from './codecs';
 export * from './dead-letter.publisher';
 export * from './failure';
 export * from './kafka-admin.service';

@@ -1,6 +1,7 @@
 import { KafkaConfig } from '@memory/config';
 import { Logger } from '@nestjs/common';
 import { Kafka, logLevel, LogEntry, SASLOptions } from 'kafkajs';
+import { registerKafkaCodecs } from './codecs';
 
 const logger = new Logger('kafkajs');
 
@@ -37,8 +38,12 @@ function writeKafkaLog(entry: LogEntry): void {
   }
 }
 
-/** Builds the kafkajs client from the validated Kafka configuration. */
+/**
+ * Builds the kafkajs client from the validated Kafka configuration, with every standard Kafka
+ * compression codec (gzip, snappy, lz4, zstd) readable.
+ */
 export function createKafkaClient(config: KafkaConfig): Kafka {
+  registerKafkaCodecs();
   return new Kafka({
     clientId: config.clientId,
     brokers: config.brokers,

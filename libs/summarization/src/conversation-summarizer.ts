@@ -1,6 +1,13 @@
 import { addCost, renderSummaryText, SummarySections, zeroCost } from '@memory/contracts';
 import { chunkMessages } from './chunking';
 import {
+  classifyMissing,
+  MessagesNotYetStoredError,
+  MISSING_REASONS,
+  MissingMessageWaits,
+  SkippedMessages,
+} from './missing-messages';
+import {
   FoldResult,
   LlmOutputError,
   LlmUnavailableError,
@@ -21,6 +28,7 @@ import {
   SummaryConflictError,
   SummaryRow,
   SummaryStore,
+  summaryKey,
 } from './summary-store';
 import { inSpan } from '@memory/telemetry';
 
@@ -32,6 +40,8 @@ export interface SummarizerEvents {
   folded?(outcome: { row: SummaryRow; result: FoldResult; trigger: FoldTrigger }): void;
   llmFailed?(reason: string, error: Error): void;
   filledFromStore?(count: number): void;
+  /** Messages a fold needed that are gone for good (erased, archived, not stored): skipped. */
+  messagesSkipped?(skipped: SkippedMessages): void;
 }
 
 /** Any LLM failure the summarizer falls back from (unavailable, unusable output, bad request). */
@@ -60,18 +70,28 @@ function failureReason(error: Error): string {
  * partition never waits for the LLM to come back.
  */
 export class ConversationSummarizer {
+  private readonly waits: MissingMessageWaits;
+
   constructor(
     private readonly store: SummaryStore,
     private readonly local: SummarizerBackend,
     private readonly llm: (SummarizerBackend & { isAvailable(): boolean }) | undefined,
     private readonly settings: SummarizationSettings,
     private readonly events: SummarizerEvents = {},
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.waits = new MissingMessageWaits(now);
+  }
 
   /**
    * Folds everything from `row.throughSeq + 1` to `row.seenSeq` (or `throughSeq` if given).
    * `known` holds messages the caller already has (the consumed batch), by seq; the rest is
    * read from Postgres. Conflicts with a concurrent writer are retried from the fresh row.
+   *
+   * Messages in neither place that are gone for good (erased, archived, no longer or never in
+   * this database) are skipped and reported; while some may still come, this throws
+   * {@link MessagesNotYetStoredError} (the pages of a backlog folded before stay saved), for up
+   * to `missingWaitMs`, after which they too are skipped as not stored.
    */
   async bringUpToDate(
     row: SummaryRow,
@@ -122,8 +142,17 @@ export class ConversationSummarizer {
           Math.min(target, current.throughSeq + PAGE_SIZE),
         ) ?? Math.min(target, current.throughSeq + PAGE_SIZE);
       const page = await this.pendingMessages(current, pageEnd, options.known);
-      for (const chunk of this.plan(page, policy, this.usesLlm(current))) {
-        current = await this.foldChunk(current, chunk, endReason(policy, chunk, trigger));
+      const chunks = this.plan(page, policy, this.usesLlm(current));
+      if (chunks.length === 0) current = await this.store.skipThrough(current, pageEnd);
+      for (const [i, chunk] of chunks.entries()) {
+        // The last fold of a page also covers the skipped messages after its last one.
+        const through = i === chunks.length - 1 ? pageEnd : chunk[chunk.length - 1].seq;
+        current = await this.foldChunk(
+          current,
+          chunk,
+          through,
+          endReason(policy, through, trigger),
+        );
         await options.onChunk?.();
       }
     }
@@ -161,7 +190,10 @@ export class ConversationSummarizer {
     return chunkMessages(messages, this.settings.chunkChars);
   }
 
-  /** The messages after `row.throughSeq` through `last`, from `known` when it has them all. */
+  /**
+   * The messages after `row.throughSeq` through `last`: from `known` when it has them all,
+   * otherwise from Postgres with `known` filling its holes; see {@link settleMissing} for the rest.
+   */
   private async pendingMessages(
     row: SummaryRow,
     last: number,
@@ -181,22 +213,56 @@ export class ConversationSummarizer {
       last,
       PAGE_SIZE,
     );
-    const contiguous = loaded.every((message, i) => message.seq === row.throughSeq + 1 + i);
-    if (loaded.length !== last - row.throughSeq || !contiguous) {
-      // Ingest stores a message before publishing it, so this is a database that lags (a
-      // replica) or a message erased meanwhile: fail the batch, it is retried.
-      throw new Error(
-        `messages ${row.throughSeq + 1}..${last} of ${row.tenantId}:${row.conversationId} ` +
-          `are not all in the database (found ${loaded.length})`,
-      );
-    }
-    this.events.filledFromStore?.(loaded.length - fromBatch.length);
-    return loaded;
+    const bySeq = new Map(loaded.map((message) => [message.seq, message]));
+    for (const [seq, message] of known ?? [])
+      if (seq > row.throughSeq && seq <= last && !bySeq.has(seq)) bySeq.set(seq, message);
+    const missing: number[] = [];
+    for (let seq = row.throughSeq + 1; seq <= last; seq++) if (!bySeq.has(seq)) missing.push(seq);
+    if (missing.length > 0) await this.settleMissing(row, missing, true);
+    else this.waits.forget(summaryKey(row.tenantId, row.conversationId));
+    this.events.filledFromStore?.(loaded.filter((message) => !known?.has(message.seq)).length);
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
   }
 
+  /**
+   * Decides about messages a fold needs that are in neither the batch nor Postgres. Erased,
+   * archived, or stored once and removed since: gone for good, skipped (and reported when
+   * `report`). Otherwise they may be late (a lagging replica): this throws
+   * {@link MessagesNotYetStoredError} until the conversation has waited `missingWaitMs`, then
+   * skips them as never stored in this database (records produced against another one).
+   */
+  private async settleMissing(
+    row: SummaryRow,
+    missing: readonly number[],
+    report: boolean,
+  ): Promise<void> {
+    const { tenantId, conversationId } = row;
+    const key = summaryKey(tenantId, conversationId);
+    const reasons = classifyMissing(
+      missing,
+      await this.store.missingFacts(tenantId, conversationId, missing),
+    );
+    const late = missing.filter((seq) => reasons.get(seq) === 'late');
+    if (late.length > 0) {
+      const waited = this.waits.waited(key);
+      if (waited < this.settings.missingWaitMs)
+        throw new MessagesNotYetStoredError(tenantId, conversationId, late, waited);
+      for (const seq of late) reasons.set(seq, 'not_stored');
+    }
+    this.waits.forget(key);
+    if (!report) return;
+    for (const reason of MISSING_REASONS) {
+      const seqs = missing.filter((seq) => reasons.get(seq) === reason);
+      if (seqs.length > 0)
+        this.events.messagesSkipped?.({ tenantId, conversationId, reason, seqs });
+    }
+  }
+
+  /** Folds `chunk` into a new version covering the seqs after `row.throughSeq` through `through`. */
   private async foldChunk(
     row: SummaryRow,
     chunk: SummaryInputMessage[],
+    through: number,
     trigger: FoldTrigger,
   ): Promise<SummaryRow> {
     const previous = draftOf(row);
@@ -218,11 +284,10 @@ export class ConversationSummarizer {
     result ??= await tracedFold('local', chunk.length, () =>
       this.local.fold(previous, chunk, options),
     );
-    const last = chunk[chunk.length - 1];
     const saved = await this.store.saveVersion(row, {
       version: row.version + 1,
-      fromSeq: chunk[0].seq,
-      throughSeq: last.seq,
+      fromSeq: row.throughSeq + 1,
+      throughSeq: through,
       text: renderSummaryText(result.sections),
       sections: result.sections,
       memo: result.memo,
@@ -267,11 +332,11 @@ export class ConversationSummarizer {
             current.throughSeq,
             PAGE_SIZE,
           );
-          if (page[0]?.seq !== foldedThrough + 1 || !isContiguous(page))
-            throw new Error(
-              `messages after ${foldedThrough} of ${current.tenantId}:${current.conversationId} ` +
-                'are not all in the database; LLM pass postponed',
-            );
+          // Messages the local folds skipped are gone; others may be late (then this waits).
+          const pageEnd =
+            page.length === PAGE_SIZE ? page[page.length - 1].seq : current.throughSeq;
+          const missing = missingSeqs(page, foldedThrough, pageEnd);
+          if (missing.length > 0) await this.settleMissing(current, missing, false);
           for (const chunk of chunkMessages(page, this.settings.chunkChars)) {
             const previous: SummaryDraft | null = sections
               ? { sections, messageCount: foldedThrough }
@@ -283,6 +348,7 @@ export class ConversationSummarizer {
             foldedThrough = chunk[chunk.length - 1].seq;
             cost = addCost(cost, lastResult.cost);
           }
+          foldedThrough = pageEnd;
         }
       } catch (error) {
         if (!isLlmFailure(error)) throw error;
@@ -330,8 +396,16 @@ export class ConversationSummarizer {
   }
 }
 
-function isContiguous(messages: readonly SummaryInputMessage[]): boolean {
-  return messages.every((message, i) => i === 0 || message.seq === messages[i - 1].seq + 1);
+/** The seqs after `after` through `through` that `messages` (in seq order) lacks. */
+function missingSeqs(
+  messages: readonly SummaryInputMessage[],
+  after: number,
+  through: number,
+): number[] {
+  const present = new Set(messages.map((message) => message.seq));
+  const missing: number[] = [];
+  for (let seq = after + 1; seq <= through; seq++) if (!present.has(seq)) missing.push(seq);
+  return missing;
 }
 
 /**
@@ -352,13 +426,8 @@ function fullSectionsOf(row: SummaryRow): SummarySections | null {
  * Why a fold ended where it did: at every N-th seq (`count`), at a milestone, or where the
  * pass that made it stopped (idle, backfill).
  */
-function endReason(
-  policy: TriggerPolicy,
-  chunk: readonly SummaryInputMessage[],
-  pass: FoldTrigger,
-): FoldTrigger {
+function endReason(policy: TriggerPolicy, last: number, pass: FoldTrigger): FoldTrigger {
   if (pass !== 'count' && pass !== 'milestone' && pass !== 'idle') return pass;
-  const last = chunk[chunk.length - 1]?.seq ?? 0;
   if (policy.everyMessages > 0 && last % policy.everyMessages === 0) return 'count';
   if (policy.milestones.includes(last)) return 'milestone';
   return pass;

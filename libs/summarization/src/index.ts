@@ -1,4 +1,5 @@
 export * from './chunking';
+export * from './missing-messages';
 export * from './summarizer-backend';
 export * from './summarization.settings';
 export * from './summary-store';

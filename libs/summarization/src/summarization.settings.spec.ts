@@ -23,6 +23,7 @@ describe('summarization settings', () => {
       maxSummaryChars: 2000,
       chunkChars: 12000,
       triggers: { everyMessages: 10, idleMs: 60000, milestones: DEFAULT_MILESTONES },
+      missingWaitMs: 120000,
     });
     expect(settings.llm).toBeUndefined();
   });

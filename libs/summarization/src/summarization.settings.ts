@@ -35,6 +35,12 @@ export interface SummarizationSettings {
   tenantTriggers: Readonly<Record<string, Partial<TriggerPolicy>>>;
   /** How often idle conversations, unpublished summaries and pending LLM passes are looked for. */
   sweepIntervalMs: number;
+  /**
+   * How long a conversation waits for messages a fold needs that are not in Postgres (and were
+   * not erased or archived) before they are skipped as never stored in this database. The
+   * conversation waits without holding up its partition.
+   */
+  missingWaitMs: number;
   llm?: LlmSettings;
 }
 
@@ -84,6 +90,7 @@ export function readSummarizationSettings(read: EnvReader): SummarizationSetting
     triggers,
     tenantTriggers,
     sweepIntervalMs: read.int('SUMMARY_SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
+    missingWaitMs: read.int('SUMMARY_MISSING_WAIT_MS', 120_000, 0, 7 * 24 * 3_600_000),
   };
   if (backend === 'openai') {
     settings.llm = {

@@ -6,6 +6,7 @@ import {
   SummaryTier,
 } from '@memory/contracts';
 import { DataSource, EntityManager } from 'typeorm';
+import { MissingFacts } from './missing-messages';
 import { SummaryInputMessage } from './summarizer-backend';
 
 /** Why a fold ran. */
@@ -255,6 +256,60 @@ export class SummaryStore {
       content: row.content,
       createdAt: row.created_at.toISOString(),
     }));
+  }
+
+  /**
+   * Why messages `seqs` of a conversation are not in `messages`: an erasure, an archive, or
+   * what the conversation's counter says was stored. One round trip.
+   */
+  async missingFacts(
+    tenantId: string,
+    conversationId: string,
+    seqs: readonly number[],
+  ): Promise<MissingFacts> {
+    const [row] = await this.dataSource.query<
+      Array<{ erased: boolean; archived: string[] | null; last_seq: string | null }>
+    >(
+      `SELECT
+         EXISTS (SELECT 1 FROM erasures e
+                  WHERE e.tenant_id = $1 AND e.subject_kind = 'conversation'
+                    AND e.subject_hash =
+                        encode(sha256(convert_to('conversation:' || $2, 'UTF8')), 'hex'))
+           AS erased,
+         ARRAY(SELECT s.seq::text FROM unnest($3::bigint[]) AS s(seq)
+                WHERE EXISTS (SELECT 1 FROM archived_message_ids a
+                               WHERE a.tenant_id = $1 AND a.conversation_id = $2 AND a.seq = s.seq)
+                   OR EXISTS (SELECT 1 FROM conversation_archives c
+                               WHERE c.tenant_id = $1 AND c.conversation_id = $2
+                                 AND s.seq BETWEEN c.first_seq AND c.last_seq))
+           AS archived,
+         (SELECT last_seq FROM conversations WHERE tenant_id = $1 AND conversation_id = $2)
+           AS last_seq`,
+      [tenantId, conversationId, seqs],
+    );
+    return {
+      erased: row?.erased ?? false,
+      archivedSeqs: new Set((row?.archived ?? []).map(Number)),
+      storedLastSeq: row?.last_seq == null ? undefined : Number(row.last_seq),
+    };
+  }
+
+  /**
+   * Moves `through_seq` past messages skipped as gone for good, without a new version (nothing
+   * was folded, so there is nothing new to publish). Conditional like every write.
+   */
+  async skipThrough(row: SummaryRow, throughSeq: number): Promise<SummaryRow> {
+    const result = await this.dataSource.query<[RawRow[], number]>(
+      `UPDATE conversation_summaries SET through_seq = $3, seen_seq = GREATEST(seen_seq, $3),
+         updated_at = now()
+       WHERE tenant_id = $1 AND conversation_id = $2 AND version = $4 AND through_seq = $5
+       RETURNING ${COLUMNS}`,
+      [row.tenantId, row.conversationId, throughSeq, row.version, row.throughSeq],
+    );
+    const updated = result[0];
+    if (updated.length === 0)
+      throw new SummaryConflictError(row.tenantId, row.conversationId, row.version);
+    return toRow(updated[0]);
   }
 
   /**

@@ -15,6 +15,7 @@ import {
 import {
   ConversationSummarizer,
   lastTriggerPoint,
+  MessagesNotYetStoredError,
   SeenConversation,
   SummarizationSettings,
   SummaryInputMessage,
@@ -152,9 +153,40 @@ export class MemoryMessageConsumer implements OnModuleInit {
       if (target === undefined) continue;
       const key = summaryKey(row.tenantId, row.conversationId);
       const trigger = policy.milestones.includes(target) ? 'milestone' : 'count';
-      const updated = await inRecordSpan(
+      const updated = await this.fold(row, target, trigger, conversations.get(key), context, {
+        batchSpan,
+        traces,
+      });
+      if (!updated) continue;
+      changed.push(updated);
+      const ingestedAt = conversations.get(key)?.ingestedAt.get(target);
+      if (ingestedAt !== undefined) this.metrics.summarizedAfter(ingestedAt);
+      await context.heartbeat();
+    }
+    await this.publisher.publish(changed, (row) =>
+      traces.get(summaryKey(row.tenantId, row.conversationId)),
+    );
+  }
+
+  /**
+   * Folds one conversation through `target`. Undefined when messages it needs are not in the
+   * database yet: the conversation is left for a later trigger or the idle sweep, so that one
+   * conversation does not hold up the others of the partition (pages of a long backlog folded
+   * before the missing messages stay saved, and the sweep publishes them).
+   */
+  private async fold(
+    row: SummaryRow,
+    target: number,
+    trigger: 'milestone' | 'count',
+    conversation: ConversationBatch | undefined,
+    context: BatchContext,
+    tracing: { batchSpan: Span; traces: Map<string, Record<string, string>> },
+  ): Promise<SummaryRow | undefined> {
+    const key = summaryKey(row.tenantId, row.conversationId);
+    try {
+      return await inRecordSpan(
         'summarizer fold',
-        conversations.get(key)?.lastHeaders,
+        conversation?.lastHeaders,
         {
           'memory.tenant_id': row.tenantId,
           'memory.conversation_id': row.conversationId,
@@ -162,10 +194,10 @@ export class MemoryMessageConsumer implements OnModuleInit {
           'memory.summary.from_seq': row.throughSeq + 1,
           'memory.summary.through_seq': target,
         },
-        { batch: batchSpan },
+        { batch: tracing.batchSpan },
         async (span) => {
           const folded = await this.summarizer.bringUpToDate(row, trigger, {
-            known: conversations.get(key)?.messages,
+            known: conversation?.messages,
             throughSeq: target,
             // A long backlog is folded piece by piece: stop between pieces when the partition is
             // revoked or the service stops (what was saved stays; the rest is redone by the owner).
@@ -175,18 +207,21 @@ export class MemoryMessageConsumer implements OnModuleInit {
             },
           });
           span.setAttribute('memory.summary.version', folded.version);
-          traces.set(key, traceHeaders(span));
+          tracing.traces.set(key, traceHeaders(span));
           return folded;
         },
       );
-      changed.push(updated);
-      const ingestedAt = conversations.get(key)?.ingestedAt.get(target);
-      if (ingestedAt !== undefined) this.metrics.summarizedAfter(ingestedAt);
-      await context.heartbeat();
+    } catch (error) {
+      if (!(error instanceof MessagesNotYetStoredError)) throw error;
+      this.metrics.foldDeferred('consumer');
+      this.logger.log({
+        msg: 'messages not in the database yet; conversation left for a later fold',
+        tenantId: row.tenantId,
+        conversationId: row.conversationId,
+        error: error.message,
+      });
+      return undefined;
     }
-    await this.publisher.publish(changed, (row) =>
-      traces.get(summaryKey(row.tenantId, row.conversationId)),
-    );
   }
 
   /** A conversation whose first seq in this batch skips past what was seen: logged, counted. */

@@ -1,4 +1,10 @@
-import { FoldResult, FoldTrigger, SummarizerEvents, SummaryRow } from '@memory/summarization';
+import {
+  FoldResult,
+  FoldTrigger,
+  MissingReason,
+  SummarizerEvents,
+  SummaryRow,
+} from '@memory/summarization';
 import { Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 
@@ -31,6 +37,16 @@ export class SummarizerMetrics implements SummarizerEvents {
   });
   private readonly gaps = meter.createCounter('summarizer.seq.gaps', {
     description: 'Batches whose first seq of a conversation skipped past what was seen before',
+  });
+  private readonly skipped = meter.createCounter('summarizer.messages.skipped', {
+    description:
+      'Messages a fold needed that are gone for good, skipped, by reason (erased, archived, ' +
+      'not_stored: not in this database)',
+  });
+  private readonly deferred = meter.createCounter('summarizer.folds.deferred', {
+    description:
+      'Folds left for later because messages they need are not in the database yet ' +
+      '(the conversation waits, its partition goes on)',
   });
   private readonly freshness = meter.createHistogram('summarizer.freshness', {
     description:
@@ -68,6 +84,14 @@ export class SummarizerMetrics implements SummarizerEvents {
   /** A fold that took in a message stored at `ingestedAtMs` is saved now. */
   summarizedAfter(ingestedAtMs: number): void {
     this.freshness.record(Math.max(0, Date.now() - ingestedAtMs) / 1000);
+  }
+
+  messagesSkipped(skipped: { reason: MissingReason; seqs: readonly number[] }): void {
+    this.skipped.add(skipped.seqs.length, { reason: skipped.reason });
+  }
+
+  foldDeferred(task: 'consumer' | 'idle'): void {
+    this.deferred.add(1, { task });
   }
 
   gap(): void {

@@ -1,5 +1,6 @@
 import {
   ConversationSummarizer,
+  MessagesNotYetStoredError,
   SummarizationSettings,
   SummaryRow,
   SummaryStore,
@@ -156,7 +157,18 @@ export class SummarySweeper implements OnApplicationBootstrap, BeforeApplication
       this.logger.log({ msg: 'LLM pass done for summaries made locally', count: caughtUp.length });
   }
 
-  private failed(task: string, row: SummaryRow, error: unknown): undefined {
+  private failed(task: 'idle' | 'llm_catchup', row: SummaryRow, error: unknown): undefined {
+    if (error instanceof MessagesNotYetStoredError) {
+      // Waiting, not failing: the summarizer skips them once they have been waited for long enough.
+      if (task === 'idle') this.metrics.foldDeferred('idle');
+      this.logger.debug({
+        msg: `${task}: messages not in the database yet; trying again on a later sweep`,
+        tenantId: row.tenantId,
+        conversationId: row.conversationId,
+        error: error.message,
+      });
+      return undefined;
+    }
     this.metrics.failed(task);
     this.logger.warn({
       msg: `${task} failed; trying again on a later sweep`,
