@@ -557,6 +557,14 @@ const pathIds = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 20 }).map(pathEncode),
 );
 
+/** What HTTP calls a kind that the topic calls otherwise (no record key, no record size limit). */
+const HTTP_CODES: Record<string, string[]> = {
+  'a tombstone (null value)': ['NOT_AN_OBJECT', 'UNKNOWN_SCHEMA'],
+  'a value larger than any valid message': ['CONTENT_TOO_LARGE'],
+};
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 describe('an adversary against the whole system', () => {
   const harness = new SearchHarness();
   const others: ServiceProcess[] = [];
@@ -750,6 +758,74 @@ describe('an adversary against the whole system', () => {
       waits.push(`${group}: ${((Date.now() - lastProducedAt) / 1000).toFixed(1)} s`);
     }
     process.stdout.write(`[adversarial] caught up after the last record: ${waits.join(', ')}\n`);
+  });
+
+  it('refuses the same kinds over HTTP with a 4xx and field codes, and accepts the valid ones', async () => {
+    const problems: string[] = [];
+    const outcomes = new Map<string, Map<string, number>>();
+    for (const g of generated.filter((item) => item.kind.layer === 'chat')) {
+      // The same value under another message id, so the Kafka outcome above is not disturbed.
+      const bytes = g.message.value === null ? Buffer.alloc(0) : Buffer.from(g.message.value);
+      let body: string | Buffer = bytes;
+      try {
+        const parsed = JSON.parse(strictUtf8.decode(bytes)) as unknown;
+        if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          const value = parsed as Record<string, unknown>;
+          if (typeof value.messageId === 'string') value.messageId = `http-${value.messageId}`;
+          body = JSON.stringify(value);
+        }
+      } catch {
+        // not UTF-8 or not JSON: sent byte for byte
+      }
+      const response = await fetch(`${harness.ingest.baseUrl}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.ingest}` },
+        body,
+      });
+      const text = await response.text();
+      const codes = new Set(
+        (
+          (JSON.parse(text || '{}') as { errors?: Array<{ code?: string }>; code?: string })
+            .errors ?? []
+        )
+          .map((error) => error.code)
+          .concat([(JSON.parse(text || '{}') as { code?: string }).code])
+          .filter((code): code is string => typeof code === 'string'),
+      );
+      const outcome = `${response.status}${codes.size ? ` ${[...codes].join('+')}` : ''}`;
+      const counts = outcomes.get(g.kind.name) ?? new Map<string, number>();
+      counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+      outcomes.set(g.kind.name, counts);
+      const accepted =
+        'stored' in g.kind.outcome ||
+        g.kind.outcome.deadLettered.every((c) => c === 'KEY_MISMATCH');
+      const allowed = new Set([
+        ...('deadLettered' in g.kind.outcome ? g.kind.outcome.deadLettered : []),
+        ...(HTTP_CODES[g.kind.name] ?? []),
+        // HTTP's own names for a body that is no JSON or over the route's limit, and a busy key.
+        'MALFORMED_JSON',
+        'BODY_TOO_LARGE',
+        'RATE_LIMITED',
+      ]);
+      const ok = accepted
+        ? response.status === 202 || response.status === 429
+        : response.status >= 400 &&
+          response.status < 500 &&
+          codes.size > 0 &&
+          [...codes].every((c) => allowed.has(c));
+      if (!ok) problems.push(`${g.kind.name} [${g.id}]: HTTP ${outcome} ${text.slice(0, 160)}`);
+    }
+    process.stdout.write(
+      `[adversarial] the same kinds over POST /v1/messages (status and codes x count):\n${[
+        ...outcomes,
+      ]
+        .map(
+          ([kind, counts]) =>
+            `  ${kind.padEnd(66)} ${[...counts].map(([o, n]) => `${o} x${n}`).join(', ')}`,
+        )
+        .join('\n')}\n`,
+    );
+    expect(problems).toEqual([]);
   });
 
   it('summarizes every valid conversation and finds it by search', async () => {

@@ -96,6 +96,23 @@ describe(jsonBodyParser.name, () => {
       .expect(415);
     expect(encoded.body).toMatchObject({ code: 'UNSUPPORTED_ENCODING' });
   });
+
+  it('answers 400 NOT_UTF8 to a body that is not UTF-8, instead of storing U+FFFD', async () => {
+    const { http, seen } = setup();
+    const body = Buffer.concat([
+      Buffer.from('{"content":"a'),
+      Buffer.from([0xff]),
+      Buffer.from('"}'),
+    ]);
+    const refused = await http()
+      .post('/v1/search')
+      .set('content-type', 'application/json')
+      .serialize((bytes: Buffer) => bytes as unknown as string)
+      .send(body)
+      .expect(400);
+    expect(refused.body).toMatchObject({ code: 'NOT_UTF8' });
+    expect(seen).toEqual([]);
+  });
 });
 
 describe(bodyLimitFor.name, () => {

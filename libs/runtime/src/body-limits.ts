@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { json } from 'express';
 
@@ -27,7 +28,21 @@ export const BODY_ERROR_CODES = {
   malformed: 'MALFORMED_JSON',
   unsupported: 'UNSUPPORTED_ENCODING',
   invalid: 'INVALID_BODY',
+  notUtf8: 'NOT_UTF8',
 } as const;
+
+/** The parser's error type for a body that is not UTF-8 (see {@link jsonBodyParser}). */
+const NOT_UTF8_TYPE = 'body.not.utf8';
+
+/**
+ * Refuses a body that is not valid UTF-8 before it is decoded: the decoder would otherwise put
+ * U+FFFD in place of the bad bytes and the message would be stored changed, where the same
+ * bytes on `chat.messages.v1` are dead-lettered as NOT_UTF8.
+ */
+function verifyUtf8(_request: unknown, _response: unknown, body: Buffer): void {
+  if (!isUtf8(body))
+    throw Object.assign(new Error('the request body is not valid UTF-8'), { type: NOT_UTF8_TYPE });
+}
 
 /** The limit that applies to `method path`. */
 export function bodyLimitFor(limits: BodyLimits, method: string, path: string): number {
@@ -57,7 +72,7 @@ export function jsonBodyParser(limits: BodyLimits): RequestHandler {
   const parserFor = (limit: number): RequestHandler => {
     let parser = parsers.get(limit);
     if (!parser) {
-      parser = json({ limit });
+      parser = json({ limit, verify: verifyUtf8 });
       parsers.set(limit, parser);
     }
     return parser;
@@ -86,6 +101,12 @@ function refuse(request: Request, response: Response, error: unknown, limit: num
       response.status(400).json({
         message: 'the request body is not valid JSON',
         code: BODY_ERROR_CODES.malformed,
+      });
+      return;
+    case NOT_UTF8_TYPE:
+      response.status(400).json({
+        message: 'the request body is not valid UTF-8',
+        code: BODY_ERROR_CODES.notUtf8,
       });
       return;
     case 'encoding.unsupported':

@@ -2,3 +2,4 @@ export * from './body-limits';
 export * from './field-errors';
 export * from './redacting-exception.filter';
 export * from './run-service';
+export * from './identifier.pipe';

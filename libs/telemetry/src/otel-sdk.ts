@@ -102,6 +102,19 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) =>
           (request.url ?? '').startsWith('/health') || (request.url ?? '').startsWith('/metrics'),
+        requestHook: (span, request) => {
+          const url = 'url' in request ? request.url : undefined;
+          if (url === undefined || redactUserPath(url) === url) return;
+          // An erasable user id must not outlive an erasure in the trace store either.
+          const path = redactUserPath(url);
+          const host = 'headers' in request ? request.headers.host : undefined;
+          span.setAttribute('http.target', path);
+          span.setAttribute('url.path', path.split('?')[0] ?? path);
+          if (host) {
+            span.setAttribute('http.url', `http://${host}${path}`);
+            span.setAttribute('url.full', `http://${host}${path}`);
+          }
+        },
       }),
       new ExpressInstrumentation(),
       new NestInstrumentation(),
@@ -109,6 +122,11 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     ],
   });
   sdk.start();
+}
+
+/** A request path with the user id of `/v1/users/<id>` replaced by `:userId` (for spans). */
+export function redactUserPath(url: string): string {
+  return url.replace(/(\/v1\/users\/)[^/?#]+/g, '$1:userId');
 }
 
 /** Flushes and stops the SDK; safe to call when it never started. */

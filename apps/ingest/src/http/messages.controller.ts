@@ -1,3 +1,4 @@
+import { IdentifierPipe } from '@memory/runtime';
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { ReadRecorder } from '@memory/lifecycle';
 import {
@@ -107,7 +108,7 @@ export class MessagesController {
   @ApiNotFoundResponse({ description: 'The tenant has no such conversation' })
   async messages(
     @Caller() caller: ApiKeyIdentity,
-    @Param('conversationId') conversationId: string,
+    @Param('conversationId', IdentifierPipe) conversationId: string,
     @Query() rawQuery: Record<string, string>,
   ): Promise<MessagePage> {
     const parsed = pageQuery.safeParse(rawQuery);

@@ -1,3 +1,4 @@
+import { IdentifierPipe } from '@memory/runtime';
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { PinStore } from '@memory/lifecycle';
 import {
@@ -56,7 +57,7 @@ export class PinController {
   @ApiOkResponse({ description: '{conversationId, pinned: true}' })
   pin(
     @Caller() caller: ApiKeyIdentity,
-    @Param('conversationId') conversationId: string,
+    @Param('conversationId', IdentifierPipe) conversationId: string,
   ): Promise<PinResponse> {
     return this.set(caller, conversationId, true);
   }
@@ -67,7 +68,7 @@ export class PinController {
   @ApiOkResponse({ description: '{conversationId, pinned: false}' })
   unpin(
     @Caller() caller: ApiKeyIdentity,
-    @Param('conversationId') conversationId: string,
+    @Param('conversationId', IdentifierPipe) conversationId: string,
   ): Promise<PinResponse> {
     return this.set(caller, conversationId, false);
   }

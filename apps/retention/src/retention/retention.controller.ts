@@ -9,7 +9,12 @@ import {
   RetentionReport,
   UserErasureResult,
 } from '@memory/lifecycle';
-import { DEFAULT_BODY_LIMIT_BYTES, formatBytes, parseOrBadRequest } from '@memory/runtime';
+import {
+  DEFAULT_BODY_LIMIT_BYTES,
+  formatBytes,
+  parseOrBadRequest,
+  IdentifierPipe,
+} from '@memory/runtime';
 import {
   Body,
   ConflictException,
@@ -122,7 +127,7 @@ export class RetentionController {
   @ApiNotFoundResponse({ description: 'The conversation has no archive' })
   async archive(
     @Caller() caller: ApiKeyIdentity,
-    @Param('conversationId') conversationId: string,
+    @Param('conversationId', IdentifierPipe) conversationId: string,
   ): Promise<ArchiveRecord> {
     const record = await this.guard(() =>
       this.retention.archiver.find(caller.tenantId, conversationId),
@@ -151,7 +156,7 @@ export class RetentionController {
   })
   restore(
     @Caller() caller: ApiKeyIdentity,
-    @Param('conversationId') conversationId: string,
+    @Param('conversationId', IdentifierPipe) conversationId: string,
   ): Promise<RestoreResult> {
     return this.guard(() => this.retention.restore(caller.tenantId, conversationId));
   }
@@ -171,7 +176,7 @@ export class RetentionController {
   @ApiConflictResponse({ description: 'Another process held the conversation for 30 s; retry' })
   eraseConversation(
     @Caller() caller: ApiKeyIdentity,
-    @Param('conversationId') conversationId: string,
+    @Param('conversationId', IdentifierPipe) conversationId: string,
   ): Promise<ErasureResult> {
     return this.guard(() => this.retention.eraseConversation(caller.tenantId, conversationId));
   }
@@ -191,7 +196,7 @@ export class RetentionController {
   @ApiConflictResponse({ description: 'Another process held a conversation for 30 s; retry' })
   eraseUser(
     @Caller() caller: ApiKeyIdentity,
-    @Param('userId') userId: string,
+    @Param('userId', IdentifierPipe) userId: string,
   ): Promise<UserErasureResult> {
     return this.guard(() => this.retention.eraseUser(caller.tenantId, userId));
   }

@@ -1,3 +1,4 @@
+import { IdentifierPipe } from '@memory/runtime';
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { MEMORY_SUMMARY_SCHEMA, MemorySummary, memorySummarySchema } from '@memory/contracts';
 import { ReadRecorder } from '@memory/lifecycle';
@@ -112,7 +113,7 @@ export class SummaryController {
   })
   async summary(
     @Caller() caller: ApiKeyIdentity,
-    @Param('conversationId') conversationId: string,
+    @Param('conversationId', IdentifierPipe) conversationId: string,
   ): Promise<MemorySummary> {
     let summary;
     try {

@@ -18,6 +18,11 @@ export const MIN_CREATED_AT = '1970-01-01T00:00:00Z';
 const MAX_OFFSET_MINUTES = 15 * 60 + 59;
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+
+/** Whether `value` is a message, conversation or user id the contract accepts. */
+export function isIdentifier(value: string): boolean {
+  return value.length >= 1 && value.length <= ID_MAX_LENGTH && SAFE_ID.test(value);
+}
 /**
  * A tenant id may not contain `:`, the separator of the record key `tenantId:conversationId`,
  * so that a key names one conversation of one tenant only (`a:b` + `c` and `a` + `b:c` would
