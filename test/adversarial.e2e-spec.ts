@@ -894,7 +894,11 @@ describe('an adversary against the whole system', () => {
       );
       const body = (await response.json()) as { results?: Array<{ conversationId: string }> };
       return body.results?.some((r) => r.conversationId === 'after-immense') ? true : undefined;
-    }, 60_000);
+    }, 60_000).catch((error: unknown) => {
+      throw new Error(
+        `${String(error)}; search said:\n${harness.search.output.slice(-30).join('\n')}`,
+      );
+    });
     expect(found).toBe(true);
   });
 

@@ -123,7 +123,7 @@ async function shutdown(exitCode) {
     for (const child of children.values()) child.kill('SIGKILL');
   });
   await Promise.race([Promise.all(exits), timeout]);
-  const started = ['kafka', 'opensearch'].filter((name) => !wasRunning[name]);
+  const started = startedEngines.filter((name) => name !== 'postgres');
   if (started.length > 0 && process.env.STACK_KEEP !== 'true') {
     spawnSync(process.execPath, ['deploy/stack/stack.mjs', 'down', ...started], {
       cwd: root,

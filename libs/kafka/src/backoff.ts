@@ -1,4 +1,7 @@
-/** Exponential backoff with full jitter: attempt 1 waits up to `baseMs`, doubling up to `maxMs`. */
+/**
+ * Exponential backoff with equal jitter: attempt n waits between half and all of
+ * `baseMs * 2^(n-1)`, capped at `maxMs`.
+ */
 export function backoffDelay(
   attempt: number,
   baseMs = 200,
