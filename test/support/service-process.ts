@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ServiceName } from '@memory/config';
 import { testEnv, testPort } from './test-env';
 
@@ -10,6 +11,7 @@ export class ServiceProcess {
   readonly output: string[] = [];
   private exit: Promise<number | null> | undefined;
   private child: ChildProcess | undefined;
+  private stopping = false;
 
   constructor(
     readonly service: ServiceName,
@@ -30,12 +32,27 @@ export class ServiceProcess {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    // E2E_SERVICE_LOGS=<dir> keeps every service's output in a file, for a run to look into.
+    const logDir = process.env.E2E_SERVICE_LOGS;
+    const logFile = logDir ? join(logDir, `${this.service}-${child.pid ?? 0}.log`) : undefined;
+    if (logDir) mkdirSync(logDir, { recursive: true });
     const collect = (chunk: Buffer): void => {
       this.output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      if (logFile) appendFileSync(logFile, chunk);
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
-    this.exit = new Promise((done) => child.once('exit', (code) => done(code)));
+    this.exit = new Promise((done) =>
+      child.once('exit', (code, signal) => {
+        // A service that ends by itself is worth a line in the test's output: nothing else would say so.
+        if (!this.stopping)
+          process.stdout.write(
+            `[${this.service}] exited by itself (code ${String(code)}, signal ${String(signal)}); its last lines:\n` +
+              `${this.output.slice(-15).join('\n')}\n`,
+          );
+        done(code);
+      }),
+    );
     this.child = child;
     return this;
   }
@@ -62,6 +79,7 @@ export class ServiceProcess {
     const started = Date.now();
     if (!this.child || this.child.exitCode !== null)
       return { code: this.child?.exitCode ?? null, ms: 0 };
+    this.stopping = true;
     this.child.kill(signal);
     const code = (await this.exit) ?? null;
     return { code, ms: Date.now() - started };
