@@ -884,8 +884,15 @@ describe('an adversary against the whole system', () => {
       /immense term|illegal_argument/,
     );
     // The partition moved on: a new message in another conversation is summarized and found.
-    await harness.say('after-immense', ['Zephyrine Oakhollow booked the ferry to the harbour.']);
-    await harness.waitForSummary('after-immense', (s) => s.throughSeq >= 1, 60_000);
+    // Several messages: one alone is not enough for the local summarizer to keep anything.
+    const lines = [
+      'Zephyrine Oakhollow booked the ferry to the harbour for Friday.',
+      'Great, Oakhollow said the ferry leaves at nine, so we meet at eight.',
+      'I will bring the tickets and Zephyrine brings the map of the harbour.',
+      'We decided to take the early ferry and have lunch at the harbour.',
+    ];
+    await harness.say('after-immense', lines);
+    await harness.waitForSummary('after-immense', (s) => s.throughSeq >= lines.length, 60_000);
     const found = await eventually(async () => {
       const response = await harness.post(
         '/v1/search',

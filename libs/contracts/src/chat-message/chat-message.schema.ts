@@ -80,13 +80,15 @@ export const chatMessageSchema = z
     }),
     createdAt: z.iso
       .datetime({ offset: true })
-      .refine((s) => Date.parse(s) <= Date.now() + MAX_FUTURE_SKEW_MS, {
+      // A value that is no date-time is reported once, by the format check, not again here.
+      .refine((s) => !(Date.parse(s) > Date.now() + MAX_FUTURE_SKEW_MS), {
         message: 'must not be more than 24 hours in the future',
         params: { code: CHAT_MESSAGE_FIELD_CODES.createdAtInFuture },
       })
       .refine(
         (s) =>
-          Date.parse(s) >= Date.parse(MIN_CREATED_AT) && offsetMinutes(s) <= MAX_OFFSET_MINUTES,
+          Number.isNaN(Date.parse(s)) ||
+          (Date.parse(s) >= Date.parse(MIN_CREATED_AT) && offsetMinutes(s) <= MAX_OFFSET_MINUTES),
         {
           message: `must be at or after ${MIN_CREATED_AT}, with a UTC offset within ±15:59`,
           params: { code: CHAT_MESSAGE_FIELD_CODES.createdAtOutOfRange },

@@ -177,3 +177,19 @@ describe('what no store accepts', () => {
     expect(result.ok ? 0 : result.fieldErrors.length).toBeLessThanOrEqual(20);
   });
 });
+
+describe('a createdAt that is no date-time', () => {
+  it('is reported once, by the format, not also as out of range', () => {
+    const result = validateChatMessage({
+      schema: 'chat.message.v1',
+      messageId: 'm',
+      tenantId: 't',
+      conversationId: 'c',
+      userId: 'u',
+      role: 'user',
+      content: 'x',
+      createdAt: 'soon',
+    });
+    expect(result.ok ? [] : result.fieldErrors.map((e) => e.code)).toEqual(['INVALID_FIELDS']);
+  });
+});
