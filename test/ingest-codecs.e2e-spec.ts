@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { TOPICS } from '@memory/contracts';
@@ -77,9 +77,22 @@ describe('ingest reads batches compressed by a Java producer (gzip, snappy, lz4,
   const harness = new IngestHarness();
 
   beforeAll(async () => {
+    // The stack script provisions the jars when it starts the broker; a broker that was already
+    // running (started by another checkout) leaves this checkout without them.
+    const provisioned =
+      existsSync(KAFKA_LIB) &&
+      readdirSync(KAFKA_LIB).some((jar) => jar.startsWith('kafka-clients'));
+    if (!provisioned) {
+      const result = spawnSync('bash', [resolve(root, 'deploy/stack/kafka/provision.sh')], {
+        cwd: root,
+        encoding: 'utf8',
+      });
+      if (result.status !== 0)
+        throw new Error(`provisioning the Kafka jars failed: ${result.stderr}`);
+    }
     await harness.setUp();
     await harness.start();
-  });
+  }, 300_000);
 
   afterAll(() => harness.tearDown());
 
