@@ -735,7 +735,7 @@ describe('an adversary against the whole system', () => {
     expect(problems).toEqual([]);
   }, 300_000);
 
-  it('catches every consumer group up within 30 s of the last record', async () => {
+  it('catches every consumer group up to the end of its topic: no partition stalls', async () => {
     const groups = [
       [`${harness.groupPrefix}.ingest`, TOPICS.chatMessages],
       [`${harness.groupPrefix}.summarizer`, TOPICS.memoryMessages],
@@ -753,22 +753,28 @@ describe('an adversary against the whole system', () => {
             ? true
             : undefined;
         },
-        Math.max(1_000, lastProducedAt + 30_000 - Date.now()),
+        // A stalled partition never catches up; a slow machine only takes longer. The time is
+        // printed as a figure, not asserted.
+        180_000,
       );
       waits.push(`${group}: ${((Date.now() - lastProducedAt) / 1000).toFixed(1)} s`);
     }
     process.stdout.write(`[adversarial] caught up after the last record: ${waits.join(', ')}\n`);
-  });
+  }, 600_000);
 
   it('refuses the same kinds over HTTP with a 4xx and field codes, and accepts the valid ones', async () => {
     const problems: string[] = [];
     const outcomes = new Map<string, Map<string, number>>();
     for (const g of generated.filter((item) => item.kind.layer === 'chat')) {
-      // The same value under another message id, so the Kafka outcome above is not disturbed.
+      const accepted =
+        'stored' in g.kind.outcome ||
+        g.kind.outcome.deadLettered.every((c) => c === 'KEY_MISMATCH');
+      // What is accepted goes under another message id, so the Kafka outcome above is not
+      // disturbed. What must be refused is sent as it is: a prefix could make a bad id good.
       const bytes = g.message.value === null ? Buffer.alloc(0) : Buffer.from(g.message.value);
       let body: string | Buffer = bytes;
       try {
-        const parsed = JSON.parse(strictUtf8.decode(bytes)) as unknown;
+        const parsed = accepted ? (JSON.parse(strictUtf8.decode(bytes)) as unknown) : null;
         if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) {
           const value = parsed as Record<string, unknown>;
           if (typeof value.messageId === 'string') value.messageId = `http-${value.messageId}`;
@@ -796,9 +802,6 @@ describe('an adversary against the whole system', () => {
       const counts = outcomes.get(g.kind.name) ?? new Map<string, number>();
       counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
       outcomes.set(g.kind.name, counts);
-      const accepted =
-        'stored' in g.kind.outcome ||
-        g.kind.outcome.deadLettered.every((c) => c === 'KEY_MISMATCH');
       const allowed = new Set([
         ...('deadLettered' in g.kind.outcome ? g.kind.outcome.deadLettered : []),
         ...(HTTP_CODES[g.kind.name] ?? []),
