@@ -12,11 +12,30 @@ import { ServiceProcess } from './support/service-process';
 import { TcpProxy } from './support/tcp-proxy';
 import { deleteTenant, TEST_DATABASE_URL } from './support/test-database';
 
-const MESSAGES = Number(process.env.FAULT_MESSAGES ?? 100_000);
-const CONVERSATIONS = Number(process.env.FAULT_CONVERSATIONS ?? 2_000);
-const BAD_RECORDS = 300;
+/**
+ * Two sizes of the same run. `npm test` runs the check: every kind of fault on a load that
+ * catches up in a few minutes. `npm run test:faults` (FAULT_PROFILE=soak) runs the soak:
+ * 100,000 messages and three kills of each service. FAULT_MESSAGES, FAULT_CONVERSATIONS,
+ * FAULT_BAD_RECORDS and FAULT_KILLS override either.
+ */
+const PROFILES = {
+  check: { messages: 10_000, conversations: 400, badRecords: 60, kills: 1 },
+  soak: { messages: 100_000, conversations: 2_000, badRecords: 300, kills: 3 },
+} as const;
+const PROFILE_NAME = process.env.FAULT_PROFILE ?? 'check';
+if (!(PROFILE_NAME in PROFILES))
+  throw new Error(`FAULT_PROFILE must be one of ${Object.keys(PROFILES).join(', ')}`);
+const PROFILE = PROFILES[PROFILE_NAME as keyof typeof PROFILES];
+const setting = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number`);
+  return value;
+};
+const MESSAGES = setting('FAULT_MESSAGES', PROFILE.messages);
+const CONVERSATIONS = setting('FAULT_CONVERSATIONS', PROFILE.conversations);
+const BAD_RECORDS = setting('FAULT_BAD_RECORDS', PROFILE.badRecords);
 const TRACED_EVERY = 97;
-const KILLS_PER_SERVICE = 3;
+const KILLS_PER_SERVICE = setting('FAULT_KILLS', PROFILE.kills);
 /** Production is spread over this long, so that every fault hits a pipeline at work. */
 const PRODUCE_OVER_MS = 60_000;
 const SERVICES: ServiceName[] = ['ingest', 'summarizer', 'compressor', 'retention', 'search'];
@@ -40,8 +59,8 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
 /*
  * The whole system under faults: the five services as processes (the summarizer on the openai
  * backend against the test's fake LLM), real Kafka, Postgres (behind a proxy the test can cut)
- * and OpenSearch. 100,000 messages over 2,000 conversations are produced over a minute, with
- * invalid records among them, while every service is killed (SIGKILL) three times at random
+ * and OpenSearch. MESSAGES over CONVERSATIONS are produced over a minute, with invalid
+ * records among them, while every service is killed (SIGKILL) KILLS_PER_SERVICE times at random
  * points and restarted, the Kafka broker is restarted, Postgres refuses connections for 10 s
  * and the LLM fails for a minute. Then: every valid message stored once with gap-free seqs,
  * every summary through its conversation's last seq and published, every index document at
@@ -346,6 +365,7 @@ describe('the system under faults', () => {
     expect(brokenTraces).toEqual([]);
 
     const figures = {
+      profile: PROFILE_NAME,
       seed,
       messages: MESSAGES,
       conversations: CONVERSATIONS,
