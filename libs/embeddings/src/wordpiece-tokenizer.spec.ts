@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { WordPieceTokenizer } from './wordpiece-tokenizer';
 
 // A tokenizer.json in the shape of BERT's (bge-small-en-v1.5, all-MiniLM-L6-v2), with a tiny
@@ -137,5 +139,34 @@ describe('WordPieceTokenizer', () => {
     expect(() =>
       WordPieceTokenizer.fromJson(tokenizerJson({ normalizer: { type: 'NFKC' } })),
     ).toThrow(/unsupported normalizer NFKC/);
+  });
+});
+
+// The default model's tokenizer.json cut down to the pieces these sentences need, each keeping
+// its id in the full vocabulary (fixtures/wordpiece): greedy longest-match picks the same pieces.
+describe("the tokenizer, with the default model's ids", () => {
+  let tokenizer: WordPieceTokenizer;
+
+  beforeAll(() => {
+    const json: unknown = JSON.parse(
+      readFileSync(resolve(__dirname, '../fixtures/wordpiece/tokenizer.json'), 'utf8'),
+    );
+    tokenizer = WordPieceTokenizer.fromJson(json);
+  });
+
+  // The ids Hugging Face's tokenizer (@huggingface/tokenizers 0.2.0) gives for this vocabulary.
+  it.each([
+    ['How do I reset my password?', [101, 2129, 2079, 1045, 25141, 2026, 20786, 1029, 102]],
+    ['I forgot my login credentials', [101, 1045, 9471, 2026, 8833, 2378, 22496, 102]],
+    ['The weather is sunny', [101, 1996, 4633, 2003, 11559, 102]],
+    ['Héllo, Wörld! naïve café résumé', [101, 7592, 1010, 2088, 999, 15743, 7668, 13746, 102]],
+    ['unaffable', [101, 14477, 20961, 3468, 102]],
+  ])('encodes %j', (text, ids) => {
+    expect(tokenizer.encode(text, 512)).toEqual(ids);
+  });
+
+  it('splits words it knows only in pieces', () => {
+    expect(tokenizer.tokenize('I forgot my login')).toEqual(['i', 'forgot', 'my', 'log', '##in']);
+    expect(tokenizer.tokenize("it's 3:45pm")).toEqual(['it', "'", 's', '3', ':', '45', '##pm']);
   });
 });
