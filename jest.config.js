@@ -43,6 +43,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      // Each file gets a database of its own, copied from the migrated template.
+      setupFilesAfterEnv: ['<rootDir>/test/support/file-database.ts'],
       moduleNameMapper,
       transform,
       transformIgnorePatterns,

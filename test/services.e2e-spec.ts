@@ -1,8 +1,18 @@
 import { SERVICE_NAMES } from '@memory/config';
+import { groupsAtTopicEnds } from './support/consumer-groups';
+import { testKafka } from './support/kafka';
 import { ServiceProcess } from './support/service-process';
 
 describe('the five services', () => {
-  const services = SERVICE_NAMES.map((name) => new ServiceProcess(name));
+  let services: ServiceProcess[] = [];
+
+  beforeAll(async () => {
+    // Groups of this file's own, at the topics' ends: the services read nothing others left.
+    const prefix = await groupsAtTopicEnds(testKafka(), 'e2e-services');
+    services = SERVICE_NAMES.map(
+      (name) => new ServiceProcess(name, { KAFKA_GROUP_PREFIX: prefix }),
+    );
+  });
 
   afterAll(async () => {
     await Promise.all(services.map((service) => service.stop('SIGKILL')));
