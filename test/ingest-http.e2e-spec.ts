@@ -5,7 +5,7 @@ import { TOPICS } from '@memory/contracts';
 import { createApiKey, runCli } from './support/cli';
 import { eventually } from './support/eventually';
 import { IngestHarness } from './support/ingest-harness';
-import { consumeUntil, setGroupOffsets } from './support/kafka';
+import { consumeUntil, endOffsets, readToEnd, setGroupOffsets } from './support/kafka';
 
 describe('ingest over HTTP, with tenant API keys', () => {
   const harness = new IngestHarness();
@@ -101,11 +101,14 @@ describe('ingest over HTTP, with tenant API keys', () => {
       (await post({ messages: Array.from({ length: 501 }, (_, n) => http(100 + n)) })).status,
     ).toBe(413);
 
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    const ids = (await harness.conversations()).get('http-conv')?.ids ?? [];
-    expect(
-      ids.filter((id) => ['http-m10', 'http-m11', 'http-m12', 'http-m13'].includes(id)),
-    ).toEqual([]);
+    // A valid message after them in the same conversation (same partition): once it is stored,
+    // anything refused above would have been stored before it.
+    expect((await post(http(14))).status).toBe(202);
+    const ids = await eventually(async () => {
+      const stored = (await harness.conversations()).get('http-conv')?.ids ?? [];
+      return stored.includes('http-m14') ? stored : undefined;
+    }, 60_000);
+    expect(ids).toEqual(['http-m0', 'http-m1', 'http-m2', 'http-m3', 'http-m14']);
   });
 
   it('refuses missing, unknown, revoked and under-scoped keys', async () => {
@@ -136,7 +139,7 @@ describe('ingest over HTTP, with tenant API keys', () => {
     const submitted = runCli(['dlq', 'submit', '--file', file]);
     expect(submitted.code).toBe(0);
     expect(submitted.stderr).toContain('submitted 1 corrected record');
-    await harness.waitForStored(5);
+    await harness.waitForStored(6);
     expect((await harness.conversations()).get('dlq-conv')?.ids).toEqual(['dlq-m1']);
 
     writeFileSync(file, `${JSON.stringify(broken)}\n`);
@@ -172,16 +175,38 @@ describe('ingest over HTTP, with tenant API keys', () => {
     expect(dryRun.code).toBe(0);
     expect(dryRun.stderr).toMatch(/would re-submit \d+ of \d+ record\(s\)/);
 
+    const beforeReplay = await endOffsets(harness.kafka, TOPICS.chatMessagesDlq);
     const replay = runCli(['dlq', 'replay', '--code', 'INVALID_FIELDS'], env);
     expect(replay.code).toBe(0);
     expect(replay.stderr).toMatch(/re-submitted \d+ of \d+ record\(s\)/);
-    await harness.waitForStored(6);
+    await harness.waitForStored(7);
     expect((await harness.conversations()).get('replay-conv')?.ids).toEqual(['replay-m1']);
 
-    // a second replay does not bring the letter back twice: it is still stored once
+    // A second replay resumes where the first ended: it re-submits only what was dead-lettered
+    // since (the first replay's still-invalid records, dead-lettered again), never replay-m1.
+    await harness.waitCaughtUp();
+    const since = await readToEnd(harness.kafka, TOPICS.chatMessagesDlq, { from: beforeReplay });
+    const sinceInvalid = since.filter(
+      (record) => record.headers?.['dlq.error.code']?.toString() === 'INVALID_FIELDS',
+    );
+    expect(since.map((record) => record.key?.toString())).not.toContain(
+      `${harness.tenantId}:replay-conv`,
+    );
     const again = runCli(['dlq', 'replay', '--code', 'INVALID_FIELDS'], env);
     expect(again.code).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    expect((await harness.conversations()).get('replay-conv')?.ids).toEqual(['replay-m1']);
+    if (since.length === 0) expect(again.stdout).toContain('nothing new on the dead-letter topic');
+    else
+      expect(again.stderr).toContain(
+        `re-submitted ${sinceInvalid.length} of ${since.length} record(s)`,
+      );
+    // and a message after it in the same conversation is the next one stored
+    await harness.produce([
+      harness.record(harness.message('replay-conv', 'replay-m2', 'after the replays')),
+    ]);
+    const ids = await eventually(async () => {
+      const stored = (await harness.conversations()).get('replay-conv')?.ids ?? [];
+      return stored.includes('replay-m2') ? stored : undefined;
+    }, 60_000);
+    expect(ids).toEqual(['replay-m1', 'replay-m2']);
   });
 });

@@ -59,6 +59,67 @@ export async function consumeUntil(
   }
 }
 
+/**
+ * Reads `topic` from `from` (default: the beginning) up to the end offsets it has when called,
+ * and returns the records `keep` holds for. Unlike {@link consumeUntil} it cannot end early
+ * with what happened to arrive: it fails if the end is not reached in `timeoutMs`. The project
+ * produces without transactions, so offsets are contiguous and the end is the last offset + 1.
+ */
+export async function readToEnd(
+  kafka: Kafka,
+  topic: string,
+  options: {
+    from?: Array<{ partition: number; offset: string }>;
+    keep?: (record: KafkaMessage) => boolean;
+    timeoutMs?: number;
+  } = {},
+): Promise<ConsumedRecord[]> {
+  const ends = await endOffsets(kafka, topic);
+  const starts = new Map((options.from ?? []).map(({ partition, offset }) => [partition, offset]));
+  const pending = new Map(
+    ends
+      .filter(({ partition, offset }) => BigInt(offset) > BigInt(starts.get(partition) ?? '0'))
+      .map(({ partition, offset }) => [partition, BigInt(offset)]),
+  );
+  if (pending.size === 0) return [];
+  const groupId = `e2e-reader-${randomUUID()}`;
+  if (options.from) await setGroupOffsets(kafka, groupId, topic, options.from);
+  const consumer = kafka.consumer({ groupId, maxBytes: 20 * 1024 * 1024 });
+  const kept: ConsumedRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    await consumer.run({
+      eachBatch: ({ batch }) => {
+        const end = pending.get(batch.partition);
+        for (const record of batch.messages)
+          if (end !== undefined && BigInt(record.offset) < end)
+            if (!options.keep || options.keep(record))
+              kept.push({ ...record, partition: batch.partition });
+        if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end)
+          pending.delete(batch.partition);
+        if (pending.size === 0) finish();
+        return Promise.resolve();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs ?? 60_000)),
+    );
+    const outcome = await Promise.race([finished, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout')
+      throw new Error(
+        `${topic}: partitions ${[...pending.keys()].join(', ')} not read to their end in time`,
+      );
+    return kept;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 /** Current end offset of each partition of `topic`. */
 export async function endOffsets(
   kafka: Kafka,

@@ -9,7 +9,7 @@ const root = resolve(__dirname, '../..');
 /** One built service running as its own process, the way `npm start` and production run it. */
 export class ServiceProcess {
   readonly output: string[] = [];
-  private exit: Promise<number | null> | undefined;
+  private exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
   private child: ChildProcess | undefined;
   private stopping = false;
 
@@ -50,7 +50,7 @@ export class ServiceProcess {
             `[${this.service}] exited by itself (code ${String(code)}, signal ${String(signal)}); its last lines:\n` +
               `${this.output.slice(-15).join('\n')}\n`,
           );
-        done(code);
+        done({ code, signal });
       }),
     );
     this.child = child;
@@ -74,18 +74,23 @@ export class ServiceProcess {
     throw new Error(`${this.service} not ready after ${timeoutMs} ms:\n${this.output.join('\n')}`);
   }
 
-  /** Sends `signal` and resolves with the exit code and how long the process took to go. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; ms: number }> {
+  /**
+   * Sends `signal` and resolves with the exit code, the signal that ended the process (null when
+   * it exited by itself, or had already gone) and how long it took to go.
+   */
+  async stop(
+    signal: NodeJS.Signals = 'SIGTERM',
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }> {
     const started = Date.now();
-    if (!this.child || this.child.exitCode !== null)
-      return { code: this.child?.exitCode ?? null, ms: 0 };
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null)
+      return { code: this.child?.exitCode ?? null, signal: null, ms: 0 };
     this.stopping = true;
     this.child.kill(signal);
-    const code = (await this.exit) ?? null;
-    return { code, ms: Date.now() - started };
+    const exit = (await this.exit) ?? { code: null, signal: null };
+    return { ...exit, ms: Date.now() - started };
   }
 
-  waitExit(): Promise<number | null> {
-    return this.exit ?? Promise.resolve(null);
+  async waitExit(): Promise<number | null> {
+    return (await this.exit)?.code ?? null;
   }
 }
