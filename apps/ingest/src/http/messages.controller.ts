@@ -1,4 +1,4 @@
-import { IdentifierPipe } from '@memory/runtime';
+import { IdentifierPipe, parseOrBadRequest } from '@memory/runtime';
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { ReadRecorder } from '@memory/lifecycle';
 import {
@@ -111,22 +111,8 @@ export class MessagesController {
     @Param('conversationId', IdentifierPipe) conversationId: string,
     @Query() rawQuery: Record<string, string>,
   ): Promise<MessagePage> {
-    const parsed = pageQuery.safeParse(rawQuery);
-    if (!parsed.success) {
-      throw new BadRequestException({
-        message: 'invalid query',
-        errors: parsed.error.issues.map((issue) => ({
-          field: issue.path.join('.'),
-          message: issue.message,
-        })),
-      });
-    }
-    const page = await this.query.page(
-      caller.tenantId,
-      conversationId,
-      parsed.data.afterSeq,
-      parsed.data.limit,
-    );
+    const { afterSeq, limit } = parseOrBadRequest(pageQuery, rawQuery, 'invalid query');
+    const page = await this.query.page(caller.tenantId, conversationId, afterSeq, limit);
     if (!page) throw new NotFoundException(`no conversation "${conversationId}"`);
     this.reads.count(caller.tenantId, conversationId, this.logger);
     return page;

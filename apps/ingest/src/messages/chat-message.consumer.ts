@@ -127,7 +127,6 @@ export class ChatMessageConsumer implements OnModuleInit {
     for (const span of spans) span?.end();
 
     const fresh = stored.filter((message) => message.isNew).length;
-    const lastOffset = BigInt(batch.messages[batch.messages.length - 1]?.offset ?? '0');
     this.metrics.batch({
       topic: batch.topic,
       partition: batch.partition,
@@ -136,7 +135,6 @@ export class ChatMessageConsumer implements OnModuleInit {
       duplicates: valid.length - fresh,
       deadLettered: countBy(rejected, (letter) => letter.code),
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
-      lag: Math.max(0, Number(BigInt(batch.highWatermark) - lastOffset - 1n)),
     });
     this.logger.debug({
       msg: 'batch ingested',

@@ -3,7 +3,10 @@ import { metrics } from '@opentelemetry/api';
 
 const meter = metrics.getMeter('memory-ingest');
 
-/** OpenTelemetry instruments of the ingest pipeline. */
+/**
+ * OpenTelemetry instruments of the ingest pipeline. Consumer lag is reported for every consumer
+ * by libs/kafka (`kafka.consumer.lag{group,topic,partition}`), not here.
+ */
 @Injectable()
 export class IngestMetrics {
   private readonly consumed = meter.createCounter('ingest.records.consumed', {
@@ -26,21 +29,6 @@ export class IngestMetrics {
     description: 'Time to validate, store and publish one batch',
     unit: 's',
   });
-  private readonly lagByPartition = new Map<string, number>();
-
-  constructor() {
-    meter
-      .createObservableGauge('ingest.consumer.lag', {
-        description: 'Records behind the end of the partition',
-      })
-      .addCallback((result) => {
-        for (const [key, lag] of this.lagByPartition) {
-          const [topic, partition] = key.split('|');
-          result.observe(lag, { topic, partition: Number(partition) });
-        }
-      });
-  }
-
   batch(outcome: {
     topic: string;
     partition: number;
@@ -49,7 +37,6 @@ export class IngestMetrics {
     duplicates: number;
     deadLettered: ReadonlyMap<string, number>;
     seconds: number;
-    lag: number;
   }): void {
     const attributes = { topic: outcome.topic, partition: outcome.partition };
     this.consumed.add(outcome.records, attributes);
@@ -59,6 +46,5 @@ export class IngestMetrics {
       this.deadLettered.add(count, { ...attributes, reason });
     this.batchSize.record(outcome.records, attributes);
     this.batchDuration.record(outcome.seconds, attributes);
-    this.lagByPartition.set(`${outcome.topic}|${outcome.partition}`, outcome.lag);
   }
 }
