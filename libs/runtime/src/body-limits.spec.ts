@@ -41,8 +41,10 @@ describe(jsonBodyParser.name, () => {
       .send(bodyOf(16 * KiB + 1))
       .expect(413);
     expect(refused.body).toEqual({
+      statusCode: 413,
       message: 'the request body is over the 16 KiB that POST /v1/search takes',
       code: 'BODY_TOO_LARGE',
+      errors: [],
       limitBytes: 16 * KiB,
     });
     await http()
@@ -85,8 +87,10 @@ describe(jsonBodyParser.name, () => {
     const { http } = setup();
     const malformed = await http().post('/v1/search').type('json').send('{not json').expect(400);
     expect(malformed.body).toEqual({
+      statusCode: 400,
       message: 'the request body is not valid JSON',
       code: 'MALFORMED_JSON',
+      errors: [],
     });
     const encoded = await http()
       .post('/v1/search')

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { json } from 'express';
+import { errorBody } from './error-body';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
@@ -98,27 +99,27 @@ function refuse(request: Request, response: Response, error: unknown, limit: num
       tooLarge(request, response, limit);
       return;
     case 'entity.parse.failed':
-      response.status(400).json({
+      reply(response, 400, {
         message: 'the request body is not valid JSON',
         code: BODY_ERROR_CODES.malformed,
       });
       return;
     case NOT_UTF8_TYPE:
-      response.status(400).json({
+      reply(response, 400, {
         message: 'the request body is not valid UTF-8',
         code: BODY_ERROR_CODES.notUtf8,
       });
       return;
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      response.status(415).json({
+      reply(response, 415, {
         message: 'the request body has an encoding or charset this server does not take',
         code: BODY_ERROR_CODES.unsupported,
       });
       return;
     default:
       // An aborted upload or a length that does not match the body: the client's to fix.
-      response.status(400).json({
+      reply(response, 400, {
         message: 'the request body could not be read',
         code: BODY_ERROR_CODES.invalid,
       });
@@ -126,7 +127,7 @@ function refuse(request: Request, response: Response, error: unknown, limit: num
 }
 
 function tooLarge(request: Request, response: Response, limit: number): void {
-  response.status(413).json({
+  reply(response, 413, {
     message: `the request body is over the ${formatBytes(limit)} that ${request.method} ${request.path} takes`,
     code: BODY_ERROR_CODES.tooLarge,
     limitBytes: limit,
@@ -136,4 +137,9 @@ function tooLarge(request: Request, response: Response, limit: number): void {
 function normalize(path: string): string {
   const lower = path.toLowerCase();
   return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower;
+}
+
+/** Answers with the one error shape every route answers with (see {@link errorBody}). */
+function reply(response: Response, status: number, body: Record<string, unknown>): void {
+  response.status(status).json(errorBody(status, body));
 }

@@ -1,4 +1,5 @@
 export * from './body-limits';
+export * from './error-body';
 export * from './field-errors';
 export * from './redacting-exception.filter';
 export * from './run-service';

@@ -50,9 +50,13 @@ describe(RedactingExceptionFilter.name, () => {
       error: { opensearch: { message: 'connect to http://admin:***@search:9200 failed' } },
       details: { postgres: { message: 'auth failed with ***' } },
     });
+    expect(answer.body).toMatchObject({ statusCode: 503, code: 'UNAVAILABLE', errors: [] });
+    // what is not an HttpException: a 500 in the same shape, its details only in the log
     expect((await http().get('/boom').expect(500)).body).toEqual({
       statusCode: 500,
-      message: 'Internal server error',
+      code: 'INTERNAL_ERROR',
+      message: 'internal server error',
+      errors: [],
     });
     await app.close();
   });

@@ -111,6 +111,9 @@ export function apiLimitsDescription(config: AppConfig, limits: BodyLimits): str
     (route) => `\`${route.method} ${route.path}\` ${formatBytes(route.limitBytes)}`,
   );
   return [
+    'Every error answer has one shape: `{"statusCode", "code", "message", "errors": [{"field", ' +
+      '"code", "message"}]}`; `code` is the first field error\'s code when there are field ' +
+      "errors, else the refusal's own or the status's (`NOT_FOUND`, ...).",
     `Request bodies are limited before they are parsed: ${[
       ...routes,
       `any other route ${formatBytes(limits.defaultBytes)}`,
