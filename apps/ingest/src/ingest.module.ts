@@ -3,7 +3,7 @@ import { AppConfig, ConfigModule } from '@memory/config';
 import { HealthModule } from '@memory/health';
 import { KafkaModule } from '@memory/kafka';
 import { ReadRecorder } from '@memory/lifecycle';
-import { PersistenceModule } from '@memory/persistence';
+import { ConversationRepository, MessageRepository, PersistenceModule } from '@memory/persistence';
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { HttpIngestService } from './http/http-ingest.service';
@@ -32,6 +32,8 @@ export class IngestModule {
         MessageQueryService,
         ChatMessageConsumer,
         MessageStore,
+        MessageRepository,
+        ConversationRepository,
         MemoryMessagePublisher,
         IngestMetrics,
         {

@@ -1,6 +1,7 @@
 import { emptySections, MemorySummary, renderSummaryText, SummaryTier } from '@memory/contracts';
 import { SummaryStore, toSummaryEvent } from '@memory/summarization';
-import { DataSource } from 'typeorm';
+import { affectedRows, SummaryRepository, SummaryVersionRepository } from '@memory/persistence';
+import { DataSource, EntityManager } from 'typeorm';
 import { compressSummary, metadataTitle } from './tier-compression';
 import { dueTier, isColder, TierPolicy } from './tier-policy';
 
@@ -39,7 +40,9 @@ export type CompressionOutcome =
 const DAY_MS = 86_400_000;
 
 /**
- * Compression in Postgres. Each conversation is compressed in its own transaction that locks
+ * Compression in Postgres, and the owner of `summary_compressions` (the only code that holds
+ * SQL for it; the summary row and its lineage are written through their owners in the same
+ * transaction). Each conversation is compressed in its own transaction that locks
  * its summary row (SKIP LOCKED: two compressors, or a compressor and a summarizer fold, never
  * wait on nor overwrite each other), re-checks that it is due, writes the next summary version
  * with the compressed sections (the full ones kept in `full_sections`), its lineage row and a
@@ -47,9 +50,13 @@ const DAY_MS = 86_400_000;
  */
 export class CompressionStore {
   private readonly summaries: SummaryStore;
+  private readonly summaryRows: SummaryRepository;
+  private readonly lineage: SummaryVersionRepository;
 
   constructor(private readonly dataSource: DataSource) {
     this.summaries = new SummaryStore(dataSource);
+    this.summaryRows = new SummaryRepository(dataSource);
+    this.lineage = new SummaryVersionRepository(dataSource);
   }
 
   /** Resolves when Postgres answers: tells a failing conversation from a database that is down. */
@@ -71,46 +78,17 @@ export class CompressionStore {
     after?: ConversationKey,
     tenantId?: string,
   ): Promise<CompressionCandidate[]> {
-    const parameters: unknown[] = [new Date(now.getTime() - olderThanDays * DAY_MS), now];
-    const conditions = [
-      'version > 0',
-      "tier <> 'metadata'",
-      'last_message_at IS NOT NULL',
-      'last_message_at < $1',
-      // A restored conversation stays at full while it is held in Postgres.
-      '(archive_hold_until IS NULL OR archive_hold_until <= $2)',
-    ];
-    if (tenantId !== undefined) {
-      parameters.push(tenantId);
-      conditions.push(`tenant_id = $${parameters.length}`);
-    }
-    if (after) {
-      parameters.push(after.tenantId, after.conversationId);
-      conditions.push(
-        `(tenant_id, conversation_id) > ($${parameters.length - 1}, $${parameters.length})`,
-      );
-    }
-    parameters.push(limit);
-    const rows = await this.dataSource.query<
-      Array<{
-        tenant_id: string;
-        conversation_id: string;
-        tier: SummaryTier;
-        last_message_at: Date;
-        importance: number;
-        pinned: boolean;
-      }>
-    >(
-      `SELECT tenant_id, conversation_id, tier, last_message_at, importance, pinned
-         FROM conversation_summaries
-        WHERE ${conditions.join(' AND ')}
-        ORDER BY tenant_id, conversation_id LIMIT $${parameters.length}`,
-      parameters,
+    const rows = await this.summaryRows.tierCandidates(
+      new Date(now.getTime() - olderThanDays * DAY_MS),
+      now,
+      limit,
+      after,
+      tenantId,
     );
     return rows.map((row) => ({
       tenantId: row.tenant_id,
       conversationId: row.conversation_id,
-      tier: row.tier,
+      tier: row.tier as SummaryTier,
       lastMessageAt: row.last_message_at,
       importance: row.importance,
       pinned: row.pinned,
@@ -125,11 +103,7 @@ export class CompressionStore {
       if (row === 'locked') return { status: 'busy' };
       if (row.version === 0 || !row.lastMessageAt || row.seenSeq > row.throughSeq)
         return { status: 'not_due' };
-      const [weights] = await manager.query<Array<{ importance: number; pinned: boolean }>>(
-        `SELECT importance, pinned FROM conversation_summaries
-          WHERE tenant_id = $1 AND conversation_id = $2`,
-        [key.tenantId, key.conversationId],
-      );
+      const weights = await this.summaryRows.weights(manager, key.tenantId, key.conversationId);
       const target = dueTier(
         row.lastMessageAt,
         now,
@@ -151,36 +125,31 @@ export class CompressionStore {
         }),
       );
       const version = row.version + 1;
-      await manager.query(
-        `UPDATE conversation_summaries SET
-           version = $3, tier = $4, sections = $5, text = $6,
-           full_sections = COALESCE(full_sections, sections), tier_changed_at = $7,
-           updated_at = now()
-         WHERE tenant_id = $1 AND conversation_id = $2`,
-        [
-          key.tenantId,
-          key.conversationId,
+      await this.summaryRows.writeTier(manager, key, {
+        version,
+        tier: target,
+        sections: JSON.stringify(compression.sections),
+        text: compression.text,
+        at: now,
+      });
+      await this.lineage.insert(
+        {
+          ...key,
           version,
-          target,
-          JSON.stringify(compression.sections),
-          compression.text,
-          now,
-        ],
-      );
-      await manager.query(
-        `INSERT INTO summary_versions (tenant_id, conversation_id, version, from_seq, through_seq,
-           backend, trigger, message_count, input_tokens, output_tokens, input_chars,
-           output_chars, duration_ms)
-         VALUES ($1, $2, $3, $4, $4, $5, 'compress', 0, 0, 0, $6, $7, 0)`,
-        [
-          key.tenantId,
-          key.conversationId,
-          version,
-          row.throughSeq,
-          row.backend,
-          fullText.length,
-          compression.text.length,
-        ],
+          fromSeq: row.throughSeq,
+          throughSeq: row.throughSeq,
+          backend: row.backend,
+          trigger: 'compress',
+          messageCount: 0,
+          cost: {
+            inputTokens: 0,
+            outputTokens: 0,
+            inputChars: fullText.length,
+            outputChars: compression.text.length,
+            durationMs: 0,
+          },
+        },
+        manager,
       );
       await manager.query(
         `INSERT INTO summary_compressions (tenant_id, conversation_id, version, from_tier, to_tier,
@@ -261,6 +230,21 @@ export class CompressionStore {
         changes.map((change) => change.version),
       ],
     );
+  }
+
+  /** Deletes a conversation's compressions in `manager`'s transaction; returns how many. */
+  async deleteConversation(
+    manager: EntityManager,
+    tenantId: string,
+    conversationId: string,
+  ): Promise<number> {
+    return affectedRows(
+      await manager.query(
+        `DELETE FROM summary_compressions WHERE tenant_id = $1 AND conversation_id = $2
+         RETURNING 1`,
+        [tenantId, conversationId],
+      ),
+    ).length;
   }
 }
 

@@ -1,27 +1,19 @@
+import { SummaryRepository } from '@memory/persistence';
 import { DataSource } from 'typeorm';
 
 /** User pins: a pinned conversation counts as the most important (it stays richer longer). */
 export class PinStore {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly summaries: SummaryRepository;
+
+  constructor(dataSource: DataSource) {
+    this.summaries = new SummaryRepository(dataSource);
+  }
 
   /**
    * Pins or unpins a conversation of a tenant; false when the tenant has no summary of it
    * (not yet summarized, or another tenant's).
    */
-  async setPinned(tenantId: string, conversationId: string, pinned: boolean): Promise<boolean> {
-    const rows = await this.dataSource.query<unknown[]>(
-      `UPDATE conversation_summaries SET pinned = $3
-        WHERE tenant_id = $1 AND conversation_id = $2 AND version > 0
-        RETURNING 1`,
-      [tenantId, conversationId, pinned],
-    );
-    return rowCount(rows) > 0;
+  setPinned(tenantId: string, conversationId: string, pinned: boolean): Promise<boolean> {
+    return this.summaries.setPinned(tenantId, conversationId, pinned);
   }
-}
-
-/** TypeORM's `query` returns `[rows, count]` for an UPDATE … RETURNING on Postgres. */
-function rowCount(result: unknown[]): number {
-  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
-    return result[1];
-  return result.length;
 }

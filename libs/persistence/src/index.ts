@@ -4,3 +4,8 @@ export * from './entities/conversation.entity';
 export * from './entities/message.entity';
 export * from './migrator';
 export * from './persistence.module';
+export * from './repositories/affected-rows';
+export * from './repositories/conversation.repository';
+export * from './repositories/message.repository';
+export * from './repositories/summary.repository';
+export * from './repositories/summary-version.repository';

@@ -8,5 +8,6 @@ export * from './summary-event';
 export * from './summarizer.factory';
 export * from './openai';
 export * from './summary-backfill';
+export * from './backfill-run.store';
 export * from './local/local-summarizer';
 export { contentTerms } from './local/text';

@@ -1,4 +1,6 @@
+import { ConversationRepository } from '@memory/persistence';
 import { DataSource } from 'typeorm';
+import { BackfillRunStore } from './backfill-run.store';
 import { ConversationSummarizer } from './conversation-summarizer';
 import { SummaryConflictError, SummaryRow, SummaryStore } from './summary-store';
 
@@ -38,17 +40,6 @@ interface StoredConversation {
   lastMessageAt: Date;
 }
 
-interface RunRow {
-  id: string;
-  total: number;
-  cursor_tenant: string | null;
-  cursor_conversation: string | null;
-  done: number;
-  failed: number;
-  skipped: number;
-  failures: BackfillReport['failures'];
-}
-
 /** Failures a run remembers (for the report of a resumed run); the count is always exact. */
 const MAX_FAILURES_KEPT = 100;
 /** Conversations read per query while walking the selection. */
@@ -62,11 +53,17 @@ const PAGE = 200;
  * with a higher version, so repeating it only repeats work.
  */
 export class SummaryBackfill {
+  private readonly runs: BackfillRunStore;
+  private readonly conversations: ConversationRepository;
+
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly store: SummaryStore,
     private readonly summarizer: ConversationSummarizer,
-  ) {}
+  ) {
+    this.runs = new BackfillRunStore(dataSource);
+    this.conversations = new ConversationRepository(dataSource);
+  }
 
   async run(
     selection: BackfillSelection,
@@ -78,16 +75,13 @@ export class SummaryBackfill {
       conversationIds: selection.conversationIds ? [...selection.conversationIds].sort() : null,
       rebuild: selection.rebuild,
     });
-    let run = await this.unfinishedRun(key);
+    let run = await this.runs.unfinished(key);
     if (run && options.restart) {
-      await this.dataSource.query(
-        `UPDATE summary_backfills SET status = 'abandoned', updated_at = now() WHERE id = $1`,
-        [run.id],
-      );
+      await this.runs.abandon(run.id);
       run = undefined;
     }
     const resumed = run !== undefined;
-    run ??= await this.newRun(key, await this.count(selection));
+    run ??= await this.runs.create(key, await this.conversations.count(selection));
     const report: BackfillReport = {
       runId: run.id,
       resumed,
@@ -118,28 +112,17 @@ export class SummaryBackfill {
         );
         report[outcome]++;
         cursor = [conversation.tenantId, conversation.conversationId];
-        await this.dataSource.query(
-          `UPDATE summary_backfills SET cursor_tenant = $2, cursor_conversation = $3,
-             done = $4, failed = $5, skipped = $6, failures = $7::jsonb, updated_at = now()
-           WHERE id = $1`,
-          [
-            run.id,
-            cursor[0],
-            cursor[1],
-            report.done,
-            report.failed,
-            report.skipped,
-            JSON.stringify(report.failures.slice(-MAX_FAILURES_KEPT)),
-          ],
-        );
+        await this.runs.progress(run.id, {
+          cursor,
+          done: report.done,
+          failed: report.failed,
+          skipped: report.skipped,
+          failures: report.failures.slice(-MAX_FAILURES_KEPT),
+        });
         callbacks.onConversation?.(outcome);
       }
     }
-    await this.dataSource.query(
-      `UPDATE summary_backfills SET status = 'finished', finished_at = now(), updated_at = now()
-        WHERE id = $1`,
-      [run.id],
-    );
+    await this.runs.finish(run.id);
     return report;
   }
 
@@ -182,73 +165,11 @@ export class SummaryBackfill {
     }
   }
 
-  private async unfinishedRun(key: string): Promise<RunRow | undefined> {
-    const rows = await this.dataSource.query<RunRow[]>(
-      `SELECT id, total, cursor_tenant, cursor_conversation, done, failed, skipped, failures
-         FROM summary_backfills WHERE status = 'running' AND selection = $1::jsonb
-        ORDER BY started_at DESC LIMIT 1`,
-      [key],
-    );
-    return rows[0];
-  }
-
-  private async newRun(key: string, total: number): Promise<RunRow> {
-    const [row] = await this.dataSource.query<RunRow[]>(
-      `INSERT INTO summary_backfills (selection, total) VALUES ($1::jsonb, $2)
-       RETURNING id, total, cursor_tenant, cursor_conversation, done, failed, skipped, failures`,
-      [key, total],
-    );
-    return row;
-  }
-
-  private filter(selection: BackfillSelection, params: unknown[]): string {
-    const clauses: string[] = [];
-    if (selection.tenantId !== undefined) {
-      params.push(selection.tenantId);
-      clauses.push(`tenant_id = $${params.length}`);
-    }
-    if (selection.conversationIds !== undefined) {
-      params.push(selection.conversationIds);
-      clauses.push(`conversation_id = ANY($${params.length}::varchar[])`);
-    }
-    return clauses.length > 0 ? clauses.join(' AND ') : 'true';
-  }
-
-  private async count(selection: BackfillSelection): Promise<number> {
-    const params: unknown[] = [];
-    const [row] = await this.dataSource.query<Array<{ count: string }>>(
-      `SELECT count(*) FROM conversations WHERE ${this.filter(selection, params)}`,
-      params,
-    );
-    return Number(row?.count ?? 0);
-  }
-
   private async page(
     selection: BackfillSelection,
     after: [string, string] | undefined,
   ): Promise<StoredConversation[]> {
-    const params: unknown[] = [];
-    let where = this.filter(selection, params);
-    if (after) {
-      params.push(after[0], after[1]);
-      where += ` AND (tenant_id, conversation_id) > ($${params.length - 1}, $${params.length})`;
-    }
-    params.push(PAGE);
-    const rows = await this.dataSource.query<
-      Array<{
-        tenant_id: string;
-        conversation_id: string;
-        user_id: string;
-        last_seq: string;
-        first_message_at: Date | null;
-        last_message_at: Date | null;
-      }>
-    >(
-      `SELECT tenant_id, conversation_id, user_id, last_seq, first_message_at, last_message_at
-         FROM conversations WHERE ${where}
-        ORDER BY tenant_id, conversation_id LIMIT $${params.length}`,
-      params,
-    );
+    const rows = await this.conversations.page(selection, after, PAGE);
     return rows.map((row) => ({
       tenantId: row.tenant_id,
       conversationId: row.conversation_id,

@@ -1,6 +1,5 @@
-import { ConversationEntity, MessageEntity } from '@memory/persistence';
+import { ConversationRepository, MessageRepository } from '@memory/persistence';
 import { Injectable } from '@nestjs/common';
-import { DataSource, MoreThan } from 'typeorm';
 
 export interface MessagePage {
   conversationId: string;
@@ -21,7 +20,10 @@ export interface MessagePage {
 /** Reads stored messages of one tenant's conversation, in seq order, page by page. */
 @Injectable()
 export class MessageQueryService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly conversations: ConversationRepository,
+    private readonly messages: MessageRepository,
+  ) {}
 
   /** Null when the tenant has no such conversation. */
   async page(
@@ -30,15 +32,9 @@ export class MessageQueryService {
     afterSeq: number,
     limit: number,
   ): Promise<MessagePage | null> {
-    const conversation = await this.dataSource
-      .getRepository(ConversationEntity)
-      .findOneBy({ tenantId, conversationId });
+    const conversation = await this.conversations.find(tenantId, conversationId);
     if (!conversation) return null;
-    const rows = await this.dataSource.getRepository(MessageEntity).find({
-      where: { tenantId, conversationId, seq: MoreThan(String(afterSeq)) },
-      order: { seq: 'ASC' },
-      take: limit + 1,
-    });
+    const rows = await this.messages.page(tenantId, conversationId, afterSeq, limit + 1);
     const items = rows.slice(0, limit).map((row) => ({
       messageId: row.messageId,
       seq: Number(row.seq),

@@ -2,7 +2,7 @@ import { KafkaConfig, OpenSearchConfig } from '@memory/config';
 import { createKafkaClient, KafkaProducerService } from '@memory/kafka';
 import {
   Archiver,
-  ArchiveRow,
+  ArchiveRepository,
   ArchiveVerificationError,
   Eraser,
   LifecycleOutbox,
@@ -159,11 +159,7 @@ export async function verifyArchivesCommand(
   args: ParsedArgs,
 ): Promise<void> {
   const tenantId = optionalOption(args, 'tenant');
-  const rows = await context.dataSource.query<ArchiveRow[]>(
-    `SELECT * FROM conversation_archives WHERE $1::varchar IS NULL OR tenant_id = $1
-      ORDER BY tenant_id, conversation_id`,
-    [tenantId ?? null],
-  );
+  const rows = await new ArchiveRepository(context.dataSource).list(tenantId);
   const archiver = new Archiver(context.dataSource, context.settings.archiveRoot);
   const progress = new Progress('verify-archives', rows.length);
   const failures: Array<{ tenantId: string; conversationId: string; problems: string[] }> = [];

@@ -2,6 +2,7 @@ import { OpenSearchConfig } from '@memory/config';
 import { MemorySummary } from '@memory/contracts';
 import { createEmbeddingBackend, EmbeddingBackend } from '@memory/embeddings';
 import { createOpenSearchClient } from '@memory/opensearch';
+import { SummaryRepository } from '@memory/persistence';
 import {
   documentId,
   SearchSettings,
@@ -159,9 +160,11 @@ async function* documents(
  */
 class SummaryReader {
   private readonly store: SummaryStore;
+  private readonly summaries: SummaryRepository;
 
   constructor(private readonly dataSource: DataSource) {
     this.store = new SummaryStore(dataSource);
+    this.summaries = new SummaryRepository(dataSource);
   }
 
   async now(): Promise<Date> {
@@ -170,25 +173,15 @@ class SummaryReader {
     return row.now;
   }
 
-  async count(): Promise<number> {
-    const [row] = await this.dataSource.query<Array<{ count: string }>>(
-      'SELECT count(*) FROM conversation_summaries WHERE version > 0',
-    );
-    return Number(row?.count ?? 0);
+  count(): Promise<number> {
+    return this.summaries.countSummarized();
   }
 
   /** Of these conversations, the ones with a summary, as `tenantId/conversationId`. */
   async existing(
     keys: ReadonlyArray<{ tenantId: string; conversationId: string }>,
   ): Promise<Set<string>> {
-    const rows = await this.dataSource.query<Array<{ tenant_id: string; conversation_id: string }>>(
-      `SELECT s.tenant_id, s.conversation_id
-         FROM conversation_summaries s
-         JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, conversation_id)
-           ON s.tenant_id = k.tenant_id AND s.conversation_id = k.conversation_id
-        WHERE s.version > 0`,
-      [keys.map((key) => key.tenantId), keys.map((key) => key.conversationId)],
-    );
+    const rows = await this.summaries.summarizedAmong(keys);
     return new Set(rows.map((row) => documentId(row.tenant_id, row.conversation_id)));
   }
 
@@ -196,27 +189,7 @@ class SummaryReader {
   async *pages(size: number, since?: Date): AsyncIterable<MemorySummary[]> {
     let after: { tenant_id: string; conversation_id: string } | undefined;
     for (;;) {
-      const conditions = ['version > 0'];
-      const parameters: unknown[] = [];
-      if (since) {
-        parameters.push(since);
-        conditions.push(`updated_at >= $${parameters.length}`);
-      }
-      if (after) {
-        parameters.push(after.tenant_id, after.conversation_id);
-        conditions.push(
-          `(tenant_id, conversation_id) > ($${parameters.length - 1}, $${parameters.length})`,
-        );
-      }
-      parameters.push(size);
-      const keys = await this.dataSource.query<
-        Array<{ tenant_id: string; conversation_id: string }>
-      >(
-        `SELECT tenant_id, conversation_id FROM conversation_summaries
-          WHERE ${conditions.join(' AND ')}
-          ORDER BY tenant_id, conversation_id LIMIT $${parameters.length}`,
-        parameters,
-      );
+      const keys = await this.summaries.summarizedKeys(size, since, after);
       if (keys.length === 0) return;
       after = keys[keys.length - 1];
       const rows = await this.store.loadMany(

@@ -1,4 +1,5 @@
 import { RestoredEvent } from '@memory/contracts';
+import { ArchivedMessageRow, MessageRepository, SummaryRepository } from '@memory/persistence';
 import { DataSource, QueryRunner } from 'typeorm';
 import {
   ArchivedMessage,
@@ -11,7 +12,8 @@ import {
   readArchive,
   writeArchive,
 } from '../archive/archive-file';
-import { affectedRows, withConversationLock } from './conversation-lock';
+import { ArchiveRepository, ArchiveRow } from './archive.repository';
+import { withConversationLock } from './conversation-lock';
 import { LifecycleOutbox } from './lifecycle-outbox';
 import { RetentionPausePoint, RetentionPolicy } from '../retention.settings';
 import { createHash } from 'node:crypto';
@@ -79,25 +81,6 @@ export class NoArchiveError extends Error {
   }
 }
 
-interface MessageRow {
-  message_id: string;
-  seq: string;
-  user_id: string;
-  role: string;
-  content: string;
-  metadata: Record<string, unknown> | null;
-  created_at: string;
-  ingested_at: string;
-}
-
-/**
- * Columns of a message as archived. Times are read as text with their microseconds (a
- * JavaScript Date would keep milliseconds), so a restored message has exactly its old times.
- */
-const MESSAGE_COLUMNS = `message_id, seq, user_id, role, content, metadata,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
-  to_char(ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ingested_at`;
-
 /** How long a request waits for a conversation another process is working on. */
 const REQUEST_LOCK_WAIT_MS = 30_000;
 
@@ -118,11 +101,19 @@ const REQUEST_LOCK_WAIT_MS = 30_000;
  * plus messages still in Postgres, and the next attempt merges on from it.
  */
 export class Archiver {
+  private readonly messages: MessageRepository;
+  private readonly archives: ArchiveRepository;
+  private readonly summaries: SummaryRepository;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly root: string,
     private readonly pause: (point: RetentionPausePoint) => Promise<void> = async () => {},
-  ) {}
+  ) {
+    this.messages = new MessageRepository(dataSource);
+    this.archives = new ArchiveRepository(dataSource);
+    this.summaries = new SummaryRepository(dataSource);
+  }
 
   /** Archives what policy says of one conversation; 'busy' when another process has it. */
   archive(
@@ -150,19 +141,14 @@ export class Archiver {
     now: Date,
   ): Promise<ArchiveOutcome> {
     const { tenantId, conversationId } = conversation;
-    const rows = await runner.manager.query<MessageRow[]>(
-      `SELECT ${MESSAGE_COLUMNS}
-         FROM messages
-        WHERE tenant_id = $1 AND conversation_id = $2 AND seq <= $3
-          AND seq NOT IN (SELECT seq FROM messages WHERE tenant_id = $1 AND conversation_id = $2
-                           ORDER BY seq DESC LIMIT $4)
-        ORDER BY seq`,
-      [tenantId, conversationId, conversation.throughSeq, policy.keepLastMessages],
+    const rows = await this.messages.archivable(
+      runner.manager,
+      tenantId,
+      conversationId,
+      conversation.throughSeq,
+      policy.keepLastMessages,
     );
-    const [{ stored }] = await runner.manager.query<Array<{ stored: number }>>(
-      `SELECT count(*)::int AS stored FROM messages WHERE tenant_id = $1 AND conversation_id = $2`,
-      [tenantId, conversationId],
-    );
+    const stored = await this.messages.countStored(runner.manager, tenantId, conversationId);
     if (rows.length === 0) return { kind: 'nothing', keptMessages: stored };
     const adding = rows.map(toArchived);
 
@@ -181,42 +167,24 @@ export class Archiver {
     await this.pause('archive-written');
 
     await runner.startTransaction();
-    await runner.manager.query(
-      `INSERT INTO archived_message_ids (tenant_id, message_id, conversation_id, seq)
-       SELECT $1, unnest($3::varchar[]), $2, unnest($4::bigint[])
-       ON CONFLICT DO NOTHING`,
-      [tenantId, conversationId, adding.map((m) => m.messageId), adding.map((m) => m.seq)],
-    );
+    await this.archives.keepIds(runner.manager, tenantId, conversationId, adding);
     const manifest = written.manifest;
-    await runner.manager.query(
-      `INSERT INTO conversation_archives AS a (tenant_id, conversation_id, relative_path, revision,
-              sha256, bytes, message_count, first_seq, last_seq, user_ids, archived_at, verified_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
-       ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
-         relative_path = EXCLUDED.relative_path, revision = EXCLUDED.revision,
-         sha256 = EXCLUDED.sha256, bytes = EXCLUDED.bytes, message_count = EXCLUDED.message_count,
-         first_seq = EXCLUDED.first_seq, last_seq = EXCLUDED.last_seq, user_ids = EXCLUDED.user_ids,
-         archived_at = EXCLUDED.archived_at, verified_at = now()`,
-      [
-        tenantId,
-        conversationId,
-        written.relativePath,
-        manifest.revision,
-        written.sha256,
-        written.bytes,
-        manifest.messageCount,
-        manifest.firstSeq,
-        manifest.lastSeq,
-        manifest.userIds,
-        now,
-      ],
-    );
-    const deleted = affectedRows<{ seq: string }>(
-      await runner.manager.query(
-        `DELETE FROM messages WHERE tenant_id = $1 AND conversation_id = $2
-            AND seq = ANY($3::bigint[]) RETURNING seq`,
-        [tenantId, conversationId, adding.map((m) => m.seq)],
-      ),
+    await this.archives.record(runner.manager, tenantId, conversationId, {
+      relativePath: written.relativePath,
+      revision: manifest.revision,
+      sha256: written.sha256,
+      bytes: written.bytes,
+      messageCount: manifest.messageCount,
+      firstSeq: manifest.firstSeq,
+      lastSeq: manifest.lastSeq,
+      userIds: manifest.userIds,
+      archivedAt: now,
+    });
+    const deleted = await this.messages.deleteSeqs(
+      runner.manager,
+      tenantId,
+      conversationId,
+      adding.map((m) => m.seq),
     );
     if (deleted.length !== adding.length)
       throw new Error(
@@ -275,37 +243,17 @@ export class Archiver {
         const document = await this.loadVerified(runner, record);
         const messages = document.messages;
         await runner.startTransaction();
-        const inserted = affectedRows<{ seq: string }>(
-          await runner.manager.query(
-            `INSERT INTO messages (tenant_id, message_id, conversation_id, seq, user_id, role,
-                                   content, metadata, created_at, ingested_at)
-             SELECT $1, m.message_id, $2, m.seq, m.user_id, m.role, m.content, m.metadata,
-                    m.created_at, m.ingested_at
-               FROM unnest($3::varchar[], $4::bigint[], $5::varchar[], $6::varchar[], $7::text[],
-                           $8::jsonb[], $9::timestamptz[], $10::timestamptz[])
-                    AS m (message_id, seq, user_id, role, content, metadata, created_at, ingested_at)
-             ON CONFLICT (tenant_id, message_id) DO NOTHING
-             RETURNING seq`,
-            [
-              tenantId,
-              conversationId,
-              messages.map((m) => m.messageId),
-              messages.map((m) => m.seq),
-              messages.map((m) => m.userId),
-              messages.map((m) => m.role),
-              messages.map((m) => m.content),
-              messages.map((m) => (m.metadata === null ? null : JSON.stringify(m.metadata))),
-              messages.map((m) => m.createdAt),
-              messages.map((m) => m.ingestedAt),
-            ],
-          ),
+        const inserted = await this.messages.restore(
+          runner.manager,
+          tenantId,
+          conversationId,
+          messages,
         );
-        const back = await runner.manager.query<MessageRow[]>(
-          `SELECT ${MESSAGE_COLUMNS}
-             FROM messages
-            WHERE tenant_id = $1 AND conversation_id = $2 AND seq = ANY($3::bigint[])
-            ORDER BY seq`,
-          [tenantId, conversationId, messages.map((m) => m.seq)],
+        const back = await this.messages.bySeqs(
+          runner.manager,
+          tenantId,
+          conversationId,
+          messages.map((m) => m.seq),
         );
         const expected = sha256(canonicalMessagesJson(messages));
         const actual = sha256(canonicalMessagesJson(back.map(toArchived)));
@@ -314,21 +262,8 @@ export class Archiver {
             `after restore Postgres holds ${back.length} of the archive's ${messages.length} ` +
               'messages, or different contents (a message with the same seq differs); rolled back',
           ]);
-        await runner.manager.query(
-          `DELETE FROM archived_message_ids WHERE tenant_id = $1 AND conversation_id = $2`,
-          [tenantId, conversationId],
-        );
-        await runner.manager.query(
-          `UPDATE conversation_archives SET restored_at = $3, verified_at = now()
-            WHERE tenant_id = $1 AND conversation_id = $2`,
-          [tenantId, conversationId, now],
-        );
-        await runner.manager.query(
-          `UPDATE conversation_summaries
-              SET archive_hold_until = $3::timestamptz + make_interval(days => $4)
-            WHERE tenant_id = $1 AND conversation_id = $2`,
-          [tenantId, conversationId, now, holdDays],
-        );
+        await this.archives.markRestored(runner.manager, tenantId, conversationId, now);
+        await this.summaries.holdArchive(runner.manager, tenantId, conversationId, now, holdDays);
         const event: RestoredEvent = {
           schema: 'memory.lifecycle.v1',
           type: 'restored',
@@ -382,9 +317,10 @@ export class Archiver {
         `sha256 is ${read.sha256}, the archive record says ${record.sha256} ` +
           `(revision ${manifest.revision}, recorded ${record.revision})`,
       ]);
-    const archivedIds = await runner.manager.query<Array<{ message_id: string; seq: string }>>(
-      `SELECT message_id, seq FROM archived_message_ids WHERE tenant_id = $1 AND conversation_id = $2`,
-      [record.tenantId, record.conversationId],
+    const archivedIds = await this.archives.archivedIds(
+      runner.manager,
+      record.tenantId,
+      record.conversationId,
     );
     const held = new Map(read.document.messages.map((m) => [m.seq, m.messageId]));
     const missing = archivedIds.filter((row) => held.get(Number(row.seq)) !== row.message_id);
@@ -401,28 +337,9 @@ export class Archiver {
     tenantId: string,
     conversationId: string,
   ): Promise<ArchiveRecord | undefined> {
-    const [row] = await runner.manager.query<ArchiveRow[]>(
-      `SELECT * FROM conversation_archives WHERE tenant_id = $1 AND conversation_id = $2`,
-      [tenantId, conversationId],
-    );
+    const row = await this.archives.find(runner.manager, tenantId, conversationId);
     return row ? toRecord(row) : undefined;
   }
-}
-
-export interface ArchiveRow {
-  tenant_id: string;
-  conversation_id: string;
-  relative_path: string;
-  revision: number;
-  sha256: string;
-  bytes: string;
-  message_count: number;
-  first_seq: string;
-  last_seq: string;
-  user_ids: string[];
-  archived_at: Date;
-  verified_at: Date;
-  restored_at: Date | null;
 }
 
 export function toRecord(row: ArchiveRow): ArchiveRecord {
@@ -443,7 +360,7 @@ export function toRecord(row: ArchiveRow): ArchiveRecord {
   };
 }
 
-function toArchived(row: MessageRow): ArchivedMessage {
+function toArchived(row: ArchivedMessageRow): ArchivedMessage {
   return {
     messageId: row.message_id,
     seq: Number(row.seq),

@@ -6,12 +6,24 @@ import {
   TOMBSTONE_HEADERS,
   TOPICS,
 } from '@memory/contracts';
+import {
+  ConversationRepository,
+  MessageRepository,
+  SummaryRepository,
+  SummaryVersionRepository,
+} from '@memory/persistence';
+import { BackfillRunStore } from '@memory/summarization';
 import { createHash } from 'node:crypto';
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { removeArchive } from '../archive/archive-file';
 import { isolateConversation, OnConversationFailure } from '../conversation-failure';
 import type { SendRecords } from '../compression-pass';
-import { affectedRows, withConversationLock } from './conversation-lock';
+import { CompressionStore } from '../compression-store';
+import { ArchiveRepository } from './archive.repository';
+import { withConversationLock } from './conversation-lock';
+import { ErasureRepository } from './erasure.repository';
+import { LifecycleOutbox } from './lifecycle-outbox';
+import { ReadRecorder } from './read-recorder';
 
 export type ErasureReason = ErasedEvent['reason'];
 export type ErasureSubject = ErasedEvent['subject'];
@@ -55,12 +67,16 @@ const LOCK_WAIT_MS = 30_000;
  * by {@link completePending} (every step can be repeated).
  */
 export class Eraser {
+  private readonly erasures: ErasureRepository;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly archiveRoot: string,
     private readonly send: SendRecords,
     private readonly removeFromIndex: RemoveFromIndex,
-  ) {}
+  ) {
+    this.erasures = new ErasureRepository(dataSource);
+  }
 
   /** Erases one conversation of a tenant. Erasing a conversation that has no data records the erasure all the same. */
   async eraseConversation(
@@ -110,11 +126,11 @@ export class Eraser {
       onConversation?.(results.length, conversations.length);
     }
     const counts = sumCounts(results.map((result) => result.counts));
-    await this.dataSource.query(
-      `INSERT INTO erasures (tenant_id, subject_kind, subject_hash, reason, counts, pending,
-                             erased_at, completed_at)
-       VALUES ($1, 'user', $2, 'request', $3, '{}', $4, now())`,
-      [tenantId, subjectHash('user', userId), JSON.stringify(counts), now],
+    await this.erasures.recordUser(
+      tenantId,
+      subjectHash('user', userId),
+      JSON.stringify(counts),
+      now,
     );
     return { userId, conversations: results, counts };
   }
@@ -125,9 +141,7 @@ export class Eraser {
    * the others are finished all the same; without, the first failure is thrown.
    */
   async completePending(onFailure?: OnConversationFailure): Promise<number> {
-    const rows = await this.dataSource.query<Array<{ id: string; pending: PendingErasure }>>(
-      `SELECT id, pending FROM erasures WHERE completed_at IS NULL ORDER BY erased_at LIMIT 100`,
-    );
+    const rows = await this.erasures.unfinished<PendingErasure>();
     if (!onFailure) {
       for (const row of rows) await this.complete(row.id, row.pending);
       return rows.length;
@@ -150,17 +164,8 @@ export class Eraser {
   }
 
   /** Conversation ids of a user: owned, written in, summarized or archived as theirs. */
-  async conversationsOf(tenantId: string, userId: string): Promise<string[]> {
-    const rows = await this.dataSource.query<Array<{ conversation_id: string }>>(
-      `SELECT conversation_id FROM conversations WHERE tenant_id = $1 AND user_id = $2
-       UNION SELECT DISTINCT conversation_id FROM messages WHERE tenant_id = $1 AND user_id = $2
-       UNION SELECT conversation_id FROM conversation_summaries WHERE tenant_id = $1 AND user_id = $2
-       UNION SELECT conversation_id FROM conversation_archives
-              WHERE tenant_id = $1 AND $2 = ANY(user_ids)
-       ORDER BY conversation_id`,
-      [tenantId, userId],
-    );
-    return rows.map((row) => row.conversation_id);
+  conversationsOf(tenantId: string, userId: string): Promise<string[]> {
+    return new ConversationRepository(this.dataSource).idsOfUser(tenantId, userId);
   }
 
   private commitConversation(
@@ -177,41 +182,23 @@ export class Eraser {
       LOCK_WAIT_MS,
       async (runner) => {
         await runner.startTransaction();
-        const ids = [tenantId, conversationId];
-        const count = async (table: string): Promise<number> =>
-          affectedRows(
-            await runner.manager.query(
-              `DELETE FROM ${table} WHERE tenant_id = $1 AND conversation_id = $2 RETURNING 1`,
-              ids,
-            ),
-          ).length;
-        const archives = affectedRows<{ relative_path: string; message_count: number }>(
-          await runner.manager.query(
-            `DELETE FROM conversation_archives WHERE tenant_id = $1 AND conversation_id = $2
-             RETURNING relative_path, message_count`,
-            ids,
-          ),
+        const deleted = await deleteConversationRows(
+          this.dataSource,
+          runner.manager,
+          tenantId,
+          conversationId,
         );
-        const counts: ErasureCounts = {
-          messages: await count('messages'),
-          archivedMessages: await count('archived_message_ids'),
-          archives: archives.length,
-          summaries: await count('conversation_summaries'),
-          summaryVersions: await count('summary_versions'),
-          compressions: await count('summary_compressions'),
-        };
-        await count('conversation_reads');
-        await scrubBackfills(runner, tenantId, conversationId);
-        // Events not sent yet about it (archived, restored): the erased event stands for them.
-        await runner.manager.query(`DELETE FROM lifecycle_outbox WHERE record_key = $1`, [
-          conversationKey(tenantId, conversationId),
-        ]);
-        await count('conversations');
-        const erasureId = await this.record(runner, tenantId, conversationId, reason, now);
+        const erasureId = await this.erasures.recordConversation(
+          runner.manager,
+          tenantId,
+          subjectHash('conversation', conversationId),
+          reason,
+          now,
+        );
         const work: PendingErasure = {
           tenantId,
           conversationId,
-          archive: archives[0]?.relative_path ?? null,
+          archive: deleted.archive,
           event: {
             schema: MEMORY_LIFECYCLE_SCHEMA,
             type: 'erased',
@@ -221,34 +208,19 @@ export class Eraser {
             erasureId,
             reason,
             subject,
-            counts,
+            counts: deleted.counts,
           },
         };
-        await runner.manager.query(`UPDATE erasures SET pending = $2, counts = $3 WHERE id = $1`, [
+        await this.erasures.setPending(
+          runner.manager,
           erasureId,
           JSON.stringify(work),
-          JSON.stringify(counts),
-        ]);
+          JSON.stringify(deleted.counts),
+        );
         await runner.commitTransaction();
         return { erasureId, work };
       },
     );
-  }
-
-  private async record(
-    runner: QueryRunner,
-    tenantId: string,
-    conversationId: string,
-    reason: ErasureReason,
-    now: Date,
-  ): Promise<string> {
-    const [row] = await runner.manager.query<Array<{ id: string }>>(
-      `INSERT INTO erasures (tenant_id, subject_kind, subject_hash, reason, counts, pending, erased_at)
-       VALUES ($1, 'conversation', $2, $3, '{}', '{}', $4) RETURNING id`,
-      [tenantId, subjectHash('conversation', conversationId), reason, now],
-    );
-    if (!row) throw new Error('recording the erasure returned no id');
-    return row.id;
   }
 
   /** The steps after the commit; each may run again. */
@@ -269,10 +241,7 @@ export class Eraser {
       },
     ]);
     await this.send(TOPICS.memoryLifecycle, [{ key, value: JSON.stringify(work.event) }]);
-    await this.dataSource.query(
-      `UPDATE erasures SET completed_at = now(), pending = '{}' WHERE id = $1`,
-      [erasureId],
-    );
+    await this.erasures.complete(erasureId);
   }
 }
 
@@ -290,39 +259,33 @@ function withHashedSubject(work: PendingErasure): PendingErasure {
 }
 
 /**
- * Takes a conversation out of the summary backfill runs that name it: its failure entries go,
- * a cursor resting on it is cleared (a resumed run starts over; what it did already is skipped)
- * and it leaves an explicit list of conversations (the run then no longer matches its
- * selection, so running that selection again starts a new run).
+ * Deletes every row of a conversation in `manager`'s transaction, each table through its owner
+ * and in this order (the archive record, messages, archived ids, summary, lineage,
+ * compressions, reads, backfill runs, queued events, the conversation), and counts them.
  */
-async function scrubBackfills(
-  runner: QueryRunner,
+async function deleteConversationRows(
+  dataSource: DataSource,
+  manager: EntityManager,
   tenantId: string,
   conversationId: string,
-): Promise<void> {
-  await runner.manager.query(
-    `UPDATE summary_backfills b SET
-       failures = COALESCE((SELECT jsonb_agg(f) FROM jsonb_array_elements(b.failures) f
-                             WHERE NOT (f->>'tenantId' = $1 AND f->>'conversationId' = $2)),
-                           '[]'::jsonb),
-       cursor_tenant = CASE WHEN b.cursor_tenant = $1 AND b.cursor_conversation = $2
-                            THEN NULL ELSE b.cursor_tenant END,
-       cursor_conversation = CASE WHEN b.cursor_tenant = $1 AND b.cursor_conversation = $2
-                                  THEN NULL ELSE b.cursor_conversation END,
-       selection = CASE WHEN jsonb_typeof(b.selection->'conversationIds') = 'array'
-                          AND COALESCE(b.selection->>'tenantId', $1) = $1
-                        THEN jsonb_set(b.selection, '{conversationIds}',
-                                       (b.selection->'conversationIds') - $2::text)
-                        ELSE b.selection END,
-       updated_at = now()
-     WHERE (b.cursor_tenant = $1 AND b.cursor_conversation = $2)
-        OR b.failures @> jsonb_build_array(
-             jsonb_build_object('tenantId', $1::text, 'conversationId', $2::text))
-        OR (jsonb_typeof(b.selection->'conversationIds') = 'array'
-            AND b.selection->'conversationIds' @> to_jsonb($2::text)
-            AND COALESCE(b.selection->>'tenantId', $1) = $1)`,
-    [tenantId, conversationId],
-  );
+): Promise<{ counts: ErasureCounts; archive: string | null }> {
+  const ids = [manager, tenantId, conversationId] as const;
+  const archives = await new ArchiveRepository(dataSource).deleteRecord(...ids);
+  const counts: ErasureCounts = {
+    messages: await new MessageRepository(dataSource).deleteConversation(...ids),
+    archivedMessages: await new ArchiveRepository(dataSource).deleteIds(...ids),
+    archives: archives.length,
+    summaries: await new SummaryRepository(dataSource).deleteConversation(...ids),
+    summaryVersions: await new SummaryVersionRepository(dataSource).deleteConversation(...ids),
+    compressions: await new CompressionStore(dataSource).deleteConversation(...ids),
+  };
+  await new ReadRecorder(dataSource).deleteConversation(...ids);
+  // Its failure entries, a cursor resting on it, explicit lists of conversations naming it.
+  await BackfillRunStore.forgetConversation(...ids);
+  // Events not sent yet about it (archived, restored): the erased event stands for them.
+  await LifecycleOutbox.discard(...ids);
+  await new ConversationRepository(dataSource).deleteConversation(...ids);
+  return { counts, archive: archives[0]?.relative_path ?? null };
 }
 
 /**

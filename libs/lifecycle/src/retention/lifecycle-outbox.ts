@@ -1,5 +1,5 @@
 import { conversationKey, LifecycleEvent, TOPICS } from '@memory/contracts';
-import { DataSource, QueryRunner } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { SendRecords } from '../compression-pass';
 
 /** Events sent per request when the outbox is drained. */
@@ -8,7 +8,9 @@ const PAGE = 500;
 /**
  * Retention's lifecycle events (archived, restored) are written in the transaction that makes
  * them true and sent to `memory.lifecycle.v1` afterwards, oldest first, each row removed only
- * once the brokers acknowledged it: a crash in between sends it again, never loses it.
+ * once the brokers acknowledged it: a crash in between sends it again, never loses it. The
+ * owner of `lifecycle_outbox`: the only code that holds SQL for it (docs/architecture.md, "one
+ * owner per table").
  */
 export class LifecycleOutbox {
   constructor(private readonly dataSource: DataSource) {}
@@ -18,6 +20,17 @@ export class LifecycleOutbox {
     await runner.manager.query(`INSERT INTO lifecycle_outbox (record_key, event) VALUES ($1, $2)`, [
       conversationKey(event.tenantId, event.conversationId),
       JSON.stringify(event),
+    ]);
+  }
+
+  /** Drops the events not sent yet about a conversation, in `manager`'s transaction. */
+  static async discard(
+    manager: EntityManager,
+    tenantId: string,
+    conversationId: string,
+  ): Promise<void> {
+    await manager.query(`DELETE FROM lifecycle_outbox WHERE record_key = $1`, [
+      conversationKey(tenantId, conversationId),
     ]);
   }
 

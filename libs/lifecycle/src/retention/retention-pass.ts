@@ -5,6 +5,7 @@ import {
   RetentionSettings,
   retentionPolicyFor,
 } from '../retention.settings';
+import { ConversationRepository, RetentionCandidateRow } from '@memory/persistence';
 import { DataSource } from 'typeorm';
 import {
   ConversationFailure,
@@ -272,17 +273,7 @@ async function* pages(
   }
 }
 
-interface CandidateRow {
-  tenant_id: string;
-  conversation_id: string;
-  user_id: string;
-  first_message_at: Date;
-  last_message_at: Date;
-  through_seq: string;
-  archivable: number;
-}
-
-function toCandidate(row: CandidateRow): Candidate {
+function toCandidate(row: RetentionCandidateRow): Candidate {
   return {
     tenantId: row.tenant_id,
     conversationId: row.conversation_id,
@@ -294,11 +285,7 @@ function toCandidate(row: CandidateRow): Candidate {
   };
 }
 
-/**
- * Summarized conversations whose last message is older than `cutoff`, not held after a
- * restore, with summarized messages still in Postgres. A summary still folding, or marked for a
- * later LLM pass (which re-reads messages from its last LLM-made state), waits.
- */
+/** Conversations retention may archive (see `ConversationRepository.archiveCandidates`). */
 const archiveCandidates: CandidateQuery = async (
   dataSource,
   cutoff,
@@ -307,25 +294,12 @@ const archiveCandidates: CandidateQuery = async (
   limit,
   tenantId,
 ) => {
-  const rows = await dataSource.query<CandidateRow[]>(
-    `SELECT c.tenant_id, c.conversation_id, c.user_id, c.first_message_at, c.last_message_at,
-            s.through_seq, a.archivable
-       FROM conversations c
-       JOIN conversation_summaries s USING (tenant_id, conversation_id)
-       CROSS JOIN LATERAL (
-         SELECT count(*)::int AS archivable FROM messages m
-          WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.conversation_id
-            AND m.seq <= s.through_seq) a
-      WHERE c.last_message_at < $1 AND s.version > 0
-        -- Folded through everything seen, and not waiting for an LLM pass that re-reads them.
-        AND s.seen_seq <= s.through_seq AND NOT s.llm_pending
-        AND (s.archive_hold_until IS NULL OR s.archive_hold_until <= $2)
-        AND (c.tenant_id, c.conversation_id) > ($3, $4)
-        AND ($6::varchar IS NULL OR c.tenant_id = $6)
-        AND a.archivable > 0
-      ORDER BY c.tenant_id, c.conversation_id
-      LIMIT $5`,
-    [cutoff, now, after[0], after[1], limit, tenantId ?? null],
+  const rows = await new ConversationRepository(dataSource).archiveCandidates(
+    cutoff,
+    now,
+    after,
+    limit,
+    tenantId,
   );
   return rows.map(toCandidate);
 };
@@ -339,16 +313,11 @@ const eraseCandidates: CandidateQuery = async (
   limit,
   tenantId,
 ) => {
-  const rows = await dataSource.query<CandidateRow[]>(
-    `SELECT c.tenant_id, c.conversation_id, c.user_id, c.first_message_at, c.last_message_at,
-            0 AS through_seq, 0 AS archivable
-       FROM conversations c
-      WHERE c.last_message_at < $1
-        AND (c.tenant_id, c.conversation_id) > ($2, $3)
-        AND ($5::varchar IS NULL OR c.tenant_id = $5)
-      ORDER BY c.tenant_id, c.conversation_id
-      LIMIT $4`,
-    [cutoff, after[0], after[1], limit, tenantId ?? null],
+  const rows = await new ConversationRepository(dataSource).eraseCandidates(
+    cutoff,
+    after,
+    limit,
+    tenantId,
   );
   return rows.map(toCandidate);
 };

@@ -1,0 +1,337 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, MoreThan } from 'typeorm';
+import { MessageEntity } from '../entities/message.entity';
+import { affectedRows } from './affected-rows';
+
+/** A validated message to store (the fields of a `chat.message.v1`). */
+export interface NewMessage {
+  tenantId: string;
+  messageId: string;
+  conversationId: string;
+  userId: string;
+  role: string;
+  content: string;
+  metadata?: Record<string, unknown>;
+  createdAt: string | Date;
+}
+
+/** A stored message as a fold reads it. */
+export interface FoldInputRow {
+  seq: string;
+  role: string;
+  user_id: string;
+  content: string;
+  created_at: Date;
+}
+
+/** A stored message as an archive holds it; times as text to the microsecond. */
+export interface ArchivedMessageRow {
+  message_id: string;
+  seq: string;
+  user_id: string;
+  role: string;
+  content: string;
+  metadata: Record<string, unknown> | null;
+  created_at: string;
+  ingested_at: string;
+}
+
+/** A message put back from an archive. */
+export interface RestoredMessage {
+  messageId: string;
+  seq: number;
+  userId: string;
+  role: string;
+  content: string;
+  metadata: Record<string, unknown> | null;
+  createdAt: string;
+  ingestedAt: string;
+}
+
+/*
+ * One statement per batch: drop messages already stored (and in-batch repeats), bump each
+ * conversation's counters under its row lock, and insert the new messages with gap-free seqs
+ * continuing from the conversation's last one. The unique keys make a concurrent duplicate fail
+ * the statement, so the batch is retried and then finds the message already there.
+ * It returns one row per distinct message of the batch, the ones that were there before too, so
+ * a batch retried after a crash between commit and publish publishes them all again.
+ * Two kinds of message are dropped without a row: one whose raw form was archived (its id is in
+ * `archived_message_ids`: a replay must not store it a second time, with a new seq) and one of
+ * an erased conversation or user from before the erasure (a replay must not bring it back;
+ * the erasure list holds only hashes of the ids). "From before" is judged by the earlier of the
+ * message's createdAt and the time its record reached the system (the broker's append time of
+ * its `chat.messages.v1` record, else now()): createdAt is the client's word and may lie up to
+ * 24 h ahead, the arrival time is not; an old message sent again after the erasure (a client
+ * replaying its outbox) is still judged by its createdAt.
+ *
+ * Only the messages not found new (`already`) are read back from the table; that is none at all
+ * in the common case, instead of a second index probe per message. A new message comes back as its
+ * position in the input, its seq, its metadata and its times only: the other columns were
+ * stored exactly as given, so the caller takes them from its input and no content travels
+ * back. A message stored before comes back with all its stored columns. Times come back as
+ * epoch milliseconds (what node-postgres would have made of them, without parsing text).
+ * ingested_at defaults to now(), the transaction's start: one value for the whole batch.
+ */
+const INSERT_BATCH = `
+WITH input AS (
+  SELECT *
+  FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::text[],
+              $7::jsonb[], $8::timestamptz[], $9::timestamptz[])
+       WITH ORDINALITY AS t(tenant_id, message_id, conversation_id, user_id, role, content, metadata, created_at,
+                            received_at, ord)
+),
+unique_input AS (
+  SELECT DISTINCT ON (tenant_id, message_id) * FROM input ORDER BY tenant_id, message_id, ord
+),
+fresh AS (
+  SELECT u.* FROM unique_input u
+  WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = u.tenant_id AND m.message_id = u.message_id)
+    AND NOT EXISTS (SELECT 1 FROM archived_message_ids a WHERE a.tenant_id = u.tenant_id AND a.message_id = u.message_id)
+    AND NOT EXISTS (
+      SELECT 1 FROM erasures e
+      WHERE e.tenant_id = u.tenant_id AND e.erased_at >= LEAST(u.created_at, u.received_at, now())
+        AND e.subject_hash IN (encode(sha256(convert_to('conversation:' || u.conversation_id, 'UTF8')), 'hex'),
+                               encode(sha256(convert_to('user:' || u.user_id, 'UTF8')), 'hex')))
+),
+already AS MATERIALIZED (
+  SELECT u.tenant_id, u.message_id, u.ord FROM unique_input u
+  WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.ord = u.ord)
+),
+per_conversation AS (
+  SELECT tenant_id, conversation_id, (array_agg(user_id ORDER BY ord))[1] AS user_id, count(*) AS added,
+         min(created_at) AS first_at, max(created_at) AS last_at
+  FROM fresh GROUP BY tenant_id, conversation_id
+),
+counters AS (
+  INSERT INTO conversations AS c (tenant_id, conversation_id, user_id, message_count, last_seq, first_message_at, last_message_at)
+  SELECT tenant_id, conversation_id, user_id, added, added, first_at, last_at FROM per_conversation
+  ORDER BY tenant_id, conversation_id
+  ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
+    message_count = c.message_count + EXCLUDED.message_count,
+    last_seq = c.last_seq + EXCLUDED.last_seq,
+    first_message_at = LEAST(c.first_message_at, EXCLUDED.first_message_at),
+    last_message_at = GREATEST(c.last_message_at, EXCLUDED.last_message_at),
+    updated_at = now()
+  RETURNING tenant_id, conversation_id, last_seq
+),
+numbered AS (
+  SELECT f.*,
+         c.last_seq - p.added + row_number() OVER (PARTITION BY f.tenant_id, f.conversation_id ORDER BY f.ord) AS seq
+  FROM fresh f
+  JOIN per_conversation p USING (tenant_id, conversation_id)
+  JOIN counters c USING (tenant_id, conversation_id)
+),
+inserted AS (
+  INSERT INTO messages (tenant_id, message_id, conversation_id, seq, user_id, role, content, metadata, created_at)
+  SELECT tenant_id, message_id, conversation_id, seq, user_id, role, content, metadata, created_at FROM numbered
+  RETURNING ingested_at
+)
+SELECT n.ord::int AS ord, n.seq, true AS is_new, NULL::varchar AS conversation_id, NULL::varchar AS user_id,
+       NULL::varchar AS role, NULL::text AS content, n.metadata,
+       floor(extract(epoch FROM n.created_at) * 1000)::float8 AS created_ms,
+       (SELECT floor(extract(epoch FROM i.ingested_at) * 1000)::float8 FROM inserted i LIMIT 1) AS ingested_ms
+FROM numbered n
+UNION ALL
+SELECT a.ord::int, m.seq, false, m.conversation_id, m.user_id, m.role, m.content, m.metadata,
+       floor(extract(epoch FROM m.created_at) * 1000)::float8, floor(extract(epoch FROM m.ingested_at) * 1000)::float8
+FROM already a JOIN messages m ON m.tenant_id = a.tenant_id AND m.message_id = a.message_id
+`;
+
+/** One row `storeBatch` returns: a message of the batch as stored. */
+export interface StoredMessageRow {
+  ord: number;
+  seq: string;
+  is_new: boolean;
+  /** Only for messages stored before this batch; a new one was stored as given. */
+  conversation_id: string | null;
+  user_id: string | null;
+  role: string | null;
+  content: string | null;
+  metadata: Record<string, unknown> | null;
+  created_ms: number;
+  ingested_ms: number;
+}
+
+/**
+ * Columns of a message as archived. Times are read as text with their microseconds (a
+ * JavaScript Date would keep milliseconds), so a restored message has exactly its old times.
+ */
+const ARCHIVED_COLUMNS = `message_id, seq, user_id, role, content, metadata,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
+  to_char(ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ingested_at`;
+
+/**
+ * The owner of `messages`: the only code that holds SQL for it (see docs/architecture.md,
+ * "one owner per table"). Methods that take an `EntityManager` run in the caller's
+ * transaction (pass `queryRunner.manager` or the manager of `dataSource.transaction`).
+ */
+@Injectable()
+export class MessageRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Stores a batch in one statement (see above) and returns every distinct message of it as
+   * stored. `receivedAt[i]` is when message `i` first reached the system, or null.
+   */
+  async storeBatch(
+    messages: readonly NewMessage[],
+    receivedAt: ReadonlyArray<Date | null>,
+  ): Promise<StoredMessageRow[]> {
+    return this.dataSource.query<StoredMessageRow[]>(INSERT_BATCH, [
+      messages.map((m) => m.tenantId),
+      messages.map((m) => m.messageId),
+      messages.map((m) => m.conversationId),
+      messages.map((m) => m.userId),
+      messages.map((m) => m.role),
+      messages.map((m) => m.content),
+      messages.map((m) => (m.metadata === undefined ? null : JSON.stringify(m.metadata))),
+      messages.map((m) => m.createdAt),
+      receivedAt,
+    ]);
+  }
+
+  /** Up to `take` messages of a conversation after `afterSeq`, in seq order. */
+  page(
+    tenantId: string,
+    conversationId: string,
+    afterSeq: number,
+    take: number,
+  ): Promise<MessageEntity[]> {
+    return this.dataSource.getRepository(MessageEntity).find({
+      where: { tenantId, conversationId, seq: MoreThan(String(afterSeq)) },
+      order: { seq: 'ASC' },
+      take,
+    });
+  }
+
+  /** Up to `limit` messages after `afterSeq` and at most `throughSeq`, in seq order. */
+  foldInput(
+    tenantId: string,
+    conversationId: string,
+    afterSeq: number,
+    throughSeq: number,
+    limit: number,
+  ): Promise<FoldInputRow[]> {
+    return this.dataSource.query<FoldInputRow[]>(
+      `SELECT seq, role, user_id, content, created_at FROM messages
+        WHERE tenant_id = $1 AND conversation_id = $2 AND seq > $3 AND seq <= $4
+        ORDER BY seq LIMIT $5`,
+      [tenantId, conversationId, afterSeq, throughSeq, limit],
+    );
+  }
+
+  /** The messages through `throughSeq` but for the newest `keepLast`, in seq order. */
+  archivable(
+    manager: EntityManager,
+    tenantId: string,
+    conversationId: string,
+    throughSeq: number,
+    keepLast: number,
+  ): Promise<ArchivedMessageRow[]> {
+    return manager.query<ArchivedMessageRow[]>(
+      `SELECT ${ARCHIVED_COLUMNS}
+         FROM messages
+        WHERE tenant_id = $1 AND conversation_id = $2 AND seq <= $3
+          AND seq NOT IN (SELECT seq FROM messages WHERE tenant_id = $1 AND conversation_id = $2
+                           ORDER BY seq DESC LIMIT $4)
+        ORDER BY seq`,
+      [tenantId, conversationId, throughSeq, keepLast],
+    );
+  }
+
+  /** How many messages of the conversation are stored. */
+  async countStored(
+    manager: EntityManager,
+    tenantId: string,
+    conversationId: string,
+  ): Promise<number> {
+    const [{ stored }] = await manager.query<Array<{ stored: number }>>(
+      `SELECT count(*)::int AS stored FROM messages WHERE tenant_id = $1 AND conversation_id = $2`,
+      [tenantId, conversationId],
+    );
+    return stored;
+  }
+
+  /** Messages of these seqs, in seq order, as an archive holds them. */
+  bySeqs(
+    manager: EntityManager,
+    tenantId: string,
+    conversationId: string,
+    seqs: readonly number[],
+  ): Promise<ArchivedMessageRow[]> {
+    return manager.query<ArchivedMessageRow[]>(
+      `SELECT ${ARCHIVED_COLUMNS}
+         FROM messages
+        WHERE tenant_id = $1 AND conversation_id = $2 AND seq = ANY($3::bigint[])
+        ORDER BY seq`,
+      [tenantId, conversationId, seqs],
+    );
+  }
+
+  /** Deletes messages of these seqs; returns the seqs deleted. */
+  async deleteSeqs(
+    manager: EntityManager,
+    tenantId: string,
+    conversationId: string,
+    seqs: readonly number[],
+  ): Promise<string[]> {
+    return affectedRows<{ seq: string }>(
+      await manager.query(
+        `DELETE FROM messages WHERE tenant_id = $1 AND conversation_id = $2
+            AND seq = ANY($3::bigint[]) RETURNING seq`,
+        [tenantId, conversationId, seqs],
+      ),
+    ).map((row) => row.seq);
+  }
+
+  /**
+   * Puts archived messages back with their ids, seqs and times; those still there are left
+   * alone. Returns the seqs inserted.
+   */
+  async restore(
+    manager: EntityManager,
+    tenantId: string,
+    conversationId: string,
+    messages: readonly RestoredMessage[],
+  ): Promise<string[]> {
+    return affectedRows<{ seq: string }>(
+      await manager.query(
+        `INSERT INTO messages (tenant_id, message_id, conversation_id, seq, user_id, role,
+                               content, metadata, created_at, ingested_at)
+         SELECT $1, m.message_id, $2, m.seq, m.user_id, m.role, m.content, m.metadata,
+                m.created_at, m.ingested_at
+           FROM unnest($3::varchar[], $4::bigint[], $5::varchar[], $6::varchar[], $7::text[],
+                       $8::jsonb[], $9::timestamptz[], $10::timestamptz[])
+                AS m (message_id, seq, user_id, role, content, metadata, created_at, ingested_at)
+         ON CONFLICT (tenant_id, message_id) DO NOTHING
+         RETURNING seq`,
+        [
+          tenantId,
+          conversationId,
+          messages.map((m) => m.messageId),
+          messages.map((m) => m.seq),
+          messages.map((m) => m.userId),
+          messages.map((m) => m.role),
+          messages.map((m) => m.content),
+          messages.map((m) => (m.metadata === null ? null : JSON.stringify(m.metadata))),
+          messages.map((m) => m.createdAt),
+          messages.map((m) => m.ingestedAt),
+        ],
+      ),
+    ).map((row) => row.seq);
+  }
+
+  /** Deletes every message of a conversation; returns how many. */
+  async deleteConversation(
+    manager: EntityManager,
+    tenantId: string,
+    conversationId: string,
+  ): Promise<number> {
+    return affectedRows(
+      await manager.query(
+        `DELETE FROM messages WHERE tenant_id = $1 AND conversation_id = $2 RETURNING 1`,
+        [tenantId, conversationId],
+      ),
+    ).length;
+  }
+}

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { affectedRows } from './affected-rows';
+
+/** One lineage row: what made a summary version. */
+export interface SummaryLineage {
+  tenantId: string;
+  conversationId: string;
+  version: number;
+  fromSeq: number;
+  throughSeq: number;
+  backend: string;
+  trigger: string;
+  messageCount: number;
+  cost: {
+    inputTokens: number;
+    outputTokens: number;
+    inputChars: number;
+    outputChars: number;
+    durationMs: number;
+  };
+}
+
+/**
+ * The owner of `summary_versions` (the lineage of every summary version): the only code that
+ * holds SQL for it. A version and its lineage are written in one transaction, so its methods
+ * take the caller's `EntityManager`. See docs/architecture.md, "one owner per table".
+ */
+@Injectable()
+export class SummaryVersionRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Adds a lineage row in `manager`'s transaction (the data source's pool by default). */
+  async insert(
+    lineage: SummaryLineage,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO summary_versions (tenant_id, conversation_id, version, from_seq, through_seq,
+         backend, trigger, message_count, input_tokens, output_tokens, input_chars,
+         output_chars, duration_ms)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [
+        lineage.tenantId,
+        lineage.conversationId,
+        lineage.version,
+        lineage.fromSeq,
+        lineage.throughSeq,
+        lineage.backend,
+        lineage.trigger,
+        lineage.messageCount,
+        lineage.cost.inputTokens,
+        lineage.cost.outputTokens,
+        lineage.cost.inputChars,
+        lineage.cost.outputChars,
+        lineage.cost.durationMs,
+      ],
+    );
+  }
+
+  /** Deletes a conversation's lineage; returns how many rows. */
+  async deleteConversation(
+    manager: EntityManager,
+    tenantId: string,
+    conversationId: string,
+  ): Promise<number> {
+    return affectedRows(
+      await manager.query(
+        `DELETE FROM summary_versions WHERE tenant_id = $1 AND conversation_id = $2 RETURNING 1`,
+        [tenantId, conversationId],
+      ),
+    ).length;
+  }
+}
