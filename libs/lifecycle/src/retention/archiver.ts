@@ -10,7 +10,7 @@ import {
   mergeMessages,
   readArchive,
   writeArchive,
-} from '../archive/archive-file';
+} from '../archive';
 import { affectedRows, withConversationLock } from './conversation-lock';
 import { LifecycleOutbox } from './lifecycle-outbox';
 import { RetentionPausePoint, RetentionPolicy } from '../retention.settings';

@@ -8,7 +8,7 @@ import {
 } from '@memory/contracts';
 import { createHash } from 'node:crypto';
 import { DataSource, QueryRunner } from 'typeorm';
-import { removeArchive } from '../archive/archive-file';
+import { removeArchive } from '../archive';
 import { isolateConversation, OnConversationFailure } from '../conversation-failure';
 import type { SendRecords } from '../compression-pass';
 import { affectedRows, withConversationLock } from './conversation-lock';
