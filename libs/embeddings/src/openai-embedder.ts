@@ -1,3 +1,4 @@
+import { backoffDelay } from '@memory/config';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { EmbeddingBackend, EmbeddingKind } from './embedding-backend';
 
@@ -88,11 +89,14 @@ export class OpenAiEmbedder implements EmbeddingBackend {
         const retry = retryable(error);
         if (retry === null || attempt >= this.maxRetries) throw error;
         this.onRetry?.(retry.detail);
-        const ceiling = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** attempt);
         await this.sleep(
           retry.afterMs !== undefined
             ? Math.min(retry.afterMs, this.retryMaxMs)
-            : Math.round(Math.random() * ceiling),
+            : backoffDelay(attempt + 1, {
+                baseMs: this.retryBaseMs,
+                maxMs: this.retryMaxMs,
+                jitter: 'full',
+              }),
         );
       }
     }

@@ -1,6 +1,6 @@
+import { backoffDelay } from '@memory/config';
 import { Logger } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { backoffDelay } from './backoff';
 import { consumerMetrics } from './consumer.metrics';
 import { classifyFailure, FailureClass, oneLine, PermanentRecordError } from './failure';
 

@@ -1,4 +1,3 @@
-export * from './backoff';
 export * from './batch-consumer';
 export * from './codecs';
 export * from './dead-letter.publisher';

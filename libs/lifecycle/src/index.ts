@@ -6,7 +6,7 @@ export * from './compression-pass';
 export * from './importance';
 export * from './pin-store';
 export * from './retention.settings';
-export * from './archive/archive-file';
+export * from './archive';
 export * from './retention/conversation-lock';
 export * from './retention/lifecycle-outbox';
 export * from './retention/archive.repository';

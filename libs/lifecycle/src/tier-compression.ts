@@ -1,4 +1,11 @@
-import { renderSummaryText, SummarySections, SummaryTier } from '@memory/contracts';
+import {
+  emptySummaryLists,
+  renderSummaryText,
+  SUMMARY_LIST_KEYS,
+  SummaryListKey,
+  SummarySections,
+  SummaryTier,
+} from '@memory/contracts';
 import { contentTerms } from '@memory/summarization';
 
 /**
@@ -20,18 +27,8 @@ export const TIER_RETENTION_TARGETS = {
   brief: 0.4,
 } as const;
 
-type ListName = Exclude<keyof SummarySections, 'context' | 'mood'>;
-
-/** The order lists are visited in, within one rank. */
-const LIST_ORDER: readonly ListName[] = [
-  'keyPoints',
-  'decisions',
-  'actionItems',
-  'openQuestions',
-  'entities',
-  'dates',
-  'numbers',
-];
+/** The order lists are visited in, within one rank: the schema's. */
+const LIST_ORDER: readonly SummaryListKey[] = SUMMARY_LIST_KEYS;
 
 export interface Compression {
   sections: SummarySections;
@@ -136,7 +133,7 @@ export function metadataTitle(facts: {
 function cutToTarget(full: SummarySections, target: number, keepMood: boolean): SummarySections {
   const original = new Set(termsOf(full));
   const cut: SummarySections = {
-    ...emptyLists(),
+    ...emptySummaryLists(),
     context: '',
     mood: keepMood ? full.mood : null,
   };
@@ -167,18 +164,6 @@ function cutToTarget(full: SummarySections, target: number, keepMood: boolean): 
     keep(sentence);
   }
   return cut;
-}
-
-function emptyLists(): Record<ListName, string[]> {
-  return {
-    keyPoints: [],
-    decisions: [],
-    actionItems: [],
-    openQuestions: [],
-    entities: [],
-    dates: [],
-    numbers: [],
-  };
 }
 
 /** The context's sentences, in order (the first is the title). */

@@ -1,3 +1,4 @@
+import { backoffDelay } from '@memory/config';
 import {
   ConversationSummarizer,
   MessagesNotYetStoredError,
@@ -148,7 +149,12 @@ export class SummarySweeper implements OnApplicationBootstrap, BeforeApplication
         this.catchUpBackoff.set(key, {
           attempts,
           nextAt:
-            now + Math.min(CATCH_UP_BACKOFF_MAX_MS, this.settings.sweepIntervalMs * 2 ** attempts),
+            now +
+            backoffDelay(attempts + 1, {
+              baseMs: this.settings.sweepIntervalMs,
+              maxMs: CATCH_UP_BACKOFF_MAX_MS,
+              jitter: 'none',
+            }),
         });
       }
     }

@@ -28,6 +28,25 @@ export const summarySectionsSchema = z
 
 export type SummarySections = z.infer<typeof summarySectionsSchema>;
 
+/** The list sections of a summary (all but `context` and `mood`), in schema order. */
+export const SUMMARY_LIST_KEYS = [
+  'keyPoints',
+  'decisions',
+  'actionItems',
+  'openQuestions',
+  'entities',
+  'dates',
+  'numbers',
+] as const satisfies readonly (keyof SummarySections)[];
+export type SummaryListKey = (typeof SUMMARY_LIST_KEYS)[number];
+
+/** Every list section of a summary, empty, in {@link SUMMARY_LIST_KEYS} order. */
+export function emptySummaryLists(): Record<SummaryListKey, string[]> {
+  const lists = {} as Record<SummaryListKey, string[]>;
+  for (const key of SUMMARY_LIST_KEYS) lists[key] = [];
+  return lists;
+}
+
 /** What one summary update cost. `local` reports characters, `openai` reports tokens. */
 export const summaryCostSchema = z
   .object({
@@ -82,13 +101,7 @@ export type MemorySummary = z.infer<typeof memorySummarySchema>;
 export function emptySections(): SummarySections {
   return {
     context: '',
-    keyPoints: [],
-    decisions: [],
-    actionItems: [],
-    openQuestions: [],
-    entities: [],
-    dates: [],
-    numbers: [],
+    ...emptySummaryLists(),
     mood: null,
   };
 }
@@ -107,7 +120,7 @@ export function addCost(a: SummaryCost, b: SummaryCost): SummaryCost {
   };
 }
 
-const SECTION_TITLES: Array<[keyof Omit<SummarySections, 'context' | 'mood'>, string]> = [
+const SECTION_TITLES: Array<[SummaryListKey, string]> = [
   ['keyPoints', 'Key points'],
   ['decisions', 'Decisions'],
   ['actionItems', 'Action items'],

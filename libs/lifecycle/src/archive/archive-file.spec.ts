@@ -21,7 +21,7 @@ import {
   removeStrayTempFiles,
   verifyArchiveDocument,
   writeArchive,
-} from './archive-file';
+} from '.';
 
 const ARCHIVED_AT = new Date('2025-02-01T12:00:00.000Z');
 

@@ -11,7 +11,7 @@ import {
   mergeMessages,
   readArchive,
   writeArchive,
-} from '../archive/archive-file';
+} from '../archive';
 import { ArchiveRepository, ArchiveRow } from './archive.repository';
 import { withConversationLock } from './conversation-lock';
 import { LifecycleOutbox } from './lifecycle-outbox';

@@ -15,7 +15,7 @@ import {
 import { BackfillRunStore } from '@memory/summarization';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { removeArchive } from '../archive/archive-file';
+import { removeArchive } from '../archive';
 import { isolateConversation, OnConversationFailure } from '../conversation-failure';
 import type { SendRecords } from '../compression-pass';
 import { CompressionStore } from '../compression-store';

@@ -1,3 +1,4 @@
+import { backoffDelay } from '@memory/config';
 import { SummarySections, emptySections, zeroCost } from '@memory/contracts';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import {
@@ -262,8 +263,11 @@ export class OpenAiSummarizer implements SummarizerBackend {
 
   private retryDelay(attempt: number, outcome: { retryAfterMs?: number }): number {
     if (outcome.retryAfterMs !== undefined) return Math.min(outcome.retryAfterMs, this.retryMaxMs);
-    const ceiling = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** attempt);
-    return Math.round(Math.random() * ceiling);
+    return backoffDelay(attempt + 1, {
+      baseMs: this.retryBaseMs,
+      maxMs: this.retryMaxMs,
+      jitter: 'full',
+    });
   }
 }
 

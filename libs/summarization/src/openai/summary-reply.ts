@@ -1,19 +1,15 @@
-import { SummarySections, renderSummaryText, summarySectionsSchema } from '@memory/contracts';
+import {
+  SUMMARY_LIST_KEYS,
+  SummaryListKey,
+  SummarySections,
+  renderSummaryText,
+  summarySectionsSchema,
+} from '@memory/contracts';
 
-const LIST_KEYS = [
-  'keyPoints',
-  'decisions',
-  'actionItems',
-  'openQuestions',
-  'entities',
-  'dates',
-  'numbers',
-] as const;
-type ListKey = (typeof LIST_KEYS)[number];
-const KNOWN_KEYS: ReadonlySet<string> = new Set(['context', 'mood', ...LIST_KEYS]);
+const KNOWN_KEYS: ReadonlySet<string> = new Set(['context', 'mood', ...SUMMARY_LIST_KEYS]);
 
 /** Which list loses an item first when two are equally long: least useful first. */
-const DROP_ORDER: readonly ListKey[] = [
+const DROP_ORDER: readonly SummaryListKey[] = [
   'numbers',
   'dates',
   'entities',
@@ -39,7 +35,7 @@ export function parseSummaryReply(reply: string): SummarySections | null {
     context: record.context ?? '',
     mood: record.mood === undefined || record.mood === '' ? null : record.mood,
   };
-  for (const key of LIST_KEYS) candidate[key] = record[key] ?? [];
+  for (const key of SUMMARY_LIST_KEYS) candidate[key] = record[key] ?? [];
   const parsed = summarySectionsSchema.safeParse(candidate);
   return parsed.success ? parsed.data : null;
 }
@@ -51,7 +47,7 @@ export function normalizeSections(sections: SummarySections): SummarySections {
     context: sections.context.trim(),
     mood: oneLine(sections.mood ?? '') || null,
   };
-  for (const key of LIST_KEYS) {
+  for (const key of SUMMARY_LIST_KEYS) {
     const seen = new Set<string>();
     result[key] = sections[key].map(oneLine).filter((item) => {
       const folded = item.toLowerCase();
@@ -70,11 +66,11 @@ export function normalizeSections(sections: SummarySections): SummarySections {
  */
 export function fitSections(sections: SummarySections, maxChars: number): SummarySections {
   const result: SummarySections = { ...sections };
-  for (const key of LIST_KEYS) result[key] = [...sections[key]];
+  for (const key of SUMMARY_LIST_KEYS) result[key] = [...sections[key]];
   if (renderSummaryText(result).length <= maxChars) return result;
   result.context = truncate(result.context, Math.floor(maxChars / 2));
   while (renderSummaryText(result).length > maxChars) {
-    const longest = DROP_ORDER.reduce<ListKey | null>(
+    const longest = DROP_ORDER.reduce<SummaryListKey | null>(
       (best, key) =>
         result[key].length > 0 && (best === null || result[key].length > result[best].length)
           ? key
