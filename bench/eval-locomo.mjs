@@ -306,7 +306,7 @@ async function main() {
  */
 async function rawTextBaselines(conversations, questions) {
   const { LocalEmbedder } = require(join(ROOT, 'dist/libs/embeddings/src/index.js'));
-  const { minMaxFusion } = require(join(ROOT, 'dist/apps/search/src/api/score-fusion.js'));
+  const { minMaxFusion } = require(join(ROOT, 'dist/libs/search-index/src/index.js'));
   const embedder = await LocalEmbedder.load(join(defaultStackDir(), 'models', DEFAULT_MODEL), {
     batchSize: 32,
     threads: 2,

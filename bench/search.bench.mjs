@@ -25,7 +25,7 @@
 //     the way) and an API key of the target tenant;
 //  5. per mode (hybrid, semantic, keyword): BENCH_QUERIES queries through the service with
 //     BENCH_CONCURRENCY clients, no string sent twice (each mode has its own); baseline: the
-//     same queries straight to OpenSearch with the service's own query builders from dist/
+//     same queries straight to OpenSearch with the service's own query builders (libs/search-index)
 //     and query vectors computed beforehand (hybrid: both rankings in parallel, fused, then
 //     the page fetched by id, as the service does), same concurrency. A warm-up round of other
 //     queries first (not counted), then five blocks, each sent to the service and then to the
@@ -223,23 +223,18 @@ async function main() {
   const { renderSummaryText } = fromDist('libs/contracts/src/index.js');
   const { createEmbeddingBackend } = fromDist('libs/embeddings/src/index.js');
   const { createOpenSearchClient } = fromDist('libs/opensearch/src/index.js');
-  const { readSearchSettings, SummaryIndex, summaryDocuments } = fromDist(
-    'libs/search-index/src/index.js',
-  );
-  const { hydrateBody, keywordBody, keywordText, scopeFilters, semanticBody } = fromDist(
-    'apps/search/src/api/search-query.builder.js',
-  );
-  const { MAX_RESULTS } = fromDist('apps/search/src/api/search.constants.js');
-  const { minMaxFusion } = fromDist('apps/search/src/api/score-fusion.js');
-  for (const [name, value] of Object.entries({
+  const {
     hydrateBody,
     keywordBody,
-    semanticBody,
+    keywordText,
+    MAX_RESULTS,
     minMaxFusion,
-  })) {
-    if (typeof value !== 'function')
-      throw new Error(`dist/apps/search/src/api/search-query.builder.js: no ${name} (renamed?)`);
-  }
+    readSearchSettings,
+    scopeFilters,
+    semanticBody,
+    SummaryIndex,
+    summaryDocuments,
+  } = fromDist('libs/search-index/src/index.js');
 
   const prefix = `bench-search-${randomUUID().slice(0, 8)}`;
   const libraryEnv = { ...process.env, OPENSEARCH_INDEX_PREFIX: prefix };
