@@ -1,10 +1,40 @@
 // Lint rules that carry the house style: typed rules for promises and exhaustive switches,
 // and import boundaries (no app imports another app; shared code only through @memory/*).
+// TypeScript is linted with type information; the Node ES-module scripts (*.mjs: the stack,
+// `npm start`, this file) with the same rules minus the typed ones.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** What Node defines globally for an ES module (the scripts use nothing of a browser). */
+const NODE_GLOBALS = Object.fromEntries(
+  [
+    'AbortController',
+    'AbortSignal',
+    'Buffer',
+    'clearImmediate',
+    'clearInterval',
+    'clearTimeout',
+    'console',
+    'fetch',
+    'Headers',
+    'performance',
+    'process',
+    'queueMicrotask',
+    'Request',
+    'Response',
+    'setImmediate',
+    'setInterval',
+    'setTimeout',
+    'structuredClone',
+    'TextDecoder',
+    'TextEncoder',
+    'URL',
+    'URLSearchParams',
+  ].map((name) => [name, 'readonly']),
+);
+
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.stack/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
+  { ignores: ['dist/**', 'node_modules/**', '.stack/**', 'coverage/**', '**/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -41,6 +71,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: 'module', globals: NODE_GLOBALS },
   },
   {
     files: ['**/*.spec.ts', 'test/**/*.ts'],

@@ -15,25 +15,28 @@
 // up to its throughSeq is sent once with the same prompt builder (no previous summary): the
 // baseline. A report, not a test: it exits 0 whatever the ratio, non-zero when the run fails.
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { locomoTurns } from '@memory/datasets';
+import { OpenAiSummarizer, SummaryInputMessage } from '@memory/summarization';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { FakeLlmServer } from '../test/support/fake-llm-server';
+import { option } from '../deploy/run/console';
 import {
+  brokers,
   databaseUrl,
   freePort,
   freshDatabase,
   groupsAtEnd,
   intEnv,
-  ROOT,
+  serverUrl,
   stackAndBuild,
   startService,
   stopServices,
   until,
   waitReady,
-} from './lib/services.mjs';
-import { OpenAiSummarizer, SummaryInputMessage } from '@memory/summarization';
+} from '../deploy/run/services';
 
 const TARGET_RATIO = 0.1;
 const MAX_SUMMARY_CHARS = 2000;
@@ -42,20 +45,14 @@ const config = {
   conversations: intEnv('BENCH_CONVERSATIONS', 3),
   messages: intEnv('BENCH_MESSAGES', 500),
   step: intEnv('BENCH_STEP', 5),
-  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-  serverUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/memory',
-  out: outPath(process.argv.slice(2)),
+  brokers: brokers(),
+  serverUrl: serverUrl(),
+  out: outPath(),
 };
 
-function outPath(argv: string[]): string | undefined {
-  const i = argv.indexOf('--out');
-  if (i >= 0) {
-    const value = argv[i + 1];
-    if (!value) throw new Error('--out needs a file name');
-    return resolve(process.cwd(), value);
-  }
-  const inline = argv.find((arg) => arg.startsWith('--out='));
-  return inline ? resolve(process.cwd(), inline.slice('--out='.length)) : undefined;
+function outPath(): string | undefined {
+  const value = option('out');
+  return value === undefined ? undefined : resolve(process.cwd(), value);
 }
 
 function say(message: string): void {
@@ -63,26 +60,6 @@ function say(message: string): void {
 }
 
 const DB = 'memory_bench_summary';
-
-/** Every turn of a LoCoMo conversation, in order (sessions one after the other). */
-function locomoTurns(file: string): string[] {
-  const data = JSON.parse(
-    readFileSync(
-      resolve(process.env.LOCOMO_DIR || resolve(ROOT, '../shared/data/locomo'), `${file}.json`),
-      'utf8',
-    ),
-  ) as Record<string, unknown>;
-  const turns: string[] = [];
-  for (let n = 1; n < 100; n++) {
-    const session = data[`session_${n}`] as
-      Array<{ text: string; blip_caption?: string }> | undefined;
-    for (const turn of session ?? [])
-      turns.push(
-        turn.blip_caption ? `${turn.text} [shares a photo: ${turn.blip_caption}]` : turn.text,
-      );
-  }
-  return turns;
-}
 
 async function main(): Promise<void> {
   stackAndBuild('bench:summary-cost');
@@ -126,7 +103,7 @@ async function main(): Promise<void> {
   const files = ['26', '30', '41'];
   const tenantId = 'bench';
   const conversations = Array.from({ length: config.conversations }, (_, c) => {
-    const turns = locomoTurns(files[c % files.length]);
+    const turns = locomoTurns(files[c % files.length], process.env.LOCOMO_DIR || undefined);
     const offset = Math.floor(c / files.length) * 37;
     return {
       id: `conv-${c}`,

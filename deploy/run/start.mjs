@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm start`: brings up the stack if it is not running, builds, migrates, and runs the five
 // services in one supervised process tree with prefixed logs. A service that crashes is
-// restarted with backoff. Ctrl-C stops the services, then the engines this run started.
+// restarted with backoff. Ctrl-C (at any point, the set-up included) stops the services, then
+// the engines this run started (never those that were already running), and exits 0.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -29,6 +30,31 @@ function prefix(service) {
   return colored ? `\x1b[${service.color}m${label} |\x1b[0m ` : `${label} | `;
 }
 
+let stopping = false;
+const children = new Map();
+const crashes = new Map(SERVICES.map((s) => [s.name, []]));
+
+// `stack.mjs up` lists here the engines it started, as soon as it started them.
+const startedFile = join(tmpdir(), `memory-start-${process.pid}.json`);
+let startedEngines = [];
+
+function readStartedEngines() {
+  if (!existsSync(startedFile)) return;
+  try {
+    startedEngines = JSON.parse(readFileSync(startedFile, 'utf8'));
+  } catch {
+    // written as we read it: the next read (at the latest on shutdown) sees it whole
+  }
+}
+
+// Before any step: Ctrl-C during the set-up also stops the engines started so far.
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+/**
+ * Runs a set-up step; false when a signal interrupted it (the shutdown is then under way). A
+ * step that fails ends the process (the engines stay up for the next try).
+ */
 function run(title, args, extraEnv = {}) {
   say('start', title);
   const result = spawnSync(process.execPath, args, {
@@ -36,31 +62,33 @@ function run(title, args, extraEnv = {}) {
     stdio: 'inherit',
     env: { ...process.env, ...extraEnv },
   });
+  if (result.signal === 'SIGINT' || result.signal === 'SIGTERM') {
+    void shutdown(0);
+    return false;
+  }
   if (result.status !== 0) {
     say('start', `${title} failed (exit ${result.status})`);
+    rmSync(startedFile, { force: true });
     process.exit(1);
   }
+  return true;
 }
 
 const env = {
   ...process.env,
   LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
 };
-const startedFile = join(tmpdir(), `memory-start-${process.pid}.json`);
-run('starting the stack', ['deploy/stack/stack.mjs', 'up'], { STACK_STARTED_FILE: startedFile });
-const startedEngines = JSON.parse(readFileSync(startedFile, 'utf8'));
-rmSync(startedFile, { force: true });
-run('building the services', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
-run('rewriting path aliases', [
-  'node_modules/tsc-alias/dist/bin/index.js',
-  '-p',
-  'tsconfig.build.json',
-]);
-run('migrating the database', ['dist/libs/persistence/src/migrate.main.js']);
-
-let stopping = false;
-const children = new Map();
-const crashes = new Map(SERVICES.map((s) => [s.name, []]));
+const ready =
+  run('starting the stack', ['deploy/stack/stack.mjs', 'up'], {
+    STACK_STARTED_FILE: startedFile,
+  }) &&
+  run('building the services', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']) &&
+  run('rewriting path aliases', [
+    'node_modules/tsc-alias/dist/bin/index.js',
+    '-p',
+    'tsconfig.build.json',
+  ]) &&
+  run('migrating the database', ['dist/libs/persistence/src/migrate.main.js']);
 
 function portOf(service) {
   return Number(env[`${service.name.toUpperCase()}_PORT`] ?? service.port);
@@ -123,6 +151,8 @@ async function shutdown(exitCode) {
     for (const child of children.values()) child.kill('SIGKILL');
   });
   await Promise.race([Promise.all(exits), timeout]);
+  readStartedEngines();
+  rmSync(startedFile, { force: true });
   const started = startedEngines.filter((name) => name !== 'postgres');
   if (started.length > 0 && process.env.STACK_KEEP !== 'true') {
     spawnSync(process.execPath, ['deploy/stack/stack.mjs', 'down', ...started], {
@@ -134,10 +164,7 @@ async function shutdown(exitCode) {
   process.exit(exitCode);
 }
 
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
-
-for (const service of SERVICES) launch(service);
+if (ready) for (const service of SERVICES) launch(service);
 
 const deadline = Date.now() + 120_000;
 let states = [];

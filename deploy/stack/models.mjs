@@ -105,10 +105,12 @@ const MANIFEST_FILE = 'manifest.json';
 /**
  * Makes sure each model is unpacked and intact under <stackDir>/models/<id>/.
  * Returns the model directories.
+ * @param {{ stackDir?: string, log?: (message: string) => void, models?: string[] }} [options]
+ * @returns {Promise<string[]>}
  */
 export async function provisionModels({
   stackDir = defaultStackDir(),
-  log = (message) => process.stdout.write(`[models] ${message}\n`),
+  log = (message) => void process.stdout.write(`[models] ${message}\n`),
   models = [DEFAULT_MODEL],
 } = {}) {
   const dirs = [];
@@ -116,6 +118,7 @@ export async function provisionModels({
   return dirs;
 }
 
+/** Where the stack keeps its engines and models: STACK_DIR, or .stack in the repository. */
 export function defaultStackDir() {
   return process.env.STACK_DIR ? resolve(process.env.STACK_DIR) : join(root, '.stack');
 }

@@ -7,7 +7,7 @@
 // With STACK_STARTED_FILE set, `up` writes there the JSON list of the engines it started.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   databaseName,
@@ -21,13 +21,12 @@ import {
   startSystemPostgres,
 } from './lib/engines.mjs';
 import { readPid, startDetached, stopProcess, tail } from './lib/processes.mjs';
-import { provisionModels } from './models.mjs';
+import { defaultStackDir, provisionModels } from './models.mjs';
 import { say, waitFor } from './lib/progress.mjs';
 import { redactCredentials } from './lib/redact.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../..');
-const stackDir = process.env.STACK_DIR ? resolve(process.env.STACK_DIR) : join(root, '.stack');
+const stackDir = defaultStackDir();
 
 function kafkaEngine(brokers) {
   const first = brokers.split(',')[0];
@@ -96,6 +95,8 @@ async function up() {
       toStart.push(engine);
     }
   }
+  // Only what this run starts itself: an engine whose process runs already is someone else's.
+  const started = [];
   for (const engine of toStart) {
     const { pidFile, logFile } = files(engine);
     const running = readPid(pidFile);
@@ -111,7 +112,11 @@ async function up() {
       pidFile,
     });
     say(engine.name, `started (pid ${pid}), log: ${logFile}`);
+    started.push(engine);
   }
+  // Written now, not once everything answers: an `up` interrupted while it waits still tells
+  // the caller what it started.
+  recordStarted(started);
   // The local embedding model (libs/embeddings), while the engines start.
   say('models', 'provisioning the embedding model from Maven Central (cached after the first run)');
   await provisionModels({ stackDir, log: (message) => say('models', message) });
@@ -136,15 +141,15 @@ async function up() {
       `warning: the k-NN plugin is not loaded at ${opensearchUrl} (plugins: ${plugins.join(', ') || 'none'})`,
     );
   }
-  if (process.env.STACK_STARTED_FILE) {
-    // Lets the caller (npm start, the test setup) stop afterwards only what this run started.
-    mkdirSync(dirname(process.env.STACK_STARTED_FILE), { recursive: true });
-    writeFileSync(
-      process.env.STACK_STARTED_FILE,
-      JSON.stringify(toStart.map((engine) => engine.name)),
-    );
-  }
   say('stack', 'up: kafka, opensearch and postgres answer');
+}
+
+/** Lets the caller (npm start, the test setup) stop afterwards only what this run started. */
+function recordStarted(engines) {
+  const file = process.env.STACK_STARTED_FILE;
+  if (!file) return;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(engines.map((engine) => engine.name)));
 }
 
 async function upPostgres(url) {

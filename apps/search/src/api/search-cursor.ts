@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { MAX_RESULTS } from '@memory/search-index';
 import { z } from 'zod';
 import type { SearchCriteria } from './search-request.dto';
-import { MAX_RESULTS, SEARCH_MODES, SearchMode } from './search.constants';
+import { SEARCH_MODES, SearchMode } from './search.constants';
 
 /** What a cursor carries: where the next page starts, and which query it belongs to. */
 export interface CursorState {

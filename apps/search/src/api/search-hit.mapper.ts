@@ -1,6 +1,5 @@
 import { SummaryTier } from '@memory/contracts';
-import { SummaryDocument } from '@memory/search-index';
-import { RESULT_FIELDS } from './search-query.builder';
+import { RESULT_FIELDS, SummaryDocument } from '@memory/search-index';
 import { SearchResult } from './search-response.dto';
 import { RESULT_KEY_POINTS, SNIPPET_LENGTH } from './search.constants';
 

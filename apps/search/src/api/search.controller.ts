@@ -1,4 +1,5 @@
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { MAX_RESULTS } from '@memory/search-index';
 import {
   BadRequestException,
   Body,
@@ -30,7 +31,6 @@ import {
   SearchResponse,
   searchResponseSchema,
 } from './search-response.dto';
-import { MAX_RESULTS } from './search.constants';
 import { SearchUnavailableError } from './search.errors';
 import { SearchService } from './search.service';
 

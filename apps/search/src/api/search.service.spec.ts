@@ -1,8 +1,8 @@
 import { EmbeddingBackend } from '@memory/embeddings';
 import { Logger } from '@nestjs/common';
+import { SearchBody } from '@memory/search-index';
 import { decodeCursor, queryHash } from './search-cursor';
 import { IndexedHit } from './search-hit.mapper';
-import { SearchBody } from './search-query.builder';
 import { QueryTooComplexError, SearchUnavailableError } from './search.errors';
 import { SearchMetrics } from './search.metrics';
 import { SearchService } from './search.service';

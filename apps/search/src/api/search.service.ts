@@ -1,18 +1,20 @@
 import { performance } from 'node:perf_hooks';
 import { EmbeddingBackend } from '@memory/embeddings';
-import { SearchSettings } from '@memory/search-index';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
-import { minMaxFusion, ScoredId } from './score-fusion';
-import { encodeCursor, queryHash } from './search-cursor';
-import { IndexedHit, toResult } from './search-hit.mapper';
 import {
   hydrateBody,
   keywordBody,
   keywordText,
+  MAX_RESULTS,
+  minMaxFusion,
+  ScoredId,
   SearchScope,
+  SearchSettings,
   semanticBody,
-} from './search-query.builder';
+} from '@memory/search-index';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
+import { encodeCursor, queryHash } from './search-cursor';
+import { IndexedHit, toResult } from './search-hit.mapper';
 import {
   parseSearchRequest,
   RequestFieldError,
@@ -20,7 +22,6 @@ import {
   SearchRequest,
 } from './search-request.dto';
 import { SearchResponse, SearchResult } from './search-response.dto';
-import { MAX_RESULTS } from './search.constants';
 import { QueryTooComplexError, SearchUnavailableError } from './search.errors';
 import { SearchMetrics } from './search.metrics';
 import { SummarySearcher } from './summary.searcher';

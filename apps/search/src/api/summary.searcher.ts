@@ -1,8 +1,7 @@
-import { SummaryIndex } from '@memory/search-index';
+import { SearchBody, SummaryIndex } from '@memory/search-index';
 import { Injectable } from '@nestjs/common';
 import { Client, errors } from '@opensearch-project/opensearch';
 import { IndexedHit } from './search-hit.mapper';
-import { SearchBody } from './search-query.builder';
 import { QueryTooComplexError, SearchUnavailableError } from './search.errors';
 import { SEARCH_REQUEST_OPTIONS } from './search.constants';
 

@@ -1,4 +1,5 @@
 import { SummarySections, emptySections, renderSummaryText } from '@memory/contracts';
+import { prng } from '@memory/datasets';
 import { FoldResult, SummaryDraft, SummaryInputMessage } from '../summarizer-backend';
 import { LocalSummarizer, LocalSummarizerOptions } from './local-summarizer';
 
@@ -41,24 +42,12 @@ async function foldInPieces(
   return result;
 }
 
-/** mulberry32: deterministic pseudo-random numbers for generated conversations. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A long made-up conversation: an open vocabulary of invented words, names and places (so
  * every capped collection of the memo fills up), numbers, dates, questions and plans.
  */
 function generatedChat(count: number, seed = 7): SummaryInputMessage[] {
-  const next = random(seed);
+  const next = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   const syllables = ['ka', 'lo', 'mi', 'ren', 'tas', 'vo', 'zen', 'dor', 'pli', 'gu', 'sha', 'nek'];
   const word = () => pick(syllables) + pick(syllables) + pick(syllables);

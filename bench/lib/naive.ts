@@ -5,34 +5,48 @@
 // real pipeline (idempotent, gap-free seq in order, offset after commit), except that it
 // publishes nothing to memory.messages.v1 (that would feed a second copy of the slice to the
 // summarizer), so it does strictly less work than the pipeline.
+import type { Kafka, KafkaMessage } from 'kafkajs';
 import pg from 'pg';
 
 const ROLES = new Set(['user', 'assistant', 'system', 'tool']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 
+/** A chat.message.v1 value, as far as the baseline checks it. */
+interface ChatMessage {
+  messageId: string;
+  tenantId: string;
+  conversationId: string;
+  userId: string;
+  role: string;
+  content: string;
+  createdAt: string;
+  metadata?: unknown;
+}
+
 /** The parsed value, or undefined for a record that is not a valid chat message. */
-function validate(message) {
-  let value;
+function validate(message: KafkaMessage): ChatMessage | undefined {
+  let parsed: unknown;
   try {
-    value = JSON.parse(message.value?.toString('utf8') ?? '');
+    parsed = JSON.parse(message.value?.toString('utf8') ?? '');
   } catch {
     return undefined;
   }
+  if (parsed === null || typeof parsed !== 'object') return undefined;
+  const value = parsed as Record<string, unknown>;
   const ok =
-    value !== null &&
-    typeof value === 'object' &&
     value.schema === 'chat.message.v1' &&
-    ['messageId', 'tenantId', 'conversationId', 'userId'].every(
-      (field) => typeof value[field] === 'string' && ID.test(value[field]),
-    ) &&
-    ROLES.has(value.role) &&
+    ['messageId', 'tenantId', 'conversationId', 'userId'].every((field) => {
+      const id = value[field];
+      return typeof id === 'string' && ID.test(id);
+    }) &&
+    ROLES.has(value.role as string) &&
     typeof value.content === 'string' &&
-    !Number.isNaN(Date.parse(value.createdAt)) &&
-    message.key?.toString('utf8') === `${value.tenantId}:${value.conversationId}`;
-  return ok ? value : undefined;
+    !Number.isNaN(Date.parse(value.createdAt as string)) &&
+    message.key?.toString('utf8') === `${String(value.tenantId)}:${String(value.conversationId)}`;
+  return ok ? (value as unknown as ChatMessage) : undefined;
 }
 
-async function storeOne(client, m) {
+async function storeOne(client: pg.Client, m: ChatMessage): Promise<void> {
   await client.query('BEGIN');
   try {
     const seen = await client.query(
@@ -40,7 +54,7 @@ async function storeOne(client, m) {
       [m.tenantId, m.messageId],
     );
     if (seen.rowCount === 0) {
-      const counter = await client.query(
+      const counter = await client.query<{ last_seq: number }>(
         `INSERT INTO conversations AS c
            (tenant_id, conversation_id, user_id, message_count, last_seq, first_message_at, last_message_at)
          VALUES ($1, $2, $3, 1, 1, $4, $4)
@@ -82,7 +96,21 @@ async function storeOne(client, m) {
  * of which not valid (skipped), and the ms epoch of the first record's start and of the last
  * record's offset commit.
  */
-export async function runNaiveIngest({ kafka, topic, groupId, databaseUrl, limit, onProgress }) {
+export async function runNaiveIngest({
+  kafka,
+  topic,
+  groupId,
+  databaseUrl,
+  limit,
+  onProgress,
+}: {
+  kafka: Kafka;
+  topic: string;
+  groupId: string;
+  databaseUrl: string;
+  limit: number;
+  onProgress?: (processed: number) => void;
+}): Promise<{ messages: number; skipped: number; firstAt: number; lastAt: number }> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
@@ -90,9 +118,9 @@ export async function runNaiveIngest({ kafka, topic, groupId, databaseUrl, limit
   let skipped = 0;
   let firstAt = 0;
   let lastAt = 0;
-  let finish;
-  let fail;
-  const finished = new Promise((resolve, reject) => {
+  let finish: () => void = () => undefined;
+  let fail: (error: unknown) => void = () => undefined;
+  const finished = new Promise<void>((resolve, reject) => {
     finish = resolve;
     fail = reject;
   });

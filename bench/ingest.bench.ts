@@ -1,10 +1,9 @@
-#!/usr/bin/env node
 // Ingest benchmark: how fast the real ingest service drains chat.messages.v1 into Postgres
 // (and memory.messages.v1), compared with a naive per-message consumer measured in the same
 // run on the same machine. A report, not a test: it exits 0 when a target is missed and
 // non-zero only when the stored data is wrong (or the run itself fails).
 //
-//   node bench/ingest.bench.mjs          (npm run bench:ingest)
+//   npm run bench:ingest
 //
 // Steps: the local stack up (idempotent); build; fresh databases memory_bench and
 // memory_bench_naive, migrated; the current end offsets of chat.messages.v1 noted; the bench
@@ -20,21 +19,29 @@
 // BENCH_INGEST_LOG (a file that gets the ingest process's output), BENCH_DRAIN_TIMEOUT_MS
 // (600000), plus the services' KAFKA_BROKERS and
 // DATABASE_URL (only its server is used; the databases are memory_bench*).
-import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { join } from 'node:path';
+import { Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
-import { cpuBetween, cpuSampler } from './lib/cpu.mjs';
-import { fmt, progress, say, table } from './lib/console.mjs';
-import { benchTenants, generateRecords } from './lib/data.mjs';
-import { runNaiveIngest } from './lib/naive.mjs';
-import { intEnv } from './lib/services.mjs';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+import { readPid } from '../deploy/stack/lib/processes.mjs';
+import { defaultStackDir } from '../deploy/stack/models.mjs';
+import { fmt, progress, say, table } from '../deploy/run/console';
+import { cpuBetween, CpuSample, cpuSampler } from './lib/cpu';
+import { BenchRecord, benchTenants, generateRecords } from './lib/data';
+import { runNaiveIngest } from './lib/naive';
+import {
+  brokers,
+  databaseUrl,
+  freePort,
+  freshDatabase,
+  intEnv,
+  ROOT,
+  serverUrl,
+  sleep,
+  stackAndBuild,
+} from '../deploy/run/services';
 
 const TOPIC_IN = 'chat.messages.v1';
 const TOPIC_OUT = 'memory.messages.v1';
@@ -51,17 +58,13 @@ const config = {
   drainTimeoutMs: intEnv('BENCH_DRAIN_TIMEOUT_MS', 600_000),
   skipBuild: process.env.BENCH_SKIP_BUILD === 'true',
   logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
-  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-  serverUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/memory',
+  brokers: brokers(),
+  serverUrl: serverUrl(),
 };
 if (config.naiveMessages > config.messages) config.naiveMessages = config.messages;
 if (config.conversations > config.messages) throw new Error('more conversations than messages');
 
-function databaseUrl(name) {
-  const url = new URL(config.serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const urlOf = (name: string): string => databaseUrl(config.serverUrl, name);
 
 const BENCH_DB = 'memory_bench';
 const NAIVE_DB = 'memory_bench_naive';
@@ -73,10 +76,10 @@ const runId = `bench-${new Date()
 // ---------------------------------------------------------------------------------------------
 // Child processes and clean-up
 
-const children = new Set();
-const closers = [];
+const children = new Set<ChildProcess>();
+const closers: Array<() => Promise<unknown>> = [];
 
-function killChildren(signal) {
+function killChildren(signal: NodeJS.Signals): void {
   for (const child of children) {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   }
@@ -92,56 +95,18 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-function run(title, args, env = {}) {
-  say('bench', title);
-  const result = spawnSync(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) throw new Error(`"${title}" failed (exit ${String(result.status)})`);
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function sleep(ms) {
-  return new Promise((done) => setTimeout(done, ms));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Setup
 
-async function recreateDatabase(name) {
-  const admin = new pg.Client({ connectionString: databaseUrl('postgres') });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  run(`migrating ${name}`, ['dist/libs/persistence/src/migrate.main.js'], {
-    DATABASE_URL: databaseUrl(name),
-  });
-}
-
-async function topicEnds(admin, topic) {
+async function topicEnds(admin: Admin, topic: string): Promise<Map<number, bigint>> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
 }
 
-const sum = (map) => [...map.values()].reduce((total, v) => total + v, 0n);
+const sum = (map: Map<number, bigint>): bigint =>
+  [...map.values()].reduce((total, v) => total + v, 0n);
 
-async function ensureTopics(admin) {
+async function ensureTopics(admin: Admin): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = [TOPIC_IN, TOPIC_OUT].filter((topic) => !existing.has(topic));
   if (missing.length === 0) return;
@@ -162,7 +127,11 @@ async function ensureTopics(admin) {
 }
 
 /** Points `groupId` (no member may be running) at `offsets` on `topic`. */
-async function positionGroup(admin, groupId, offsets) {
+async function positionGroup(
+  admin: Admin,
+  groupId: string,
+  offsets: Map<number, bigint>,
+): Promise<void> {
   await admin.setOffsets({
     groupId,
     topic: TOPIC_IN,
@@ -174,13 +143,13 @@ async function positionGroup(admin, groupId, offsets) {
 }
 
 /** Groups with running members that read chat.messages.v1: they will read the bench too. */
-async function activeReaders(admin) {
+async function activeReaders(admin: Admin): Promise<string[]> {
   const { groups } = await admin.listGroups();
   const ids = groups.map((g) => g.groupId).filter((id) => !id.startsWith(runId));
   if (ids.length === 0) return [];
   const described = await admin.describeGroups(ids);
   const active = described.groups.filter((g) => g.members.length > 0).map((g) => g.groupId);
-  const readers = [];
+  const readers: string[] = [];
   for (const groupId of active) {
     const [topic] = await admin.fetchOffsets({ groupId, topics: [TOPIC_IN] });
     if (topic.partitions.some((p) => Number(p.offset) >= 0)) readers.push(groupId);
@@ -188,7 +157,7 @@ async function activeReaders(admin) {
   return readers;
 }
 
-async function committedOffsets(admin, groupId) {
+async function committedOffsets(admin: Admin, groupId: string): Promise<Map<number, bigint>> {
   const [topic] = await admin.fetchOffsets({ groupId, topics: [TOPIC_IN] });
   return new Map(topic.partitions.map((p) => [p.partition, BigInt(p.offset)]));
 }
@@ -196,7 +165,10 @@ async function committedOffsets(admin, groupId) {
 // ---------------------------------------------------------------------------------------------
 // Produce
 
-async function produce(kafka, records) {
+async function produce(
+  kafka: Kafka,
+  records: readonly BenchRecord[],
+): Promise<{ seconds: number; bytes: number }> {
   const producer = kafka.producer({
     allowAutoTopicCreation: false,
     createPartitioner: Partitioners.DefaultPartitioner,
@@ -211,14 +183,16 @@ async function produce(kafka, records) {
   // The partition the service's (Java-compatible) partitioner gives each key; records are
   // sent per partition, one request in flight per partition, so each keeps produce order.
   const partitioner = Partitioners.DefaultPartitioner();
-  const perPartition = new Map(partitionMetadata.map((p) => [p.partitionId, []]));
+  const perPartition = new Map<number, BenchRecord[]>(
+    partitionMetadata.map((p) => [p.partitionId, []]),
+  );
   for (const record of records) {
     const partition = partitioner({
       topic: TOPIC_IN,
       partitionMetadata,
       message: { key: record.key, value: record.value },
     });
-    perPartition.get(partition).push(record);
+    perPartition.get(partition)?.push(record);
   }
 
   const bar = progress('produce', records.length);
@@ -229,7 +203,7 @@ async function produce(kafka, records) {
     [...perPartition].map(async ([partition, list]) => {
       let index = 0;
       while (index < list.length) {
-        const batch = [];
+        const batch: Array<BenchRecord & { partition: number }> = [];
         let size = 0;
         while (index < list.length && size < PRODUCE_BATCH_BYTES) {
           const record = list[index++];
@@ -252,13 +226,19 @@ async function produce(kafka, records) {
 // ---------------------------------------------------------------------------------------------
 // The real ingest process
 
-function startIngest(port, groupPrefix) {
+interface IngestProcess {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number | string | null>;
+}
+
+function startIngest(port: number, groupPrefix: string): IngestProcess {
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'dist/apps/ingest/src/main.js')], {
-    cwd: root,
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/apps/ingest/src/main.js')], {
+    cwd: ROOT,
     env: {
       ...process.env,
-      DATABASE_URL: databaseUrl(BENCH_DB),
+      DATABASE_URL: urlOf(BENCH_DB),
       KAFKA_BROKERS: config.brokers.join(','),
       KAFKA_GROUP_PREFIX: groupPrefix,
       KAFKA_CLIENT_ID: `memory-ingest-${runId}`,
@@ -269,11 +249,11 @@ function startIngest(port, groupPrefix) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
-  const output = [];
+  const output: string[] = [];
   const logFile = process.env.BENCH_INGEST_LOG
     ? createWriteStream(process.env.BENCH_INGEST_LOG)
     : undefined;
-  const collect = (chunk) => {
+  const collect = (chunk: Buffer): void => {
     logFile?.write(chunk);
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line) continue;
@@ -281,13 +261,19 @@ function startIngest(port, groupPrefix) {
       if (output.length > 500) output.shift();
     }
   };
-  child.stdout.on('data', collect);
-  child.stderr.on('data', collect);
-  const exited = new Promise((done) => child.once('exit', (code, signal) => done(code ?? signal)));
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | string | null>((done) =>
+    child.once('exit', (code, signal) => done(code ?? signal)),
+  );
   return { child, output, exited };
 }
 
-async function waitReady(ingest, port, timeoutMs = 60_000) {
+async function waitIngestReady(
+  ingest: IngestProcess,
+  port: number,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (ingest.child.exitCode !== null)
@@ -301,7 +287,7 @@ async function waitReady(ingest, port, timeoutMs = 60_000) {
   throw new Error(`ingest not ready after ${timeoutMs} ms:\n${ingest.output.join('\n')}`);
 }
 
-async function stopIngest(ingest) {
+async function stopIngest(ingest: IngestProcess): Promise<number | string | null> {
   if (ingest.child.exitCode === null && ingest.child.signalCode === null) {
     ingest.child.kill('SIGTERM');
   }
@@ -321,11 +307,20 @@ async function drain({
   ends,
   tenants,
   sampleCpu,
-}) {
+}: {
+  refreshPostgresPids: () => Promise<void>;
+  admin: Admin;
+  db: pg.Client;
+  ingest: IngestProcess;
+  groupId: string;
+  ends: Map<number, bigint>;
+  tenants: string[];
+  sampleCpu: () => CpuSample | undefined;
+}): Promise<{ completeAt: number; samples: CpuSample[] }> {
   const expected = config.messages;
   const bar = progress('drain', expected);
   const deadline = Date.now() + config.drainTimeoutMs;
-  const samples = [];
+  const samples: CpuSample[] = [];
   let stored = 0;
   let completeAt = 0;
   let refreshedAt = 0;
@@ -340,7 +335,7 @@ async function drain({
     if (Date.now() > deadline) throw new Error(`drain not done after ${config.drainTimeoutMs} ms`);
     const cpu = sampleCpu();
     if (cpu) samples.push(cpu);
-    const { rows } = await db.query(
+    const { rows } = await db.query<{ n: number }>(
       'SELECT coalesce(sum(message_count), 0)::int AS n FROM conversations WHERE tenant_id = ANY($1)',
       [tenants],
     );
@@ -368,9 +363,14 @@ async function drain({
 // ---------------------------------------------------------------------------------------------
 // Checks
 
-async function check(db, tenants, expectedConversations) {
-  const failures = [];
-  const q = async (sql) => (await db.query(sql, [tenants])).rows[0];
+async function check(
+  db: pg.Client,
+  tenants: string[],
+  expectedConversations: number,
+): Promise<string[]> {
+  const failures: string[] = [];
+  const q = async (sql: string): Promise<{ n: number }> =>
+    (await db.query<{ n: number }>(sql, [tenants])).rows[0];
   const rows = await q('SELECT count(*)::int AS n FROM messages WHERE tenant_id = ANY($1)');
   if (rows.n !== config.messages)
     failures.push(`expected ${fmt(config.messages)} rows, found ${fmt(rows.n)}`);
@@ -407,31 +407,21 @@ async function check(db, tenants, expectedConversations) {
 // ---------------------------------------------------------------------------------------------
 // Main
 
-function machineLine() {
+function machineLine(): string {
   const model = cpus()[0]?.model ?? 'unknown CPU';
   return `${cpus().length} cores (${model}), ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.versions.node}`;
 }
 
-async function main() {
+async function main(): Promise<number> {
   say(
     'bench',
     `run ${runId}: ${fmt(config.messages)} messages over ${fmt(config.conversations)} conversations, ${config.tenants} tenants; naive slice ${fmt(config.naiveMessages)}`,
   );
   say('bench', `machine: ${machineLine()}`);
 
-  run('starting the stack (idempotent)', ['deploy/stack/stack.mjs', 'up']);
-  if (config.skipBuild) {
-    say('bench', 'BENCH_SKIP_BUILD=true: using the existing dist/');
-  } else {
-    run('building', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
-    run('rewriting path aliases', [
-      'node_modules/tsc-alias/dist/bin/index.js',
-      '-p',
-      'tsconfig.build.json',
-    ]);
-  }
-  await recreateDatabase(BENCH_DB);
-  await recreateDatabase(NAIVE_DB);
+  stackAndBuild('bench', { skipBuild: config.skipBuild });
+  await freshDatabase('bench', config.serverUrl, BENCH_DB);
+  await freshDatabase('bench', config.serverUrl, NAIVE_DB);
 
   const kafka = new Kafka({
     clientId: `memory-bench-${runId}`,
@@ -483,17 +473,18 @@ async function main() {
     kafka,
     topic: TOPIC_IN,
     groupId: naiveGroup,
-    databaseUrl: databaseUrl(NAIVE_DB),
+    databaseUrl: urlOf(NAIVE_DB),
     limit: config.naiveMessages,
     onProgress: (n) => naiveBar.update(n),
   });
   naiveBar.end(naive.messages);
   const naiveSeconds = (naive.lastAt - naive.firstAt) / 1000;
   const naiveRate = naive.messages / naiveSeconds;
-  const naiveDb = new pg.Client({ connectionString: databaseUrl(NAIVE_DB) });
+  const naiveDb = new pg.Client({ connectionString: urlOf(NAIVE_DB) });
   await naiveDb.connect();
   // the naive database is the bench's own: every row in it came from the naive consumer
-  const naiveRows = (await naiveDb.query('SELECT count(*)::int AS n FROM messages')).rows[0].n;
+  const naiveRows = (await naiveDb.query<{ n: number }>('SELECT count(*)::int AS n FROM messages'))
+    .rows[0].n;
   await naiveDb.end();
   await admin.deleteGroups([naiveGroup]).catch(() => undefined);
 
@@ -501,7 +492,7 @@ async function main() {
   const groupPrefix = runId;
   const groupId = `${groupPrefix}.ingest`;
   await positionGroup(admin, groupId, starts);
-  const db = new pg.Client({ connectionString: databaseUrl(BENCH_DB) });
+  const db = new pg.Client({ connectionString: urlOf(BENCH_DB) });
   await db.connect();
   closers.push(() => db.end());
   const port = await freePort();
@@ -511,19 +502,14 @@ async function main() {
   );
   const ingest = startIngest(port, groupPrefix);
   closers.push(() => stopIngest(ingest));
-  const kafkaPid = Number(readFileSync(join(root, '.stack/kafka/engine.pid'), 'utf8').trim()) || 0;
-  let opensearchPid = 0;
-  try {
-    opensearchPid =
-      Number(readFileSync(join(root, '.stack/opensearch/engine.pid'), 'utf8').trim()) || 0;
-  } catch {
-    // not a local OpenSearch
-  }
+  // The engines' processes when this machine runs them (a pid file of the local stack).
+  const kafkaPid = readPid(join(defaultStackDir(), 'kafka', 'engine.pid'));
+  const opensearchPid = readPid(join(defaultStackDir(), 'opensearch', 'engine.pid'));
   // Postgres: the backends of the bench database and the server's background processes
   // (WAL writer, checkpointer, ...), not the backends other users of the server have.
-  let postgresPids = [];
-  const refreshPostgresPids = async () => {
-    const { rows } = await db.query(
+  let postgresPids: number[] = [];
+  const refreshPostgresPids = async (): Promise<void> => {
+    const { rows } = await db.query<{ pid: number }>(
       `SELECT pid FROM pg_stat_activity
        WHERE datname = current_database() OR backend_type <> 'client backend'`,
     );
@@ -538,7 +524,7 @@ async function main() {
     },
     () => postgresPids,
   );
-  await waitReady(ingest, port);
+  await waitIngestReady(ingest, port);
   say('ingest', 'ready; draining');
   const { completeAt, samples } = await drain({
     refreshPostgresPids,
@@ -553,7 +539,7 @@ async function main() {
   const exitCode = await stopIngest(ingest);
 
   const timing = (
-    await db.query(
+    await db.query<{ first_ms: string; p10_ms: string; p90_ms: string; transactions: number }>(
       `SELECT extract(epoch FROM min(ingested_at)) * 1000 AS first_ms,
               extract(epoch FROM percentile_disc(0.1) WITHIN GROUP (ORDER BY ingested_at)) * 1000 AS p10_ms,
               extract(epoch FROM percentile_disc(0.9) WITHIN GROUP (ORDER BY ingested_at)) * 1000 AS p90_ms,
@@ -652,7 +638,7 @@ async function main() {
 
 main().then(
   (code) => process.exit(code),
-  (error) => {
+  (error: unknown) => {
     killChildren('SIGTERM');
     process.stderr.write(
       `\n[bench] failed: ${error instanceof Error ? error.stack : String(error)}\n`,

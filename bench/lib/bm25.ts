@@ -20,7 +20,7 @@ const STOPWORDS = new Set(
 );
 
 /** Lowercase alphanumeric tokens without stopwords ("Caroline's" gives "caroline"). */
-export function tokenize(text) {
+export function tokenize(text: string): string[] {
   const tokens = String(text)
     .toLowerCase()
     .replace(/['’]s\b/g, '')
@@ -28,20 +28,34 @@ export function tokenize(text) {
   return tokens.filter((token) => token.length > 0 && !STOPWORDS.has(token));
 }
 
+export interface Bm25Hit {
+  /** The document's position in the list the index was built from. */
+  index: number;
+  score: number;
+}
+
+export interface Bm25Index {
+  size: number;
+  search(query: string, k?: number): Bm25Hit[];
+}
+
 /** Builds an index over `documents` (strings); search(query, k) returns [{ index, score }]. */
-export function bm25Index(documents, { k1 = BM25_K1, b = BM25_B } = {}) {
+export function bm25Index(
+  documents: readonly string[],
+  { k1 = BM25_K1, b = BM25_B }: { k1?: number; b?: number } = {},
+): Bm25Index {
   const docs = documents.map((text) => {
-    const tf = new Map();
+    const tf = new Map<string, number>();
     const tokens = tokenize(text);
     for (const token of tokens) tf.set(token, (tf.get(token) ?? 0) + 1);
     return { tf, length: tokens.length };
   });
   const n = docs.length;
   const avgLength = n > 0 ? docs.reduce((sum, doc) => sum + doc.length, 0) / n : 0;
-  const df = new Map();
+  const df = new Map<string, number>();
   for (const doc of docs) for (const term of doc.tf.keys()) df.set(term, (df.get(term) ?? 0) + 1);
   // The BM25+ style "+1" keeps the IDF positive for terms found in most documents.
-  const idf = (term) => {
+  const idf = (term: string): number => {
     const count = df.get(term) ?? 0;
     return Math.log(1 + (n - count + 0.5) / (count + 0.5));
   };
@@ -72,7 +86,12 @@ export function bm25Index(documents, { k1 = BM25_K1, b = BM25_B } = {}) {
  * Recall@k = |relevant ∩ top k| / |relevant|; hit@k = 1 when any relevant document is in the
  * top k; RR = 1 / rank of the first relevant document (0 when none scores above 0).
  */
-export function rankMetrics(index, query, relevant, k) {
+export function rankMetrics(
+  index: Bm25Index,
+  query: string,
+  relevant: ReadonlySet<number>,
+  k: number,
+): { recall: number; hit: number; reciprocalRank: number } {
   const ranked = index.search(query).filter((hit) => hit.score > 0);
   const top = ranked.slice(0, k);
   const found = top.filter((hit) => relevant.has(hit.index)).length;

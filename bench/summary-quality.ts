@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Summary quality of the `local` backend on the LoCoMo development sample (Maharana et al.,
 // "Evaluating Very Long-Term Conversational Memory of LLM Agents", ACL 2024). A report, not a
 // test: it exits 0 whatever the figures, non-zero only when the run itself fails.
@@ -19,23 +18,32 @@
 //     1 / rank of the first relevant session. The same for the human reference summaries
 //     shipped in the files (session_N_summary). Overall figures average over all questions.
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { table } from './lib/console.mjs';
-import { bm25Index, rankMetrics } from './lib/bm25.mjs';
-import { DEFAULT_LOCOMO_DIR, evidenceSessions, loadLocomo } from './lib/locomo.mjs';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-const { LocalSummarizer } = require(resolve(root, 'dist/libs/summarization/src/index.js'));
-const { renderSummaryText } = require(resolve(root, 'dist/libs/contracts/src/index.js'));
+import { renderSummaryText, SummarySections } from '@memory/contracts';
+import {
+  DEFAULT_LOCOMO_DIR,
+  evidenceSessions,
+  loadLocomo,
+  LocomoConversation,
+  LocomoMessage,
+} from '@memory/datasets';
+import { LocalSummarizer, SummaryDraft } from '@memory/summarization';
+import { bm25Index, rankMetrics } from './lib/bm25';
+import { Cell, table } from '../deploy/run/console';
 
 const DEFAULT_FOLD_SIZE = 10;
 const TOP_K = 5;
 
-function parseArgs(argv) {
-  const args = {
+interface Args {
+  out: string | null;
+  ratio: number | undefined;
+  maxChars: number;
+  foldSize: number;
+  dir: string;
+  show: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = {
     out: null,
     ratio: undefined,
     maxChars: 2000,
@@ -44,7 +52,7 @@ function parseArgs(argv) {
     show: 0,
   };
   for (let i = 0; i < argv.length; i++) {
-    const next = () => argv[++i];
+    const next = (): string => argv[++i];
     if (argv[i] === '--out') args.out = next();
     else if (argv[i] === '--ratio') args.ratio = Number(next());
     else if (argv[i] === '--max-chars') args.maxChars = Number(next());
@@ -56,8 +64,13 @@ function parseArgs(argv) {
   return args;
 }
 
-async function summarizeSession(summarizer, messages, maxSummaryChars, foldSize) {
-  let previous = null;
+async function summarizeSession(
+  summarizer: LocalSummarizer,
+  messages: LocomoMessage[],
+  maxSummaryChars: number,
+  foldSize: number,
+): Promise<{ text: string; sections: SummarySections; memoChars: number; durationMs: number }> {
+  let previous: SummaryDraft | null = null;
   let durationMs = 0;
   for (let i = 0; i < messages.length; i += foldSize) {
     const piece = messages.slice(i, i + foldSize);
@@ -66,9 +79,10 @@ async function summarizeSession(summarizer, messages, maxSummaryChars, foldSize)
     previous = {
       sections: result.sections,
       memo: result.memo,
-      messageCount: (previous?.messageCount ?? 0) + piece.length,
+      messageCount: i + piece.length,
     };
   }
+  if (!previous) throw new Error('a session without messages');
   return {
     text: renderSummaryText(previous.sections),
     sections: previous.sections,
@@ -77,17 +91,20 @@ async function summarizeSession(summarizer, messages, maxSummaryChars, foldSize)
   };
 }
 
-function retrieval(conversation, documents) {
+function retrieval(
+  conversation: LocomoConversation,
+  documents: string[],
+): { recall: number; hit: number; reciprocalRank: number; questions: number; recalls: number[] } {
   const index = bm25Index(documents);
   let recall = 0;
   let hit = 0;
   let reciprocalRank = 0;
   let questions = 0;
-  const recalls = [];
+  const recalls: number[] = [];
   for (const qa of conversation.qa) {
-    if (!(qa.category >= 1 && qa.category <= 4)) continue;
+    if (!(Number(qa.category) >= 1 && Number(qa.category) <= 4)) continue;
     const evidence = evidenceSessions(qa.evidence);
-    const relevant = new Set();
+    const relevant = new Set<number>();
     conversation.sessions.forEach((session, i) => {
       if (evidence.has(session.number)) relevant.add(i);
     });
@@ -102,40 +119,53 @@ function retrieval(conversation, documents) {
   return { recall, hit, reciprocalRank, questions, recalls };
 }
 
-function standardError(values) {
+function standardError(values: number[]): number {
   if (values.length < 2) return 0;
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1);
   return Math.sqrt(variance / values.length);
 }
 
-const pct = (x) => `${(100 * x).toFixed(1)}%`;
-const fix = (x) => x.toFixed(3);
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const fix = (x: number): string => x.toFixed(3);
 
-async function main() {
+interface Figures {
+  sessions: number;
+  questions: number;
+  summaryRatioMax: number;
+  summaryRatioMean: number;
+  recallAt5Local: number;
+  recallAt5Reference: number;
+  hitAt5Local: number;
+  hitAt5Reference: number;
+  mrrLocal: number;
+  mrrReference: number;
+}
+
+async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const summarizer = new LocalSummarizer(
     args.ratio === undefined ? {} : { maxInputRatio: args.ratio },
   );
   const conversations = loadLocomo(args.dir);
-  const perFile = [];
-  const ratios = [];
-  const spokenRatios = [];
-  const referenceRatios = [];
+  const perFile: Array<Figures & { file: string }> = [];
+  const ratios: number[] = [];
+  const spokenRatios: number[] = [];
+  const referenceRatios: number[] = [];
   const totals = {
     local: { recall: 0, hit: 0, rr: 0 },
     reference: { recall: 0, hit: 0, rr: 0 },
     questions: 0,
   };
   // Per question, local recall@5 minus reference recall@5 (same questions, same order).
-  const differences = [];
+  const differences: number[] = [];
   let foldMs = 0;
   let memoMax = 0;
   let shown = 0;
 
   for (const conversation of conversations) {
-    const summaries = [];
-    const fileRatios = [];
+    const summaries: string[] = [];
+    const fileRatios: number[] = [];
     for (const session of conversation.sessions) {
       const summary = await summarizeSession(
         summarizer,
@@ -181,7 +211,7 @@ async function main() {
     for (const [key, metrics] of [
       ['local', local],
       ['reference', reference],
-    ]) {
+    ] as const) {
       totals[key].recall += metrics.recall;
       totals[key].hit += metrics.hit;
       totals[key].rr += metrics.reciprocalRank;
@@ -212,7 +242,7 @@ async function main() {
     memoCharsMax: memoMax,
   };
 
-  const row = (name, r) => [
+  const row = (name: string, r: Figures): Cell[] => [
     name,
     r.sessions,
     r.questions,
@@ -271,7 +301,7 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error?.stack ?? error}\n`);
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

@@ -1,4 +1,3 @@
-import { DEFAULT_KNN_EF_SEARCH } from '@memory/search-index';
 import {
   hydrateBody,
   keywordBody,
@@ -7,7 +6,8 @@ import {
   SearchScope,
   semanticBody,
 } from './search-query.builder';
-import { MAX_KEYWORD_TERMS, MAX_RESULTS } from './search.constants';
+import { DEFAULT_KNN_EF_SEARCH } from './search.settings';
+import { MAX_KEYWORD_TERMS, MAX_RESULTS } from './search-query.constants';
 
 const SCOPE: SearchScope = { tenantId: 'tenant-a' };
 const TENANT_FILTER = { term: { tenantId: 'tenant-a' } };

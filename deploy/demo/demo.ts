@@ -1,44 +1,78 @@
-#!/usr/bin/env node
 // `npm run demo`: the whole product on this machine, with no API key and no network. It starts
 // the stack and the five services (local summarizer, local embedding model), replays the
 // sample conversations of deploy/demo/conversations.json through Kafka, waits until every
 // summary is searchable, applies the age tiers and the archive policy, prints a few searches
-// and where to look next, and keeps running until Ctrl-C.
+// and where to look next, and keeps running until Ctrl-C, which stops the services (the
+// engines keep running) and exits 0, also when it comes during the set-up.
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { fmt, progress, say, table } from '../../bench/lib/console.mjs';
+import { Cell, fmt, progress, say, table } from '../run/console';
 import {
-  cli,
+  apiKey,
+  brokers as brokersOf,
   databaseUrl,
   freshDatabase,
   groupsAtEnd,
+  InterruptedError,
   ROOT,
+  serverUrl as serverUrlOf,
   stackAndBuild,
   startService,
   stopServices,
+  stopServicesAndWait,
   until,
   waitReady,
-} from '../../bench/lib/services.mjs';
+} from '../run/services';
 
 const SCOPE = 'demo';
 const DATABASE = 'memory_demo';
-const SERVICES = {
+const SERVICES: Record<string, number> = {
   ingest: 3001,
   summarizer: 3002,
   compressor: 3003,
   retention: 3004,
   search: 3005,
 };
-const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/memory';
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const serverUrl = serverUrlOf();
+const brokers = brokersOf();
 const openSearchUrl = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
-const data = JSON.parse(readFileSync(resolve(ROOT, 'deploy/demo/conversations.json'), 'utf8'));
+
+/** deploy/demo/conversations.json */
+interface DemoData {
+  tenantId: string;
+  conversations: Array<{
+    conversationId: string;
+    userId: string;
+    daysAgo: number;
+    messages: Array<{ role: string; content: string; minutesAfterStart: number }>;
+  }>;
+  searches: Array<{ query: string; mode: string }>;
+}
+
+/** A result of POST /v1/search, as far as the demo shows it. */
+interface SearchResult {
+  conversationId: string;
+  tier: string;
+  score: number;
+  snippet?: string;
+  summary?: { context?: string; keyPoints?: string[] };
+}
+
+const data = JSON.parse(
+  readFileSync(resolve(ROOT, 'deploy/demo/conversations.json'), 'utf8'),
+) as DemoData;
 const tenantId = data.tenantId;
 const DAY = 86_400_000;
 
-async function api(port, method, path, key, body) {
+async function api<T>(
+  port: number,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+): Promise<T> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -46,12 +80,12 @@ async function api(port, method, path, key, body) {
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text);
+  return JSON.parse(text) as T;
 }
 
 /** Every message of the sample, dated `daysAgo` before now (a conversation keeps its pace). */
-function records(now) {
-  const out = [];
+function records(now: number): Array<{ key: string; value: string }> {
+  const out: Array<{ key: string; value: string }> = [];
   for (const conversation of data.conversations) {
     const start = now - conversation.daysAgo * DAY;
     conversation.messages.forEach((message, i) => {
@@ -73,7 +107,7 @@ function records(now) {
   return out;
 }
 
-async function main() {
+async function main(): Promise<void> {
   const total = data.conversations.reduce((n, c) => n + c.messages.length, 0);
   say(
     SCOPE,
@@ -110,12 +144,8 @@ async function main() {
   for (const name of Object.keys(SERVICES)) startService(SCOPE, name, env);
   for (const port of Object.values(SERVICES)) await waitReady(port);
 
-  const keyOf = (scopes) =>
-    /key: (\S+)/.exec(
-      cli(['api-keys', 'create', '--tenant', tenantId, '--name', 'demo', '--scopes', scopes], env),
-    )?.[1];
-  const searchKey = keyOf('search');
-  const adminKey = keyOf('admin');
+  const searchKey = apiKey(tenantId, 'demo', 'search', env);
+  const adminKey = apiKey(tenantId, 'demo', 'admin', env);
 
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -133,7 +163,7 @@ async function main() {
     async () => {
       let ready = 0;
       for (const conversation of data.conversations) {
-        const summary = await api(
+        const summary = await api<{ throughSeq: number }>(
           SERVICES.search,
           'GET',
           `/v1/conversations/${conversation.conversationId}/summary`,
@@ -150,13 +180,23 @@ async function main() {
   );
   waiting.end(data.conversations.length);
 
-  const compressed = await api(SERVICES.compressor, 'POST', '/v1/compress', adminKey, {});
+  const compressed = await api<{ compressed: number; byTier: Record<string, number> }>(
+    SERVICES.compressor,
+    'POST',
+    '/v1/compress',
+    adminKey,
+    {},
+  );
   const tiers = Object.entries(compressed.byTier)
     .filter(([, n]) => n > 0)
     .map(([tier, n]) => `${n} to ${tier}`)
     .join(', ');
   say(SCOPE, `age tiers applied: ${compressed.compressed} compressed (${tiers || 'none due'})`);
-  const retained = await api(SERVICES.retention, 'POST', '/v1/retention/run', adminKey, {});
+  const retained = await api<{
+    archived: number;
+    archivedMessages: number;
+    importanceUpdated: number;
+  }>(SERVICES.retention, 'POST', '/v1/retention/run', adminKey, {});
   say(
     SCOPE,
     `retention: ${retained.archived} conversations archived to ${archiveRoot} ` +
@@ -167,13 +207,19 @@ async function main() {
   await new Promise((done) => setTimeout(done, 3_000));
 
   for (const search of data.searches) {
-    const answer = await api(SERVICES.search, 'POST', '/v1/search', searchKey, {
-      query: search.query,
-      mode: search.mode,
-      k: 3,
-    });
+    const answer = await api<{ results: SearchResult[] }>(
+      SERVICES.search,
+      'POST',
+      '/v1/search',
+      searchKey,
+      {
+        query: search.query,
+        mode: search.mode,
+        k: 3,
+      },
+    );
     process.stdout.write(`\n  search: "${search.query}" (${search.mode})\n`);
-    const rows = [['#', 'conversation', 'tier', 'score', 'summary']];
+    const rows: Cell[][] = [['#', 'conversation', 'tier', 'score', 'summary']];
     answer.results.forEach((result, i) =>
       rows.push([
         String(i + 1),
@@ -203,24 +249,17 @@ ${Object.entries(SERVICES)
 
   Ctrl-C stops the services (the engines keep running; \`npm run stack:down\` stops them).
 `);
-  await new Promise((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
-  say(SCOPE, 'stopping the services');
-  stopServices('SIGTERM');
-  await new Promise((done) => setTimeout(done, 3_000));
 }
 
 /** What a result is about: its title (first sentence of the context), else its first key point. */
-function describe(result) {
+function describe(result: SearchResult): string {
   const context = result.summary?.context ?? '';
   const title = /^.*?[.!?](?=\s|$)/su.exec(context.trim())?.[0] ?? context;
   return title || result.summary?.keyPoints?.[0] || plainText(result.snippet);
 }
 
 /** A highlighted, HTML-escaped snippet as plain text. */
-function plainText(html) {
+function plainText(html: string | undefined): string {
   return String(html ?? '')
     .replace(/<[^>]+>/g, '')
     .replace(/&quot;/g, '"')
@@ -230,23 +269,42 @@ function plainText(html) {
     .replace(/&amp;/g, '&');
 }
 
-function oneLine(text, width) {
+function oneLine(text: string, width: number): string {
   const flat = String(text ?? '')
     .replace(/\s+/g, ' ')
     .trim();
   return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
 }
 
-function indent(text) {
+function indent(text: string): string {
   return text
     .split('\n')
     .map((line) => `  ${line}`)
     .join('\n');
 }
 
+let stopping = false;
+
+/** Stops the services this demo started (never the engines) and exits with `code`. */
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say(SCOPE, 'stopping the services');
+  await stopServicesAndWait();
+  process.exit(code);
+}
+
+// Installed before anything starts: Ctrl-C during the set-up stops what is already running.
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
 main().then(
-  () => process.exit(0),
-  (error) => {
+  () => undefined, // the services keep the demo running until a signal stops it
+  (error: unknown) => {
+    if (error instanceof InterruptedError || stopping) {
+      void stop(0);
+      return;
+    }
     say(SCOPE, `failed: ${error instanceof Error ? error.message : String(error)}`);
     stopServices('SIGKILL');
     process.exit(1);

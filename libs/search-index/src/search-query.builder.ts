@@ -1,7 +1,8 @@
 import { SummaryTier } from '@memory/contracts';
-import { DEFAULT_KNN_EF_SEARCH, SummaryDocument } from '@memory/search-index';
 import type { API, Types } from '@opensearch-project/opensearch';
-import { MAX_KEYWORD_TERMS, MAX_RESULTS } from './search.constants';
+import { DEFAULT_KNN_EF_SEARCH } from './search.settings';
+import { MAX_KEYWORD_TERMS, MAX_RESULTS } from './search-query.constants';
+import { SummaryDocument } from './summary-document';
 
 export type SearchBody = API.Search_RequestBody;
 type QueryContainer = Types.Common_QueryDsl.QueryContainer;

@@ -1,19 +1,9 @@
 // Deterministic chat traffic for the ingest benchmark: the same seed gives the same records,
 // byte for byte, on every run and machine.
 
-export const BENCH_TENANT_PREFIX = 'bench-tenant-';
+import { prng } from '@memory/datasets';
 
-/** mulberry32: a small, fast 32-bit PRNG; good enough to vary text and assignment. */
-export function prng(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const BENCH_TENANT_PREFIX = 'bench-tenant-';
 
 const WORDS = (
   'the a an and or but so because if when then now later today tomorrow yesterday we you I ' +
@@ -28,10 +18,16 @@ const WORDS = (
   'about with from into over under after before during between without again also still just'
 ).split(' ');
 
+/** A chat.message.v1 record as produced: its key and JSON value. */
+export interface BenchRecord {
+  key: string;
+  value: string;
+}
+
 const OPENERS = ['Hi', 'Hello', 'Sure', 'Thanks', 'Okay', 'Right', 'Great', 'Hmm', 'Yes', 'No'];
 
 /** A sentence-shaped text of about `length` characters (never longer). */
-function text(random, length) {
+function text(random: () => number, length: number): string {
   let out = OPENERS[Math.floor(random() * OPENERS.length)] + ',';
   let sentenceWords = 0;
   for (;;) {
@@ -54,13 +50,23 @@ function text(random, length) {
  * `tenants` tenants. Every conversation gets at least one message; the rest are spread at
  * random, interleaved like live traffic. createdAt grows with the index, so it is in order
  * per conversation (and the produce order is the expected seq order).
- * Returns { records: [{ key, value }], perConversation: Map<key, count> }.
+ * Returns the records (key and JSON value) and how many conversations got at least one.
  */
-export function generateRecords({ messages, conversations, tenants, seed = 20260501 }) {
+export function generateRecords({
+  messages,
+  conversations,
+  tenants,
+  seed = 20260501,
+}: {
+  messages: number;
+  conversations: number;
+  tenants: number;
+  seed?: number;
+}): { records: BenchRecord[]; conversationsUsed: number } {
   const random = prng(seed);
   const base = Date.UTC(2026, 0, 5, 8, 0, 0);
   const counts = new Uint32Array(conversations);
-  const records = new Array(messages);
+  const records = new Array<BenchRecord>(messages);
   for (let i = 0; i < messages; i++) {
     const c = i < conversations ? i : Math.floor(random() * conversations);
     const turn = counts[c]++;
@@ -83,6 +89,6 @@ export function generateRecords({ messages, conversations, tenants, seed = 20260
   return { records, conversationsUsed: counts.filter((n) => n > 0).length };
 }
 
-export function benchTenants(tenants) {
+export function benchTenants(tenants: number): string[] {
   return Array.from({ length: tenants }, (_, i) => `${BENCH_TENANT_PREFIX}${i}`);
 }

@@ -9,7 +9,9 @@
 // topic's sentences; its entities, dates and numbers are the slot values of the sentences it
 // drew. Query strings use other templates over the same vocabulary, so they paraphrase the
 // documents without repeating any of their sentences.
-import { prng } from './data.mjs';
+import type { MemorySummary, SummarySections, SummaryTier } from '@memory/contracts';
+import { prng } from '@memory/datasets';
+import type { EmbeddingBackend, EmbeddingKind } from '@memory/embeddings';
 
 const TOPICS = [
   ['dentist appointment', 'tooth cleaning', 'root canal', 'dental check-up', 'braces consultation'],
@@ -177,7 +179,7 @@ const QUERY_TEMPLATES = [
   'conversation with {p} about {l}',
 ];
 
-const TIERS = [
+const TIERS: Array<[tier: SummaryTier, share: number, fromDays: number, toDays: number]> = [
   // tier, share, age of the last message in days [from, to)
   ['full', 0.4, 0, 60],
   ['key_points', 0.3, 60, 365],
@@ -189,12 +191,40 @@ const TIERS = [
 const NOW = Date.UTC(2026, 10, 1);
 const DAY_MS = 86_400_000;
 
-const pick = (random, list) => list[Math.floor(random() * list.length)];
-const between = (random, low, high) => low + Math.floor(random() * (high - low + 1));
+type Random = () => number;
 
-function fill(template, random, things) {
-  const slots = { people: [], places: [], days: [], amounts: [] };
-  const text = template.replace(/\{(p|t|l|d|m|n)\}/g, (_, slot) => {
+/** Slot values a sentence was made with. */
+interface Slots {
+  people: string[];
+  places: string[];
+  days: string[];
+  amounts: string[];
+}
+
+export type SentenceKind = 'statement' | 'question' | 'action' | 'decision';
+
+export interface Sentence extends Slots {
+  text: string;
+  kind: SentenceKind;
+}
+
+export interface SentencePool {
+  sentences: Sentence[];
+  /** byTopic[topic][kind]: the topic's sentences of that kind. */
+  byTopic: Array<Record<SentenceKind, Sentence[]>>;
+}
+
+const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)];
+const between = (random: Random, low: number, high: number): number =>
+  low + Math.floor(random() * (high - low + 1));
+
+function fill(
+  template: string,
+  random: Random,
+  things: readonly string[],
+): Slots & { text: string } {
+  const slots: Slots = { people: [], places: [], days: [], amounts: [] };
+  const text = template.replace(/\{(p|t|l|d|m|n)\}/g, (_, slot: string) => {
     switch (slot) {
       case 'p':
         return remember(slots.people, pick(random, PEOPLE));
@@ -213,7 +243,7 @@ function fill(template, random, things) {
   return { text: text[0].toUpperCase() + text.slice(1), ...slots };
 }
 
-function remember(list, value) {
+function remember(list: string[], value: string): string {
   list.push(value);
   return value;
 }
@@ -223,24 +253,28 @@ function remember(list, value) {
  * `{text, kind, people, places, days, amounts}` with kind statement, question, action or
  * decision. Returns `{ sentences, byTopic }` (byTopic[topic][kind] lists the sentences).
  */
-export function sentencePool({ size = 4000, seed = 1 } = {}) {
+export function sentencePool({ size = 4000, seed = 1 } = {}): SentencePool {
   const random = prng(seed);
   const perTopic = Math.max(8, Math.ceil(size / TOPICS.length));
-  const kinds = [
+  const kinds: Array<[SentenceKind, readonly string[], number]> = [
     ['statement', STATEMENTS, 0.6],
     ['question', QUESTIONS, 0.15],
     ['action', ACTIONS, 0.15],
     ['decision', DECISIONS, 0.1],
   ];
-  const seen = new Set();
-  const sentences = [];
+  const seen = new Set<string>();
+  const sentences: Sentence[] = [];
   const byTopic = TOPICS.map((things) => {
-    const lists = {};
+    const lists: Record<SentenceKind, Sentence[]> = {
+      statement: [],
+      question: [],
+      action: [],
+      decision: [],
+    };
     for (const [kind, templates, share] of kinds) {
-      lists[kind] = [];
       const wanted = Math.max(2, Math.round(perTopic * share));
       for (let attempt = 0; lists[kind].length < wanted && attempt < wanted * 20; attempt++) {
-        const sentence = { ...fill(pick(random, templates), random, things), kind };
+        const sentence: Sentence = { ...fill(pick(random, templates), random, things), kind };
         if (seen.has(sentence.text)) continue;
         seen.add(sentence.text);
         lists[kind].push(sentence);
@@ -253,23 +287,23 @@ export function sentencePool({ size = 4000, seed = 1 } = {}) {
 }
 
 /** Every short fragment besides pool sentences a summary can hold (entities, dates, ...). */
-export function vocabularyFragments() {
+export function vocabularyFragments(): string[] {
   return [...PEOPLE, ...PLACES, ...DAYS, ...MONEY, ...QUANTITIES, ...MOODS];
 }
 
 /** Share of each of `tenants` tenants under Zipf's law (s = 1): the first is the largest. */
-export function tenantShares(tenants) {
+export function tenantShares(tenants: number): number[] {
   const weights = Array.from({ length: tenants }, (_, i) => 1 / (i + 1));
   const total = weights.reduce((sum, w) => sum + w, 0);
   return weights.map((w) => w / total);
 }
 
-function distinct(values, max) {
+function distinct(values: readonly string[], max: number): string[] {
   return [...new Set(values)].slice(0, max);
 }
 
-function draw(random, list, count) {
-  const out = [];
+function draw<T>(random: Random, list: readonly T[], count: number): T[] {
+  const out: T[] = [];
   for (let i = 0; i < count && list.length > 0; i++) out.push(pick(random, list));
   return [...new Set(out)];
 }
@@ -289,12 +323,20 @@ export function* summaryChunks({
   pool,
   renderText,
   seed = 2,
-}) {
+}: {
+  count: number;
+  chunkSize: number;
+  tenants: number;
+  tenantPrefix: string;
+  pool: SentencePool;
+  renderText: (sections: SummarySections) => string;
+  seed?: number;
+}): Generator<MemorySummary[]> {
   const random = prng(seed);
   const shares = tenantShares(tenants);
   const cumulative = shares.map((_, i) => shares.slice(0, i + 1).reduce((a, b) => a + b, 0));
   const usersPerTenant = shares.map((share) => Math.max(5, Math.ceil((count * share) / 8)));
-  let chunk = [];
+  let chunk: MemorySummary[] = [];
   for (let i = 0; i < count; i++) {
     const r = random();
     const found = cumulative.findIndex((c) => r < c);
@@ -306,14 +348,14 @@ export function* summaryChunks({
     const [tier, , fromDays, toDays] = TIERS[tierIndex];
     const topics = [Math.floor(random() * TOPICS.length)];
     if (random() < 0.3) topics.push(Math.floor(random() * TOPICS.length));
-    const from = (kind) => topics.flatMap((t) => pool.byTopic[t][kind]);
+    const from = (kind: SentenceKind): Sentence[] => topics.flatMap((t) => pool.byTopic[t][kind]);
     const statements = from('statement');
 
-    let context = [];
-    let keyPoints = [];
-    let decisions = [];
-    let actionItems = [];
-    let openQuestions = [];
+    let context: Sentence[] = [];
+    let keyPoints: Sentence[] = [];
+    let decisions: Sentence[] = [];
+    let actionItems: Sentence[] = [];
+    let openQuestions: Sentence[] = [];
     switch (tier) {
       case 'full':
         context = draw(random, statements, between(random, 2, 4));
@@ -330,13 +372,13 @@ export function* summaryChunks({
       case 'brief':
         context = draw(random, statements, between(random, 1, 2));
         break;
-      default: // metadata: only who, when and how much remain
+      case 'metadata': // only who, when and how much remain
         context = draw(random, statements, between(random, 1, 2));
         break;
     }
     const used = [...context, ...keyPoints, ...decisions, ...actionItems, ...openQuestions];
     const maxEntities = tier === 'full' ? 8 : 4;
-    const sections = {
+    const sections: SummarySections = {
       context: tier === 'metadata' ? '' : context.map((s) => s.text).join(' '),
       keyPoints: keyPoints.map((s) => s.text),
       decisions: decisions.map((s) => s.text),
@@ -400,10 +442,18 @@ export function* summaryChunks({
  * `count` distinct query strings, none equal to a pool sentence. Deterministic for a seed;
  * throws when the templates cannot make that many.
  */
-export function queryStrings({ count, pool, seed = 3 }) {
+export function queryStrings({
+  count,
+  pool,
+  seed = 3,
+}: {
+  count: number;
+  pool: SentencePool;
+  seed?: number;
+}): string[] {
   const random = prng(seed);
   const sentences = new Set(pool.sentences.map((s) => s.text.toLowerCase()));
-  const queries = new Set();
+  const queries = new Set<string>();
   for (let attempt = 0; queries.size < count; attempt++) {
     if (attempt > count * 50) throw new Error(`cannot make ${count} distinct queries`);
     const things = pick(random, TOPICS);
@@ -422,8 +472,8 @@ const SECTION_TITLE = /^[A-Z][a-z]+(?: [a-z]+)?: /;
  * The pieces a rendered summary is made of: lines, then "; "-separated items (lists are
  * rendered "Key points: a; b; c"), then sentences; a leading section title is dropped.
  */
-export function fragmentsOf(text) {
-  const fragments = [];
+export function fragmentsOf(text: string): string[] {
+  const fragments: string[] = [];
   for (const line of text.split('\n')) {
     for (const item of line.replace(SECTION_TITLE, '').split('; ')) {
       for (const sentence of item.split(/(?<=[.?!])\s+/)) {
@@ -445,11 +495,24 @@ export function fragmentsOf(text) {
  * at the cost of a few thousand model runs instead of one per summary; they are not what the
  * model would make of the whole text.
  */
-export function pooledEmbedder(real, { batch = 64 } = {}) {
-  const cache = new Map();
+export interface PooledEmbedder extends EmbeddingBackend {
+  stats: { fragmentsEmbedded: number; modelMs: number; documents: number };
+  /** Embeds `fragments` not cached yet; onProgress(done, total). Returns how many. */
+  warm(
+    fragments: readonly string[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function pooledEmbedder(real: EmbeddingBackend, { batch = 64 } = {}): PooledEmbedder {
+  const cache = new Map<string, Float64Array>();
   const stats = { fragmentsEmbedded: 0, modelMs: 0, documents: 0 };
 
-  async function ensure(fragments, onProgress) {
+  async function ensure(
+    fragments: readonly string[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<number> {
     const missing = [...new Set(fragments)].filter((fragment) => !cache.has(fragment));
     for (let i = 0; i < missing.length; i += batch) {
       const slice = missing.slice(i, i + batch);
@@ -465,10 +528,11 @@ export function pooledEmbedder(real, { batch = 64 } = {}) {
     return missing.length;
   }
 
-  function meanOf(fragments) {
+  function meanOf(fragments: readonly string[]): number[] {
     const sum = new Float64Array(real.dimensions);
     for (const fragment of fragments) {
       const vector = cache.get(fragment);
+      if (!vector) throw new Error(`embeddings: "${fragment}" was not embedded`);
       const weight = fragment.split(/\s+/).length;
       for (let d = 0; d < sum.length; d++) sum[d] += weight * vector[d];
     }
@@ -483,9 +547,8 @@ export function pooledEmbedder(real, { batch = 64 } = {}) {
     model: real.model,
     dimensions: real.dimensions,
     stats,
-    /** Embeds `fragments` not cached yet; onProgress(done, total). Returns how many. */
     warm: ensure,
-    async embed(texts, kind) {
+    async embed(texts: readonly string[], kind: EmbeddingKind): Promise<number[][]> {
       if (kind !== 'document') return real.embed(texts, kind);
       const split = texts.map((text) => {
         const fragments = fragmentsOf(text);
@@ -495,6 +558,6 @@ export function pooledEmbedder(real, { batch = 64 } = {}) {
       stats.documents += texts.length;
       return split.map(meanOf);
     },
-    close: () => real.close?.(),
+    close: () => real.close?.() ?? Promise.resolve(),
   };
 }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // LoCoMo retrieval evaluation of the running system: replays LoCoMo-format files through
 // Kafka (chat.messages.v1) into ingest, summarizer and search, then asks every question of
 // categories 1-4 through POST /v1/search in each mode, and compares with a BM25 baseline over
@@ -20,58 +19,92 @@
 // adds the summary bytes per session, and the mean size ratio and retention score.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
+import { MemorySummary, SUMMARY_TIERS, SummaryTier } from '@memory/contracts';
+import {
+  DEFAULT_LOCOMO_DIR,
+  evidenceSessions,
+  loadLocomo,
+  LocomoConversation,
+} from '@memory/datasets';
+import { LocalEmbedder } from '@memory/embeddings';
+import { compressSummary, Compression, metadataTitle } from '@memory/lifecycle';
+import { minMaxFusion, ScoredId } from '@memory/search-index';
+import { SummaryStore, toSummaryEvent } from '@memory/summarization';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { DEFAULT_MODEL, defaultStackDir } from '../deploy/stack/models.mjs';
-import { bm25Index } from './lib/bm25.mjs';
-import { option, progress, say } from './lib/console.mjs';
-import { DEFAULT_LOCOMO_DIR, evidenceSessions, loadLocomo } from './lib/locomo.mjs';
+import { bm25Index } from './lib/bm25';
+import { option, progress, say } from '../deploy/run/console';
 import {
-  cli,
+  apiKey,
+  brokers,
   databaseUrl,
   freePort,
   freshDatabase,
   groupsAtEnd,
-  ROOT,
+  serverUrl,
   stackAndBuild,
   startService,
   until,
   waitReady,
-} from './lib/services.mjs';
+} from '../deploy/run/services';
 
-const require = createRequire(import.meta.url);
-const MODES = ['hybrid', 'semantic', 'keyword'];
+const MODES = ['hybrid', 'semantic', 'keyword'] as const;
+type Mode = (typeof MODES)[number];
 const CUTOFFS = [1, 5, 10];
-
-const TIERS = ['full', 'key_points', 'brief', 'metadata'];
 
 const config = {
   data: resolve(process.cwd(), option('data', process.env.LOCOMO_DIR || DEFAULT_LOCOMO_DIR)),
   tier: option('tier', 'full'),
-  out: option('out', undefined),
+  out: option('out'),
   k: Number(option('k', '10')),
-  brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
-  serverUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/memory',
+  brokers: brokers(),
+  serverUrl: serverUrl(),
   opensearch: process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200',
 };
 const DB = 'memory_eval';
 
+/** A question of categories 1-4 and the session numbers its evidence names. */
+interface Question {
+  conversation: LocomoConversation;
+  question: string;
+  relevant: Set<number>;
+}
+
+/** Recall@k and hit@k per cutoff, and the reciprocal rank, of one question. */
+type Metrics = Record<string, number>;
+
+/** A summary at its latest version, as the database reports it. */
+interface VersionRow {
+  tenant_id: string;
+  conversation_id: string;
+  version: number;
+}
+
+/** Hits of an OpenSearch search of the summaries index (the fields the eval asks for). */
+interface IndexHits {
+  hits: {
+    total: { value: number };
+    hits: Array<{ _source: { tenantId: string; conversationId: string; version: number } }>;
+  };
+}
+
 /** An identifier chat.message.v1 accepts (letters, digits and . _ : @ -). */
-function safeId(value) {
+function safeId(value: string): string {
   return String(value)
     .replace(/[^A-Za-z0-9._:@-]/g, '-')
     .replace(/^[^A-Za-z0-9]/, 'x');
 }
 
-function average(values) {
+function average(values: readonly number[]): number {
   return values.length > 0 ? values.reduce((sum, v) => sum + v, 0) / values.length : 0;
 }
 
 /** Recall@k (share of the relevant sessions in the top k), hit@k and reciprocal rank. */
-function metricsOf(ranked, relevant) {
-  const result = {};
+function metricsOf(ranked: readonly number[], relevant: ReadonlySet<number>): Metrics {
+  const result: Metrics = {};
   for (const k of CUTOFFS) {
     const top = ranked.slice(0, k);
     const found = top.filter((session) => relevant.has(session)).length;
@@ -83,19 +116,24 @@ function metricsOf(ranked, relevant) {
   return result;
 }
 
-function summarize(rows) {
+function summarize(rows: readonly Metrics[]): Metrics {
   const keys = [...CUTOFFS.map((k) => `recall@${k}`), ...CUTOFFS.map((k) => `hit@${k}`), 'mrr'];
   return Object.fromEntries(
     keys.map((key) => [key, Number(average(rows.map((row) => row[key])).toFixed(4))]),
   );
 }
 
-async function main() {
-  if (!TIERS.includes(config.tier))
-    throw new Error(`--tier must be one of ${TIERS.join(', ')}, not ${config.tier}`);
+function isTier(value: string): value is SummaryTier {
+  return (SUMMARY_TIERS as readonly string[]).includes(value);
+}
+
+async function main(): Promise<void> {
+  const tier = config.tier;
+  if (!isTier(tier))
+    throw new Error(`--tier must be one of ${SUMMARY_TIERS.join(', ')}, not ${tier}`);
   const conversations = loadLocomo(config.data);
   if (conversations.length === 0) throw new Error(`no LoCoMo *.json files in ${config.data}`);
-  const questions = conversations.flatMap((conversation) =>
+  const questions: Question[] = conversations.flatMap((conversation) =>
     conversation.qa
       .filter((qa) => [1, 2, 3, 4].includes(Number(qa.category)))
       .map((qa) => ({
@@ -144,19 +182,14 @@ async function main() {
     SUMMARIZER_PORT: String(ports.summarizer),
     SEARCH_PORT: String(ports.search),
   };
-  for (const name of ['ingest', 'summarizer', 'search']) startService('eval', name, env);
-  for (const name of ['ingest', 'summarizer', 'search']) await waitReady(ports[name]);
+  const names = ['ingest', 'summarizer', 'search'] as const;
+  for (const name of names) startService('eval', name, env);
+  for (const name of names) await waitReady(ports[name]);
   say('eval', `services ready (group and index prefix ${prefix})`);
 
-  const keys = new Map();
-  for (const conversation of conversations) {
-    const tenant = `locomo-${safeId(conversation.id)}`;
-    const out = cli(
-      ['api-keys', 'create', '--tenant', tenant, '--name', 'eval', '--scopes', 'search'],
-      env,
-    );
-    keys.set(conversation.id, /key: (\S+)/.exec(out)?.[1]);
-  }
+  const keys = new Map<string, string>();
+  for (const conversation of conversations)
+    keys.set(conversation.id, apiKey(`locomo-${safeId(conversation.id)}`, 'eval', 'search', env));
 
   // Every turn, session by session, with the session's date (a minute apart within it).
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
@@ -164,7 +197,7 @@ async function main() {
   let expectedRows = 0;
   for (const conversation of conversations) {
     const tenantId = `locomo-${safeId(conversation.id)}`;
-    const messages = [];
+    const messages: Array<{ key: string; value: string }> = [];
     for (const session of conversation.sessions) {
       expectedRows++;
       const conversationId = `session-${session.number}`;
@@ -197,7 +230,7 @@ async function main() {
   await db.connect();
   const bar = progress('eval', expectedRows, 'sessions');
   const versions = await until(async () => {
-    const { rows } = await db.query(
+    const { rows } = await db.query<VersionRow>(
       `SELECT s.tenant_id, s.conversation_id, s.version FROM conversation_summaries s
          JOIN conversations c USING (tenant_id, conversation_id)
         WHERE s.through_seq = c.last_seq AND s.published_version = s.version`,
@@ -214,22 +247,22 @@ async function main() {
       body: JSON.stringify({ size: 10000, _source: ['tenantId', 'conversationId', 'version'] }),
     }).catch(() => undefined);
     if (!response?.ok) return undefined;
-    const body = await response.json();
-    const indexed = new Map(
+    const body = (await response.json()) as IndexHits;
+    const indexed = new Map<string, number>(
       body.hits.hits.map((hit) => [
         `${hit._source.tenantId}/${hit._source.conversationId}`,
         hit._source.version,
       ]),
     );
     const done = versions.every(
-      (row) => indexed.get(`${row.tenant_id}/${row.conversation_id}`) >= row.version,
+      (row) => (indexed.get(`${row.tenant_id}/${row.conversation_id}`) ?? 0) >= row.version,
     );
     return done ? true : undefined;
   }, 'every summary to be indexed');
   say('eval', 'every session is summarized and indexed');
-  const tiered = await compressToTier(kafka, env, versions, prefix);
+  const tiered = await compressToTier(kafka, env, versions, prefix, tier);
 
-  const perMode = Object.fromEntries(MODES.map((mode) => [mode, []]));
+  const perMode: Record<Mode, Metrics[]> = { hybrid: [], semantic: [], keyword: [] };
   const asked = progress('eval', questions.length * MODES.length, 'queries');
   let done = 0;
   for (const { conversation, question, relevant } of questions) {
@@ -246,7 +279,7 @@ async function main() {
         throw new Error(
           `search ${mode} "${question}": HTTP ${response.status} ${await response.text()}`,
         );
-      const body = await response.json();
+      const body = (await response.json()) as { results: Array<{ conversationId: string }> };
       const ranked = body.results.map((result) =>
         Number(/^session-(\d+)$/.exec(result.conversationId)?.[1]),
       );
@@ -258,6 +291,11 @@ async function main() {
 
   const { baseline, rawHybrid } = await rawTextBaselines(conversations, questions);
 
+  const modes: Record<string, Metrics> = {
+    ...Object.fromEntries(MODES.map((mode) => [mode, summarize(perMode[mode])])),
+    bm25Raw: summarize(baseline),
+    hybridRaw: summarize(rawHybrid),
+  };
   const report = {
     questions: questions.length,
     conversations: conversations.length,
@@ -266,25 +304,21 @@ async function main() {
     tier: config.tier,
     bytesPerSession: tiered.bytesPerSession,
     ...(config.tier === 'full' ? {} : { ratio: tiered.ratio, retention: tiered.retention }),
-    modes: {
-      ...Object.fromEntries(MODES.map((mode) => [mode, summarize(perMode[mode])])),
-      bm25Raw: summarize(baseline),
-      hybridRaw: summarize(rawHybrid),
-    },
+    modes,
   };
   process.stdout.write(
     `\ntier ${report.tier}: ${report.bytesPerSession.toFixed(0)} bytes of summary per session` +
-      (report.ratio === undefined
+      (tier === 'full' || tiered.ratio === undefined || tiered.retention === undefined
         ? '\n'
-        : `, ratio ${report.ratio.toFixed(3)} and retention ${report.retention.toFixed(3)} against full\n`),
+        : `, ratio ${tiered.ratio.toFixed(3)} and retention ${tiered.retention.toFixed(3)} against full\n`),
   );
   process.stdout.write('\nmode      recall@1 recall@5 recall@10  hit@5    MRR\n');
-  for (const [mode, m] of Object.entries(report.modes))
+  for (const [mode, m] of Object.entries(modes))
     process.stdout.write(
       `${mode.padEnd(9)} ${m['recall@1'].toFixed(3).padStart(8)} ${m['recall@5'].toFixed(3).padStart(8)} ${m['recall@10'].toFixed(3).padStart(9)} ${m['hit@5'].toFixed(3).padStart(6)} ${m.mrr.toFixed(3).padStart(6)}\n`,
     );
   process.stdout.write(
-    `bar: hybrid recall@5 >= 0.85: ${report.modes.hybrid['recall@5'] >= 0.85 ? 'met' : 'NOT met'}\n`,
+    `bar: hybrid recall@5 >= 0.85: ${modes.hybrid['recall@5'] >= 0.85 ? 'met' : 'NOT met'}\n`,
   );
   if (config.out) {
     writeFileSync(resolve(process.cwd(), config.out), `${JSON.stringify(report, null, 2)}\n`);
@@ -304,15 +338,16 @@ async function main() {
  *   question and any of its messages, same local model), fused by the search service's own
  *   min-max fusion. It shows how far any ranking over summaries can be expected to go.
  */
-async function rawTextBaselines(conversations, questions) {
-  const { LocalEmbedder } = require(join(ROOT, 'dist/libs/embeddings/src/index.js'));
-  const { minMaxFusion } = require(join(ROOT, 'dist/apps/search/src/api/score-fusion.js'));
+async function rawTextBaselines(
+  conversations: readonly LocomoConversation[],
+  questions: readonly Question[],
+): Promise<{ baseline: Metrics[]; rawHybrid: Metrics[] }> {
   const embedder = await LocalEmbedder.load(join(defaultStackDir(), 'models', DEFAULT_MODEL), {
     batchSize: 32,
     threads: 2,
   });
-  const baseline = [];
-  const rawHybrid = [];
+  const baseline: Metrics[] = [];
+  const rawHybrid: Metrics[] = [];
   const turns = conversations.reduce(
     (n, c) => n + c.sessions.reduce((m, s) => m + s.messages.length, 0),
     0,
@@ -324,7 +359,7 @@ async function rawTextBaselines(conversations, questions) {
       const index = bm25Index(
         conversation.sessions.map((s) => s.messages.map((m) => m.content).join('\n')),
       );
-      const vectors = [];
+      const vectors: number[][][] = [];
       for (const session of conversation.sessions) {
         vectors.push(
           await embedder.embed(
@@ -343,7 +378,7 @@ async function rawTextBaselines(conversations, questions) {
         const keyword = index
           .search(q.question, conversation.sessions.length)
           .filter((hit) => hit.score > 0)
-          .map((hit) => ({ id: String(hit.index), score: hit.score }));
+          .map((hit): ScoredId => ({ id: String(hit.index), score: hit.score }));
         baseline.push(
           metricsOf(keyword.slice(0, config.k).map(sessionOf(conversation)), q.relevant),
         );
@@ -371,17 +406,16 @@ async function rawTextBaselines(conversations, questions) {
  * size of the summary text per session (UTF-8 bytes) at that tier, and the mean ratio and
  * retention score of the compression.
  */
-async function compressToTier(kafka, env, versions, prefix) {
-  const { SummaryStore, toSummaryEvent } = require(
-    join(ROOT, 'dist/libs/summarization/src/index.js'),
-  );
-  const { compressSummary, metadataTitle } = require(
-    join(ROOT, 'dist/libs/lifecycle/src/index.js'),
-  );
-  const { DataSource } = require('typeorm');
+async function compressToTier(
+  kafka: Kafka,
+  env: Record<string, string>,
+  versions: readonly VersionRow[],
+  prefix: string,
+  tier: SummaryTier,
+): Promise<{ bytesPerSession: number; ratio?: number; retention?: number }> {
   const dataSource = new DataSource({ type: 'postgres', url: env.DATABASE_URL });
   await dataSource.initialize();
-  let rows;
+  let rows: Awaited<ReturnType<SummaryStore['loadMany']>>;
   try {
     rows = await new SummaryStore(dataSource).loadMany(
       versions.map((row) => ({ tenantId: row.tenant_id, conversationId: row.conversation_id })),
@@ -389,16 +423,16 @@ async function compressToTier(kafka, env, versions, prefix) {
   } finally {
     await dataSource.destroy();
   }
-  const summaries = rows.map(toSummaryEvent);
-  const bytes = (text) => Buffer.byteLength(text, 'utf8');
-  if (config.tier === 'full')
+  const summaries = rows.map((row) => toSummaryEvent(row));
+  const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+  if (tier === 'full')
     return { bytesPerSession: average(summaries.map((summary) => bytes(summary.text))) };
 
-  const compressed = summaries.map((summary) => {
-    const date = (value) => (value ? new Date(value) : null);
+  const compressed = summaries.map((summary): { result: Compression; event: MemorySummary } => {
+    const date = (value: string | null): Date | null => (value ? new Date(value) : null);
     const result = compressSummary(
       summary.sections,
-      config.tier,
+      tier,
       metadataTitle({
         userId: summary.userId,
         messageCount: summary.stats.messageCount,
@@ -411,7 +445,7 @@ async function compressToTier(kafka, env, versions, prefix) {
       event: {
         ...summary,
         version: summary.version + 1,
-        tier: config.tier,
+        tier,
         text: result.text,
         sections: result.sections,
         stats: { ...summary.stats, updatedAt: new Date().toISOString() },
@@ -440,7 +474,7 @@ async function compressToTier(kafka, env, versions, prefix) {
       }),
     }).catch(() => undefined);
     if (!response?.ok) return undefined;
-    const body = await response.json();
+    const body = (await response.json()) as IndexHits;
     return body.hits.total.value >= compressed.length ? true : undefined;
   }, `every summary to be indexed at ${config.tier}`);
   say('eval', `every session compressed to ${config.tier} and indexed`);
@@ -451,17 +485,17 @@ async function compressToTier(kafka, env, versions, prefix) {
   };
 }
 
-function sessionOf(conversation) {
+function sessionOf(conversation: LocomoConversation): (hit: { id: string }) => number {
   return (hit) => conversation.sessions[Number(hit.id)].number;
 }
 
-function dot(a, b) {
+function dot(a: readonly number[], b: readonly number[]): number {
   let sum = 0;
   for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
   return sum;
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
   process.stderr.write(`[eval] failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });

@@ -1,33 +1,51 @@
-// What the benchmark and evaluation scripts share to run the real system: build steps, a
-// fresh database, consumer groups at the end of the topics, the services from dist/ as child
+// What the demo, benchmark and evaluation scripts share to run the real system: build steps,
+// a fresh database, consumer groups at the end of the topics, the services from dist/ as child
 // processes (killed when the script exits), and polling.
-import { spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import type { Kafka } from 'kafkajs';
 import pg from 'pg';
-import { say } from './console.mjs';
+import { say } from './console';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = resolve(__dirname, '../..');
 
-const children = new Set();
+const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 });
 
-/** Runs a node script of the repository to completion; throws when it fails. */
-export function runStep(scope, title, args, env = {}) {
+/** A step's process was stopped by Ctrl-C (or SIGTERM): the script is being interrupted. */
+export class InterruptedError extends Error {
+  constructor(what: string, signal: string) {
+    super(`${what}: interrupted (${signal})`);
+    this.name = 'InterruptedError';
+  }
+}
+
+/**
+ * Runs a node script of the repository to completion; throws when it fails, an
+ * InterruptedError when a signal stopped it.
+ */
+export function runStep(
+  scope: string,
+  title: string,
+  args: string[],
+  env: Record<string, string> = {},
+): void {
   say(scope, title);
   const result = spawnSync(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  if (result.signal === 'SIGINT' || result.signal === 'SIGTERM')
+    throw new InterruptedError(title, result.signal);
   if (result.status !== 0) throw new Error(`"${title}" failed (exit ${String(result.status)})`);
 }
 
 /** Runs the built operator CLI (`npm run memory -- ...`) with `env`; returns its stdout. */
-export function cli(args, env = {}) {
+export function cli(args: string[], env: Record<string, string> = {}): string {
   const result = spawnSync(process.execPath, ['dist/libs/cli/src/memory.main.js', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -37,9 +55,30 @@ export function cli(args, env = {}) {
   return result.stdout;
 }
 
-/** The stack up (idempotent) and a build of the services. */
-export function stackAndBuild(scope) {
+/** An API key of `tenant` with `scopes`, made with the CLI. */
+export function apiKey(
+  tenant: string,
+  name: string,
+  scopes: string,
+  env: Record<string, string>,
+): string {
+  const key = /key: (\S+)/.exec(
+    cli(['api-keys', 'create', '--tenant', tenant, '--name', name, '--scopes', scopes], env),
+  )?.[1];
+  if (!key) throw new Error('no API key in the CLI output');
+  return key;
+}
+
+/**
+ * The stack up (idempotent) and a build of the services; with `skipBuild`, the dist/ of an
+ * earlier build is used as it is.
+ */
+export function stackAndBuild(scope: string, { skipBuild = false } = {}): void {
   runStep(scope, 'starting the stack', ['deploy/stack/stack.mjs', 'up']);
+  if (skipBuild) {
+    say(scope, 'BENCH_SKIP_BUILD=true: using the existing dist/');
+    return;
+  }
   runStep(scope, 'building', ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json']);
   runStep(scope, 'rewriting path aliases', [
     'node_modules/tsc-alias/dist/bin/index.js',
@@ -49,14 +88,14 @@ export function stackAndBuild(scope) {
 }
 
 /** `serverUrl` with its database replaced by `name`. */
-export function databaseUrl(serverUrl, name) {
+export function databaseUrl(serverUrl: string, name: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
 /** Drops and creates database `name` on the server of `serverUrl`, then migrates it. */
-export async function freshDatabase(scope, serverUrl, name) {
+export async function freshDatabase(scope: string, serverUrl: string, name: string): Promise<void> {
   const admin = new pg.Client({ connectionString: databaseUrl(serverUrl, 'postgres') });
   await admin.connect();
   try {
@@ -71,7 +110,11 @@ export async function freshDatabase(scope, serverUrl, name) {
 }
 
 /** Points new consumer groups `<prefix>.<group>` at the current end of their topics. */
-export async function groupsAtEnd(kafka, prefix, topicGroups) {
+export async function groupsAtEnd(
+  kafka: Kafka,
+  prefix: string,
+  topicGroups: Array<[topic: string, group: string]>,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -89,19 +132,20 @@ export async function groupsAtEnd(kafka, prefix, topicGroups) {
   }
 }
 
-export function freePort() {
+export function freePort(): Promise<number> {
   return new Promise((done, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => done(port));
     });
   });
 }
 
 /** A positive integer from the environment, or `fallback` when unset. */
-export function intEnv(name, fallback) {
+export function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -110,10 +154,22 @@ export function intEnv(name, fallback) {
   return value;
 }
 
-export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+/** The server of DATABASE_URL (the scripts use databases of their own on it). */
+export const serverUrl = (): string =>
+  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/memory';
+
+/** The brokers of KAFKA_BROKERS. */
+export const brokers = (): string[] => (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+export const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /** Polls `probe` until it returns something other than undefined. */
-export async function until(probe, what, timeoutMs = 900_000, everyMs = 250) {
+export async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 900_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -124,7 +180,11 @@ export async function until(probe, what, timeoutMs = 900_000, everyMs = 250) {
 }
 
 /** Starts `dist/apps/<name>` with `env`; its stderr goes to ours. */
-export function startService(scope, name, env) {
+export function startService(
+  scope: string,
+  name: string,
+  env: Record<string, string>,
+): ChildProcess {
   const child = spawn(process.execPath, [resolve(ROOT, `dist/apps/${name}/src/main.js`)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -139,12 +199,26 @@ export function startService(scope, name, env) {
 }
 
 /** Stops every service this script started. */
-export function stopServices(signal = 'SIGTERM') {
+export function stopServices(signal: NodeJS.Signals = 'SIGTERM'): void {
   for (const child of children) child.kill(signal);
 }
 
+/** SIGTERM to every service this script started; resolves once they exited (SIGKILL after `graceMs`). */
+export async function stopServicesAndWait(graceMs = 15_000): Promise<void> {
+  const alive = (child: ChildProcess): boolean =>
+    child.exitCode === null && child.signalCode === null;
+  const running = [...children].filter(alive);
+  const exits = running.map((child) => new Promise((done) => child.once('exit', done)));
+  for (const child of running) child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((done) => (timer = setTimeout(done, graceMs)));
+  await Promise.race([Promise.all(exits), late]);
+  clearTimeout(timer);
+  for (const child of running) if (alive(child)) child.kill('SIGKILL');
+}
+
 /** Waits until the service on `port` answers /health/ready. */
-export async function waitReady(port) {
+export async function waitReady(port: number): Promise<void> {
   await until(
     () =>
       fetch(`http://127.0.0.1:${port}/health/ready`)

@@ -1,25 +1,30 @@
-// Console output of the benchmark: one line per step, a live progress line on a terminal and
-// a periodic line when the output is a log.
+// Console output of the demo, benchmark and evaluation scripts: one line per step, a live
+// progress line on a terminal and a periodic line when the output is a log.
 
 const interactive = Boolean(process.stdout.isTTY);
 const LOG_EVERY_MS = 2_000;
 
-export function say(scope, message) {
+export function say(scope: string, message: string): void {
   process.stdout.write(`[${scope}] ${message}\n`);
 }
 
-export function fmt(n, digits = 0) {
+export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', {
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   });
 }
 
+export interface Progress {
+  update(done: number, extra?: string): void;
+  end(done: number, extra?: string): void;
+}
+
 /** A progress reporter for `total` units: update(done, extra) as often as you like; end(). */
-export function progress(scope, total, unit = 'msgs') {
+export function progress(scope: string, total: number, unit = 'msgs'): Progress {
   const started = Date.now();
   let lastLogged = 0;
-  const line = (done, extra) => {
+  const line = (done: number, extra?: string): string => {
     const seconds = (Date.now() - started) / 1000;
     const share = total > 0 ? Math.min(1, done / total) : 1;
     const width = 30;
@@ -48,10 +53,12 @@ export function progress(scope, total, unit = 'msgs') {
   };
 }
 
+export type Cell = string | number;
+
 /** Renders rows (arrays of cells) as an aligned table; the first row is the header. */
-export function table(rows, alignRight = []) {
+export function table(rows: Cell[][], alignRight: number[] = []): string {
   const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => String(row[col]).length)));
-  const render = (row) =>
+  const render = (row: Cell[]): string =>
     '| ' +
     row
       .map((cell, col) =>
@@ -66,7 +73,9 @@ export function table(rows, alignRight = []) {
 }
 
 /** The value of `--name value` or `--name=value` on the command line, or `fallback`. */
-export function option(name, fallback) {
+export function option(name: string): string | undefined;
+export function option(name: string, fallback: string): string;
+export function option(name: string, fallback?: string): string | undefined {
   const argv = process.argv.slice(2);
   const i = argv.indexOf(`--${name}`);
   if (i >= 0) {
