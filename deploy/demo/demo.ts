@@ -22,6 +22,7 @@ import {
   startService,
   stopServices,
   stopServicesAndWait,
+  stopStartedEngines,
   until,
   waitReady,
 } from '../run/services';
@@ -247,7 +248,7 @@ ${Object.entries(SERVICES)
       -H 'content-type: application/json' -d '{"query": "what did we decide about the car?"}'
     curl -s localhost:3005/metrics | grep kafka_consumer_lag
 
-  Ctrl-C stops the services (the engines keep running; \`npm run stack:down\` stops them).
+  Ctrl-C stops the services, and the engines if this demo started them (STACK_KEEP=true keeps them).
 `);
 }
 
@@ -285,12 +286,16 @@ function indent(text: string): string {
 
 let stopping = false;
 
-/** Stops the services this demo started (never the engines) and exits with `code`. */
+/**
+ * Stops the services this demo started, then the engines it started (none when they were
+ * running already; STACK_KEEP=true keeps them), and exits with `code`.
+ */
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   say(SCOPE, 'stopping the services');
   await stopServicesAndWait();
+  stopStartedEngines(SCOPE);
   process.exit(code);
 }
 

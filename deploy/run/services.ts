@@ -3,7 +3,9 @@
 // processes (killed when the script exits), and polling.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { say } from './console';
@@ -69,12 +71,48 @@ export function apiKey(
   return key;
 }
 
+/** Where `stack.mjs up` lists the engines this script started (never those already running). */
+const startedFile = join(tmpdir(), `memory-script-${process.pid}-engines.json`);
+
+/** The engines this script's `stack.mjs up` started, as far as it got. */
+function startedEngines(): string[] {
+  if (!existsSync(startedFile)) return [];
+  try {
+    return (JSON.parse(readFileSync(startedFile, 'utf8')) as string[]).filter(
+      (name) => name !== 'postgres',
+    );
+  } catch {
+    return [];
+  }
+}
+
 /**
- * The stack up (idempotent) and a build of the services; with `skipBuild`, the dist/ of an
- * earlier build is used as it is.
+ * Stops the engines this script started (Kafka, OpenSearch; PostgreSQL is the machine's), unless
+ * STACK_KEEP=true: a script that started the stack leaves the machine as it found it.
+ */
+export function stopStartedEngines(scope: string): void {
+  const started = startedEngines();
+  rmSync(startedFile, { force: true });
+  if (started.length === 0) return;
+  if (process.env.STACK_KEEP === 'true') {
+    say(scope, `STACK_KEEP=true: leaving ${started.join(', ')} running`);
+    return;
+  }
+  say(scope, `stopping the engines it started: ${started.join(', ')}`);
+  spawnSync(process.execPath, ['deploy/stack/stack.mjs', 'down', ...started], {
+    cwd: ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+/**
+ * The stack up (idempotent; what it started is remembered for {@link stopStartedEngines}) and a
+ * build of the services; with `skipBuild`, the dist/ of an earlier build is used as it is.
  */
 export function stackAndBuild(scope: string, { skipBuild = false } = {}): void {
-  runStep(scope, 'starting the stack', ['deploy/stack/stack.mjs', 'up']);
+  runStep(scope, 'starting the stack', ['deploy/stack/stack.mjs', 'up'], {
+    STACK_STARTED_FILE: startedFile,
+  });
   if (skipBuild) {
     say(scope, 'BENCH_SKIP_BUILD=true: using the existing dist/');
     return;
