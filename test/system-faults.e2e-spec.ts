@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { conversationKey, TOPICS } from '@memory/contracts';
+import { prng } from '@memory/datasets';
 import { ServiceName } from '@memory/config';
 import { Message } from 'kafkajs';
 import { eventually } from './support/eventually';
@@ -42,18 +43,6 @@ const SERVICES: ServiceName[] = ['ingest', 'summarizer', 'compressor', 'retentio
 const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 const ROOT = resolve(__dirname, '..');
 
-/** A seeded generator, so a failing run can be repeated with the same kill times. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 /*
@@ -77,6 +66,7 @@ describe('the system under faults', () => {
   let started = 0;
   let env: Record<string, string> = {};
   const seed = Number(process.env.FAULT_SEED ?? Date.now() % 100_000);
+  // Seeded, so a failing run can be repeated with the same kill times.
   const random = prng(seed);
 
   const log = (event: string): void => {

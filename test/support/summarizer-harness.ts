@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { MemorySummary, TOPICS } from '@memory/contracts';
 import { eventually } from './eventually';
 import { IngestHarness } from './ingest-harness';
 import { consumeUntil, endOffsets, setGroupOffsets } from './kafka';
 import { ServiceProcess } from './service-process';
+
+/** Turns of the LoCoMo sample as message contents (the shared reader of benchmarks and tests). */
+export { locomoTurns } from '@memory/datasets';
 
 /** A summary row as the tests read it. */
 export interface StoredSummary {
@@ -192,33 +193,4 @@ export class SummarizerHarness extends IngestHarness {
 
 function parseSummary(record: { value: Buffer | null }): MemorySummary {
   return JSON.parse(record.value?.toString('utf8') ?? 'null') as MemorySummary;
-}
-
-/**
- * Turns of the LoCoMo sample (real, human-written chat) in order, as message contents: session
- * after session of conversation `file`, a shared photo's caption appended to its turn.
- */
-export function locomoTurns(file = '26'): string[] {
-  const dir = process.env.LOCOMO_DIR || resolve(__dirname, '../../../shared/data/locomo');
-  const path = resolve(dir, `${file}.json`);
-  if (!existsSync(path))
-    throw new Error(
-      `LoCoMo sample not found at ${dir} (the team keeps it next to the repository, in ` +
-        '../shared/data/locomo): set LOCOMO_DIR to its folder',
-    );
-  const data = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  const turns: string[] = [];
-  for (let n = 1; ; n++) {
-    const session = data[`session_${n}`] as
-      Array<{ text: string; blip_caption?: string }> | undefined;
-    if (session === undefined) {
-      if (data[`session_${n}_date_time`] !== undefined) continue;
-      break;
-    }
-    for (const turn of session)
-      turns.push(
-        turn.blip_caption ? `${turn.text} [shares a photo: ${turn.blip_caption}]` : turn.text,
-      );
-  }
-  return turns;
 }
