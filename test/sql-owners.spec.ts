@@ -57,7 +57,7 @@ const OWNERS: Record<string, { owner: string; file: string }> = {
   },
   conversation_reads: {
     owner: 'ReadRecorder',
-    file: 'libs/lifecycle/src/retention/read-recorder.ts',
+    file: 'libs/persistence/src/repositories/read-recorder.ts',
   },
   lifecycle_outbox: {
     owner: 'LifecycleOutbox',

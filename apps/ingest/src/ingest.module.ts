@@ -2,7 +2,7 @@ import { AuthModule } from '@memory/auth';
 import { AppConfig, ConfigModule } from '@memory/config';
 import { HealthModule } from '@memory/health';
 import { KafkaModule } from '@memory/kafka';
-import { ReadRecorder } from '@memory/lifecycle';
+import { ReadRecorder } from '@memory/persistence';
 import { ConversationRepository, MessageRepository, PersistenceModule } from '@memory/persistence';
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';

@@ -1,6 +1,10 @@
 import { emptySections, MemorySummary, renderSummaryText, SummaryTier } from '@memory/contracts';
 import { SummaryStore, toSummaryEvent } from '@memory/summarization';
-import { affectedRows, SummaryRepository, SummaryVersionRepository } from '@memory/persistence';
+import {
+  deleteConversationRows,
+  SummaryRepository,
+  SummaryVersionRepository,
+} from '@memory/persistence';
 import { DataSource, EntityManager } from 'typeorm';
 import { compressSummary, metadataTitle } from './tier-compression';
 import { dueTier, isColder, TierPolicy } from './tier-policy';
@@ -233,18 +237,14 @@ export class CompressionStore {
   }
 
   /** Deletes a conversation's compressions in `manager`'s transaction; returns how many. */
-  async deleteConversation(
+  deleteConversation(
     manager: EntityManager,
     tenantId: string,
     conversationId: string,
   ): Promise<number> {
-    return affectedRows(
-      await manager.query(
-        `DELETE FROM summary_compressions WHERE tenant_id = $1 AND conversation_id = $2
-         RETURNING 1`,
-        [tenantId, conversationId],
-      ),
-    ).length;
+    const statement = `DELETE FROM summary_compressions WHERE tenant_id = $1 AND conversation_id = $2
+         RETURNING 1`;
+    return deleteConversationRows(manager, statement, tenantId, conversationId);
   }
 }
 

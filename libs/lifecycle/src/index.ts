@@ -14,7 +14,6 @@ export * from './retention/archiver';
 export * from './retention/erasure.repository';
 export * from './retention/eraser';
 export * from './retention/importance-refresh';
-export * from './retention/read-recorder';
 export * from './retention/resummarize';
 export * from './retention/retention-pass';
 export * from './pass-scheduler';

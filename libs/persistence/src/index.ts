@@ -9,3 +9,4 @@ export * from './repositories/conversation.repository';
 export * from './repositories/message.repository';
 export * from './repositories/summary.repository';
 export * from './repositories/summary-version.repository';
+export * from './repositories/read-recorder';

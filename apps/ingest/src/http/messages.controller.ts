@@ -1,6 +1,6 @@
 import { IdentifierPipe, parseOrBadRequest } from '@memory/runtime';
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
-import { ReadRecorder } from '@memory/lifecycle';
+import { ReadRecorder } from '@memory/persistence';
 import {
   BadRequestException,
   Body,

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { ApiKeyIdentity, ApiKeyStore } from '@memory/auth';
 import { AuthConfig, loadConfig } from '@memory/config';
-import { ReadRecorder } from '@memory/lifecycle';
+import { ReadRecorder } from '@memory/persistence';
 import { SearchBody, SummaryIndex } from '@memory/search-index';
 import { SummaryStore } from '@memory/summarization';
 import { Global, INestApplication, Logger, Module } from '@nestjs/common';

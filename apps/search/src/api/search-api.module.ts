@@ -1,5 +1,5 @@
 import { AuthModule } from '@memory/auth';
-import { ReadRecorder } from '@memory/lifecycle';
+import { ReadRecorder } from '@memory/persistence';
 import { SummaryStore } from '@memory/summarization';
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';

@@ -1,7 +1,7 @@
 import { IdentifierPipe } from '@memory/runtime';
 import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { MEMORY_SUMMARY_SCHEMA, MemorySummary, memorySummarySchema } from '@memory/contracts';
-import { ReadRecorder } from '@memory/lifecycle';
+import { ReadRecorder } from '@memory/persistence';
 import {
   Controller,
   Get,

@@ -1,4 +1,4 @@
-import { affectedRows } from '@memory/persistence';
+import { affectedRows, deleteConversationRows } from '@memory/persistence';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** A `conversation_archives` row as Postgres returns it. */
@@ -156,17 +156,9 @@ export class ArchiveRepository {
   }
 
   /** Deletes a conversation's archived ids; returns how many. */
-  async deleteIds(
-    manager: EntityManager,
-    tenantId: string,
-    conversationId: string,
-  ): Promise<number> {
-    return affectedRows(
-      await manager.query(
-        `DELETE FROM archived_message_ids WHERE tenant_id = $1 AND conversation_id = $2
-         RETURNING 1`,
-        [tenantId, conversationId],
-      ),
-    ).length;
+  deleteIds(manager: EntityManager, tenantId: string, conversationId: string): Promise<number> {
+    const statement = `DELETE FROM archived_message_ids WHERE tenant_id = $1 AND conversation_id = $2
+         RETURNING 1`;
+    return deleteConversationRows(manager, statement, tenantId, conversationId);
   }
 }

@@ -9,6 +9,7 @@ import {
 import {
   ConversationRepository,
   MessageRepository,
+  ReadRecorder,
   SummaryRepository,
   SummaryVersionRepository,
 } from '@memory/persistence';
@@ -23,7 +24,6 @@ import { ArchiveRepository } from './archive.repository';
 import { withConversationLock } from './conversation-lock';
 import { ErasureRepository } from './erasure.repository';
 import { LifecycleOutbox } from './lifecycle-outbox';
-import { ReadRecorder } from './read-recorder';
 
 export type ErasureReason = ErasedEvent['reason'];
 export type ErasureSubject = ErasedEvent['subject'];

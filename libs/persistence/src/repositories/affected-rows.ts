@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+
 /** TypeORM's `query` returns `[rows, count]` for DELETE/UPDATE … RETURNING on Postgres. */
 export function affectedRows<T>(result: unknown): T[] {
   if (
@@ -8,4 +10,18 @@ export function affectedRows<T>(result: unknown): T[] {
   )
     return result[0] as T[];
   return result as T[];
+}
+
+/**
+ * Runs `statement` (a `DELETE … WHERE tenant_id = $1 AND conversation_id = $2 RETURNING 1` of
+ * one conversation's rows, held by the table's owner) in `manager`'s transaction; returns how
+ * many rows went.
+ */
+export async function deleteConversationRows(
+  manager: EntityManager,
+  statement: string,
+  tenantId: string,
+  conversationId: string,
+): Promise<number> {
+  return affectedRows(await manager.query(statement, [tenantId, conversationId])).length;
 }

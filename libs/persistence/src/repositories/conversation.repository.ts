@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { ConversationEntity } from '../entities/conversation.entity';
-import { affectedRows } from './affected-rows';
+import { deleteConversationRows } from './affected-rows';
 
 /** Which conversations a walk covers: a tenant's, a list of ids, or all. */
 export interface ConversationSelection {
@@ -193,17 +193,13 @@ export class ConversationRepository {
   }
 
   /** Deletes the conversation's row; returns how many (0 or 1). */
-  async deleteConversation(
+  deleteConversation(
     manager: EntityManager,
     tenantId: string,
     conversationId: string,
   ): Promise<number> {
-    return affectedRows(
-      await manager.query(
-        `DELETE FROM conversations WHERE tenant_id = $1 AND conversation_id = $2 RETURNING 1`,
-        [tenantId, conversationId],
-      ),
-    ).length;
+    const statement = `DELETE FROM conversations WHERE tenant_id = $1 AND conversation_id = $2 RETURNING 1`;
+    return deleteConversationRows(manager, statement, tenantId, conversationId);
   }
 }
 

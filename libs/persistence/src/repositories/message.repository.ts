@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, MoreThan } from 'typeorm';
 import { MessageEntity } from '../entities/message.entity';
-import { affectedRows } from './affected-rows';
+import { affectedRows, deleteConversationRows } from './affected-rows';
 
 /** A validated message to store (the fields of a `chat.message.v1`). */
 export interface NewMessage {
@@ -322,16 +322,12 @@ export class MessageRepository {
   }
 
   /** Deletes every message of a conversation; returns how many. */
-  async deleteConversation(
+  deleteConversation(
     manager: EntityManager,
     tenantId: string,
     conversationId: string,
   ): Promise<number> {
-    return affectedRows(
-      await manager.query(
-        `DELETE FROM messages WHERE tenant_id = $1 AND conversation_id = $2 RETURNING 1`,
-        [tenantId, conversationId],
-      ),
-    ).length;
+    const statement = `DELETE FROM messages WHERE tenant_id = $1 AND conversation_id = $2 RETURNING 1`;
+    return deleteConversationRows(manager, statement, tenantId, conversationId);
   }
 }

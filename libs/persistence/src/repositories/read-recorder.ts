@@ -1,4 +1,4 @@
-import { affectedRows } from '@memory/persistence';
+import { deleteConversationRows } from './affected-rows';
 import { DataSource, EntityManager } from 'typeorm';
 
 /**
@@ -34,17 +34,13 @@ export class ReadRecorder {
   }
 
   /** Deletes a conversation's reads in `manager`'s transaction; returns how many rows. */
-  async deleteConversation(
+  deleteConversation(
     manager: EntityManager,
     tenantId: string,
     conversationId: string,
   ): Promise<number> {
-    return affectedRows(
-      await manager.query(
-        `DELETE FROM conversation_reads WHERE tenant_id = $1 AND conversation_id = $2
-         RETURNING 1`,
-        [tenantId, conversationId],
-      ),
-    ).length;
+    const statement = `DELETE FROM conversation_reads WHERE tenant_id = $1 AND conversation_id = $2
+         RETURNING 1`;
+    return deleteConversationRows(manager, statement, tenantId, conversationId);
   }
 }

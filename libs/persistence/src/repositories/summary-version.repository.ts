@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from './affected-rows';
+import { deleteConversationRows } from './affected-rows';
 
 /** One lineage row: what made a summary version. */
 export interface SummaryLineage {
@@ -59,16 +59,12 @@ export class SummaryVersionRepository {
   }
 
   /** Deletes a conversation's lineage; returns how many rows. */
-  async deleteConversation(
+  deleteConversation(
     manager: EntityManager,
     tenantId: string,
     conversationId: string,
   ): Promise<number> {
-    return affectedRows(
-      await manager.query(
-        `DELETE FROM summary_versions WHERE tenant_id = $1 AND conversation_id = $2 RETURNING 1`,
-        [tenantId, conversationId],
-      ),
-    ).length;
+    const statement = `DELETE FROM summary_versions WHERE tenant_id = $1 AND conversation_id = $2 RETURNING 1`;
+    return deleteConversationRows(manager, statement, tenantId, conversationId);
   }
 }

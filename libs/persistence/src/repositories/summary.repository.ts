@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { affectedRows } from './affected-rows';
+import { deleteConversationRows } from './affected-rows';
 
 /** One row of `conversation_summaries` as Postgres returns it (JSON columns untyped here). */
 export interface SummaryRecordRow {
@@ -527,18 +527,14 @@ export class SummaryRepository {
   }
 
   /** Deletes the conversation's summary row; returns how many (0 or 1). */
-  async deleteConversation(
+  deleteConversation(
     manager: EntityManager,
     tenantId: string,
     conversationId: string,
   ): Promise<number> {
-    return affectedRows(
-      await manager.query(
-        `DELETE FROM conversation_summaries WHERE tenant_id = $1 AND conversation_id = $2
-         RETURNING 1`,
-        [tenantId, conversationId],
-      ),
-    ).length;
+    const statement = `DELETE FROM conversation_summaries WHERE tenant_id = $1 AND conversation_id = $2
+         RETURNING 1`;
+    return deleteConversationRows(manager, statement, tenantId, conversationId);
   }
 }
 
