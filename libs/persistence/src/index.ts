@@ -8,5 +8,6 @@ export * from './repositories/affected-rows';
 export * from './repositories/conversation.repository';
 export * from './repositories/message.repository';
 export * from './repositories/summary.repository';
+export * from './repositories/summary.rows';
 export * from './repositories/summary-version.repository';
 export * from './repositories/read-recorder';

@@ -25,3 +25,10 @@ export async function deleteConversationRows(
 ): Promise<number> {
   return affectedRows(await manager.query(statement, [tenantId, conversationId])).length;
 }
+
+/** How many rows an UPDATE (… RETURNING) changed: TypeORM returns `[rows, count]` on Postgres. */
+export function updatedCount(result: unknown[]): number {
+  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number')
+    return result[1];
+  return result.length;
+}
