@@ -5,3 +5,4 @@ export * from './auth.metrics';
 export * from './auth.module';
 export * from './revocation.poller';
 export * from './token-buckets';
+export * from './api-key-protected.decorator';

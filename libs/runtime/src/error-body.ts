@@ -1,5 +1,6 @@
 import { STATUS_CODES as STATUS_TEXT } from 'node:http';
 import { HttpStatus } from '@nestjs/common';
+import type { SchemaObject } from '@nestjs/swagger';
 import { FieldError } from './field-errors';
 
 /**
@@ -63,3 +64,35 @@ export function errorBody(status: number, raw: unknown): ErrorBody {
   if (typeof given.error === 'string') delete given.error;
   return { ...given, statusCode: status, code, message, errors };
 }
+
+/** {@link ErrorBody} as an OpenAPI schema, for the error answers each route documents. */
+export const ERROR_BODY_SCHEMA: SchemaObject = {
+  type: 'object',
+  required: ['statusCode', 'code', 'message', 'errors'],
+  properties: {
+    statusCode: { type: 'integer', example: 400 },
+    code: {
+      type: 'string',
+      description:
+        'What a client switches on: the first field error’s code when there are field errors, ' +
+        'else the refusal’s own (API_KEY_INVALID, RATE_LIMITED, BODY_TOO_LARGE, ...) or the ' +
+        'status’s (NOT_FOUND, UNAVAILABLE, ...)',
+    },
+    message: { type: 'string' },
+    errors: {
+      type: 'array',
+      description: 'One entry per field at fault; empty when no one field is',
+      items: {
+        type: 'object',
+        required: ['field', 'code', 'message'],
+        properties: {
+          index: { type: 'integer', description: 'The message of a batch it is about' },
+          field: { type: 'string' },
+          code: { type: 'string' },
+          message: { type: 'string' },
+        },
+      },
+    },
+  },
+  additionalProperties: true,
+};

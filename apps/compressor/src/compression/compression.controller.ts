@@ -1,4 +1,4 @@
-import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { ApiKeyProtected, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { PassQueueFullError, PassReport } from '@memory/lifecycle';
 import { DEFAULT_BODY_LIMIT_BYTES, formatBytes, parseOrBadRequest } from '@memory/runtime';
 import {
@@ -9,37 +9,24 @@ import {
   HttpStatus,
   Post,
   ServiceUnavailableException,
-  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
-  ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CompressionRunner } from './compression.runner';
 
 const compressRequestSchema = z.object({ dryRun: z.boolean().optional() }).strict();
-
 @ApiTags('compression')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
-@ApiForbiddenResponse({ description: 'The API key lacks the "admin" scope' })
-@ApiTooManyRequestsResponse({
-  description:
-    "Over the API key's rate (429 RATE_LIMITED) or too many unknown keys at once (KEY_LOOKUPS_THROTTLED); Retry-After says in how many seconds to retry",
-  headers: { 'Retry-After': { description: 'Seconds', schema: { type: 'integer' } } },
-})
+@ApiKeyProtected('admin', { perRoute: true })
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
 export class CompressionController {
   constructor(private readonly runner: CompressionRunner) {}
 

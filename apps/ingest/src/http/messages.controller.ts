@@ -1,5 +1,5 @@
 import { IdentifierPipe, parseOrBadRequest } from '@memory/runtime';
-import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { ApiKeyProtected, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { ReadRecorder } from '@memory/persistence';
 import {
   BadRequestException,
@@ -13,20 +13,16 @@ import {
   PayloadTooLargeException,
   Post,
   Query,
-  UseGuards,
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiPayloadTooLargeResponse,
   ApiQuery,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { z } from 'zod';
 import { MESSAGES_BODY_LIMIT_TEXT } from './body-limits.constants';
@@ -47,17 +43,9 @@ const CHAT_MESSAGE_EXAMPLE = {
   content: 'Can you move my appointment to Friday at 10?',
   createdAt: '2026-05-01T10:00:00Z',
 };
-
 @ApiTags('messages')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
-@ApiTooManyRequestsResponse({
-  description:
-    "Over the API key's rate (429 RATE_LIMITED) or too many unknown keys at once (KEY_LOOKUPS_THROTTLED); Retry-After says in how many seconds to retry",
-  headers: { 'Retry-After': { description: 'Seconds', schema: { type: 'integer' } } },
-})
+@ApiKeyProtected('ingest', { perRoute: true })
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
 export class MessagesController {
   private readonly logger = new Logger(MessagesController.name);
 

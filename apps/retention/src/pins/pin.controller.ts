@@ -1,5 +1,5 @@
 import { IdentifierPipe } from '@memory/runtime';
-import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { ApiKeyProtected, ApiKeyIdentity, Caller } from '@memory/auth';
 import { PinStore } from '@memory/lifecycle';
 import {
   Controller,
@@ -9,18 +9,13 @@ import {
   NotFoundException,
   Param,
   Post,
-  UseGuards,
 } from '@nestjs/common';
 import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 
 export interface PinResponse {
@@ -33,19 +28,10 @@ export interface PinResponse {
  * important, so every tier threshold is stretched for it (doubled by default).
  */
 @ApiTags('pins')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
-@ApiForbiddenResponse({ description: 'The API key lacks the "search" scope' })
 @ApiParam({ name: 'conversationId', example: 'conv-42' })
 @ApiNotFoundResponse({ description: 'The tenant has no summary of this conversation' })
-@ApiTooManyRequestsResponse({
-  description:
-    "Over the API key's rate (429 RATE_LIMITED) or too many unknown keys at once (KEY_LOOKUPS_THROTTLED); Retry-After says in how many seconds to retry",
-  headers: { 'Retry-After': { description: 'Seconds', schema: { type: 'integer' } } },
-})
+@ApiKeyProtected('search')
 @Controller('v1/conversations/:conversationId/pin')
-@UseGuards(ApiKeyGuard)
-@RequireScope('search')
 export class PinController {
   private readonly logger = new Logger(PinController.name);
 

@@ -1,4 +1,4 @@
-import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { ApiKeyProtected, ApiKeyIdentity, Caller } from '@memory/auth';
 import {
   ArchiveRecord,
   ArchiveVerificationError,
@@ -29,14 +29,11 @@ import {
   Post,
   ServiceUnavailableException,
   UnprocessableEntityException,
-  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiConflictResponse,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -45,7 +42,6 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -59,18 +55,9 @@ const runRequestSchema = z.object({ dryRun: z.boolean().optional() }).strict();
  * limited to the API key's tenant and needs the "admin" scope.
  */
 @ApiTags('retention')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
-@ApiForbiddenResponse({ description: 'The API key lacks the "admin" scope' })
 @ApiServiceUnavailableResponse({ description: 'Postgres, Kafka or OpenSearch failed; retry' })
-@ApiTooManyRequestsResponse({
-  description:
-    "Over the API key's rate (429 RATE_LIMITED) or too many unknown keys at once (KEY_LOOKUPS_THROTTLED); Retry-After says in how many seconds to retry",
-  headers: { 'Retry-After': { description: 'Seconds', schema: { type: 'integer' } } },
-})
+@ApiKeyProtected('admin')
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
-@RequireScope('admin')
 export class RetentionController {
   constructor(private readonly retention: RetentionService) {}
 

@@ -1,3 +1,4 @@
+import { ERROR_BODY_SCHEMA } from '@memory/runtime';
 import type { SchemaObject } from '@nestjs/swagger';
 import { z } from 'zod';
 
@@ -10,29 +11,5 @@ export function openApiSchema(schema: z.ZodType, io: 'input' | 'output'): Schema
   }) as SchemaObject;
 }
 
-/** Body of every 4xx/5xx answer of this API. */
-export const ERROR_SCHEMA: SchemaObject = {
-  type: 'object',
-  required: ['message'],
-  properties: {
-    message: { type: 'string' },
-    code: {
-      type: 'string',
-      description:
-        'Machine-readable reason of a 401, 403, 413 or 429 (API_KEY_INVALID, RATE_LIMITED, BODY_TOO_LARGE, ...)',
-    },
-    errors: {
-      type: 'array',
-      description: 'Only with 400: one entry per problem',
-      items: {
-        type: 'object',
-        required: ['field', 'code', 'message'],
-        properties: {
-          field: { type: 'string' },
-          code: { type: 'string' },
-          message: { type: 'string' },
-        },
-      },
-    },
-  },
-};
+/** Body of every 4xx/5xx answer of this API: the one shape of every service. */
+export const ERROR_SCHEMA: SchemaObject = ERROR_BODY_SCHEMA;

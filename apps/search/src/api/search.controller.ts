@@ -1,4 +1,4 @@
-import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { ApiKeyProtected, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { MAX_RESULTS } from '@memory/search-index';
 import {
   BadRequestException,
@@ -7,20 +7,15 @@ import {
   HttpCode,
   Post,
   ServiceUnavailableException,
-  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
-  ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { SEARCH_BODY_LIMIT_TEXT } from './body-limits.constants';
 import { ERROR_SCHEMA, openApiSchema } from './openapi';
@@ -37,33 +32,9 @@ import { SearchService } from './search.service';
 const errorContent = (example: Record<string, unknown>) => ({
   'application/json': { schema: ERROR_SCHEMA, example },
 });
-
 @ApiTags('search')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({
-  description: 'Missing, unknown or revoked API key',
-  content: errorContent({ message: 'unknown or revoked API key', code: 'API_KEY_INVALID' }),
-})
-@ApiForbiddenResponse({
-  description: 'The API key lacks the "search" scope',
-  content: errorContent({
-    message: 'this API key lacks the "search" scope',
-    code: 'API_KEY_SCOPE_MISSING',
-  }),
-})
-@ApiTooManyRequestsResponse({
-  description:
-    "Over the API key's rate (RATE_LIMITED) or too many unknown keys at once (KEY_LOOKUPS_THROTTLED); Retry-After says in how many seconds to retry",
-  headers: { 'Retry-After': { description: 'Seconds', schema: { type: 'integer' } } },
-  content: errorContent({
-    message:
-      'too many requests for this API key: at most 20 per second (bursts of 40); retry in 1 s',
-    code: 'RATE_LIMITED',
-    retryAfterSeconds: 1,
-  }),
-})
+@ApiKeyProtected('search', { perRoute: true })
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
 export class SearchController {
   constructor(private readonly service: SearchService) {}
 

@@ -1,5 +1,5 @@
 import { IdentifierPipe } from '@memory/runtime';
-import { ApiKeyGuard, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { ApiKeyProtected, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { MEMORY_SUMMARY_SCHEMA, MemorySummary, memorySummarySchema } from '@memory/contracts';
 import { ReadRecorder } from '@memory/persistence';
 import {
@@ -9,19 +9,14 @@ import {
   NotFoundException,
   Param,
   ServiceUnavailableException,
-  UseGuards,
 } from '@nestjs/common';
 import {
-  ApiBearerAuth,
-  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiServiceUnavailableResponse,
   ApiTags,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ConversationSummaryService } from './conversation-summary.service';
 import { openApiSchema } from './openapi';
@@ -65,14 +60,9 @@ const SUMMARY_EXAMPLE: MemorySummary = {
     updatedAt: '2026-05-01T10:05:00.000Z',
   },
 };
-
 @ApiTags('search')
-@ApiBearerAuth()
-@ApiUnauthorizedResponse({ description: 'Missing, unknown or revoked API key' })
-@ApiForbiddenResponse({ description: 'The API key lacks the "search" scope' })
-@ApiTooManyRequestsResponse({ description: "Over the API key's rate; see Retry-After (seconds)" })
+@ApiKeyProtected('search', { perRoute: true })
 @Controller('v1')
-@UseGuards(ApiKeyGuard)
 export class SummaryController {
   private readonly logger = new Logger(SummaryController.name);
 
