@@ -17,4 +17,5 @@ export * from './retention/importance-refresh';
 export * from './retention/resummarize';
 export * from './retention/retention-pass';
 export * from './pass-scheduler';
+export * from './scheduled-passes';
 export * from './conversation-failure';

@@ -5,19 +5,11 @@ import {
   CompressionStore,
   PassReport,
   PassRequest,
-  PassQueueFullError,
-  passRequestKey,
-  PassScheduler,
   PassTrigger,
   runCompressionPass,
+  ScheduledPasses,
 } from '@memory/lifecycle';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CompressionMetrics } from './compression.metrics';
 import { COMPRESSION_SETTINGS } from './compression.tokens';
 
@@ -30,9 +22,8 @@ import { COMPRESSION_SETTINGS } from './compression.tokens';
  * conversation whose compression fails is logged, counted and skipped; the pass goes on.
  */
 @Injectable()
-export class CompressionRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+export class CompressionRunner extends ScheduledPasses<PassReport> {
   private readonly logger = new Logger(CompressionRunner.name);
-  private readonly scheduler: PassScheduler<PassRequest, PassReport>;
 
   constructor(
     private readonly store: CompressionStore,
@@ -40,31 +31,11 @@ export class CompressionRunner implements OnApplicationBootstrap, OnApplicationS
     private readonly metrics: CompressionMetrics,
     @Inject(COMPRESSION_SETTINGS) private readonly settings: CompressionSettings,
   ) {
-    this.scheduler = new PassScheduler(
-      settings.intervalMs,
-      (request, trigger) => this.pass(request, trigger),
-      {},
-      { keyOf: passRequestKey },
-    );
+    super(settings.intervalMs);
   }
 
-  onApplicationBootstrap(): void {
-    this.scheduler.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.scheduler.stop();
-  }
-
-  /**
-   * Runs a pass after the ones queued before it, or joins the same tenant's pass still waiting.
-   * Rejects with `PassQueueFullError` when too many passes wait already.
-   */
-  run(request: PassRequest, trigger: PassTrigger = 'request'): Promise<PassReport> {
-    return this.scheduler.run(request, trigger).catch((error: unknown) => {
-      if (error instanceof PassQueueFullError) this.metrics.passRefused();
-      throw error;
-    });
+  protected refused(): void {
+    this.metrics.passRefused();
   }
 
   private skipped(failure: ConversationFailure): void {
@@ -72,7 +43,7 @@ export class CompressionRunner implements OnApplicationBootstrap, OnApplicationS
     this.logger.warn({ msg: 'conversation skipped: compressing it failed', ...failure });
   }
 
-  private async pass(request: PassRequest, trigger: PassTrigger): Promise<PassReport> {
+  protected async pass(request: PassRequest, trigger: PassTrigger): Promise<PassReport> {
     const started = performance.now();
     try {
       const report = await runCompressionPass(this.store, this.publisher, {

@@ -7,10 +7,7 @@ import {
   LifecycleOutbox,
   NoArchiveError,
   ConversationFailure,
-  PassQueueFullError,
   PassRequest,
-  passRequestKey,
-  PassScheduler,
   PassTrigger,
   RestoreOutcome,
   resummarize,
@@ -21,16 +18,11 @@ import {
   subjectHash,
   UserErasureResult,
   ErasureResult,
+  ScheduledPasses,
 } from '@memory/lifecycle';
 import { SummaryIndex } from '@memory/search-index';
 import { createConversationSummarizer } from '@memory/summarization';
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationBootstrap,
-  OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@opensearch-project/opensearch';
 import { DataSource } from 'typeorm';
 import { RetentionMetrics } from './retention.metrics';
@@ -48,9 +40,8 @@ export interface RestoreResult extends RestoreOutcome {
  * archived is still due, an erasure not finished is finished first).
  */
 @Injectable()
-export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RetentionService extends ScheduledPasses<RetentionReport> {
   private readonly logger = new Logger(RetentionService.name);
-  private readonly scheduler: PassScheduler<PassRequest, RetentionReport>;
   private readonly send: SendRecords;
   readonly archiver: Archiver;
   readonly eraser: Eraser;
@@ -66,6 +57,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     private readonly metrics: RetentionMetrics,
     @Inject(RETENTION_SETTINGS) private readonly settings: RetentionServiceSettings,
   ) {
+    super(settings.retention.intervalMs);
     this.send = (topic, messages) => producer.send(topic, messages);
     // Only deletes go through it: the vector size is not needed for those.
     const index = new SummaryIndex(client, opensearch.indexPrefix, 0);
@@ -77,31 +69,10 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     );
     this.outbox = new LifecycleOutbox(dataSource);
     this.summaries = createConversationSummarizer(dataSource, settings.summarization);
-    this.scheduler = new PassScheduler(
-      settings.retention.intervalMs,
-      (request, trigger) => this.pass(request, trigger),
-      {},
-      { keyOf: passRequestKey },
-    );
   }
 
-  onApplicationBootstrap(): void {
-    this.scheduler.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.scheduler.stop();
-  }
-
-  /**
-   * Runs a pass after the ones queued before it, or joins the same tenant's pass still waiting.
-   * Rejects with `PassQueueFullError` when too many passes wait already.
-   */
-  run(request: PassRequest, trigger: PassTrigger = 'request'): Promise<RetentionReport> {
-    return this.scheduler.run(request, trigger).catch((error: unknown) => {
-      if (error instanceof PassQueueFullError) this.metrics.passRefused();
-      throw error;
-    });
+  protected refused(): void {
+    this.metrics.passRefused();
   }
 
   /** Passes waiting behind the one in progress, and the requests waiting for them. */
@@ -189,7 +160,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     this.logger.warn({ msg: `conversation skipped: its ${failure.step} step failed`, ...failure });
   }
 
-  private async pass(request: PassRequest, trigger: PassTrigger): Promise<RetentionReport> {
+  protected async pass(request: PassRequest, trigger: PassTrigger): Promise<RetentionReport> {
     const started = performance.now();
     try {
       const report = await runRetentionPass(
