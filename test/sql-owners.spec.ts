@@ -7,7 +7,8 @@ import { join, relative, resolve } from 'node:path';
  * the repository class that owns it. A statement that names several tables (a join, a CTE, a
  * subquery) lives with the owner of its main table, so it is accepted in the owner of any table
  * it names. The table list comes from the migrations (and the entities), so a new table fails
- * this test until it is given an owner here.
+ * this test until it is given an owner here. One file is exempt, the ingest benchmark's naive
+ * baseline (BASELINE below).
  */
 
 const ROOT = resolve(__dirname, '..');
@@ -66,20 +67,29 @@ const OWNERS: Record<string, { owner: string; file: string }> = {
 };
 
 /**
- * TODO(bench to TypeScript): bench/ is being converted to TypeScript; once each benchmark
- * reads and writes through the owners, drop its entry. Until then these files may hold SQL
- * for any table: bench/eval-locomo.mjs, bench/ingest.bench.mjs, bench/lib/naive.mjs,
- * bench/summary-cost.bench.ts. An entry whose file still exists but holds no SQL any more
- * fails the test (remove it); an entry whose file is gone (renamed to .ts) is ignored.
+ * The one file outside the owners that may hold SQL for their tables. The ingest benchmark's
+ * naive baseline (one transaction per message: a seen-check, a counter upsert and an insert
+ * over a plain pg.Client) is the design the product is measured against, not a second owner of
+ * the table: its cost is the figure the pipeline is compared with, so it keeps its own SQL
+ * rather than going through the owners. The exemption must stay true: the test fails when the
+ * file is gone or holds no SQL any more, so it cannot go stale silently.
  */
-const BENCH_ALLOWED = [
-  // Reads summaries and lineage to score LoCoMo runs.
-  'bench/eval-locomo.mjs',
+const BASELINE = {
+  file: 'bench/lib/naive.ts',
+  reason: 'the naive per-message ingest baseline the ingest benchmark compares the product against',
+};
+
+/**
+ * TODO(bench through the owners): these benchmarks still hold SQL of their own; drop each
+ * entry once it reads through the owners. An entry that holds no SQL any more, or whose file
+ * is gone, fails the test (remove it).
+ */
+const BENCH_TODO = [
+  // Waits for every session to be summarized through its last seq and published.
+  'bench/eval-locomo.ts',
   // Counts and checks rows of the ingest benchmark's own databases.
-  'bench/ingest.bench.mjs',
-  // The naive per-message ingest the benchmark compares against.
-  'bench/lib/naive.mjs',
-  // Reads lineage rows to cost summaries.
+  'bench/ingest.bench.ts',
+  // Waits for each streamed step to be folded, and reads the lineage to cost summaries.
   'bench/summary-cost.bench.ts',
 ];
 
@@ -293,7 +303,7 @@ describe('SQL owners', () => {
   it('finds SQL for a table only in its owner (a join: in the owner of a table it names)', () => {
     const problems: string[] = [];
     for (const file of files) {
-      if (BENCH_ALLOWED.includes(file)) continue;
+      if (file === BASELINE.file || BENCH_TODO.includes(file)) continue;
       for (const finding of findings(file, tableSet, entities)) {
         const where = `${relative(ROOT, join(ROOT, finding.file))}:${finding.line}`;
         if (finding.dynamic && !ownerFiles().has(file)) {
@@ -314,9 +324,14 @@ describe('SQL owners', () => {
     expect(problems).toEqual([]);
   });
 
-  it('keeps the bench allow-list current: a listed file that exists still holds SQL', () => {
-    const stale = BENCH_ALLOWED.filter(
-      (file) => existsSync(join(ROOT, file)) && findings(file, tableSet, entities).length === 0,
+  it(`exempts only ${BASELINE.file}, ${BASELINE.reason}: it exists and holds SQL`, () => {
+    expect(files).toContain(BASELINE.file);
+    expect(findings(BASELINE.file, tableSet, entities)).not.toEqual([]);
+  });
+
+  it('keeps the bench TODO list current: every listed file exists and still holds SQL', () => {
+    const stale = BENCH_TODO.filter(
+      (file) => !files.includes(file) || findings(file, tableSet, entities).length === 0,
     );
     expect(stale).toEqual([]);
   });
