@@ -87,8 +87,6 @@ const BASELINE = {
 const BENCH_TODO = [
   // Waits for every session to be summarized through its last seq and published.
   'bench/eval-locomo.ts',
-  // Counts and checks rows of the ingest benchmark's own databases.
-  'bench/ingest.bench.ts',
   // Waits for each streamed step to be folded, and reads the lineage to cost summaries.
   'bench/summary-cost.bench.ts',
 ];
