@@ -85,8 +85,6 @@ const BASELINE = {
  * is gone, fails the test (remove it).
  */
 const BENCH_TODO = [
-  // Waits for every session to be summarized through its last seq and published.
-  'bench/eval-locomo.ts',
   // Waits for each streamed step to be folded, and reads the lineage to cost summaries.
   'bench/summary-cost.bench.ts',
 ];

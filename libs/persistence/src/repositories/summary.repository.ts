@@ -31,6 +31,13 @@ export interface SummaryRecordRow {
   updated_at: Date;
 }
 
+/** A conversation's key and the version of its summary. */
+export interface SummaryVersionKeyRow {
+  tenant_id: string;
+  conversation_id: string;
+  version: number;
+}
+
 /** A conversation seen in a batch, as `recordSeen` takes it. */
 export interface SeenInput {
   tenantId: string;
@@ -480,6 +487,18 @@ export class SummaryRepository {
       'SELECT count(*) FROM conversation_summaries WHERE version > 0',
     );
     return Number(row?.count ?? 0);
+  }
+
+  /**
+   * The conversations whose summary is done: folded through the conversation's last seq and
+   * published at its current version; with that version.
+   */
+  publishedThroughLastSeq(): Promise<SummaryVersionKeyRow[]> {
+    return this.dataSource.query<SummaryVersionKeyRow[]>(
+      `SELECT s.tenant_id, s.conversation_id, s.version FROM conversation_summaries s
+         JOIN conversations c USING (tenant_id, conversation_id)
+        WHERE s.through_seq = c.last_seq AND s.published_version = s.version`,
+    );
   }
 
   /** Of these conversations, the ones with a summary. */
