@@ -79,16 +79,6 @@ const BASELINE = {
   reason: 'the naive per-message ingest baseline the ingest benchmark compares the product against',
 };
 
-/**
- * TODO(bench through the owners): these benchmarks still hold SQL of their own; drop each
- * entry once it reads through the owners. An entry that holds no SQL any more, or whose file
- * is gone, fails the test (remove it).
- */
-const BENCH_TODO = [
-  // Waits for each streamed step to be folded, and reads the lineage to cost summaries.
-  'bench/summary-cost.bench.ts',
-];
-
 interface Literal {
   text: string;
   line: number;
@@ -299,7 +289,7 @@ describe('SQL owners', () => {
   it('finds SQL for a table only in its owner (a join: in the owner of a table it names)', () => {
     const problems: string[] = [];
     for (const file of files) {
-      if (file === BASELINE.file || BENCH_TODO.includes(file)) continue;
+      if (file === BASELINE.file) continue;
       for (const finding of findings(file, tableSet, entities)) {
         const where = `${relative(ROOT, join(ROOT, finding.file))}:${finding.line}`;
         if (finding.dynamic && !ownerFiles().has(file)) {
@@ -323,13 +313,6 @@ describe('SQL owners', () => {
   it(`exempts only ${BASELINE.file}, ${BASELINE.reason}: it exists and holds SQL`, () => {
     expect(files).toContain(BASELINE.file);
     expect(findings(BASELINE.file, tableSet, entities)).not.toEqual([]);
-  });
-
-  it('keeps the bench TODO list current: every listed file exists and still holds SQL', () => {
-    const stale = BENCH_TODO.filter(
-      (file) => !files.includes(file) || findings(file, tableSet, entities).length === 0,
-    );
-    expect(stale).toEqual([]);
   });
 });
 

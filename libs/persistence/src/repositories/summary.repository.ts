@@ -501,6 +501,19 @@ export class SummaryRepository {
     );
   }
 
+  /**
+   * How many of the tenant's summaries have seen its messages through at least `seenSeq` and
+   * are folded through at least `throughSeq`.
+   */
+  async countCaughtUp(tenantId: string, seenSeq: number, throughSeq: number): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM conversation_summaries
+        WHERE tenant_id = $1 AND seen_seq >= $2 AND through_seq >= $3`,
+      [tenantId, seenSeq, throughSeq],
+    );
+    return Number(row?.n);
+  }
+
   /** Of these conversations, the ones with a summary. */
   summarizedAmong(
     keys: readonly Key[],
