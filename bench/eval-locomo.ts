@@ -29,13 +29,13 @@ import {
 } from '@memory/datasets';
 import { LocalEmbedder } from '@memory/embeddings';
 import { compressSummary, Compression, metadataTitle } from '@memory/lifecycle';
+import { SummaryRepository, SummaryVersionKeyRow } from '@memory/persistence';
 import { minMaxFusion, ScoredId } from '@memory/search-index';
 import { SummaryStore, toSummaryEvent } from '@memory/summarization';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { DEFAULT_MODEL, defaultStackDir } from '../deploy/stack/models.mjs';
 import { bm25Index } from './lib/bm25';
+import { benchDataSource } from './lib/database';
 import { option, progress, say } from '../deploy/run/console';
 import {
   apiKey,
@@ -75,13 +75,6 @@ interface Question {
 
 /** Recall@k and hit@k per cutoff, and the reciprocal rank, of one question. */
 type Metrics = Record<string, number>;
-
-/** A summary at its latest version, as the database reports it. */
-interface VersionRow {
-  tenant_id: string;
-  conversation_id: string;
-  version: number;
-}
 
 /** Hits of an OpenSearch search of the summaries index (the fields the eval asks for). */
 interface IndexHits {
@@ -226,20 +219,20 @@ async function main(): Promise<void> {
   }
   await producer.disconnect();
 
-  const db = new pg.Client({ connectionString: databaseUrl(config.serverUrl, DB) });
-  await db.connect();
+  const db = await benchDataSource(databaseUrl(config.serverUrl, DB), 'memory-eval');
+  const summaries = new SummaryRepository(db);
   const bar = progress('eval', expectedRows, 'sessions');
-  const versions = await until(async () => {
-    const { rows } = await db.query<VersionRow>(
-      `SELECT s.tenant_id, s.conversation_id, s.version FROM conversation_summaries s
-         JOIN conversations c USING (tenant_id, conversation_id)
-        WHERE s.through_seq = c.last_seq AND s.published_version = s.version`,
-    );
-    bar.update(rows.length, 'summarized');
-    return rows.length >= expectedRows ? rows : undefined;
-  }, 'every session to be summarized');
+  let versions: SummaryVersionKeyRow[];
+  try {
+    versions = await until(async () => {
+      const rows = await summaries.publishedThroughLastSeq();
+      bar.update(rows.length, 'summarized');
+      return rows.length >= expectedRows ? rows : undefined;
+    }, 'every session to be summarized');
+  } finally {
+    await db.destroy();
+  }
   bar.end(versions.length, 'summarized');
-  await db.end();
   await until(async () => {
     const response = await fetch(`${config.opensearch}/${prefix}-summaries/_search`, {
       method: 'POST',
@@ -409,12 +402,11 @@ async function rawTextBaselines(
 async function compressToTier(
   kafka: Kafka,
   env: Record<string, string>,
-  versions: readonly VersionRow[],
+  versions: readonly SummaryVersionKeyRow[],
   prefix: string,
   tier: SummaryTier,
 ): Promise<{ bytesPerSession: number; ratio?: number; retention?: number }> {
-  const dataSource = new DataSource({ type: 'postgres', url: env.DATABASE_URL });
-  await dataSource.initialize();
+  const dataSource = await benchDataSource(env.DATABASE_URL, 'memory-eval');
   let rows: Awaited<ReturnType<SummaryStore['loadMany']>>;
   try {
     rows = await new SummaryStore(dataSource).loadMany(

@@ -23,13 +23,15 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { ConversationRepository, MessageRepository } from '@memory/persistence';
 import { Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
-import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { readPid } from '../deploy/stack/lib/processes.mjs';
 import { defaultStackDir } from '../deploy/stack/models.mjs';
 import { fmt, progress, say, table } from '../deploy/run/console';
 import { cpuBetween, CpuSample, cpuSampler } from './lib/cpu';
 import { BenchRecord, benchTenants, generateRecords } from './lib/data';
+import { benchDataSource } from './lib/database';
 import { runNaiveIngest } from './lib/naive';
 import {
   brokers,
@@ -301,7 +303,7 @@ async function stopIngest(ingest: IngestProcess): Promise<number | string | null
 async function drain({
   refreshPostgresPids,
   admin,
-  db,
+  conversations,
   ingest,
   groupId,
   ends,
@@ -310,7 +312,7 @@ async function drain({
 }: {
   refreshPostgresPids: () => Promise<void>;
   admin: Admin;
-  db: pg.Client;
+  conversations: ConversationRepository;
   ingest: IngestProcess;
   groupId: string;
   ends: Map<number, bigint>;
@@ -335,11 +337,7 @@ async function drain({
     if (Date.now() > deadline) throw new Error(`drain not done after ${config.drainTimeoutMs} ms`);
     const cpu = sampleCpu();
     if (cpu) samples.push(cpu);
-    const { rows } = await db.query<{ n: number }>(
-      'SELECT coalesce(sum(message_count), 0)::int AS n FROM conversations WHERE tenant_id = ANY($1)',
-      [tenants],
-    );
-    stored = rows[0].n;
+    stored = await conversations.messageCountForTenants(tenants);
     if (stored >= expected) {
       const committed = await committedOffsets(admin, groupId);
       const caughtUp = [...ends].every(([p, end]) => (committed.get(p) ?? -1n) >= end);
@@ -364,43 +362,26 @@ async function drain({
 // Checks
 
 async function check(
-  db: pg.Client,
+  dataSource: DataSource,
   tenants: string[],
   expectedConversations: number,
 ): Promise<string[]> {
   const failures: string[] = [];
-  const q = async (sql: string): Promise<{ n: number }> =>
-    (await db.query<{ n: number }>(sql, [tenants])).rows[0];
-  const rows = await q('SELECT count(*)::int AS n FROM messages WHERE tenant_id = ANY($1)');
-  if (rows.n !== config.messages)
-    failures.push(`expected ${fmt(config.messages)} rows, found ${fmt(rows.n)}`);
-  const conversations = await q(
-    'SELECT count(*)::int AS n FROM conversations WHERE tenant_id = ANY($1)',
-  );
-  if (conversations.n !== expectedConversations)
+  const messages = new MessageRepository(dataSource);
+  const rows = await messages.countForTenants(tenants);
+  if (rows !== config.messages)
+    failures.push(`expected ${fmt(config.messages)} rows, found ${fmt(rows)}`);
+  const conversations = await new ConversationRepository(dataSource).countForTenants(tenants);
+  if (conversations !== expectedConversations)
     failures.push(
-      `expected ${fmt(expectedConversations)} conversations, found ${fmt(conversations.n)}`,
+      `expected ${fmt(expectedConversations)} conversations, found ${fmt(conversations)}`,
     );
   // seq is 1..n without gaps, the conversation's counters agree.
-  const gaps = await q(`
-    SELECT count(*)::int AS n FROM (
-      SELECT m.tenant_id, m.conversation_id, count(*) AS cnt, min(m.seq) AS lo, max(m.seq) AS hi,
-             count(DISTINCT m.seq) AS distinct_seq
-      FROM messages m WHERE m.tenant_id = ANY($1)
-      GROUP BY m.tenant_id, m.conversation_id
-    ) s JOIN conversations c USING (tenant_id, conversation_id)
-    WHERE s.lo <> 1 OR s.hi <> s.cnt OR s.distinct_seq <> s.cnt
-       OR c.last_seq <> s.cnt OR c.message_count <> s.cnt`);
-  if (gaps.n !== 0) failures.push(`${fmt(gaps.n)} conversations whose seq is not 1..n gap-free`);
+  const gaps = await messages.countConversationsWithSeqGaps(tenants);
+  if (gaps !== 0) failures.push(`${fmt(gaps)} conversations whose seq is not 1..n gap-free`);
   // seq follows produce order: message ids and createdAt grow with the produce index.
-  const order = await q(`
-    SELECT count(*)::int AS n FROM (
-      SELECT message_id, created_at,
-             lag(message_id) OVER w AS prev_id, lag(created_at) OVER w AS prev_at
-      FROM messages WHERE tenant_id = ANY($1)
-      WINDOW w AS (PARTITION BY tenant_id, conversation_id ORDER BY seq)
-    ) s WHERE prev_id IS NOT NULL AND (message_id <= prev_id OR created_at <= prev_at)`);
-  if (order.n !== 0) failures.push(`${fmt(order.n)} messages whose seq is out of produce order`);
+  const order = await messages.countOutOfOrder(tenants);
+  if (order !== 0) failures.push(`${fmt(order)} messages whose seq is out of produce order`);
   return failures;
 }
 
@@ -480,21 +461,20 @@ async function main(): Promise<number> {
   naiveBar.end(naive.messages);
   const naiveSeconds = (naive.lastAt - naive.firstAt) / 1000;
   const naiveRate = naive.messages / naiveSeconds;
-  const naiveDb = new pg.Client({ connectionString: urlOf(NAIVE_DB) });
-  await naiveDb.connect();
+  const naiveDb = await benchDataSource(urlOf(NAIVE_DB), 'memory-bench-naive-check');
   // the naive database is the bench's own: every row in it came from the naive consumer
-  const naiveRows = (await naiveDb.query<{ n: number }>('SELECT count(*)::int AS n FROM messages'))
-    .rows[0].n;
-  await naiveDb.end();
+  const naiveRows = await new MessageRepository(naiveDb).countAll();
+  await naiveDb.destroy();
   await admin.deleteGroups([naiveGroup]).catch(() => undefined);
 
   // --- the real pipeline ---
   const groupPrefix = runId;
   const groupId = `${groupPrefix}.ingest`;
   await positionGroup(admin, groupId, starts);
-  const db = new pg.Client({ connectionString: urlOf(BENCH_DB) });
-  await db.connect();
-  closers.push(() => db.end());
+  // One connection (see benchDataSource), opened before ingest starts and held to the end.
+  const db = await benchDataSource(urlOf(BENCH_DB), 'memory-bench');
+  closers.push(() => db.destroy());
+  const conversations = new ConversationRepository(db);
   const port = await freePort();
   say(
     'ingest',
@@ -509,7 +489,7 @@ async function main(): Promise<number> {
   // (WAL writer, checkpointer, ...), not the backends other users of the server have.
   let postgresPids: number[] = [];
   const refreshPostgresPids = async (): Promise<void> => {
-    const { rows } = await db.query<{ pid: number }>(
+    const rows = await db.query<Array<{ pid: number }>>(
       `SELECT pid FROM pg_stat_activity
        WHERE datname = current_database() OR backend_type <> 'client backend'`,
     );
@@ -529,7 +509,7 @@ async function main(): Promise<number> {
   const { completeAt, samples } = await drain({
     refreshPostgresPids,
     admin,
-    db,
+    conversations,
     ingest,
     groupId,
     ends,
@@ -538,21 +518,11 @@ async function main(): Promise<number> {
   });
   const exitCode = await stopIngest(ingest);
 
-  const timing = (
-    await db.query<{ first_ms: string; p10_ms: string; p90_ms: string; transactions: number }>(
-      `SELECT extract(epoch FROM min(ingested_at)) * 1000 AS first_ms,
-              extract(epoch FROM percentile_disc(0.1) WITHIN GROUP (ORDER BY ingested_at)) * 1000 AS p10_ms,
-              extract(epoch FROM percentile_disc(0.9) WITHIN GROUP (ORDER BY ingested_at)) * 1000 AS p90_ms,
-              count(DISTINCT ingested_at)::int AS transactions
-       FROM messages WHERE tenant_id = ANY($1)`,
-      [tenants],
-    )
-  ).rows[0];
-  const firstAt = Number(timing.first_ms);
+  const timing = await new MessageRepository(db).ingestTimes(tenants);
+  const firstAt = timing.firstMs;
   const drainSeconds = (completeAt - firstAt) / 1000;
   const rate = config.messages / drainSeconds;
-  const steadyRate =
-    (0.8 * config.messages) / ((Number(timing.p90_ms) - Number(timing.p10_ms)) / 1000);
+  const steadyRate = (0.8 * config.messages) / ((timing.p90Ms - timing.p10Ms) / 1000);
   const fromSample = samples.reduce(
     (best, s) => (Math.abs(s.at - firstAt) < Math.abs(best.at - firstAt) ? s : best),
     samples[0],
@@ -571,7 +541,7 @@ async function main(): Promise<number> {
       `naive stored ${fmt(naiveRows)} rows for ${fmt(naive.messages - naive.skipped)} valid records`,
     );
   if (exitCode !== 0) say('ingest', `note: exited with ${String(exitCode)} on SIGTERM`);
-  await db.end();
+  await db.destroy();
   closers.length = 0;
   await admin.deleteGroups([groupId]).catch(() => undefined);
   await admin.disconnect();

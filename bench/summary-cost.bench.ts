@@ -18,9 +18,9 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { locomoTurns } from '@memory/datasets';
+import { SummaryRepository, SummaryVersionRepository } from '@memory/persistence';
 import { OpenAiSummarizer, SummaryInputMessage } from '@memory/summarization';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import pg from 'pg';
 import { FakeLlmServer } from '../test/support/fake-llm-server';
 import { option } from '../deploy/run/console';
 import {
@@ -37,6 +37,7 @@ import {
   until,
   waitReady,
 } from '../deploy/run/services';
+import { benchDataSource } from './lib/database';
 
 const TARGET_RATIO = 0.1;
 const MAX_SUMMARY_CHARS = 2000;
@@ -116,8 +117,8 @@ async function main(): Promise<void> {
 
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const db = new pg.Client({ connectionString: databaseUrl(config.serverUrl, DB) });
-  await db.connect();
+  const db = await benchDataSource(databaseUrl(config.serverUrl, DB), 'memory-bench-summary');
+  const summaries = new SummaryRepository(db);
   const started = Date.now();
   for (let sent = 0; sent < config.messages; sent += config.step) {
     const messages = conversations.flatMap((conversation) =>
@@ -143,12 +144,12 @@ async function main(): Promise<void> {
     // Live traffic: each step is consumed (and any fold due is made) before the next.
     await until(
       async () => {
-        const { rows } = await db.query<{ n: string }>(
-          `SELECT count(*) AS n FROM conversation_summaries
-          WHERE tenant_id = $1 AND seen_seq >= $2 AND through_seq >= $3`,
-          [tenantId, expected, expected - (expected % 10)],
+        const caughtUp = await summaries.countCaughtUp(
+          tenantId,
+          expected,
+          expected - (expected % 10),
         );
-        return Number(rows[0]?.n) === conversations.length ? true : undefined;
+        return caughtUp === conversations.length ? true : undefined;
       },
       `step ${expected}`,
       300_000,
@@ -163,12 +164,8 @@ async function main(): Promise<void> {
   const rollingCalls = llm.requests.filter((request) => request.mode === 'ok').length;
 
   // The baseline: the full history at every point where the summarizer folded.
-  const { rows: versions } = await db.query<{ conversation_id: string; through_seq: string }>(
-    `SELECT conversation_id, through_seq FROM summary_versions WHERE tenant_id = $1
-      ORDER BY conversation_id, version`,
-    [tenantId],
-  );
-  await db.end();
+  const versions = await new SummaryVersionRepository(db).throughSeqsOfTenant(tenantId);
+  await db.destroy();
   stopServices();
   llm.reset();
   const baseline = new OpenAiSummarizer({ baseUrl, model: 'bench-model', concurrency: 1 });

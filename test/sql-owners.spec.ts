@@ -7,7 +7,8 @@ import { join, relative, resolve } from 'node:path';
  * the repository class that owns it. A statement that names several tables (a join, a CTE, a
  * subquery) lives with the owner of its main table, so it is accepted in the owner of any table
  * it names. The table list comes from the migrations (and the entities), so a new table fails
- * this test until it is given an owner here.
+ * this test until it is given an owner here. One file is exempt, the ingest benchmark's naive
+ * baseline (BASELINE below).
  */
 
 const ROOT = resolve(__dirname, '..');
@@ -17,7 +18,11 @@ const SCANNED = ['apps', 'libs', 'deploy', 'bench'];
 const EXTENSIONS = ['.ts', '.mjs'];
 
 /** Each table's owner: the repository class and the one file that holds it. */
-const OWNERS: Record<string, { owner: string; file: string }> = {
+/**
+ * Each table's owner: the repository class and the file that holds it; `statements`, a second
+ * file of the owner's own with its longer statements.
+ */
+const OWNERS: Record<string, { owner: string; file: string; statements?: string }> = {
   conversations: {
     owner: 'ConversationRepository',
     file: 'libs/persistence/src/repositories/conversation.repository.ts',
@@ -30,6 +35,7 @@ const OWNERS: Record<string, { owner: string; file: string }> = {
   conversation_summaries: {
     owner: 'SummaryRepository',
     file: 'libs/persistence/src/repositories/summary.repository.ts',
+    statements: 'libs/persistence/src/repositories/summary.statements.ts',
   },
   summary_versions: {
     owner: 'SummaryVersionRepository',
@@ -66,22 +72,17 @@ const OWNERS: Record<string, { owner: string; file: string }> = {
 };
 
 /**
- * TODO(bench to TypeScript): bench/ is being converted to TypeScript; once each benchmark
- * reads and writes through the owners, drop its entry. Until then these files may hold SQL
- * for any table: bench/eval-locomo.mjs, bench/ingest.bench.mjs, bench/lib/naive.mjs,
- * bench/summary-cost.bench.ts. An entry whose file still exists but holds no SQL any more
- * fails the test (remove it); an entry whose file is gone (renamed to .ts) is ignored.
+ * The one file outside the owners that may hold SQL for their tables. The ingest benchmark's
+ * naive baseline (one transaction per message: a seen-check, a counter upsert and an insert
+ * over a plain pg.Client) is the design the product is measured against, not a second owner of
+ * the table: its cost is the figure the pipeline is compared with, so it keeps its own SQL
+ * rather than going through the owners. The exemption must stay true: the test fails when the
+ * file is gone or holds no SQL any more, so it cannot go stale silently.
  */
-const BENCH_ALLOWED = [
-  // Reads summaries and lineage to score LoCoMo runs.
-  'bench/eval-locomo.mjs',
-  // Counts and checks rows of the ingest benchmark's own databases.
-  'bench/ingest.bench.mjs',
-  // The naive per-message ingest the benchmark compares against.
-  'bench/lib/naive.mjs',
-  // Reads lineage rows to cost summaries.
-  'bench/summary-cost.bench.ts',
-];
+const BASELINE = {
+  file: 'bench/lib/naive.ts',
+  reason: 'the naive per-message ingest baseline the ingest benchmark compares the product against',
+};
 
 interface Literal {
   text: string;
@@ -268,7 +269,12 @@ function findings(file: string, tables: ReadonlySet<string>, entities: Map<strin
 }
 
 function ownerFiles(): Set<string> {
-  return new Set(Object.values(OWNERS).map((owner) => owner.file));
+  return new Set(
+    Object.values(OWNERS).flatMap((owner) => [
+      owner.file,
+      ...(owner.statements ? [owner.statements] : []),
+    ]),
+  );
 }
 
 describe('SQL owners', () => {
@@ -284,8 +290,9 @@ describe('SQL owners', () => {
 
   it('gives every table exactly one owner, in a file that exists', () => {
     expect(Object.keys(OWNERS).sort()).toEqual(tables);
-    for (const { owner, file } of Object.values(OWNERS)) {
+    for (const { owner, file, statements } of Object.values(OWNERS)) {
       expect(existsSync(join(ROOT, file))).toBe(true);
+      if (statements) expect(existsSync(join(ROOT, statements))).toBe(true);
       expect(readFileSync(join(ROOT, file), 'utf8')).toMatch(new RegExp(`class ${owner}\\b`));
     }
   });
@@ -293,14 +300,19 @@ describe('SQL owners', () => {
   it('finds SQL for a table only in its owner (a join: in the owner of a table it names)', () => {
     const problems: string[] = [];
     for (const file of files) {
-      if (BENCH_ALLOWED.includes(file)) continue;
+      if (file === BASELINE.file) continue;
       for (const finding of findings(file, tableSet, entities)) {
         const where = `${relative(ROOT, join(ROOT, finding.file))}:${finding.line}`;
         if (finding.dynamic && !ownerFiles().has(file)) {
           problems.push(`${where}: a table named by interpolation; call the table's owner`);
           continue;
         }
-        if (finding.tables.some((table) => OWNERS[table]?.file === file)) continue;
+        if (
+          finding.tables.some(
+            (table) => OWNERS[table]?.file === file || OWNERS[table]?.statements === file,
+          )
+        )
+          continue;
         for (const table of finding.tables) {
           const owner = OWNERS[table];
           problems.push(
@@ -314,11 +326,9 @@ describe('SQL owners', () => {
     expect(problems).toEqual([]);
   });
 
-  it('keeps the bench allow-list current: a listed file that exists still holds SQL', () => {
-    const stale = BENCH_ALLOWED.filter(
-      (file) => existsSync(join(ROOT, file)) && findings(file, tableSet, entities).length === 0,
-    );
-    expect(stale).toEqual([]);
+  it(`exempts only ${BASELINE.file}, ${BASELINE.reason}: it exists and holds SQL`, () => {
+    expect(files).toContain(BASELINE.file);
+    expect(findings(BASELINE.file, tableSet, entities)).not.toEqual([]);
   });
 });
 

@@ -67,6 +67,28 @@ export class ConversationRepository {
     return Number(row?.count ?? 0);
   }
 
+  /** How many conversations these tenants have. */
+  async countForTenants(tenantIds: readonly string[]): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(
+      'SELECT count(*)::int AS n FROM conversations WHERE tenant_id = ANY($1)',
+      [tenantIds],
+    );
+    return row.n;
+  }
+
+  /**
+   * How many messages these tenants' conversations count (their `message_count` summed): what
+   * ingest has stored for them, read from the counters without touching `messages`, so cheap
+   * enough to poll while ingest runs.
+   */
+  async messageCountForTenants(tenantIds: readonly string[]): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(
+      'SELECT coalesce(sum(message_count), 0)::int AS n FROM conversations WHERE tenant_id = ANY($1)',
+      [tenantIds],
+    );
+    return row.n;
+  }
+
   /** Up to `limit` conversations of the selection after `after`, in (tenant, id) order. */
   page(
     selection: ConversationSelection,

@@ -160,6 +160,17 @@ const ARCHIVED_COLUMNS = `message_id, seq, user_id, role, content, metadata,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
   to_char(ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ingested_at`;
 
+/** When a set of messages was stored (`ingested_at`, one value per store transaction). */
+export interface IngestTimes {
+  /** The first `ingested_at`, in epoch milliseconds. */
+  firstMs: number;
+  /** The 10th and 90th percentile `ingested_at` over the messages, in epoch milliseconds. */
+  p10Ms: number;
+  p90Ms: number;
+  /** Distinct `ingested_at` values: the store transactions (≈ batches) that wrote them. */
+  transactions: number;
+}
+
 /**
  * The owner of `messages`: the only code that holds SQL for it (see docs/architecture.md,
  * "one owner per table"). Methods that take an `EntityManager` run in the caller's
@@ -250,6 +261,82 @@ export class MessageRepository {
       [tenantId, conversationId],
     );
     return stored;
+  }
+
+  /** How many messages these tenants have stored. */
+  async countForTenants(tenantIds: readonly string[]): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(
+      'SELECT count(*)::int AS n FROM messages WHERE tenant_id = ANY($1)',
+      [tenantIds],
+    );
+    return row.n;
+  }
+
+  /** How many messages the database holds, of every tenant. */
+  async countAll(): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(
+      'SELECT count(*)::int AS n FROM messages',
+    );
+    return row.n;
+  }
+
+  /**
+   * How many of these tenants' conversations break the seq contract: their stored seqs are not
+   * exactly 1..n (n the conversation's stored messages: a gap, a repeat or a start other than
+   * 1), or the conversation's `last_seq` or `message_count` is not n. 0 when every one holds.
+   */
+  async countConversationsWithSeqGaps(tenantIds: readonly string[]): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM (
+         SELECT m.tenant_id, m.conversation_id, count(*) AS cnt, min(m.seq) AS lo, max(m.seq) AS hi,
+                count(DISTINCT m.seq) AS distinct_seq
+         FROM messages m WHERE m.tenant_id = ANY($1)
+         GROUP BY m.tenant_id, m.conversation_id
+       ) s JOIN conversations c USING (tenant_id, conversation_id)
+       WHERE s.lo <> 1 OR s.hi <> s.cnt OR s.distinct_seq <> s.cnt
+          OR c.last_seq <> s.cnt OR c.message_count <> s.cnt`,
+      [tenantIds],
+    );
+    return row.n;
+  }
+
+  /**
+   * How many of these tenants' messages do not follow the one before them in seq order within
+   * their conversation: a message id or createdAt not greater than the previous message's. For
+   * messages whose ids and times grow in the order they were produced, that counts the
+   * messages whose seq is out of produce order.
+   */
+  async countOutOfOrder(tenantIds: readonly string[]): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM (
+         SELECT message_id, created_at,
+                lag(message_id) OVER w AS prev_id, lag(created_at) OVER w AS prev_at
+         FROM messages WHERE tenant_id = ANY($1)
+         WINDOW w AS (PARTITION BY tenant_id, conversation_id ORDER BY seq)
+       ) s WHERE prev_id IS NOT NULL AND (message_id <= prev_id OR created_at <= prev_at)`,
+      [tenantIds],
+    );
+    return row.n;
+  }
+
+  /** When these tenants' messages were stored (see `IngestTimes`). */
+  async ingestTimes(tenantIds: readonly string[]): Promise<IngestTimes> {
+    const [row] = await this.dataSource.query<
+      Array<{ first_ms: string; p10_ms: string; p90_ms: string; transactions: number }>
+    >(
+      `SELECT extract(epoch FROM min(ingested_at)) * 1000 AS first_ms,
+              extract(epoch FROM percentile_disc(0.1) WITHIN GROUP (ORDER BY ingested_at)) * 1000 AS p10_ms,
+              extract(epoch FROM percentile_disc(0.9) WITHIN GROUP (ORDER BY ingested_at)) * 1000 AS p90_ms,
+              count(DISTINCT ingested_at)::int AS transactions
+       FROM messages WHERE tenant_id = ANY($1)`,
+      [tenantIds],
+    );
+    return {
+      firstMs: Number(row.first_ms),
+      p10Ms: Number(row.p10_ms),
+      p90Ms: Number(row.p90_ms),
+      transactions: row.transactions,
+    };
   }
 
   /** Messages of these seqs, in seq order, as an archive holds them. */

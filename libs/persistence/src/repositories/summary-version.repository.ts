@@ -58,6 +58,17 @@ export class SummaryVersionRepository {
     );
   }
 
+  /** The tenant's lineage as the seq each version was folded through, in (conversation, version) order. */
+  throughSeqsOfTenant(
+    tenantId: string,
+  ): Promise<Array<{ conversation_id: string; through_seq: string }>> {
+    return this.dataSource.query(
+      `SELECT conversation_id, through_seq FROM summary_versions WHERE tenant_id = $1
+        ORDER BY conversation_id, version`,
+      [tenantId],
+    );
+  }
+
   /** Deletes a conversation's lineage; returns how many rows. */
   deleteConversation(
     manager: EntityManager,

@@ -6,15 +6,12 @@ import {
   ImportanceFactsRow,
   SeenInput,
   SummaryRecordRow,
+  SummaryVersionKeyRow,
   TierCandidateRow,
 } from './summary.rows';
+import { COLUMNS, IMPORTANCE_FACTS } from './summary.statements';
 
 type Key = { tenantId: string; conversationId: string };
-
-const COLUMNS = `tenant_id, conversation_id, user_id, version, through_seq, seen_seq, tier, text,
-  sections, full_sections, memo, backend, llm_pending, llm_base, last_update, input_tokens, output_tokens,
-  input_chars, output_chars, duration_ms, published_version, first_message_at, last_message_at,
-  last_received_at, updated_at`;
 
 /**
  * The owner of `conversation_summaries`: the only code that holds SQL for it, whichever domain
@@ -405,6 +402,31 @@ export class SummaryRepository {
     return Number(row?.count ?? 0);
   }
 
+  /**
+   * The conversations whose summary is done: folded through the conversation's last seq and
+   * published at its current version; with that version.
+   */
+  publishedThroughLastSeq(): Promise<SummaryVersionKeyRow[]> {
+    return this.dataSource.query<SummaryVersionKeyRow[]>(
+      `SELECT s.tenant_id, s.conversation_id, s.version FROM conversation_summaries s
+         JOIN conversations c USING (tenant_id, conversation_id)
+        WHERE s.through_seq = c.last_seq AND s.published_version = s.version`,
+    );
+  }
+
+  /**
+   * How many of the tenant's summaries have seen its messages through at least `seenSeq` and
+   * are folded through at least `throughSeq`.
+   */
+  async countCaughtUp(tenantId: string, seenSeq: number, throughSeq: number): Promise<number> {
+    const [row] = await this.dataSource.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM conversation_summaries
+        WHERE tenant_id = $1 AND seen_seq >= $2 AND through_seq >= $3`,
+      [tenantId, seenSeq, throughSeq],
+    );
+    return Number(row?.n);
+  }
+
   /** Of these conversations, the ones with a summary. */
   summarizedAmong(
     keys: readonly Key[],
@@ -460,34 +482,3 @@ export class SummaryRepository {
     return deleteConversationRows(manager, statement, tenantId, conversationId);
   }
 }
-
-const IMPORTANCE_FACTS = `
-SELECT s.tenant_id, s.conversation_id, s.pinned, c.message_count, s.importance_facts AS previous,
-       jsonb_array_length(COALESCE(COALESCE(s.full_sections, s.sections)->'decisions', '[]')) AS decisions,
-       jsonb_array_length(COALESCE(COALESCE(s.full_sections, s.sections)->'actionItems', '[]')) AS action_items,
-       jsonb_array_length(COALESCE(COALESCE(s.full_sections, s.sections)->'entities', '[]')) AS entities,
-       (SELECT COALESCE(sum(r.reads), 0)::int FROM conversation_reads r
-         WHERE r.tenant_id = s.tenant_id AND r.conversation_id = s.conversation_id
-           AND r.day > ($1::timestamptz AT TIME ZONE 'UTC')::date - $2::int) AS recent_reads,
-       (SELECT count(*)::int FROM messages m
-         WHERE m.tenant_id = s.tenant_id AND m.conversation_id = s.conversation_id) AS stored,
-       (SELECT count(*)::int FROM (
-          SELECT m.role, m.user_id, lag(m.role) OVER w AS prev_role, lag(m.user_id) OVER w AS prev_user
-            FROM messages m
-           WHERE m.tenant_id = s.tenant_id AND m.conversation_id = s.conversation_id
-          WINDOW w AS (ORDER BY m.seq)) t
-         WHERE t.prev_role IS NOT NULL
-           AND (t.role <> t.prev_role OR t.user_id <> t.prev_user)) AS speaker_changes
-  FROM conversation_summaries s
-  JOIN conversations c USING (tenant_id, conversation_id)
- WHERE s.version > 0
-   AND (s.tenant_id, s.conversation_id) > ($3, $4)
-   AND ($6::varchar IS NULL OR s.tenant_id = $6)
-   AND (s.importance_facts IS NULL
-        OR s.updated_at > (s.importance_facts->>'computedAt')::timestamptz
-        OR (s.importance_facts->>'computedAt')::timestamptz < $1::timestamptz - interval '1 day'
-        OR EXISTS (SELECT 1 FROM conversation_reads r
-                    WHERE r.tenant_id = s.tenant_id AND r.conversation_id = s.conversation_id
-                      AND r.day >= ((s.importance_facts->>'computedAt')::timestamptz AT TIME ZONE 'UTC')::date))
- ORDER BY s.tenant_id, s.conversation_id
- LIMIT $5`;

@@ -30,6 +30,13 @@ export interface SummaryRecordRow {
   updated_at: Date;
 }
 
+/** A conversation's key and the version of its summary. */
+export interface SummaryVersionKeyRow {
+  tenant_id: string;
+  conversation_id: string;
+  version: number;
+}
+
 /** A conversation seen in a batch, as `recordSeen` takes it. */
 export interface SeenInput {
   tenantId: string;
