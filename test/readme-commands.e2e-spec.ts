@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,8 +10,8 @@ import { testKafka } from './support/kafka';
 import { testEnv, testPort } from './support/test-env';
 
 /*
- * The README's commands as a user runs them: `npm start` and `npm run demo` until Ctrl-C (SIGINT
- * to the whole process group, as a terminal sends it), `npm run stack:up`/`stack:down` on an
+ * The README's commands as a user runs them: `npm start` and `npm run demo` (their package.json
+ * command lines) until Ctrl-C (SIGINT to the whole process group, as a terminal sends it), `npm run stack:up`/`stack:down` on an
  * engine of their own. Each must exit 0 and leave nothing running that it started, and nothing
  * stopped that it did not start (the suite's engines go on answering).
  */
@@ -20,14 +20,31 @@ const ROOT = resolve(__dirname, '..');
 const OPENSEARCH = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 const DEMO_PORTS = [3001, 3002, 3003, 3004, 3005];
 
-/** A command run the way a user runs it, in a process group of its own. */
+/**
+ * The command line of a package.json script. The test runs it as npm does (`sh -c`, with
+ * node_modules/.bin on the PATH) but `exec`ed, so the exit status is the script's own: npm itself
+ * answers Ctrl-C by re-raising the signal (130 in a shell), whatever the script did.
+ */
+function scriptLine(name: string): string {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  return scripts[name];
+}
+
+/** A README command run the way a user runs it, in a process group of its own. */
 class Command {
   readonly output: string[] = [];
   private readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn('npm', args, { cwd: ROOT, env, detached: true, stdio: 'pipe' });
+  constructor(script: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn('sh', ['-c', `exec ${scriptLine(script)}`], {
+      cwd: ROOT,
+      env: { ...env, PATH: `${join(ROOT, 'node_modules/.bin')}:${env.PATH ?? ''}` },
+      detached: true,
+      stdio: 'pipe',
+    });
     for (const stream of [this.child.stdout, this.child.stderr])
       stream?.on('data', (chunk: Buffer) => this.output.push(chunk.toString('utf8')));
     this.exited = new Promise((done) =>
@@ -126,7 +143,7 @@ describe('the README commands', () => {
   it('npm start runs the five services; Ctrl-C stops them, exits 0 and leaves the engines it did not start', async () => {
     const prefix = await groupsAtTopicEnds(testKafka(), 'e2e-start');
     const start = new Command(
-      ['start'],
+      'start',
       testEnv({ KAFKA_GROUP_PREFIX: prefix, OPENSEARCH_INDEX_PREFIX: prefix, LOG_FORMAT: 'json' }),
     );
     commands.push(start);
@@ -144,7 +161,7 @@ describe('the README commands', () => {
   }, 900_000);
 
   it('npm run demo shows its searches; Ctrl-C stops it, exits 0 and leaves the engines it did not start', async () => {
-    const demo = new Command(['run', 'demo'], { ...process.env, LOG_LEVEL: 'warn' });
+    const demo = new Command('demo', { ...process.env, LOG_LEVEL: 'warn' });
     commands.push(demo);
     await demo.waitFor('The system is running', 900_000);
     expect(demo.text()).toContain('search: "');
