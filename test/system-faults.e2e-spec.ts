@@ -20,7 +20,7 @@ import { deleteTenant, TEST_DATABASE_URL } from './support/test-database';
  * FAULT_BAD_RECORDS and FAULT_KILLS override either.
  */
 const PROFILES = {
-  check: { messages: 10_000, conversations: 400, badRecords: 60, kills: 1 },
+  check: { messages: 6_000, conversations: 200, badRecords: 40, kills: 1 },
   soak: { messages: 100_000, conversations: 2_000, badRecords: 300, kills: 3 },
 } as const;
 const PROFILE_NAME = process.env.FAULT_PROFILE ?? 'check';
