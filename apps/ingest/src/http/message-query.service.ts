@@ -1,18 +1,9 @@
-import { ConversationRepository, MessageRepository } from '@memory/persistence';
+import { ConversationRepository, MessageRepository, MessageView } from '@memory/persistence';
 import { Injectable } from '@nestjs/common';
 
 export interface MessagePage {
   conversationId: string;
-  items: Array<{
-    messageId: string;
-    seq: number;
-    userId: string;
-    role: string;
-    content: string;
-    metadata: Record<string, unknown> | null;
-    createdAt: string;
-    ingestedAt: string;
-  }>;
+  items: MessageView[];
   /** Pass as `afterSeq` for the next page; null on the last page. */
   nextAfterSeq: number | null;
 }

@@ -9,6 +9,8 @@
  * edited archive from a good one without the database.
  */
 
+import type { MessageView } from '@memory/persistence';
+
 /** Format version string stored in every archive; a reader rejects any other. */
 export const ARCHIVE_FORMAT = 'memory.archive.v1';
 
@@ -16,16 +18,7 @@ export const ARCHIVE_FORMAT = 'memory.archive.v1';
 export const ARCHIVE_SUFFIX = '.json.gz';
 
 /** One raw message as archived; timestamps are ISO 8601 strings. */
-export interface ArchivedMessage {
-  messageId: string;
-  seq: number;
-  userId: string;
-  role: string;
-  content: string;
-  metadata: Record<string, unknown> | null;
-  createdAt: string;
-  ingestedAt: string;
-}
+export type ArchivedMessage = MessageView;
 
 /** The head of an archive: what the messages below it must add up to. */
 export interface ArchiveManifest {

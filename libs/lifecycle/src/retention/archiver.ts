@@ -12,7 +12,7 @@ import {
   readArchive,
   writeArchive,
 } from '../archive';
-import { ArchiveRepository, ArchiveRow } from './archive.repository';
+import { ArchiveRepository, ArchiveRow, ArchiveWrite } from './archive.repository';
 import { withConversationLock } from './conversation-lock';
 import { LifecycleOutbox } from './lifecycle-outbox';
 import { RetentionPausePoint, RetentionPolicy } from '../retention.settings';
@@ -45,18 +45,9 @@ export type ArchiveOutcome =
   | { kind: 'busy' };
 
 /** The conversation_archives row of a conversation. */
-export interface ArchiveRecord {
+export interface ArchiveRecord extends ArchiveWrite {
   tenantId: string;
   conversationId: string;
-  relativePath: string;
-  revision: number;
-  sha256: string;
-  bytes: number;
-  messageCount: number;
-  firstSeq: number;
-  lastSeq: number;
-  userIds: string[];
-  archivedAt: Date;
   verifiedAt: Date;
   restoredAt: Date | null;
 }

@@ -36,8 +36,8 @@ export interface ArchivedMessageRow {
   ingested_at: string;
 }
 
-/** A message put back from an archive. */
-export interface RestoredMessage {
+/** A stored message as the API and the archives show it: times as ISO 8601 strings. */
+export interface MessageView {
   messageId: string;
   seq: number;
   userId: string;
@@ -47,6 +47,9 @@ export interface RestoredMessage {
   createdAt: string;
   ingestedAt: string;
 }
+
+/** A message put back from an archive. */
+export type RestoredMessage = MessageView;
 
 /*
  * One statement per batch: drop messages already stored (and in-batch repeats), bump each
