@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { Batch, Kafka, KafkaMessage, logLevel } from 'kafkajs';
 
 export function testKafka(): Kafka {
   return new Kafka({
@@ -23,40 +23,63 @@ export interface ConsumeOptions {
 /** A record read by {@link consumeUntil}, with its partition. */
 export type ConsumedRecord = KafkaMessage & { partition: number };
 
+/**
+ * Reads `topic` with a fresh consumer group (from `from`, or the beginning), handing each batch
+ * to `onBatch` until it returns true or `timeoutMs` passes; resolves whether it finished.
+ */
+async function readBatches(
+  kafka: Kafka,
+  topic: string,
+  from: Array<{ partition: number; offset: string }> | undefined,
+  onBatch: (batch: Batch) => boolean,
+  timeoutMs: number,
+): Promise<boolean> {
+  const groupId = `e2e-reader-${randomUUID()}`;
+  if (from) await setGroupOffsets(kafka, groupId, topic, from);
+  const consumer = kafka.consumer({ groupId, maxBytes: 20 * 1024 * 1024 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let finish: () => void = () => undefined;
+    const finished = new Promise<boolean>((resolve) => (finish = () => resolve(true)));
+    await consumer.run({
+      eachBatch: ({ batch }) => {
+        if (onBatch(batch)) finish();
+        return Promise.resolve();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>(
+      (resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)),
+    );
+    const done = await Promise.race([finished, timedOut]);
+    clearTimeout(timer);
+    return done;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 /** Reads `topic` with a fresh consumer group until `done` holds or time runs out; returns what it kept. */
 export async function consumeUntil(
   kafka: Kafka,
   topic: string,
   options: ConsumeOptions,
 ): Promise<ConsumedRecord[]> {
-  const groupId = `e2e-reader-${randomUUID()}`;
-  if (options.from) await setGroupOffsets(kafka, groupId, topic, options.from);
-  const consumer = kafka.consumer({ groupId, maxBytes: 20 * 1024 * 1024 });
   const kept: ConsumedRecord[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let finish: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
-    await consumer.run({
-      eachBatch: ({ batch }) => {
-        for (const record of batch.messages)
-          if (!options.keep || options.keep(record))
-            kept.push({ ...record, partition: batch.partition });
-        if (options.done(kept)) finish();
-        return Promise.resolve();
-      },
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<void>(
-      (resolve) => (timer = setTimeout(resolve, options.timeoutMs ?? 30_000)),
-    );
-    await Promise.race([finished, timedOut]);
-    clearTimeout(timer);
-    return kept;
-  } finally {
-    await consumer.disconnect();
-  }
+  await readBatches(
+    kafka,
+    topic,
+    options.from,
+    (batch) => {
+      for (const record of batch.messages)
+        if (!options.keep || options.keep(record))
+          kept.push({ ...record, partition: batch.partition });
+      return options.done(kept);
+    },
+    options.timeoutMs ?? 30_000,
+  );
+  return kept;
 }
 
 /**
@@ -82,42 +105,27 @@ export async function readToEnd(
       .map(({ partition, offset }) => [partition, BigInt(offset)]),
   );
   if (pending.size === 0) return [];
-  const groupId = `e2e-reader-${randomUUID()}`;
-  if (options.from) await setGroupOffsets(kafka, groupId, topic, options.from);
-  const consumer = kafka.consumer({ groupId, maxBytes: 20 * 1024 * 1024 });
   const kept: ConsumedRecord[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let finish: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
-    await consumer.run({
-      eachBatch: ({ batch }) => {
-        const end = pending.get(batch.partition);
-        for (const record of batch.messages)
-          if (end !== undefined && BigInt(record.offset) < end)
-            if (!options.keep || options.keep(record))
-              kept.push({ ...record, partition: batch.partition });
-        if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end)
-          pending.delete(batch.partition);
-        if (pending.size === 0) finish();
-        return Promise.resolve();
-      },
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>(
-      (resolve) => (timer = setTimeout(() => resolve('timeout'), options.timeoutMs ?? 60_000)),
+  const finished = await readBatches(
+    kafka,
+    topic,
+    options.from,
+    (batch) => {
+      const end = pending.get(batch.partition);
+      if (end === undefined) return pending.size === 0;
+      for (const record of batch.messages)
+        if (BigInt(record.offset) < end && (!options.keep || options.keep(record)))
+          kept.push({ ...record, partition: batch.partition });
+      if (BigInt(batch.lastOffset()) + 1n >= end) pending.delete(batch.partition);
+      return pending.size === 0;
+    },
+    options.timeoutMs ?? 60_000,
+  );
+  if (!finished)
+    throw new Error(
+      `${topic}: partitions ${[...pending.keys()].join(', ')} not read to their end in time`,
     );
-    const outcome = await Promise.race([finished, timedOut]);
-    clearTimeout(timer);
-    if (outcome === 'timeout')
-      throw new Error(
-        `${topic}: partitions ${[...pending.keys()].join(', ')} not read to their end in time`,
-      );
-    return kept;
-  } finally {
-    await consumer.disconnect();
-  }
+  return kept;
 }
 
 /** Current end offset of each partition of `topic`. */
