@@ -2,14 +2,25 @@
 // Memory of LLM Agents", ACL 2024) as sessions of chat messages. The files are flat objects:
 // speaker_a, speaker_b, session_N, session_N_date_time, session_N_summary, qa, ... (see
 // ../shared/data/locomo/README.md).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
 /**
- * Where the team keeps the LoCoMo sample: next to the repository (`LOCOMO_DIR` overrides it
- * where the scripts read it). Resolved from this file, so from source (tsx, ts-jest).
+ * Where the team keeps the LoCoMo sample: `LOCOMO_DIR`, else next to the repository
+ * (`../shared/data/locomo`, resolved from this file, so from source: tsx, ts-jest).
  */
-export const DEFAULT_LOCOMO_DIR = resolve(__dirname, '../../../../shared/data/locomo');
+export const DEFAULT_LOCOMO_DIR =
+  process.env.LOCOMO_DIR || resolve(__dirname, '../../../../shared/data/locomo');
+
+/** Fails with where the sample was looked for and how to point at it. */
+function sampleFile(file: string): string {
+  if (!existsSync(file))
+    throw new Error(
+      `LoCoMo sample file ${file} not found (the team keeps the sample next to the repository, ` +
+        'in ../shared/data/locomo): set LOCOMO_DIR to its folder',
+    );
+  return file;
+}
 
 /** One turn as the files hold it. */
 export interface LocomoTurn {
@@ -94,7 +105,7 @@ export function evidenceSessions(evidence: readonly unknown[] | undefined): Set<
  * skipped. Messages are numbered from 1 within their session and carry its date.
  */
 export function loadConversation(file: string): LocomoConversation {
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const raw = JSON.parse(readFileSync(sampleFile(file), 'utf8')) as Record<string, unknown>;
   const data = (raw.conversation ?? raw) as Record<string, unknown>;
   const sessions: LocomoSession[] = [];
   for (const key of Object.keys(data)) {
@@ -139,7 +150,7 @@ function text(value: unknown): string {
 
 /** Every *.json file of the sample directory, in name order. */
 export function loadLocomo(dir: string = DEFAULT_LOCOMO_DIR): LocomoConversation[] {
-  return readdirSync(dir)
+  return readdirSync(sampleFile(dir))
     .filter((name) => name.endsWith('.json'))
     .sort()
     .map((name) => loadConversation(join(dir, name)));
