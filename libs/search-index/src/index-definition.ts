@@ -74,3 +74,50 @@ export function indexBody(dimensions: number): Record<string, unknown> {
     },
   };
 }
+
+/** Name of the passages alias (windows of raw messages; see passage-document.ts). */
+export function passagesAlias(prefix: string): string {
+  return `${prefix}-passages`;
+}
+
+/**
+ * Index body of the passages index. `MAPPING_VERSION` covers it too. Dynamic mapping is
+ * strict, as for summaries: a field the code does not know is a bug, not a new column.
+ */
+export function passageIndexBody(dimensions: number): Record<string, unknown> {
+  return {
+    settings: {
+      index: { number_of_shards: 1, number_of_replicas: 0, knn: true, refresh_interval: '1s' },
+    },
+    mappings: {
+      dynamic: 'strict',
+      _meta: { mappingVersion: MAPPING_VERSION, dimensions },
+      properties: {
+        tenantId: { type: 'keyword' },
+        conversationId: { type: 'keyword' },
+        userIds: { type: 'keyword' },
+        window: { type: 'long' },
+        seqFrom: { type: 'long' },
+        seqTo: { type: 'long' },
+        messageIds: { type: 'keyword' },
+        speakers: { type: 'keyword' },
+        firstAt: { type: 'date' },
+        lastAt: { type: 'date' },
+        text: englishText,
+        textHash: { type: 'keyword' },
+        embedded: { type: 'boolean' },
+        indexedAt: { type: 'date' },
+        embedding: {
+          type: 'knn_vector',
+          dimension: dimensions,
+          method: {
+            name: 'hnsw',
+            engine: 'lucene',
+            space_type: 'cosinesimil',
+            parameters: { m: 16, ef_construction: 128 },
+          },
+        },
+      },
+    },
+  };
+}

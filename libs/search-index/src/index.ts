@@ -6,3 +6,4 @@ export * from './summary-documents';
 export * from './search-query.constants';
 export * from './search-query.builder';
 export * from './score-fusion';
+export * from './passage-document';
