@@ -47,7 +47,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EnvReader, readOpenSearchConfig } from '@memory/config';
-import { renderSummaryText } from '@memory/contracts';
+import { consumerGroupPairs, renderSummaryText } from '@memory/contracts';
 import { createEmbeddingBackend } from '@memory/embeddings';
 import { createOpenSearchClient } from '@memory/opensearch';
 import {
@@ -530,7 +530,7 @@ async function main(): Promise<void> {
       brokers: config.brokers,
       logLevel: logLevel.NOTHING,
     });
-    await groupsAtEnd(kafka, prefix, [['memory.summaries.v1', 'search-indexer']]);
+    await groupsAtEnd(kafka, prefix, consumerGroupPairs());
     const search = startService('bench', 'search', serviceEnv);
     service = search;
     const opensearchPid = readPid(join(defaultStackDir(), 'opensearch', 'engine.pid'));

@@ -17,6 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CONSUMER_GROUPS, consumerGroupPairs } from '@memory/contracts';
 import { locomoTurns } from '@memory/datasets';
 import { SummaryRepository, SummaryVersionRepository } from '@memory/persistence';
 import { OpenAiSummarizer, SummaryInputMessage } from '@memory/summarization';
@@ -74,10 +75,11 @@ async function main(): Promise<void> {
     logLevel: logLevel.NOTHING,
   });
   const prefix = `bench-summary-${randomUUID().slice(0, 8)}`;
-  await groupsAtEnd(kafka, prefix, [
-    ['chat.messages.v1', 'ingest'],
-    ['memory.messages.v1', 'summarizer'],
-  ]);
+  await groupsAtEnd(
+    kafka,
+    prefix,
+    consumerGroupPairs([CONSUMER_GROUPS.ingest, CONSUMER_GROUPS.summarizer]),
+  );
 
   const env = {
     DATABASE_URL: databaseUrl(config.serverUrl, DB),

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { consumerGroupPairs } from '@memory/contracts';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Cell, fmt, progress, say, table } from '../run/console';
 import {
@@ -123,11 +124,7 @@ async function main(): Promise<void> {
 
   const prefix = `demo-${randomUUID().slice(0, 8)}`;
   const kafka = new Kafka({ clientId: 'memory-demo', brokers, logLevel: logLevel.NOTHING });
-  await groupsAtEnd(kafka, prefix, [
-    ['chat.messages.v1', 'ingest'],
-    ['memory.messages.v1', 'summarizer'],
-    ['memory.summaries.v1', 'search-indexer'],
-  ]);
+  await groupsAtEnd(kafka, prefix, consumerGroupPairs());
   const env = {
     DATABASE_URL: databaseUrl(serverUrl, DATABASE),
     KAFKA_GROUP_PREFIX: prefix,

@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { TOPICS } from '@memory/contracts';
+import { CONSUMER_GROUPS } from '@memory/contracts';
 import { Kafka } from 'kafkajs';
 import { endOffsets, setGroupOffsets } from './kafka';
 
 /** Each service's consumer group (after the prefix) and the topic it reads. */
-export const SERVICE_GROUPS = [
-  { group: 'ingest', topic: TOPICS.chatMessages },
-  { group: 'summarizer', topic: TOPICS.memoryMessages },
-  { group: 'search-indexer', topic: TOPICS.memorySummaries },
-] as const;
+export const SERVICE_GROUPS = Object.values(CONSUMER_GROUPS);
 
 /**
  * A consumer group prefix of the test's own, with every service group pointed at the current end

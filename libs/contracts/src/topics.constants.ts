@@ -59,3 +59,25 @@ export const TOMBSTONE_HEADERS = {
   tenantId: 'memory.tenant-id',
   conversationId: 'memory.conversation-id',
 } as const;
+
+/**
+ * Every service consumer group (after `KAFKA_GROUP_PREFIX` and a dot) and the topic it reads.
+ * Scripts and tests that start services on a prefix of their own point these groups at the end
+ * of their topics, so the services read only what comes next.
+ */
+export const CONSUMER_GROUPS = {
+  ingest: { group: 'ingest', topic: TOPICS.chatMessages },
+  summarizer: { group: 'summarizer', topic: TOPICS.memoryMessages },
+  searchIndexer: { group: 'search-indexer', topic: TOPICS.memorySummaries },
+  searchPassages: { group: 'search-passages', topic: TOPICS.memoryMessages },
+  searchLifecycle: { group: 'search-lifecycle', topic: TOPICS.memoryLifecycle },
+} as const satisfies Record<string, { group: string; topic: TopicName }>;
+
+export type ConsumerGroup = (typeof CONSUMER_GROUPS)[keyof typeof CONSUMER_GROUPS];
+
+/** The groups of some services, as `[topic, group]` pairs (all of them by default). */
+export function consumerGroupPairs(
+  groups: readonly ConsumerGroup[] = Object.values(CONSUMER_GROUPS),
+): Array<[topic: string, group: string]> {
+  return groups.map(({ topic, group }) => [topic, group]);
+}

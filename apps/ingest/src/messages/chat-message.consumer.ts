@@ -1,4 +1,4 @@
-import { ChatMessage, decodeChatMessage, TOPICS } from '@memory/contracts';
+import { ChatMessage, CONSUMER_GROUPS, decodeChatMessage, TOPICS } from '@memory/contracts';
 import {
   BatchConsumerFactory,
   BatchContext,
@@ -50,7 +50,7 @@ export class ChatMessageConsumer implements OnModuleInit {
 
   onModuleInit(): void {
     this.consumers.create({
-      groupId: 'ingest',
+      groupId: CONSUMER_GROUPS.ingest.group,
       topics: [TOPICS.chatMessages],
       handler: (batch, context) => this.handle(batch, context),
       deadLetterTopic: TOPICS.chatMessagesDlq,

@@ -1,4 +1,4 @@
-import { HANDLER_FAILURE_CODES, MemorySummary, TOPICS } from '@memory/contracts';
+import { CONSUMER_GROUPS, HANDLER_FAILURE_CODES, MemorySummary, TOPICS } from '@memory/contracts';
 import {
   BatchConsumerFactory,
   BatchContext,
@@ -42,7 +42,7 @@ export class SummaryIndexerConsumer implements OnModuleInit {
 
   onModuleInit(): void {
     this.consumers.create({
-      groupId: 'search-indexer',
+      groupId: CONSUMER_GROUPS.searchIndexer.group,
       topics: [TOPICS.memorySummaries],
       handler: (batch, context) => this.handle(batch, context),
       deadLetterTopic: TOPICS.memorySummariesDlq,

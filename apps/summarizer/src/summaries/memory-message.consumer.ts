@@ -1,4 +1,5 @@
 import {
+  CONSUMER_GROUPS,
   jsonProblem,
   MemoryMessage,
   memoryMessageSchema,
@@ -97,7 +98,7 @@ export class MemoryMessageConsumer implements OnModuleInit {
 
   onModuleInit(): void {
     this.consumers.create({
-      groupId: 'summarizer',
+      groupId: CONSUMER_GROUPS.summarizer.group,
       topics: [TOPICS.memoryMessages],
       handler: (batch, context) => this.handle(batch, context),
       deadLetterTopic: TOPICS.memoryMessagesDlq,

@@ -1,5 +1,5 @@
 import { KafkaConfig } from '@memory/config';
-import { TOPIC_DEFINITIONS } from '@memory/contracts';
+import { CONSUMER_GROUPS, TOPIC_DEFINITIONS } from '@memory/contracts';
 import { BROKER_TIME_TOPICS, createKafkaClient, KafkaAdminService } from '@memory/kafka';
 import { Admin } from 'kafkajs';
 import { optionalOption, ParsedArgs, requireOption, UsageError } from '../args';
@@ -13,11 +13,9 @@ export const TOPICS_USAGE = `topics ensure
       Stop the service first: offsets of a group with members cannot be moved`;
 
 /** Groups of the services, by the topic they consume. */
-const SERVICE_GROUPS: Record<string, string> = {
-  ingest: 'chat.messages.v1',
-  summarizer: 'memory.messages.v1',
-  'search-indexer': 'memory.summaries.v1',
-};
+const SERVICE_GROUPS: Record<string, string> = Object.fromEntries(
+  Object.values(CONSUMER_GROUPS).map(({ group, topic }) => [group, topic]),
+);
 
 export async function topicsCommand(kafkaConfig: KafkaConfig, args: ParsedArgs): Promise<void> {
   const action = args.positional[1];

@@ -23,7 +23,7 @@ import {
   summaryHeadersSchema,
   SUMMARY_DLQ_CODE_MEANINGS,
 } from '../memory-summary/memory-summary.asyncapi';
-import { TOMBSTONE_HEADERS, TOPIC_DEFINITIONS, TOPICS } from '../topics.constants';
+import { CONSUMER_GROUPS, TOMBSTONE_HEADERS, TOPIC_DEFINITIONS, TOPICS } from '../topics.constants';
 import {
   AsyncApiChannelText,
   AsyncApiMessage,
@@ -127,7 +127,7 @@ const OPERATIONS: Record<string, OperationDoc> = {
     service: 'ingest',
     status: 'built',
     summary: 'Ingest validates and stores chat messages, committing offsets once stored.',
-    group: 'ingest',
+    group: CONSUMER_GROUPS.ingest.group,
   },
   ingestSendsChatMessages: {
     action: 'send',
@@ -173,7 +173,7 @@ const OPERATIONS: Record<string, OperationDoc> = {
     service: 'summarizer',
     status: 'built',
     summary: 'The summarizer folds new messages into the rolling summary of their conversation.',
-    group: 'summarizer',
+    group: CONSUMER_GROUPS.summarizer.group,
   },
   summarizerSendsDeadLetters: {
     action: 'send',
@@ -229,7 +229,7 @@ const OPERATIONS: Record<string, OperationDoc> = {
       'Search embeds and indexes the highest version of each summary (the summary version is ' +
       "the document's external version, so an older one never replaces a newer one), and " +
       'removes the conversation on a tombstone.',
-    group: 'search-indexer',
+    group: CONSUMER_GROUPS.searchIndexer.group,
   },
   searchSendsDeadLetters: {
     action: 'send',
