@@ -50,17 +50,39 @@ interface DemoData {
     daysAgo: number;
     messages: Array<{ role: string; content: string; minutesAfterStart: number }>;
   }>;
-  searches: Array<{ query: string; mode: string }>;
+  searches: Array<{ query: string; mode: string; expect?: string }>;
+}
+
+/** A line of evidence of a search result: the messages that matched. */
+interface Evidence {
+  seqFrom: number;
+  seqTo: number;
+  speakers: string[];
+  at: string;
+  text: string;
+  highlights?: string[];
 }
 
 /** A result of POST /v1/search, as far as the demo shows it. */
 interface SearchResult {
   conversationId: string;
-  tier: string;
+  tier: string | null;
   score: number;
   snippet?: string;
-  summary?: { context?: string; keyPoints?: string[] };
+  summary?: { context?: string; keyPoints?: string[] } | null;
+  evidence?: Evidence[];
+  evidenceSource?: string;
 }
+
+/** POST /v1/context, as far as the demo shows it. */
+interface ContextAnswer {
+  budget: number;
+  tokens: number;
+  items: unknown[];
+  text: string;
+}
+
+const CONTEXT_QUERY = 'What did we decide about the car?';
 
 const data = JSON.parse(
   readFileSync(resolve(ROOT, 'deploy/demo/conversations.json'), 'utf8'),
@@ -118,7 +140,8 @@ async function main(): Promise<void> {
   stackAndBuild(SCOPE);
   await freshDatabase(SCOPE, serverUrl, DATABASE);
   // A fresh index and archive for the fresh database (summary versions start again at 1).
-  await fetch(`${openSearchUrl}/demo-summaries*`, { method: 'DELETE' }).catch(() => undefined);
+  for (const index of ['demo-summaries*', 'demo-passages*'])
+    await fetch(`${openSearchUrl}/${index}`, { method: 'DELETE' }).catch(() => undefined);
   const archiveRoot = resolve(ROOT, 'data/demo-archive');
   rmSync(archiveRoot, { recursive: true, force: true });
 
@@ -214,21 +237,46 @@ async function main(): Promise<void> {
         query: search.query,
         mode: search.mode,
         k: 3,
+        evidence: 2,
       },
     );
-    process.stdout.write(`\n  search: "${search.query}" (${search.mode})\n`);
+    const first = answer.results[0]?.conversationId;
+    const verdict =
+      search.expect === undefined
+        ? ''
+        : first === search.expect
+          ? ' ✓'
+          : ` (expected ${search.expect})`;
+    process.stdout.write(`\n  search: "${search.query}" (${search.mode})${verdict}\n`);
     const rows: Cell[][] = [['#', 'conversation', 'tier', 'score', 'summary']];
     answer.results.forEach((result, i) =>
       rows.push([
         String(i + 1),
         result.conversationId,
-        result.tier,
+        result.tier ?? '-',
         result.score.toFixed(3),
         oneLine(describe(result), 70),
       ]),
     );
     process.stdout.write(`${indent(table(rows, [0, 3]))}\n`);
+    for (const result of answer.results) {
+      if (result.evidenceSource === 'summary')
+        process.stdout.write(
+          `      ${result.conversationId}: archived, evidence from its summary\n`,
+        );
+      for (const line of result.evidence ?? [])
+        process.stdout.write(`      ${oneLine(evidenceLine(result.conversationId, line), 96)}\n`);
+    }
   }
+
+  const context = await api<ContextAnswer>(SERVICES.search, 'POST', '/v1/context', searchKey, {
+    query: CONTEXT_QUERY,
+    tokenBudget: 300,
+  });
+  process.stdout.write(
+    `\n  context for a prompt: "${CONTEXT_QUERY}" (POST /v1/context, ${context.tokens} of ` +
+      `${context.budget} tokens, ${context.items.length} items)\n${indent(indent(context.text))}\n`,
+  );
 
   process.stdout.write(`
   The system is running, with these API keys for tenant "${tenantId}":
@@ -243,10 +291,19 @@ ${Object.entries(SERVICES)
   Try:
     curl -s -X POST localhost:3005/v1/search -H "authorization: Bearer ${searchKey}" \\
       -H 'content-type: application/json' -d '{"query": "what did we decide about the car?"}'
+    curl -s -X POST localhost:3005/v1/context -H "authorization: Bearer ${searchKey}" \\
+      -H 'content-type: application/json' -d '{"query": "what did we decide about the car?", "tokenBudget": 500}'
     curl -s localhost:3005/metrics | grep kafka_consumer_lag
 
   Ctrl-C stops the services, and the engines if this demo started them (STACK_KEEP=true keeps them).
 `);
+}
+
+/** One evidence line: where in the conversation, when, who, and what was said. */
+function evidenceLine(conversationId: string, evidence: Evidence): string {
+  const date = evidence.at.slice(0, 10);
+  const text = evidence.highlights?.[0] ? plainText(evidence.highlights[0]) : evidence.text;
+  return `[${conversationId}#${evidence.seqFrom}-${evidence.seqTo}] ${date} ${text}`;
 }
 
 /** What a result is about: its title (first sentence of the context), else its first key point. */
