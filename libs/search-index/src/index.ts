@@ -7,3 +7,8 @@ export * from './search-query.constants';
 export * from './search-query.builder';
 export * from './score-fusion';
 export * from './passage-document';
+export * from './passage-query.builder';
+export * from './conversation-fusion';
+export * from './conversation-query.builder';
+export * from './context-packing';
+export * from './context-assembler';

@@ -8,9 +8,14 @@ export type SearchBody = API.Search_RequestBody;
 type QueryContainer = Types.Common_QueryDsl.QueryContainer;
 type Highlight = Types.Core_Search.Highlight;
 
-/** BM25 fields and their weights: the condensed sections count more than the running text. */
+/**
+ * BM25 fields and their weights: the condensed sections count more than the running text.
+ * `fullText` holds the full sections a compressed conversation still keeps ('' otherwise), so
+ * words its shorter tier text lost are still found.
+ */
 export const KEYWORD_FIELDS = [
   'text',
+  'fullText',
   'keyPoints^2',
   'context^1.5',
   'entities^2',
