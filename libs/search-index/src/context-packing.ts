@@ -42,6 +42,9 @@ export interface PackedContext {
 
 export type TokenCounter = (text: string) => number;
 
+/** Token budget of a context answer: bounds and default (the API's `tokenBudget`, the CLI's `--budget`). */
+export const CONTEXT_BUDGET = { min: 100, max: 8000, default: 1000 } as const;
+
 /** Between two blocks of the rendered context. */
 const SEPARATOR = '\n\n';
 

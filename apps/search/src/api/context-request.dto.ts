@@ -1,9 +1,7 @@
 import { ID_MAX_LENGTH, isIdentifier } from '@memory/contracts';
+import { CONTEXT_BUDGET } from '@memory/search-index';
 import { z } from 'zod';
 import { fieldErrors, inOrder, isoDate, RequestFieldError } from './search-request.dto';
-
-/** Token budget of a context answer: bounds and default (request field `tokenBudget`). */
-export const CONTEXT_BUDGET = { min: 100, max: 8000, default: 1000 } as const;
 
 const identifier = z.string().refine(isIdentifier, {
   message: `must be 1 to ${ID_MAX_LENGTH} letters, digits and . _ : @ -, starting with a letter or digit`,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTEXT_BUDGET } from './context-request.dto';
+import { CONTEXT_BUDGET } from '@memory/search-index';
 
 export const contextItemSchema = z.object({
   kind: z

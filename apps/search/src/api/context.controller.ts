@@ -1,4 +1,5 @@
 import { ApiKeyIdentity, ApiKeyProtected, Caller, RequireScope } from '@memory/auth';
+import { CONTEXT_BUDGET } from '@memory/search-index';
 import {
   BadRequestException,
   Body,
@@ -17,7 +18,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { CONTEXT_BODY_LIMIT, CONTEXT_BODY_LIMIT_TEXT } from './body-limits.constants';
-import { CONTEXT_BUDGET, contextRequestSchema } from './context-request.dto';
+import { contextRequestSchema } from './context-request.dto';
 import {
   CONTEXT_REQUEST_EXAMPLE,
   CONTEXT_RESPONSE_EXAMPLE,
