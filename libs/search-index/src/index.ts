@@ -7,3 +7,5 @@ export * from './search-query.constants';
 export * from './search-query.builder';
 export * from './score-fusion';
 export * from './passage-document';
+export * from './aliased-index';
+export * from './passage-index';
