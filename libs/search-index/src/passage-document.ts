@@ -178,3 +178,30 @@ export class PassageStream {
     return passage ? [passage] : [];
   }
 }
+
+/**
+ * The passages of `windows` of one conversation from the messages of it that are held (each
+ * message goes to the windows that hold it; a window none of them is in gives no passage).
+ */
+export function passagesOfWindows(
+  tenantId: string,
+  conversationId: string,
+  windows: readonly number[],
+  messages: readonly PassageMessage[],
+  indexedAt: Date = new Date(),
+): PassageDocument[] {
+  const byWindow = new Map<number, PassageMessage[]>();
+  for (const message of messages)
+    for (const start of windowStartsOf(message.seq))
+      byWindow.set(start, [...(byWindow.get(start) ?? []), message]);
+  return windows.flatMap((start) => {
+    const passage = toPassage(
+      tenantId,
+      conversationId,
+      start,
+      byWindow.get(start) ?? [],
+      indexedAt,
+    );
+    return passage ? [passage] : [];
+  });
+}

@@ -289,6 +289,26 @@ export class MessageRepository {
   }
 
   /**
+   * Per conversation, the lowest and highest seq of the messages stored at or after `since`
+   * (`ingested_at`; a scan of the table: for the rare operator run, not a service's path).
+   */
+  async seqRangesIngestedSince(since: Date): Promise<ConversationSeqRange[]> {
+    const rows = await this.dataSource.query<
+      Array<{ tenant_id: string; conversation_id: string; seq_from: string; seq_to: string }>
+    >(
+      `SELECT tenant_id, conversation_id, min(seq) AS seq_from, max(seq) AS seq_to
+         FROM messages WHERE ingested_at >= $1 GROUP BY tenant_id, conversation_id`,
+      [since],
+    );
+    return rows.map((row) => ({
+      tenantId: row.tenant_id,
+      conversationId: row.conversation_id,
+      seqFrom: Number(row.seq_from),
+      seqTo: Number(row.seq_to),
+    }));
+  }
+
+  /**
    * Up to `take` messages after a position, in (tenant, conversation, seq) order: every
    * message of the database when `conversation` is not given (the position is then any
    * conversation's), else only that conversation's.
