@@ -9,3 +9,4 @@ export * from './score-fusion';
 export * from './passage-document';
 export * from './aliased-index';
 export * from './passage-index';
+export * from './conversation-removal';

@@ -129,32 +129,38 @@ export class PassageIndex extends AliasedIndex<PassageDocument> {
     keep: ReadonlyMap<string, readonly number[]> = new Map(),
   ): Promise<number> {
     if (conversations.length === 0) return 0;
-    const response = await this.client.deleteByQuery({
-      index: this.alias,
-      refresh: true,
-      conflicts: 'proceed',
-      body: {
-        query: {
-          bool: {
-            minimum_should_match: 1,
-            should: conversations.map((conversation) => {
-              const windows = keep.get(conversationKeyOf(conversation)) ?? [];
-              return {
-                bool: {
-                  filter: [
-                    { term: { tenantId: conversation.tenantId } },
-                    { term: { conversationId: conversation.conversationId } },
-                  ],
-                  ...(windows.length > 0
-                    ? { must_not: [{ terms: { window: [...windows] } }] }
-                    : {}),
-                },
-              };
-            }),
+    const response = await this.client
+      .deleteByQuery({
+        index: this.alias,
+        refresh: true,
+        conflicts: 'proceed',
+        body: {
+          query: {
+            bool: {
+              minimum_should_match: 1,
+              should: conversations.map((conversation) => {
+                const windows = keep.get(conversationKeyOf(conversation)) ?? [];
+                return {
+                  bool: {
+                    filter: [
+                      { term: { tenantId: conversation.tenantId } },
+                      { term: { conversationId: conversation.conversationId } },
+                    ],
+                    ...(windows.length > 0
+                      ? { must_not: [{ terms: { window: [...windows] } }] }
+                      : {}),
+                  },
+                };
+              }),
+            },
           },
         },
-      },
-    });
+      })
+      .catch((error: unknown) => {
+        // No passages index yet (the search service never started): nothing to delete.
+        if (isIndexNotFound(error)) return { body: { deleted: 0 } };
+        throw error;
+      });
     const body = response.body as { deleted?: number; failures?: unknown[] };
     if ((body.failures ?? []).length > 0)
       throw new Error(
@@ -302,4 +308,10 @@ function describing(document: PassageDocument): Record<string, unknown> {
     lastAt: document.lastAt,
     indexedAt: document.indexedAt,
   };
+}
+
+function isIndexNotFound(error: unknown): boolean {
+  const meta = (error as { meta?: { statusCode?: number; body?: { error?: { type?: string } } } })
+    .meta;
+  return meta?.statusCode === 404 && meta.body?.error?.type === 'index_not_found_exception';
 }

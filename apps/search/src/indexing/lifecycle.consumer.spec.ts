@@ -18,7 +18,7 @@ const event = (type: string, conversationId: string, extra: Record<string, unkno
   );
 
 describe(conversationsToRebuild.name, () => {
-  it('rebuilds each archived or restored conversation once, and ignores other types', () => {
+  it('rebuilds each archived, restored or erased conversation once, and ignores tier changes', () => {
     const archived = event('archived', 'c1', {
       messageCount: 10,
       archivedMessages: 8,
@@ -39,10 +39,31 @@ describe(conversationsToRebuild.name, () => {
         retention: 0.5,
       }),
     );
-    expect(conversationsToRebuild([archived, restored, tier, archived])).toEqual({
+    const erased = Buffer.from(
+      JSON.stringify({
+        schema: 'memory.lifecycle.v1',
+        type: 'erased',
+        tenantId: 'acme',
+        conversationId: 'c4',
+        occurredAt: '2026-05-01T10:00:00.000Z',
+        erasureId: '9b2f6a57-4a8e-4c53-9d1e-2f0e8c1b7a10',
+        reason: 'request',
+        subject: { kind: 'conversation', id: 'c4' },
+        counts: {
+          messages: 1,
+          archivedMessages: 0,
+          archives: 0,
+          summaries: 0,
+          summaryVersions: 0,
+          compressions: 0,
+        },
+      }),
+    );
+    expect(conversationsToRebuild([archived, restored, tier, archived, erased])).toEqual({
       conversations: [
         { tenantId: 'acme', conversationId: 'c1' },
         { tenantId: 'acme', conversationId: 'c2' },
+        { tenantId: 'acme', conversationId: 'c4' },
       ],
       undecodable: 0,
     });

@@ -10,8 +10,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The conversations whose passages a batch of `memory.lifecycle.v1` records changes, once
- * each: those `archived` (their messages left Postgres, but for the newest kept) or
- * `restored` (they came back). Other types, and records that cannot be read, change nothing.
+ * each: those `archived` (their messages left Postgres, but for the newest kept), `restored`
+ * (they came back) or `erased` (see {@link LifecycleConsumer}). `tier_changed`, and records
+ * that cannot be read, change nothing.
  */
 export function conversationsToRebuild(values: ReadonlyArray<Buffer | null>): {
   conversations: ConversationKey[];
@@ -32,7 +33,7 @@ export function conversationsToRebuild(values: ReadonlyArray<Buffer | null>): {
       continue;
     }
     const { type, tenantId, conversationId } = event.data;
-    if (type === 'archived' || type === 'restored')
+    if (type === 'archived' || type === 'restored' || type === 'erased')
       conversations.set(conversationKeyOf({ tenantId, conversationId }), {
         tenantId,
         conversationId,
@@ -45,8 +46,10 @@ export function conversationsToRebuild(values: ReadonlyArray<Buffer | null>): {
  * Follows `memory.lifecycle.v1` (group `search-lifecycle`) for the passages: after an archive
  * or a restore, a conversation's passages are rebuilt from what Postgres holds then (usually
  * none after an archive, or those of the newest messages kept; all of them after a restore).
- * Rebuilding is idempotent, so a replay of the topic is harmless. An erasure needs nothing
- * here: the eraser removes the passages itself, before it sends `erased`.
+ * Rebuilding is idempotent, so a replay of the topic is harmless. The eraser removes an erased
+ * conversation's passages itself, before it sends `erased`; rebuilding it once more on
+ * `erased` (Postgres holds nothing of it, so every passage goes) removes one that the passages
+ * consumer wrote from a read made just before the erasure committed.
  *
  * The topic has no dead-letter topic: a record that cannot be read is skipped and counted
  * (it can only come from a producer of another version), and any failure is retried.
