@@ -2,30 +2,31 @@
 // `tokenBudget` tokens cites. The system's context comes from POST /v1/context (its items'
 // messageIds); the bm25Turns baseline ranks the single raw turns of the question's LoCoMo file
 // with BM25 and packs them best first into the same budget, each turn counted in o200k tokens
-// (gpt-tokenizer) on the line a context shows for it.
+// as the service renders it: a one-turn evidence block of its packer (header and line), blocks
+// joined as it joins them.
 import { LocomoConversation } from '@memory/datasets';
-import { countTokens } from 'gpt-tokenizer';
+import {
+  ContextCandidate,
+  countContextTokens,
+  packContext,
+  PackedContext,
+} from '@memory/search-index';
 import { bm25Index } from './bm25';
-import { evidenceRecall, Question, TurnIds, turnTime } from './locomo-evidence';
+import {
+  conversationIdOf,
+  evidenceRecall,
+  Question,
+  safeId,
+  TurnIds,
+  turnTime,
+} from './locomo-evidence';
 import { average, round } from './retrieval-metrics';
 
 export const CONTEXT_BUDGETS = [500, 1000, 2000] as const;
 export type ContextBudget = (typeof CONTEXT_BUDGETS)[number];
 
-/** One item of a POST /v1/context answer (the fields the evaluation reads). */
-export interface ContextItem {
-  kind: 'summary' | 'evidence';
-  conversationId: string;
-  messageIds: string[];
-  tokens: number;
-}
-
-export interface ContextAnswer {
-  budget: number;
-  tokens: number;
-  items: ContextItem[];
-  text: string;
-}
+/** A POST /v1/context answer: the search service's packed context. */
+export type ContextAnswer = PackedContext;
 
 /** Per budget: mean evidence recall, and the mean tokens and items the contexts used. */
 export interface ContextFigures {
@@ -102,16 +103,40 @@ export async function contextRecall(
   ) as Record<ContextBudget, ContextFigures>;
 }
 
-/** A raw turn as a context line: `date speaker: text` (the date of the message, UTC). */
-export function turnLine(createdAt: string, speaker: string, text: string): string {
-  return `${createdAt.slice(0, 10)} ${speaker}: ${text.replace(/\s+/gu, ' ').trim()}`;
+/** Tokens of a one-turn evidence block as the service renders it, and of its separator. */
+function blockTokens(candidate: ContextCandidate): number {
+  return packContext([candidate], 100_000).tokens;
+}
+/** Tokens between two blocks (the packer joins blocks with a blank line). */
+const SEPARATOR_TOKENS = countContextTokens('\n\n');
+
+/** A raw turn as the service's evidence candidate: `speaker: text` under a one-turn header. */
+function turnCandidate(
+  conversationId: string,
+  seq: number,
+  messageId: string,
+  speaker: string,
+  text: string,
+  at: string,
+): ContextCandidate {
+  return {
+    kind: 'evidence',
+    conversationId,
+    seqFrom: seq,
+    seqTo: seq,
+    messageIds: [messageId],
+    speakers: [speaker],
+    firstAt: at,
+    lastAt: at,
+    lines: [`${speaker}: ${text.replace(/\s+/gu, ' ').trim()}`],
+  };
 }
 
 /**
  * The bm25Turns baseline: per LoCoMo file, BM25 over its single turns (`speaker: text`); per
- * question, the turns that score above 0, best first, each added while its line still fits in
- * the budget (a turn that does not fit is skipped, a shorter one after it may). Lines are
- * joined by newlines, which count too.
+ * question, the turns that score above 0, best first, each added while its block still fits in
+ * the budget (a turn that does not fit is skipped, a shorter one after it may), as the service's
+ * packer adds candidates. One-turn blocks never overlap, so none would be merged.
  */
 export function bm25TurnsRecall(
   conversations: readonly LocomoConversation[],
@@ -123,13 +148,25 @@ export function bm25TurnsRecall(
   for (const conversation of conversations) {
     const ids = new TurnIds(conversation);
     const turns = conversation.sessions.flatMap((session) =>
-      session.messages.map((message, i) => ({
-        dia: ids.diaId(ids.messageId(session.number, i + 1))!,
-        document: `${message.userId}: ${message.content}`,
-        line: turnLine(turnTime(session, i), message.userId, message.content),
-      })),
+      session.messages.map((message, i) => {
+        const messageId = ids.messageId(session.number, i + 1);
+        const speaker = safeId(message.userId);
+        return {
+          dia: ids.diaId(messageId)!,
+          document: `${speaker}: ${message.content}`,
+          tokens: blockTokens(
+            turnCandidate(
+              conversationIdOf(session),
+              i + 1,
+              messageId,
+              speaker,
+              message.content,
+              turnTime(session, i),
+            ),
+          ),
+        };
+      }),
     );
-    const tokens = turns.map((turn) => countTokens(`${turn.line}\n`));
     const index = bm25Index(turns.map((turn) => turn.document));
     for (const q of questions.filter((item) => item.conversation === conversation)) {
       const ranked = index.search(q.question).filter((hit) => hit.score > 0);
@@ -137,9 +174,11 @@ export function bm25TurnsRecall(
         const cited: string[] = [];
         let used = 0;
         for (const hit of ranked) {
-          if (used + tokens[hit.index] > budget) continue;
-          used += tokens[hit.index];
+          const cost = turns[hit.index].tokens + (cited.length > 0 ? SEPARATOR_TOKENS : 0);
+          if (used + cost > budget) continue;
+          used += cost;
           cited.push(turns[hit.index].dia);
+          if (budget - used <= SEPARATOR_TOKENS) break;
         }
         rows.get(budget)!.push({ recall: evidenceRecall(cited, q.evidence), tokens: used });
       }

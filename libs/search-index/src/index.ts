@@ -12,3 +12,6 @@ export * from './conversation-fusion';
 export * from './conversation-query.builder';
 export * from './context-packing';
 export * from './context-assembler';
+export * from './aliased-index';
+export * from './passage-index';
+export * from './conversation-removal';
