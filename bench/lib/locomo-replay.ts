@@ -20,6 +20,8 @@ export const CONSUMER_GROUPS: Array<[topic: string, group: string]> = [
   ['chat.messages.v1', 'ingest'],
   ['memory.messages.v1', 'summarizer'],
   ['memory.summaries.v1', 'search-indexer'],
+  ['memory.messages.v1', 'search-passages'],
+  ['memory.lifecycle.v1', 'search-lifecycle'],
 ];
 
 /** Fails when a service joined a group of `prefix` that {@link CONSUMER_GROUPS} does not set. */
