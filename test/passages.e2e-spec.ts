@@ -12,6 +12,7 @@ const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 
 interface PassageHit {
   _id: string;
+  _version: number;
   _source: {
     conversationId: string;
     window: number;
@@ -78,6 +79,7 @@ describe('passages', () => {
   const passagesOf = (conversationId: string) =>
     search({
       size: 100,
+      version: true,
       query: { bool: { filter: [ofTenant(), { term: { conversationId } }] } },
       sort: [{ window: 'asc' }],
     });
@@ -149,8 +151,9 @@ describe('passages', () => {
         : undefined;
     }, 60_000);
     const after = [...(await passagesOf('rent')), ...(await passagesOf('garden'))];
+    // The same versions: not one passage was written again (its vector dropped and refilled).
     const state = (hits: PassageHit[]) =>
-      hits.map((hit) => [hit._id, hit._source.textHash, hit._source.embedded]);
+      hits.map((hit) => [hit._id, hit._version, hit._source.textHash, hit._source.embedded]);
     expect(state(after)).toEqual(state(before));
     expect(after.every((hit) => hit._source.embedded)).toBe(true);
   }, 180_000);
@@ -176,21 +179,30 @@ describe('passages', () => {
     expect((await keyword('landlord')).length).toBeGreaterThan(0);
   }, 240_000);
 
+  it('rebuilds the passages on search reindex, and the filler gives them vectors again', async () => {
+    const reindexed = cli(['search', 'reindex']);
+    expect(reindexed.code).toBe(0);
+    const report = reindexed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { alias: string; passages?: number });
+    expect(report.find((line) => line.alias === alias)?.passages).toBe(WINDOWS.length);
+    await eventually(async () => {
+      const found = await passagesOf('rent');
+      return found.length === WINDOWS.length && found.every((hit) => hit._source.embedded)
+        ? true
+        : undefined;
+    }, 120_000);
+  }, 240_000);
+
   it('leaves no passage of an erased conversation', async () => {
-    expect((await passagesOf('garden')).length).toBeGreaterThan(0);
-    const erased = cli([
-      'erase',
-      '--tenant',
-      harness.tenantId,
-      '--conversation',
-      'garden',
-      '--yes',
-    ]);
+    expect((await passagesOf('rent')).length).toBeGreaterThan(0);
+    const erased = cli(['erase', '--tenant', harness.tenantId, '--conversation', 'rent', '--yes']);
     expect(erased.code).toBe(0);
     // Gone when erase returns, and still gone once search has read the `erased` event.
-    expect(await passagesOf('garden')).toEqual([]);
+    expect(await passagesOf('rent')).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect(await passagesOf('garden')).toEqual([]);
-    expect(await keyword('tomato')).toEqual([]);
+    expect(await passagesOf('rent')).toEqual([]);
+    expect(await keyword('landlord')).toEqual([]);
   }, 120_000);
 });
