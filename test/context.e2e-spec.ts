@@ -1,11 +1,8 @@
-import { TOPICS } from '@memory/contracts';
 import { countTokens } from 'gpt-tokenizer';
 import { runCli } from './support/cli';
 import { eventually } from './support/eventually';
-import { endOffsets, setGroupOffsets } from './support/kafka';
+import { GARDEN, RENT } from './fixtures/conversations/chats';
 import { SearchHarness } from './support/search-harness';
-
-const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 
 interface Evidence {
   seqFrom: number;
@@ -39,30 +36,6 @@ describe('context', () => {
   let keyA = '';
   let keyB = '';
 
-  const RENT = [
-    'Hi, I need some advice about my apartment.',
-    'Sure, what is going on with your apartment?',
-    'My landlord told me the rent goes up by 300 dollars a month starting in March.',
-    'That is a big increase. Does your lease allow that?',
-    'The lease ends in February, so he says he can set a new rent.',
-    'You could ask the landlord for a two-year lease at a smaller increase.',
-    'Good idea, I will call the landlord on Monday to negotiate the rent.',
-    'Also check what similar apartments in the neighbourhood cost.',
-    'I found two flats nearby that are cheaper than the new rent.',
-    'Then you have a strong position when you negotiate.',
-  ];
-  const GARDEN = [
-    'My tomato plants have yellow leaves at the bottom.',
-    'Yellow lower leaves on tomatoes often mean a nitrogen deficiency.',
-    'Should I use compost or a liquid fertilizer for the tomatoes?',
-    'Compost works slowly; a diluted liquid fertilizer acts within a week.',
-    'I will water the tomatoes in the morning instead of the evening.',
-    'Good, wet leaves overnight invite blight on tomato plants.',
-    'The basil next to the tomatoes is growing well though.',
-    'Basil is a good companion plant for tomatoes.',
-    'I will prune the lowest tomato branches this weekend.',
-    'Pruning improves air flow around the plants.',
-  ];
   const LIVE = [
     'I am preparing for the meeting with my landlord next week.',
     'What would you like to get out of the meeting?',
@@ -87,19 +60,6 @@ describe('context', () => {
 
   beforeAll(async () => {
     await harness.setUp();
-    // The passage indexer reads what this file publishes only; the lifecycle follower starts now.
-    await setGroupOffsets(
-      harness.kafka,
-      `${harness.groupPrefix}.search-passages`,
-      TOPICS.memoryMessages,
-      harness.publishedFrom,
-    );
-    await setGroupOffsets(
-      harness.kafka,
-      `${harness.groupPrefix}.search-lifecycle`,
-      TOPICS.memoryLifecycle,
-      await endOffsets(harness.kafka, TOPICS.memoryLifecycle),
-    );
     await harness.start();
     await harness.startSummarizer();
     await harness.startSearch();
@@ -132,12 +92,7 @@ describe('context', () => {
     }, 120_000);
   }, 240_000);
 
-  afterAll(async () => {
-    await fetch(`${OPENSEARCH_URL}/${harness.indexPrefix}-passages*`, { method: 'DELETE' }).catch(
-      () => undefined,
-    );
-    await harness.tearDown();
-  });
+  afterAll(() => harness.tearDown());
 
   it('gives each search result the passages that matched, citing their messages', async () => {
     for (const mode of ['keyword', 'hybrid']) {

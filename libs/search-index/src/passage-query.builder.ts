@@ -1,7 +1,7 @@
 import type { Types } from '@opensearch-project/opensearch';
 import { DEFAULT_KNN_EF_SEARCH } from './search.settings';
 import { PassageDocument } from './passage-document';
-import { SearchBody } from './search-query.builder';
+import { dateRange, SearchBody } from './search-query.builder';
 
 type QueryContainer = Types.Common_QueryDsl.QueryContainer;
 type Highlight = Types.Core_Search.Highlight;
@@ -50,15 +50,7 @@ export function passageScopeFilters(scope: PassageScope): QueryContainer[] {
   if (!scope.tenantId) throw new Error('a search needs a tenant');
   const filters: QueryContainer[] = [{ term: { tenantId: scope.tenantId } }];
   if (scope.userId !== undefined) filters.push({ term: { userIds: scope.userId } });
-  if (scope.from !== undefined || scope.to !== undefined)
-    filters.push({
-      range: {
-        lastAt: {
-          ...(scope.from !== undefined ? { gte: scope.from } : {}),
-          ...(scope.to !== undefined ? { lte: scope.to } : {}),
-        },
-      },
-    });
+  filters.push(...dateRange('lastAt', scope));
   return filters;
 }
 

@@ -66,16 +66,26 @@ export function scopeFilters(scope: SearchScope): QueryContainer[] {
   const filters: QueryContainer[] = [{ term: { tenantId: scope.tenantId } }];
   if (scope.userId !== undefined) filters.push({ term: { userId: scope.userId } });
   if (scope.tier !== undefined) filters.push({ term: { tier: scope.tier } });
-  if (scope.from !== undefined || scope.to !== undefined)
-    filters.push({
+  filters.push(...dateRange('lastMessageAt', scope));
+  return filters;
+}
+
+/** A range filter on `field` for `from`/`to` (inclusive), none when both are absent. */
+export function dateRange(
+  field: string,
+  { from, to }: { from?: string; to?: string },
+): QueryContainer[] {
+  if (from === undefined && to === undefined) return [];
+  return [
+    {
       range: {
-        lastMessageAt: {
-          ...(scope.from !== undefined ? { gte: scope.from } : {}),
-          ...(scope.to !== undefined ? { lte: scope.to } : {}),
+        [field]: {
+          ...(from !== undefined ? { gte: from } : {}),
+          ...(to !== undefined ? { lte: to } : {}),
         },
       },
-    });
-  return filters;
+    },
+  ];
 }
 
 /**

@@ -26,12 +26,8 @@ import {
   contextResponseSchema,
 } from './context-response.dto';
 import { ContextService } from './context.service';
-import { ERROR_SCHEMA, openApiSchema } from './openapi';
+import { errorContent, openApiSchema } from './openapi';
 import { SearchUnavailableError } from './search.errors';
-
-const errorContent = (example: Record<string, unknown>) => ({
-  'application/json': { schema: ERROR_SCHEMA, example },
-});
 
 @ApiTags('search')
 @ApiKeyProtected('search', { perRoute: true })

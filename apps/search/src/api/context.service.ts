@@ -15,7 +15,7 @@ import { embedQuery } from './query-embedding';
 import { ContextResponse } from './context-response.dto';
 import { ConversationSummaryService } from './conversation-summary.service';
 import { RequestFieldError } from './search-request.dto';
-import { QueryTooComplexError } from './search.errors';
+import { QUERY_TOO_COMPLEX_FIELD_ERROR, QueryTooComplexError } from './search.errors';
 import { SummarySearcher } from './summary.searcher';
 
 export type ContextOutcome =
@@ -68,13 +68,7 @@ export class ContextService {
       if (error instanceof QueryTooComplexError)
         return {
           ok: false,
-          errors: [
-            {
-              field: 'query',
-              code: 'QUERY_TOO_COMPLEX',
-              message: 'has more terms than the index can match at once: use fewer words',
-            },
-          ],
+          errors: [{ ...QUERY_TOO_COMPLEX_FIELD_ERROR }],
         };
       this.logger.error({
         msg: 'context failed',

@@ -30,7 +30,11 @@ import {
   SearchRequest,
 } from './search-request.dto';
 import { SearchResponse, SearchResult } from './search-response.dto';
-import { QueryTooComplexError, SearchUnavailableError } from './search.errors';
+import {
+  QUERY_TOO_COMPLEX_FIELD_ERROR,
+  QueryTooComplexError,
+  SearchUnavailableError,
+} from './search.errors';
 import { SearchMetrics } from './search.metrics';
 import { SummarySearcher } from './summary.searcher';
 
@@ -84,13 +88,7 @@ export class SearchService {
         this.metrics.request(request.mode, 'invalid', seconds());
         return {
           ok: false,
-          errors: [
-            {
-              field: 'query',
-              code: 'QUERY_TOO_COMPLEX',
-              message: 'has more terms than the index can match at once: use fewer words',
-            },
-          ],
+          errors: [{ ...QUERY_TOO_COMPLEX_FIELD_ERROR }],
         };
       }
       const unavailable = error instanceof SearchUnavailableError;
