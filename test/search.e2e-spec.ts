@@ -8,7 +8,8 @@ const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 
 interface SearchResult {
   conversationId: string;
-  version: number;
+  version: number | null;
+  summary: unknown;
   score: number;
   snippet: string;
 }
@@ -31,6 +32,20 @@ describe('search', () => {
     return { status: response.status, json: (await response.json()) as never };
   };
   const ids = (results: SearchResult[] | undefined) => (results ?? []).map((r) => r.conversationId);
+  /** Whether the passages index holds passages and all of them have their vector. */
+  const passagesEmbedded = async (): Promise<boolean> => {
+    const count = async (query: unknown): Promise<number> => {
+      const response = await fetch(`${OPENSEARCH_URL}/${harness.indexPrefix}-passages/_count`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      return ((await response.json()) as { count?: number }).count ?? 0;
+    };
+    return (
+      (await count({ match_all: {} })) > 0 && (await count({ term: { embedded: false } })) === 0
+    );
+  };
 
   beforeAll(async () => {
     await harness.setUp();
@@ -48,14 +63,18 @@ describe('search', () => {
         ),
       ),
     );
-    // Searchable once the summaries (at message 10) are indexed.
+    // Searchable once the summaries (at message 10) are indexed (a conversation is found by its
+    // passages before: its summary fields are null until then) and every passage has its vector.
+    const summarized = (results: SearchResult[] | undefined, id: string) =>
+      (results ?? []).some((r) => r.conversationId === id && r.version !== null);
     await eventually(async () => {
       const rent = await search({ query: 'landlord', mode: 'keyword' });
       const garden = await search({ query: 'tomato', mode: 'keyword' });
       const other = await search({ query: 'landlord', mode: 'keyword' }, keyB);
-      return ids(rent.json.results).includes('rent') &&
-        ids(garden.json.results).includes('garden') &&
-        ids(other.json.results).includes('rent-b')
+      return summarized(rent.json.results, 'rent') &&
+        summarized(garden.json.results, 'garden') &&
+        summarized(other.json.results, 'rent-b') &&
+        (await passagesEmbedded())
         ? true
         : undefined;
     }, 120_000);
@@ -231,11 +250,26 @@ describe('search', () => {
       OPENSEARCH_INDEX_PREFIX: harness.indexPrefix,
     });
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as {
-      index: string;
-      previous: string;
-      documents: number;
-      strayDropped: string[];
+    // One JSON line per rebuilt alias (the summaries', then the passages'): the summaries' here.
+    const report = run.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            alias: string;
+            index: string;
+            previous: string;
+            documents: number;
+            strayDropped: string[];
+          },
+      )
+      .find((line) => line.alias === alias) ?? {
+      alias,
+      index: '',
+      previous: '',
+      documents: 0,
+      strayDropped: [],
     };
     expect(report.previous).toBe(before);
     expect(report.strayDropped).toEqual([stray]);
@@ -256,7 +290,10 @@ describe('search', () => {
     expect(ids((await search({ query: 'landlord', mode: 'keyword' })).json.results)).toEqual([
       'rent',
     ]);
-    expect(ids((await search({ query: 'tomato', mode: 'keyword' })).json.results)).toEqual([]);
+    // Its passages remain (only the summary row was deleted here; an erase removes both), so it
+    // is found by them alone: a result without a summary.
+    const tomato = (await search({ query: 'tomato', mode: 'keyword' })).json.results ?? [];
+    expect(tomato.filter((r) => r.summary !== null)).toEqual([]);
   });
 
   it('refuses missing, unknown and revoked keys', async () => {
