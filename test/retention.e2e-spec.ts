@@ -515,12 +515,16 @@ async function scanArchiveRoot(root: string, needles: readonly string[]): Promis
   return found;
 }
 
-/** Documents of the index (all of them, this tenant's) whose source holds one of `needles`. */
+/**
+ * Documents of both indices, summaries and passages (all of them, this tenant's), whose source
+ * holds one of `needles`.
+ */
 async function scanIndex(harness: SearchHarness, needles: readonly string[]): Promise<string[]> {
   const url = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
+  const indices = `${harness.indexPrefix}-summaries*,${harness.indexPrefix}-passages*`;
   // Deletions become visible to searches at the next refresh: make it now.
-  await fetch(`${url}/${harness.indexPrefix}-summaries*/_refresh`, { method: 'POST' });
-  const response = await fetch(`${url}/${harness.indexPrefix}-summaries*/_search?size=1000`, {
+  await fetch(`${url}/${indices}/_refresh`, { method: 'POST' });
+  const response = await fetch(`${url}/${indices}/_search?size=1000`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: { term: { tenantId: harness.tenantId } } }),

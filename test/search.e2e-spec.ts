@@ -1,13 +1,15 @@
 import { MEMORY_SUMMARY_SCHEMA, renderSummaryText, TOPICS } from '@memory/contracts';
 import { runCli } from './support/cli';
 import { eventually } from './support/eventually';
+import { GARDEN, RENT } from './fixtures/conversations/chats';
 import { SearchHarness } from './support/search-harness';
 
 const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 
 interface SearchResult {
   conversationId: string;
-  version: number;
+  version: number | null;
+  summary: unknown;
   score: number;
   snippet: string;
 }
@@ -22,31 +24,6 @@ describe('search', () => {
   let keyA = '';
   let keyB = '';
 
-  const RENT = [
-    'Hi, I need some advice about my apartment.',
-    'Sure, what is going on with your apartment?',
-    'My landlord told me the rent goes up by 300 dollars a month starting in March.',
-    'That is a big increase. Does your lease allow that?',
-    'The lease ends in February, so he says he can set a new rent.',
-    'You could ask the landlord for a two-year lease at a smaller increase.',
-    'Good idea, I will call the landlord on Monday to negotiate the rent.',
-    'Also check what similar apartments in the neighbourhood cost.',
-    'I found two flats nearby that are cheaper than the new rent.',
-    'Then you have a strong position when you negotiate.',
-  ];
-  const GARDEN = [
-    'My tomato plants have yellow leaves at the bottom.',
-    'Yellow lower leaves on tomatoes often mean a nitrogen deficiency.',
-    'Should I use compost or a liquid fertilizer for the tomatoes?',
-    'Compost works slowly; a diluted liquid fertilizer acts within a week.',
-    'I will water the tomatoes in the morning instead of the evening.',
-    'Good, wet leaves overnight invite blight on tomato plants.',
-    'The basil next to the tomatoes is growing well though.',
-    'Basil is a good companion plant for tomatoes.',
-    'I will prune the lowest tomato branches this weekend.',
-    'Pruning improves air flow around the plants.',
-  ];
-
   const search = async (
     body: Record<string, unknown>,
     key = keyA,
@@ -55,6 +32,20 @@ describe('search', () => {
     return { status: response.status, json: (await response.json()) as never };
   };
   const ids = (results: SearchResult[] | undefined) => (results ?? []).map((r) => r.conversationId);
+  /** Whether the passages index holds passages and all of them have their vector. */
+  const passagesEmbedded = async (): Promise<boolean> => {
+    const count = async (query: unknown): Promise<number> => {
+      const response = await fetch(`${OPENSEARCH_URL}/${harness.indexPrefix}-passages/_count`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      return ((await response.json()) as { count?: number }).count ?? 0;
+    };
+    return (
+      (await count({ match_all: {} })) > 0 && (await count({ term: { embedded: false } })) === 0
+    );
+  };
 
   beforeAll(async () => {
     await harness.setUp();
@@ -72,14 +63,18 @@ describe('search', () => {
         ),
       ),
     );
-    // Searchable once the summaries (at message 10) are indexed.
+    // Searchable once the summaries (at message 10) are indexed (a conversation is found by its
+    // passages before: its summary fields are null until then) and every passage has its vector.
+    const summarized = (results: SearchResult[] | undefined, id: string) =>
+      (results ?? []).some((r) => r.conversationId === id && r.version !== null);
     await eventually(async () => {
       const rent = await search({ query: 'landlord', mode: 'keyword' });
       const garden = await search({ query: 'tomato', mode: 'keyword' });
       const other = await search({ query: 'landlord', mode: 'keyword' }, keyB);
-      return ids(rent.json.results).includes('rent') &&
-        ids(garden.json.results).includes('garden') &&
-        ids(other.json.results).includes('rent-b')
+      return summarized(rent.json.results, 'rent') &&
+        summarized(garden.json.results, 'garden') &&
+        summarized(other.json.results, 'rent-b') &&
+        (await passagesEmbedded())
         ? true
         : undefined;
     }, 120_000);
@@ -255,11 +250,26 @@ describe('search', () => {
       OPENSEARCH_INDEX_PREFIX: harness.indexPrefix,
     });
     expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as {
-      index: string;
-      previous: string;
-      documents: number;
-      strayDropped: string[];
+    // One JSON line per rebuilt alias (the summaries', then the passages'): the summaries' here.
+    const report = run.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            alias: string;
+            index: string;
+            previous: string;
+            documents: number;
+            strayDropped: string[];
+          },
+      )
+      .find((line) => line.alias === alias) ?? {
+      alias,
+      index: '',
+      previous: '',
+      documents: 0,
+      strayDropped: [],
     };
     expect(report.previous).toBe(before);
     expect(report.strayDropped).toEqual([stray]);
@@ -280,7 +290,10 @@ describe('search', () => {
     expect(ids((await search({ query: 'landlord', mode: 'keyword' })).json.results)).toEqual([
       'rent',
     ]);
-    expect(ids((await search({ query: 'tomato', mode: 'keyword' })).json.results)).toEqual([]);
+    // Its passages remain (only the summary row was deleted here; an erase removes both), so it
+    // is found by them alone: a result without a summary.
+    const tomato = (await search({ query: 'tomato', mode: 'keyword' })).json.results ?? [];
+    expect(tomato.filter((r) => r.summary !== null)).toEqual([]);
   });
 
   it('refuses missing, unknown and revoked keys', async () => {

@@ -103,6 +103,9 @@ describe('the system under faults', () => {
       SUMMARY_SWEEP_INTERVAL_MS: '500',
       // Embedding 2,000 summaries is the long pole of the catch-up; both cores help it.
       EMBEDDING_THREADS: '2',
+      // Passages are written (keyword) but not embedded: 50,000 passage vectors would compete
+      // with the summaries' catch-up and with ingest for the two cores this test measures.
+      SEARCH_PASSAGE_VECTORS: 'false',
       RETENTION_INTERVAL_MS: '5000',
       COMPRESSOR_INTERVAL_MS: '5000',
       RETENTION_ARCHIVE_ROOT: resolve(ROOT, '.stack/fault-archive'),

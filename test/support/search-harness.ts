@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { TOPICS } from '@memory/contracts';
+import { CONSUMER_GROUPS, TOPICS } from '@memory/contracts';
 import { createApiKey } from './cli';
-import { setGroupOffsets } from './kafka';
+import { endOffsets, setGroupOffsets } from './kafka';
 import { ServiceProcess } from './service-process';
 import { SummarizerHarness } from './summarizer-harness';
 
@@ -9,8 +9,9 @@ const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 
 /**
  * The whole pipeline to search: ingest, summarizer and search as processes in one consumer
- * group prefix (search's indexer starting at the current end of `memory.summaries.v1`), with
- * an index prefix of their own so the test's index is not shared.
+ * group prefix (search's consumers starting at the current ends of `memory.summaries.v1`,
+ * `memory.messages.v1` and `memory.lifecycle.v1`), with an index prefix of their own so the
+ * test's indices are not shared.
  */
 export class SearchHarness extends SummarizerHarness {
   readonly indexPrefix = `e2e-${randomUUID().slice(0, 8)}`;
@@ -20,17 +21,30 @@ export class SearchHarness extends SummarizerHarness {
     await super.setUp();
     await setGroupOffsets(
       this.kafka,
-      `${this.groupPrefix}.search-indexer`,
+      `${this.groupPrefix}.${CONSUMER_GROUPS.searchIndexer.group}`,
       TOPICS.memorySummaries,
       this.summariesFrom,
+    );
+    await setGroupOffsets(
+      this.kafka,
+      `${this.groupPrefix}.${CONSUMER_GROUPS.searchPassages.group}`,
+      TOPICS.memoryMessages,
+      this.publishedFrom,
+    );
+    await setGroupOffsets(
+      this.kafka,
+      `${this.groupPrefix}.${CONSUMER_GROUPS.searchLifecycle.group}`,
+      TOPICS.memoryLifecycle,
+      await endOffsets(this.kafka, TOPICS.memoryLifecycle),
     );
   }
 
   override async tearDown(): Promise<void> {
     await this.search.stop('SIGKILL');
-    await fetch(`${OPENSEARCH_URL}/${this.indexPrefix}-summaries*`, { method: 'DELETE' }).catch(
-      () => undefined,
-    );
+    for (const indices of ['summaries', 'passages'])
+      await fetch(`${OPENSEARCH_URL}/${this.indexPrefix}-${indices}*`, { method: 'DELETE' }).catch(
+        () => undefined,
+      );
     await super.tearDown();
   }
 

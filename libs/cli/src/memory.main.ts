@@ -15,6 +15,7 @@ import { DataSource } from 'typeorm';
 import { parseArgs, UsageError } from './args';
 import { API_KEYS_USAGE, apiKeysCommand } from './commands/api-keys.command';
 import { COMPRESS_USAGE, compressCommand } from './commands/compress.command';
+import { CONTEXT_USAGE, contextCommand } from './commands/context.command';
 import { DLQ_USAGE, dlqCommand } from './commands/dlq.command';
 import { SEARCH_USAGE, searchCommand } from './commands/search.command';
 import { SUMMARIES_USAGE, summariesCommand } from './commands/summaries.command';
@@ -36,6 +37,7 @@ const USAGE = `usage: npm run memory -- <command>
   ${API_KEYS_USAGE}
   ${ARCHIVE_USAGE}
   ${COMPRESS_USAGE}
+  ${CONTEXT_USAGE}
   ${DLQ_USAGE}
   ${ERASE_USAGE}
   ${RESTORE_USAGE}
@@ -46,7 +48,7 @@ const USAGE = `usage: npm run memory -- <command>
 
 Configuration comes from the same environment variables as the services (DATABASE_URL, KAFKA_*,
 SUMMARY_* and OPENAI_* for summaries, TIER_* and COMPRESSOR_* for compress, OPENSEARCH_* and
-EMBEDDING_* for search, RETENTION_* for archive, restore, erase and verify-archives).`;
+EMBEDDING_* for search and context, RETENTION_* for archive, restore, erase and verify-archives).`;
 
 /** Runs a retention command with everything it may need read and checked first. */
 function withRetention(
@@ -103,6 +105,13 @@ async function main(argv: readonly string[]): Promise<void> {
       const settings = readCompressionSettings(read);
       read.assertValid();
       return withDatabase((dataSource) => compressCommand(dataSource, kafka, settings, args));
+    }
+    case 'context': {
+      const read = new EnvReader(process.env);
+      const opensearch = readOpenSearchConfig(read);
+      const settings = readSearchSettings(read);
+      read.assertValid();
+      return withDatabase((dataSource) => contextCommand(dataSource, opensearch, settings, args));
     }
     case 'dlq':
       return dlqCommand(kafkaConfig(), args);

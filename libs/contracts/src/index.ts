@@ -4,6 +4,7 @@ export * from './dead-letter/dead-letter.codes';
 export * from './dead-letter/dead-letter.headers';
 export * from './storable-text';
 export * from './memory-message/memory-message.schema';
+export * from './memory-message/memory-message.decoder';
 export * from './topics.constants';
 export * from './memory-summary/memory-summary.schema';
 export * from './memory-lifecycle/memory-lifecycle.schema';

@@ -18,8 +18,12 @@ export const CONSUMER_CRASH_EXIT_CODE = 70;
 const CRASH_STOP_MS = 10_000;
 
 export interface ConsumerDefinition extends Omit<BatchConsumerOptions, 'deadLetters' | 'onCrash'> {
-  /** The dead-letter topic of the records that fail the handler for their own sake. */
-  deadLetterTopic: string;
+  /**
+   * The dead-letter topic of the records that fail the handler for their own sake. Without
+   * one (a topic whose records have nowhere to go back to), every failure is retried, never
+   * skipped.
+   */
+  deadLetterTopic: string | undefined;
 }
 import { KafkaAdminService } from './kafka-admin.service';
 import { KafkaProducerService } from './kafka-producer.service';
@@ -46,18 +50,21 @@ export class BatchConsumerFactory implements BeforeApplicationShutdown {
     const consumer = new BatchConsumer(this.kafka, {
       ...options,
       groupId,
-      deadLetters: async (batch, records, failure) => {
-        await this.deadLetters.publishOnce(
-          batch,
-          deadLetterTopic,
-          records.map((record) => ({
-            source: { topic: batch.topic, partition: batch.partition, offset: record.offset },
-            record,
-            code: failure.code,
-            reason: failure.reason,
-          })),
-        );
-      },
+      deadLetters:
+        deadLetterTopic === undefined
+          ? undefined
+          : async (batch, records, failure) => {
+              await this.deadLetters.publishOnce(
+                batch,
+                deadLetterTopic,
+                records.map((record) => ({
+                  source: { topic: batch.topic, partition: batch.partition, offset: record.offset },
+                  record,
+                  code: failure.code,
+                  reason: failure.reason,
+                })),
+              );
+            },
       onCrash: (error) => this.exitAfterCrash(groupId, error),
     });
     this.consumers.push(consumer);

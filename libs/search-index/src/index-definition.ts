@@ -1,22 +1,23 @@
 /**
- * The summaries index: mapping and settings. `MAPPING_VERSION` is part of every physical index
- * name; a change to the mapping bumps it, and `search reindex` builds the new index from
- * Postgres and moves the alias to it.
+ * The summaries and passages indices: mappings and settings. `MAPPING_VERSION` is part of every
+ * physical index name; a change to either mapping bumps it, and `search reindex` builds both
+ * indices anew from Postgres and moves their aliases. Version 2: passages, and the summaries'
+ * `fullText`.
  */
-export const MAPPING_VERSION = 1;
+export const MAPPING_VERSION = 2;
 
 /** Name of the alias search reads through and the indexer writes through. */
 export function summariesAlias(prefix: string): string {
   return `${prefix}-summaries`;
 }
 
-/** A new physical index name for the current mapping version. */
-export function newIndexName(prefix: string, now: Date = new Date()): string {
+/** A new physical index name behind `alias` for the current mapping version. */
+export function newIndexName(alias: string, now: Date = new Date()): string {
   const stamp = now
     .toISOString()
     .replace(/[-:.TZ]/g, '')
     .slice(0, 17);
-  return `${summariesAlias(prefix)}-v${MAPPING_VERSION}-${stamp}`;
+  return `${alias}-v${MAPPING_VERSION}-${stamp}`;
 }
 
 const englishText = { type: 'text', analyzer: 'english' } as const;
@@ -41,6 +42,8 @@ export function indexBody(dimensions: number): Record<string, unknown> {
         conversationId: { type: 'keyword' },
         tier: { type: 'keyword' },
         text: englishText,
+        // A compressed summary's full sections, rendered, while Postgres still holds them.
+        fullText: englishText,
         context: englishText,
         keyPoints: englishText,
         decisions: englishText,

@@ -122,3 +122,86 @@ function clip(content: string): string {
   const flat = content.replace(/\s+/gu, ' ').trim();
   return flat.length <= maxMessageChars ? flat : `${flat.slice(0, maxMessageChars - 1)}…`;
 }
+
+/** First seqs of every window that holds one of `seqs`, ascending. */
+export function windowStartsOfAll(seqs: Iterable<number>): number[] {
+  const starts = new Set<number>();
+  for (const seq of seqs) for (const start of windowStartsOf(seq)) starts.add(start);
+  return [...starts].sort((a, b) => a - b);
+}
+
+/** A stored message of some conversation, as {@link PassageStream} reads it. */
+export interface ConversationMessage extends PassageMessage {
+  tenantId: string;
+  conversationId: string;
+}
+
+/**
+ * Cuts stored messages, read in (tenant, conversation, seq) order, into the passages of every
+ * window that holds one of them. A window is given out once no later message can belong to it,
+ * so at most two windows are held at a time, whatever the length of a conversation.
+ */
+export class PassageStream {
+  private key: string | undefined;
+  private ids = { tenantId: '', conversationId: '' };
+  private readonly open = new Map<number, PassageMessage[]>();
+
+  constructor(private readonly indexedAt: Date = new Date()) {}
+
+  /** Adds the next message; returns the passages it completed. */
+  push(message: ConversationMessage): PassageDocument[] {
+    const key = JSON.stringify([message.tenantId, message.conversationId]);
+    const done = key === this.key ? [] : this.end();
+    this.key = key;
+    this.ids = { tenantId: message.tenantId, conversationId: message.conversationId };
+    for (const start of windowStartsOf(message.seq)) {
+      const messages = this.open.get(start) ?? [];
+      messages.push(message);
+      this.open.set(start, messages);
+    }
+    for (const start of [...this.open.keys()].sort((a, b) => a - b))
+      if (windowRange(start).seqTo < message.seq) done.push(...this.close(start));
+    return done;
+  }
+
+  /** The passages of the windows still open (the end of the input). */
+  end(): PassageDocument[] {
+    const starts = [...this.open.keys()].sort((a, b) => a - b);
+    return starts.flatMap((start) => this.close(start));
+  }
+
+  private close(start: number): PassageDocument[] {
+    const messages = this.open.get(start) ?? [];
+    this.open.delete(start);
+    const { tenantId, conversationId } = this.ids;
+    const passage = toPassage(tenantId, conversationId, start, messages, this.indexedAt);
+    return passage ? [passage] : [];
+  }
+}
+
+/**
+ * The passages of `windows` of one conversation from the messages of it that are held (each
+ * message goes to the windows that hold it; a window none of them is in gives no passage).
+ */
+export function passagesOfWindows(
+  tenantId: string,
+  conversationId: string,
+  windows: readonly number[],
+  messages: readonly PassageMessage[],
+  indexedAt: Date = new Date(),
+): PassageDocument[] {
+  const byWindow = new Map<number, PassageMessage[]>();
+  for (const message of messages)
+    for (const start of windowStartsOf(message.seq))
+      byWindow.set(start, [...(byWindow.get(start) ?? []), message]);
+  return windows.flatMap((start) => {
+    const passage = toPassage(
+      tenantId,
+      conversationId,
+      start,
+      byWindow.get(start) ?? [],
+      indexedAt,
+    );
+    return passage ? [passage] : [];
+  });
+}

@@ -5,7 +5,10 @@ export interface ScoredId {
 
 export interface FusedHit {
   id: string;
-  /** The mean over the lists of the id's normalized score (0 in a list that lacks it), in [0, 1]. */
+  /**
+   * The (weighted) mean over the lists of the id's normalized score (0 in a list that lacks it),
+   * in [0, 1].
+   */
   score: number;
   /** The id's 1-based rank in each list, null where it is absent. */
   ranks: Array<number | null>;
@@ -28,9 +31,28 @@ export interface FusedHit {
  * has in any list, then by the id, so the order is deterministic.
  */
 export function minMaxFusion(lists: ReadonlyArray<readonly ScoredId[]>): FusedHit[] {
+  return weightedMinMaxFusion(
+    lists,
+    lists.map(() => 1),
+  );
+}
+
+/**
+ * {@link minMaxFusion} with a weight per list: each list's normalized score times its weight,
+ * summed and divided by the sum of the weights (of all the lists given, empty ones included),
+ * so the fused score stays in [0, 1]. Equal weights are {@link minMaxFusion}.
+ */
+export function weightedMinMaxFusion(
+  lists: ReadonlyArray<readonly ScoredId[]>,
+  weights: readonly number[],
+): FusedHit[] {
+  if (weights.length !== lists.length) throw new Error('one weight per list');
+  if (weights.some((weight) => !(weight >= 0))) throw new Error('weights must be >= 0');
+  const total = weights.reduce((sum, weight) => sum + weight, 0);
   const fused = new Map<string, FusedHit>();
   lists.forEach((list, listIndex) => {
     if (list.length === 0) return;
+    const share = total > 0 ? (weights[listIndex] ?? 0) / total : 0;
     const scores = list.map((hit) => hit.score);
     const low = Math.min(...scores);
     const range = Math.max(...scores) - low;
@@ -42,7 +64,7 @@ export function minMaxFusion(lists: ReadonlyArray<readonly ScoredId[]>): FusedHi
       }
       if (hit.ranks[listIndex] !== null) return;
       hit.ranks[listIndex] = index + 1;
-      hit.score += (range > 0 ? (score - low) / range : 1) / lists.length;
+      hit.score += (range > 0 ? (score - low) / range : 1) * share;
     });
   });
   return [...fused.values()].sort(

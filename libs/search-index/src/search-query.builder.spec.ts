@@ -82,6 +82,7 @@ describe('search query builders', () => {
             type: 'most_fields',
             fields: [
               'text',
+              'fullText',
               'keyPoints^2',
               'context^1.5',
               'entities^2',

@@ -8,9 +8,14 @@ export type SearchBody = API.Search_RequestBody;
 type QueryContainer = Types.Common_QueryDsl.QueryContainer;
 type Highlight = Types.Core_Search.Highlight;
 
-/** BM25 fields and their weights: the condensed sections count more than the running text. */
+/**
+ * BM25 fields and their weights: the condensed sections count more than the running text.
+ * `fullText` holds the full sections a compressed conversation still keeps ('' otherwise), so
+ * words its shorter tier text lost are still found.
+ */
 export const KEYWORD_FIELDS = [
   'text',
+  'fullText',
   'keyPoints^2',
   'context^1.5',
   'entities^2',
@@ -61,16 +66,26 @@ export function scopeFilters(scope: SearchScope): QueryContainer[] {
   const filters: QueryContainer[] = [{ term: { tenantId: scope.tenantId } }];
   if (scope.userId !== undefined) filters.push({ term: { userId: scope.userId } });
   if (scope.tier !== undefined) filters.push({ term: { tier: scope.tier } });
-  if (scope.from !== undefined || scope.to !== undefined)
-    filters.push({
+  filters.push(...dateRange('lastMessageAt', scope));
+  return filters;
+}
+
+/** A range filter on `field` for `from`/`to` (inclusive), none when both are absent. */
+export function dateRange(
+  field: string,
+  { from, to }: { from?: string; to?: string },
+): QueryContainer[] {
+  if (from === undefined && to === undefined) return [];
+  return [
+    {
       range: {
-        lastMessageAt: {
-          ...(scope.from !== undefined ? { gte: scope.from } : {}),
-          ...(scope.to !== undefined ? { lte: scope.to } : {}),
+        [field]: {
+          ...(from !== undefined ? { gte: from } : {}),
+          ...(to !== undefined ? { lte: to } : {}),
         },
       },
-    });
-  return filters;
+    },
+  ];
 }
 
 /**

@@ -12,6 +12,12 @@ export interface SearchSettings {
    * of this and k). More finds more of the true nearest neighbours and costs more per query.
    */
   knnEfSearch: number;
+  /**
+   * Whether the search service embeds passages (`SEARCH_PASSAGE_VECTORS`). Off, passages are
+   * still written and found by keyword, never by meaning; the embedding model's time goes to
+   * summaries only.
+   */
+  passageVectors: boolean;
 }
 
 /** Default of `SEARCH_KNN_EF_SEARCH`: recall@10 against exact search about 0.95 at 100,000 summaries (docs/benchmarks.md). */
@@ -21,5 +27,6 @@ export function readSearchSettings(read: EnvReader): SearchSettings {
   return {
     embeddings: readEmbeddingSettings(read),
     knnEfSearch: read.int('SEARCH_KNN_EF_SEARCH', DEFAULT_KNN_EF_SEARCH, 1, 10_000),
+    passageVectors: read.bool('SEARCH_PASSAGE_VECTORS', true),
   };
 }

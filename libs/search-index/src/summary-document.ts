@@ -1,4 +1,4 @@
-import { MemorySummary } from '@memory/contracts';
+import { MemorySummary, renderSummaryText, SummarySections } from '@memory/contracts';
 
 /**
  * One conversation in the search index: its current summary, flattened for BM25 fields and
@@ -11,6 +11,11 @@ export interface SummaryDocument {
   conversationId: string;
   tier: string;
   text: string;
+  /**
+   * A compressed summary's full sections, rendered, while Postgres still holds them (the
+   * compressed text keeps only part of what the conversation said); '' otherwise.
+   */
+  fullText: string;
   context: string;
   keyPoints: string[];
   decisions: string[];
@@ -43,15 +48,27 @@ export function documentId(tenantId: string, conversationId: string): string {
   return `${tenantId}/${conversationId}`;
 }
 
-/** What gets embedded for a summary: its rendered text (context, key points, entities …). */
-export function embeddingText(summary: MemorySummary): string {
-  return summary.text || summary.sections.context;
+/**
+ * What gets embedded for a summary: the full text of a compressed one while it is held (it is
+ * what the conversation said), else its rendered text (context, key points, entities …).
+ */
+export function embeddingText(summary: MemorySummary, fullText = ''): string {
+  return fullText || summary.text || summary.sections.context;
+}
+
+/**
+ * The full text of a summary row: its full sections rendered, for a compressed tier whose row
+ * still holds them; '' at tier `full` (its text is the full one) or once they are gone.
+ */
+export function fullTextOf(row: { tier: string; fullSections: SummarySections | null }): string {
+  return row.tier !== 'full' && row.fullSections ? renderSummaryText(row.fullSections) : '';
 }
 
 export function toDocument(
   summary: MemorySummary,
   embedding: number[] | undefined,
   indexedAt: Date = new Date(),
+  fullText = '',
 ): SummaryDocument {
   const { sections, stats } = summary;
   return {
@@ -60,6 +77,7 @@ export function toDocument(
     conversationId: summary.conversationId,
     tier: summary.tier,
     text: summary.text,
+    fullText,
     context: sections.context,
     keyPoints: sections.keyPoints,
     decisions: sections.decisions,

@@ -1,47 +1,7 @@
 import { Client } from '@opensearch-project/opensearch';
-import { indexBody, MAPPING_VERSION, newIndexName, summariesAlias } from './index-definition';
+import { AliasedIndex, BulkItem, bulk, isConflict, throwFailures } from './aliased-index';
+import { indexBody, summariesAlias } from './index-definition';
 import { documentId, SummaryDocument } from './summary-document';
-
-/** The index cannot be used as it is (vector dimension, mapping version): the fix is named. */
-export class IndexMismatchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IndexMismatchError';
-  }
-}
-
-/**
- * A bulk request had items that failed for another reason than a stale version. Items refused
- * for what they hold (4xx other than 429: `mapper_parsing_exception`, `illegal_argument_exception`)
- * are `refused`; the others (429, 5xx) will pass later, and when only those failed the error
- * carries `status` 429 so that callers treat it as "try again".
- */
-export class BulkIndexError extends Error {
-  /** 429 when every failure is one that passes later; undefined otherwise. */
-  readonly status: number | undefined;
-
-  constructor(
-    readonly failures: Array<{ id: string; status: number; reason: string }>,
-    total: number,
-  ) {
-    super(
-      `${failures.length} of ${total} documents were not indexed: ` +
-        failures
-          .slice(0, 3)
-          .map((failure) => `${failure.id} (${failure.status} ${failure.reason})`)
-          .join('; '),
-    );
-    this.name = 'BulkIndexError';
-    this.status = this.refused.length === 0 ? 429 : undefined;
-  }
-
-  /** Ids of the documents the index refused for what they hold: retrying cannot help them. */
-  get refused(): string[] {
-    return this.failures
-      .filter((failure) => failure.status >= 400 && failure.status < 500 && failure.status !== 429)
-      .map((failure) => failure.id);
-  }
-}
 
 export interface BulkOutcome {
   indexed: number;
@@ -50,79 +10,22 @@ export interface BulkOutcome {
   deleted: number;
 }
 
-interface BulkItem {
-  status: number;
-  _id?: string | null;
-  error?: { type?: string; reason?: string | null } | null;
-}
-
 /**
- * The summaries index behind its alias: creates it when missing, refuses one whose vectors do
- * not have the embedding model's dimension, writes documents with the summary version as
- * external version (a stale update never overwrites a newer one), and rebuilds into a new
- * physical index whose alias swap is atomic.
+ * The summaries index behind its alias (see {@link AliasedIndex}): writes documents with the
+ * summary version as external version, so a stale update never overwrites a newer one.
  */
-export class SummaryIndex {
-  readonly alias: string;
-
-  constructor(
-    private readonly client: Client,
-    private readonly prefix: string,
-    readonly dimensions: number,
-  ) {
-    this.alias = summariesAlias(prefix);
+export class SummaryIndex extends AliasedIndex<SummaryDocument> {
+  constructor(client: Client, prefix: string, dimensions: number) {
+    super(client, summariesAlias(prefix), dimensions);
   }
 
-  /** Makes sure the alias points at a usable index; returns the physical index name. */
-  async ensure(): Promise<string> {
-    const current = await this.currentIndex();
-    if (current) {
-      await this.check(current);
-      return current;
-    }
-    const name = newIndexName(this.prefix);
-    await this.client.indices.create({ index: name, body: indexBody(this.dimensions) });
-    try {
-      await this.client.indices.updateAliases({
-        body: { actions: [{ add: { index: name, alias: this.alias } }] },
-      });
-    } catch (error) {
-      // Another instance created the alias first: use theirs, drop ours.
-      await this.client.indices.delete({ index: name }).catch(() => undefined);
-      const winner = await this.currentIndex();
-      if (!winner) throw error;
-      await this.check(winner);
-      return winner;
-    }
-    return name;
+  protected body(): Record<string, unknown> {
+    return indexBody(this.dimensions);
   }
 
-  /**
-   * Physical indices named for this alias that the alias does not point at: what a rebuild
-   * left when it was killed before it could drop its half-built index.
-   */
-  async strayIndices(): Promise<string[]> {
-    const current = await this.currentIndex();
-    const response = await this.client.cat.indices({
-      index: `${this.alias}-v*`,
-      format: 'json',
-      expand_wildcards: 'all',
-    });
-    const rows = response.body as unknown as Array<{ index?: string }>;
-    return rows
-      .map((row) => row.index ?? '')
-      .filter((name) => name !== '' && name !== current)
-      .sort();
-  }
-
-  /** Deletes indices found by {@link strayIndices}; never the one behind the alias. */
-  async deleteIndices(names: readonly string[]): Promise<void> {
-    const current = await this.currentIndex();
-    for (const name of names) {
-      if (name === current || !name.startsWith(`${this.alias}-v`))
-        throw new Error(`refusing to delete ${name}: it is not a stray index of ${this.alias}`);
-      await this.client.indices.delete({ index: name });
-    }
+  protected async writeTo(documents: readonly SummaryDocument[], index: string): Promise<number> {
+    const outcome = await this.write(documents, [], index);
+    return outcome.indexed + outcome.stale;
   }
 
   /**
@@ -159,34 +62,6 @@ export class SummaryIndex {
       after = hits[hits.length - 1]?.sort;
       if (!after) return;
     }
-  }
-
-  /** The physical index behind the alias, if the alias exists. */
-  async currentIndex(): Promise<string | undefined> {
-    const exists = await this.client.indices.existsAlias({ name: this.alias });
-    if (!exists.body) return undefined;
-    const response = await this.client.indices.getAlias({ name: this.alias });
-    return Object.keys(response.body)[0];
-  }
-
-  private async check(index: string): Promise<void> {
-    const response = await this.client.indices.getMapping({ index });
-    const mapping = (
-      response.body as Record<string, { mappings?: { _meta?: Record<string, unknown> } }>
-    )[index];
-    const meta = mapping?.mappings?._meta ?? {};
-    const dimensions = Number(meta.dimensions);
-    if (dimensions !== this.dimensions)
-      throw new IndexMismatchError(
-        `index ${index} (alias ${this.alias}) holds vectors of ${dimensions} dimensions, but the ` +
-          `embedding model makes ${this.dimensions}: rebuild it with ` +
-          '`npm run memory -- search reindex`, or configure the model the index was built with',
-      );
-    if (Number(meta.mappingVersion) !== MAPPING_VERSION)
-      throw new IndexMismatchError(
-        `index ${index} has mapping version ${String(meta.mappingVersion)}, this release ` +
-          `writes version ${MAPPING_VERSION}: rebuild it with \`npm run memory -- search reindex\``,
-      );
   }
 
   /**
@@ -241,69 +116,18 @@ export class SummaryIndex {
       body.push({
         delete: { _index: index, _id: documentId(deletion.tenantId, deletion.conversationId) },
       });
-    // Through the alias, require it: without it a write would create a dynamically mapped
-    // index under the alias's name.
-    const response = await this.client.bulk({ body, require_alias: index === this.alias });
-    const items = (response.body.items ?? []) as Array<Record<string, BulkItem>>;
+    const items = await bulk(this.client, body, index === this.alias);
     const outcome: BulkOutcome = { indexed: 0, stale: 0, deleted: 0 };
-    const failures: Array<{ id: string; status: number; reason: string }> = [];
+    const failures: BulkItem[] = [];
     for (const item of items) {
-      const [action, result] = Object.entries(item)[0] ?? [];
-      if (!result) continue;
-      if (action === 'delete') {
-        if (result.status < 300 || result.status === 404) outcome.deleted++;
-        else failures.push(failure(result));
-      } else if (result.status < 300) outcome.indexed++;
-      else if (result.status === 409 && result.error?.type === 'version_conflict_engine_exception')
-        outcome.stale++;
-      else failures.push(failure(result));
+      if (item.action === 'delete') {
+        if (item.status < 300 || item.status === 404) outcome.deleted++;
+        else failures.push(item);
+      } else if (item.status < 300) outcome.indexed++;
+      else if (isConflict(item)) outcome.stale++;
+      else failures.push(item);
     }
-    if (failures.length > 0) throw new BulkIndexError(failures, items.length);
+    throwFailures(failures, items.length);
     return outcome;
   }
-
-  /**
-   * Builds a new index from `source` (pages of documents), then moves the alias to it in one
-   * step and drops the old index: searches see the old index until the new one is complete.
-   * Updates written meanwhile to the old index are not lost: their summaries are in Postgres,
-   * and `source` reads them; the new index takes versions written after the swap. An abort
-   * (`signal`, checked between pages) or any failure drops the new index and leaves the alias
-   * where it was.
-   */
-  async rebuild(
-    source: AsyncIterable<SummaryDocument[]>,
-    onProgress: (indexed: number) => void = () => undefined,
-    signal?: AbortSignal,
-  ): Promise<{ index: string; previous: string | undefined; documents: number }> {
-    const previous = await this.currentIndex();
-    const index = newIndexName(this.prefix);
-    await this.client.indices.create({ index, body: indexBody(this.dimensions) });
-    let documents = 0;
-    try {
-      for await (const page of source) {
-        signal?.throwIfAborted();
-        const outcome = await this.write(page, [], index);
-        documents += outcome.indexed + outcome.stale;
-        onProgress(documents);
-      }
-      signal?.throwIfAborted();
-      await this.client.indices.refresh({ index });
-      const actions: Array<Record<string, unknown>> = [{ add: { index, alias: this.alias } }];
-      if (previous) actions.unshift({ remove: { index: previous, alias: this.alias } });
-      await this.client.indices.updateAliases({ body: { actions } });
-    } catch (error) {
-      await this.client.indices.delete({ index }).catch(() => undefined);
-      throw error;
-    }
-    if (previous) await this.client.indices.delete({ index: previous }).catch(() => undefined);
-    return { index, previous, documents };
-  }
-}
-
-function failure(result: BulkItem): { id: string; status: number; reason: string } {
-  return {
-    id: result._id ?? '?',
-    status: result.status,
-    reason: `${result.error?.type ?? 'error'}: ${result.error?.reason ?? ''}`,
-  };
 }

@@ -20,7 +20,7 @@ import {
   ErasureResult,
   ScheduledPasses,
 } from '@memory/lifecycle';
-import { SummaryIndex } from '@memory/search-index';
+import { removeFromSearch } from '@memory/search-index';
 import { createConversationSummarizer } from '@memory/summarization';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Client } from '@opensearch-project/opensearch';
@@ -59,13 +59,14 @@ export class RetentionService extends ScheduledPasses<RetentionReport> {
   ) {
     super(settings.retention.intervalMs);
     this.send = (topic, messages) => producer.send(topic, messages);
-    // Only deletes go through it: the vector size is not needed for those.
-    const index = new SummaryIndex(client, opensearch.indexPrefix, 0);
     this.archiver = new Archiver(dataSource, settings.retention.archiveRoot, (point) =>
       this.pause(point),
     );
-    this.eraser = new Eraser(dataSource, settings.retention.archiveRoot, this.send, (refs) =>
-      index.write([], refs),
+    this.eraser = new Eraser(
+      dataSource,
+      settings.retention.archiveRoot,
+      this.send,
+      removeFromSearch(client, opensearch.indexPrefix),
     );
     this.outbox = new LifecycleOutbox(dataSource);
     this.summaries = createConversationSummarizer(dataSource, settings.summarization);

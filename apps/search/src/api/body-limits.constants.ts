@@ -8,3 +8,12 @@ export const SEARCH_BODY_LIMIT: RouteBodyLimit = {
 };
 
 export const SEARCH_BODY_LIMIT_TEXT = formatBytes(SEARCH_BODY_LIMIT.limitBytes);
+
+/** A context request: a query of at most 1,000 characters, a budget and a few ids. */
+export const CONTEXT_BODY_LIMIT: RouteBodyLimit = {
+  method: 'POST',
+  path: '/v1/context',
+  limitBytes: 16 * KiB,
+};
+
+export const CONTEXT_BODY_LIMIT_TEXT = formatBytes(CONTEXT_BODY_LIMIT.limitBytes);

@@ -13,3 +13,8 @@ export function openApiSchema(schema: z.ZodType, io: 'input' | 'output'): Schema
 
 /** Body of every 4xx/5xx answer of this API: the one shape of every service. */
 export const ERROR_SCHEMA: SchemaObject = ERROR_BODY_SCHEMA;
+
+/** The `content` of an error answer: the house error body with an example. */
+export function errorContent(example: Record<string, unknown>) {
+  return { 'application/json': { schema: ERROR_SCHEMA, example } };
+}

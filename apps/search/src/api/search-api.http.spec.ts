@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import { ApiKeyIdentity, ApiKeyStore } from '@memory/auth';
 import { AuthConfig, loadConfig } from '@memory/config';
 import { ReadRecorder } from '@memory/persistence';
-import { SearchBody, SummaryIndex } from '@memory/search-index';
+import { ArchiveRepository } from '@memory/lifecycle';
+import { ListQuery, SearchBody, SummaryIndex } from '@memory/search-index';
 import { SummaryStore } from '@memory/summarization';
 import { Global, INestApplication, Logger, Module } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -11,7 +12,7 @@ import { Client } from '@opensearch-project/opensearch';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
-import { IndexedHit } from './search-hit.mapper';
+import { IndexedHit, PassageHit } from './search-hit.mapper';
 import { summaryRowFixture } from '../indexing/summary.fixture';
 import { SearchApiModule } from './search-api.module';
 import { SearchUnavailableError } from './search.errors';
@@ -50,17 +51,27 @@ const summaryRow = summaryRowFixture;
 
 async function setup() {
   const bodies: SearchBody[] = [];
+  const search = jest.fn((body: SearchBody): Promise<IndexedHit[]> => {
+    bodies.push(body);
+    return Promise.resolve([
+      {
+        _id: 'tenant-a/conv-1',
+        _score: 2.5,
+        _source: { conversationId: 'conv-1', text: '<b>hi</b>', tier: 'full' },
+      },
+    ]);
+  });
+  const searchPassages = jest.fn((body: SearchBody): Promise<PassageHit[]> => {
+    bodies.push(body);
+    return Promise.resolve([]);
+  });
   const searcher = {
-    search: jest.fn((body: SearchBody): Promise<IndexedHit[]> => {
-      bodies.push(body);
-      return Promise.resolve([
-        {
-          _id: 'tenant-a/conv-1',
-          _score: 2.5,
-          _source: { conversationId: 'conv-1', text: '<b>hi</b>', tier: 'full' },
-        },
-      ]);
-    }),
+    search,
+    searchPassages,
+    topPassages: jest.fn(() => Promise.resolve(new Map<string, PassageHit[]>())),
+    list: jest.fn((query: ListQuery) =>
+      query.target === 'summaries' ? search(query.body) : searchPassages(query.body),
+    ),
   };
   const rows = [summaryRow('tenant-a', 'conv-1', 2), summaryRow('tenant-a', 'conv-new', 0)];
   const load = jest.fn((tenantId: string, conversationId: string) =>
@@ -76,6 +87,8 @@ async function setup() {
     .useValue(searcher)
     .overrideProvider(SummaryStore)
     .useValue({ load })
+    .overrideProvider(ArchiveRepository)
+    .useValue({ archivedAmong: () => Promise.resolve(new Set<string>()) })
     .overrideProvider(ReadRecorder)
     // The real fire-and-forget counting over a stub of the database write.
     .useValue(Object.assign(Object.create(ReadRecorder.prototype) as ReadRecorder, { record }))
@@ -113,7 +126,8 @@ describe(SearchApiModule.name, () => {
       .expect(200);
     expect(response.body).toMatchObject({
       mode: 'keyword',
-      results: [{ conversationId: 'conv-1', score: 2.5, snippet: '&lt;b&gt;hi&lt;&#x2F;b&gt;' }],
+      // Normalized 1 in the summary BM25 list, absent from the (empty) passage list.
+      results: [{ conversationId: 'conv-1', score: 0.5, snippet: '&lt;b&gt;hi&lt;&#x2F;b&gt;' }],
     });
     expect(context.bodies[0]?.query?.bool?.filter).toEqual([{ term: { tenantId: 'tenant-a' } }]);
     expect(context.record).not.toHaveBeenCalled();
@@ -265,7 +279,58 @@ describe(SearchApiModule.name, () => {
     expect(context.record).toHaveBeenCalledTimes(1);
   });
 
-  it('documents both endpoints with their answers', async () => {
+  it('answers a context request in the key’s tenant, the live summary first, within the budget', async () => {
+    const context = await setup();
+    app = context.app;
+    const response = await context
+      .http()
+      .post('/v1/context')
+      .set('Authorization', 'Bearer mk_search-a')
+      .send({ query: 'hi', conversationId: 'conv-1', tokenBudget: 150 })
+      .expect(200);
+    const body = response.body as {
+      budget: number;
+      tokens: number;
+      items: unknown[];
+      text: string;
+    };
+    expect(body.budget).toBe(150);
+    expect(body.tokens).toBeLessThanOrEqual(150);
+    expect(body.items[0]).toMatchObject({ kind: 'summary', conversationId: 'conv-1', seqFrom: 1 });
+    expect(body.text.startsWith('[conv-1#1-')).toBe(true);
+    expect(context.load).toHaveBeenCalledWith('tenant-a', 'conv-1');
+    for (const sent of context.bodies)
+      expect(JSON.stringify(sent)).toContain('{"term":{"tenantId":"tenant-a"}}');
+
+    await context.http().post('/v1/context').send({ query: 'x' }).expect(401);
+    const invalid = await context
+      .http()
+      .post('/v1/context')
+      .set('Authorization', 'Bearer mk_search-a')
+      .send({ query: 'x', tokenBudget: 50, tenantId: 'tenant-b', conversationId: 'a b' })
+      .expect(400);
+    expect(invalid.body).toMatchObject({ message: 'invalid context request' });
+    expect(
+      (invalid.body as { errors: Array<{ field: string; code: string }> }).errors
+        .map((error) => `${error.field} ${error.code}`)
+        .sort(),
+    ).toEqual([
+      'conversationId INVALID_IDENTIFIER',
+      'tenantId UNKNOWN_FIELD',
+      'tokenBudget TOO_SMALL',
+    ]);
+
+    context.searcher.search.mockRejectedValueOnce(new SearchUnavailableError('opensearch', 'down'));
+    const down = await context
+      .http()
+      .post('/v1/context')
+      .set('Authorization', 'Bearer mk_search-b')
+      .send({ query: 'x' })
+      .expect(503);
+    expect(down.body).toEqual({ message: 'context is unavailable, try again' });
+  });
+
+  it('documents the endpoints with their answers', async () => {
     const context = await setup();
     app = context.app;
     const document = SwaggerModule.createDocument(
@@ -274,6 +339,7 @@ describe(SearchApiModule.name, () => {
     );
     const search = document.paths['/v1/search']?.post;
     const summary = document.paths['/v1/conversations/{conversationId}/summary']?.get;
+    const contextRoute = document.paths['/v1/context']?.post;
     expect(Object.keys(search?.responses ?? {}).sort()).toEqual([
       '200',
       '400',
@@ -291,7 +357,13 @@ describe(SearchApiModule.name, () => {
       '429',
       '503',
     ]);
+    expect(Object.keys(contextRoute?.responses ?? {}).sort()).toEqual(
+      Object.keys(search?.responses ?? {}).sort(),
+    );
     expect(search?.security).toEqual([{ bearer: [] }]);
+    expect(contextRoute?.security).toEqual([{ bearer: [] }]);
     expect(JSON.stringify(search?.requestBody)).toContain('"additionalProperties":false');
+    expect(JSON.stringify(contextRoute?.requestBody)).toContain('"additionalProperties":false');
+    expect(JSON.stringify(contextRoute?.responses['200'])).toContain('[conv-42#3-6]');
   });
 });

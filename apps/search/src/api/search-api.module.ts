@@ -1,22 +1,36 @@
 import { AuthModule } from '@memory/auth';
+import { ArchiveRepository } from '@memory/lifecycle';
 import { ReadRecorder } from '@memory/persistence';
 import { SummaryStore } from '@memory/summarization';
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ArchiveStatus } from './archive-status.service';
+import { ContextController } from './context.controller';
+import { ContextService } from './context.service';
 import { ConversationSummaryService } from './conversation-summary.service';
+import { EvidenceFinder } from './evidence.finder';
 import { SearchController } from './search.controller';
 import { SearchMetrics } from './search.metrics';
 import { SearchService } from './search.service';
 import { SummaryController } from './summary.controller';
 import { SummarySearcher } from './summary.searcher';
 
-/** The search REST API: POST /v1/search and GET /v1/conversations/:id/summary. */
+/** The search REST API: POST /v1/search, POST /v1/context and GET /v1/conversations/:id/summary. */
 @Module({
   imports: [AuthModule],
-  controllers: [SearchController, SummaryController],
+  controllers: [SearchController, ContextController, SummaryController],
   providers: [
     SearchService,
+    ContextService,
     SummarySearcher,
+    EvidenceFinder,
+    ArchiveStatus,
+    {
+      // Whether a conversation's messages are archived: the archives table's owner tells.
+      provide: ArchiveRepository,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new ArchiveRepository(dataSource),
+    },
     SearchMetrics,
     ConversationSummaryService,
     {

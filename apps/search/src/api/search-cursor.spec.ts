@@ -1,7 +1,9 @@
 import { decodeCursor, encodeCursor, queryHash } from './search-cursor';
 import { SearchCriteria } from './search-request.dto';
 
-function criteria(overrides: Partial<SearchCriteria> = {}): SearchCriteria {
+type Criteria = Omit<SearchCriteria, 'evidence'>;
+
+function criteria(overrides: Partial<Criteria> = {}): Criteria {
   return { query: 'dentist friday', mode: 'hybrid', k: 10, ...overrides };
 }
 

@@ -29,7 +29,7 @@ const cursorSchema = z.strictObject({
  * A short hash of everything that decides a query's ranking (text, mode, filters, page size):
  * a cursor only continues the query it came from.
  */
-export function queryHash(criteria: SearchCriteria): string {
+export function queryHash(criteria: Omit<SearchCriteria, 'evidence'>): string {
   const { query, mode, userId, tier, from, to, k } = criteria;
   const identity = JSON.stringify([
     query,

@@ -1,4 +1,4 @@
-import { escapeHtml, snippetOf, toResult } from './search-hit.mapper';
+import { escapeHtml, snippetOf, toPassageOnlyResult, toResult } from './search-hit.mapper';
 import { SNIPPET_LENGTH } from './search.constants';
 
 describe(snippetOf.name, () => {
@@ -70,6 +70,42 @@ describe(toResult.name, () => {
         indexedAt: '2026-05-01T00:00:01.000Z',
       },
       version: 4,
+      evidenceSource: 'messages',
+      evidence: [],
+    });
+  });
+});
+
+describe(toPassageOnlyResult.name, () => {
+  it('leaves the summary fields null and takes the snippet from the best evidence', () => {
+    const evidence = {
+      seqFrom: 3,
+      seqTo: 6,
+      messageIds: ['m3', 'm4'],
+      speakers: ['u'],
+      at: '2026-05-01T00:00:00.000Z',
+      text: 'u: <dentist>',
+      highlights: [],
+      score: 1,
+      matchedBy: ['keyword' as const],
+    };
+    expect(
+      toPassageOnlyResult('c', 'u', 0.4, { evidenceSource: 'messages', evidence: [evidence] }),
+    ).toEqual({
+      conversationId: 'c',
+      userId: 'u',
+      tier: null,
+      score: 0.4,
+      snippet: 'u: &lt;dentist&gt;',
+      highlights: {},
+      summary: null,
+      firstMessageAt: null,
+      lastMessageAt: null,
+      messageCount: null,
+      freshness: null,
+      version: null,
+      evidenceSource: 'messages',
+      evidence: [evidence],
     });
   });
 });

@@ -1,6 +1,11 @@
 import { SummaryTier } from '@memory/contracts';
-import { RESULT_FIELDS, SummaryDocument } from '@memory/search-index';
-import { SearchResult } from './search-response.dto';
+import {
+  PASSAGE_RESULT_FIELDS,
+  PassageDocument,
+  RESULT_FIELDS,
+  SummaryDocument,
+} from '@memory/search-index';
+import { Evidence, SearchResult } from './search-response.dto';
 import { RESULT_KEY_POINTS, SNIPPET_LENGTH } from './search.constants';
 
 /** A hit as the searches of this API ask for it (the client types `_source` as `any`). */
@@ -11,8 +16,28 @@ export interface IndexedHit {
   highlight?: Record<string, string[]>;
 }
 
+/** A passage hit as the searches of this API ask for it. */
+export interface PassageHit {
+  _id?: string;
+  _score?: number | null;
+  _source?: Partial<Pick<PassageDocument, (typeof PASSAGE_RESULT_FIELDS)[number]>>;
+  highlight?: Record<string, string[]>;
+}
+
+/** What a result shows of its evidence. */
+export interface ResultEvidence {
+  evidenceSource: 'messages' | 'summary';
+  evidence: Evidence[];
+}
+
+const NO_EVIDENCE: ResultEvidence = { evidenceSource: 'messages', evidence: [] };
+
 /** The result a client sees for a hit, with the score of the ranking that placed it. */
-export function toResult(hit: IndexedHit, score: number): SearchResult {
+export function toResult(
+  hit: IndexedHit,
+  score: number,
+  evidence: ResultEvidence = NO_EVIDENCE,
+): SearchResult {
   const source = hit._source ?? {};
   const highlights = hit.highlight ?? {};
   return {
@@ -35,6 +60,35 @@ export function toResult(hit: IndexedHit, score: number): SearchResult {
       indexedAt: source.indexedAt ?? '',
     },
     version: source.version ?? 0,
+    ...evidence,
+  };
+}
+
+/**
+ * The result of a conversation found by its passages that has no summary document yet: the
+ * summary fields null, the snippet from its best evidence.
+ */
+export function toPassageOnlyResult(
+  conversationId: string,
+  userId: string,
+  score: number,
+  evidence: ResultEvidence,
+): SearchResult {
+  const best = evidence.evidence[0];
+  return {
+    conversationId,
+    userId,
+    tier: null,
+    score,
+    snippet: snippetOf(best?.text ?? '', best?.highlights),
+    highlights: {},
+    summary: null,
+    firstMessageAt: null,
+    lastMessageAt: null,
+    messageCount: null,
+    freshness: null,
+    version: null,
+    ...evidence,
   };
 }
 

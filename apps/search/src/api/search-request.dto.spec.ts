@@ -5,7 +5,7 @@ describe(parseSearchRequest.name, () => {
   it('fills the defaults and trims the query', () => {
     expect(parseSearchRequest({ query: '  dentist  ' })).toEqual({
       ok: true,
-      request: { query: 'dentist', mode: 'hybrid', k: 10, offset: 0 },
+      request: { query: 'dentist', mode: 'hybrid', k: 10, evidence: 3, offset: 0 },
     });
   });
 
@@ -18,6 +18,7 @@ describe(parseSearchRequest.name, () => {
       from: '2026-05-01',
       to: '2026-05-02T10:00:00+02:00',
       k: 100,
+      evidence: 0,
     };
     expect(parseSearchRequest(body)).toEqual({ ok: true, request: { ...body, offset: 0 } });
   });
@@ -47,6 +48,9 @@ describe(parseSearchRequest.name, () => {
     [{ query: 'x', k: 101 }, 'k', 'TOO_BIG'],
     [{ query: 'x', k: 2.5 }, 'k', 'INVALID_TYPE'],
     [{ query: 'x', k: '10' }, 'k', 'INVALID_TYPE'],
+    [{ query: 'x', evidence: -1 }, 'evidence', 'TOO_SMALL'],
+    [{ query: 'x', evidence: 11 }, 'evidence', 'TOO_BIG'],
+    [{ query: 'x', evidence: 1.5 }, 'evidence', 'INVALID_TYPE'],
     [{ query: 'x', from: 'yesterday' }, 'from', 'INVALID_DATE'],
     [{ query: 'x', to: '2026-02-30' }, 'to', 'INVALID_DATE'],
     [{ query: 'x', to: '2026-05-01T10:00:00' }, 'to', 'INVALID_DATE'],
@@ -78,7 +82,7 @@ describe(parseSearchRequest.name, () => {
     const cursor = encodeCursor({ offset: 5, mode: 'semantic', queryHash: queryHash(criteria) });
     expect(parseSearchRequest({ ...criteria, cursor })).toEqual({
       ok: true,
-      request: { ...criteria, offset: 5 },
+      request: { ...criteria, evidence: 3, offset: 5 },
     });
     expect(parseSearchRequest({ ...criteria, k: 6, cursor })).toMatchObject({
       ok: false,

@@ -1,11 +1,12 @@
 import { SUMMARY_TIERS, SummaryTier } from '@memory/contracts';
 import { z } from 'zod';
 import { decodeCursor, queryHash } from './search-cursor';
-import { SEARCH_MODES, SearchMode } from './search.constants';
+import { DEFAULT_EVIDENCE, MAX_EVIDENCE, SEARCH_MODES, SearchMode } from './search.constants';
 
 const DAY_MS = 86_400_000;
 
-const isoDate = z.string().refine((value) => parseIsoDate(value) !== undefined, {
+/** An ISO 8601 date or date-time with offset (a request's from/to). */
+export const isoDate = z.string().refine((value) => parseIsoDate(value) !== undefined, {
   message: 'must be an ISO 8601 date (2026-05-01) or date-time with offset (2026-05-01T10:00:00Z)',
   params: { code: 'INVALID_DATE' },
 });
@@ -27,6 +28,13 @@ export const searchRequestSchema = z
       .optional()
       .describe('Last message at or before (a date without time includes that whole day)'),
     k: z.number().int().min(1).max(100).default(10).describe('Results per page'),
+    evidence: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_EVIDENCE)
+      .default(DEFAULT_EVIDENCE)
+      .describe('Passages of evidence per result, best first (0: none)'),
     cursor: z
       .string()
       .min(1)
@@ -49,6 +57,7 @@ export interface SearchCriteria {
   from?: string;
   to?: string;
   k: number;
+  evidence: number;
 }
 
 /** A validated search: the criteria and where the page starts (from the cursor). */
@@ -87,7 +96,11 @@ export function requestedMode(body: unknown): SearchMode | 'invalid' {
   return SEARCH_MODES.find((candidate) => candidate === mode) ?? 'invalid';
 }
 
-function fieldErrors(issues: readonly z.core.$ZodIssue[]): RequestFieldError[] {
+/** Zod issues as field errors: dotted path, stable code (UNKNOWN_FIELD, TOO_BIG, …), message. */
+export function fieldErrors(
+  issues: readonly z.core.$ZodIssue[],
+  request = 'a search request',
+): RequestFieldError[] {
   return issues.flatMap((issue): RequestFieldError[] => {
     if (issue.code === 'unrecognized_keys')
       return issue.keys.map((key) => ({
@@ -96,7 +109,7 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[]): RequestFieldError[] {
         message:
           key === 'tenantId'
             ? "is not accepted: searches run in the API key's tenant"
-            : 'is not a field of a search request',
+            : `is not a field of ${request}`,
       }));
     const field = issue.path.length > 0 ? issue.path.join('.') : '(root)';
     const custom = issue.code === 'custom' ? (issue.params?.code as unknown) : undefined;
@@ -110,7 +123,8 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[]): RequestFieldError[] {
   });
 }
 
-function inOrder(from: string | undefined, to: string | undefined): boolean {
+/** Whether `from` is not after `to` (a date alone spanning its day), either may be absent. */
+export function inOrder(from: string | undefined, to: string | undefined): boolean {
   const start = from === undefined ? undefined : parseIsoDate(from, 'start');
   const end = to === undefined ? undefined : parseIsoDate(to, 'end');
   return start === undefined || end === undefined || start <= end;

@@ -2,15 +2,46 @@ import { SUMMARY_TIERS } from '@memory/contracts';
 import { z } from 'zod';
 import { SEARCH_MODES } from './search.constants';
 
-/** One conversation found by a search. */
-export const searchResultSchema = z.object({
-  conversationId: z.string(),
-  userId: z.string(),
-  tier: z.enum(SUMMARY_TIERS),
+/** One passage of raw messages (or, for an archived conversation, a part of its summary). */
+export const evidenceSchema = z.object({
+  seqFrom: z.number().int(),
+  seqTo: z.number().int(),
+  messageIds: z
+    .array(z.string())
+    .describe('The messages the passage holds, in seq order; empty for summary evidence'),
+  speakers: z.array(z.string()).describe("A user's id for their messages, else the role"),
+  at: z.string().nullable().describe('When the last of its messages was written'),
+  text: z.string().describe('One line per message, `speaker: content` (plain text)'),
+  highlights: z
+    .array(z.string())
+    .describe('Fragments of the text matching the query words, HTML as the snippet'),
   score: z
     .number()
     .describe(
-      'keyword: BM25; semantic: (1 + cosine) / 2; hybrid: mean of both, each min-max normalized to 0..1',
+      "The passage's fused score (its BM25 and k-NN lists, min-max normalized, weighted) in this " +
+        'query; 0 for a passage found only by the per-conversation top-up',
+    ),
+  matchedBy: z
+    .array(z.enum(['keyword', 'semantic']))
+    .describe(
+      'keyword: in the passage BM25 list or matching the query words; semantic: in the k-NN list (it has a vector)',
+    ),
+});
+
+/**
+ * One conversation found by a search. A conversation found through its passages before it has
+ * a summary document has its summary fields null (tier, summary, messageCount, freshness,
+ * version; the times too).
+ */
+export const searchResultSchema = z.object({
+  conversationId: z.string(),
+  userId: z.string(),
+  tier: z.enum(SUMMARY_TIERS).nullable().describe('null: no summary yet'),
+  score: z
+    .number()
+    .describe(
+      'The weighted mean of the min-max normalized scores (0..1) over the lists of the mode: ' +
+        'keyword: summary and passage BM25; semantic: summary and passage k-NN; hybrid: all four',
     ),
   snippet: z
     .string()
@@ -18,18 +49,33 @@ export const searchResultSchema = z.object({
   highlights: z
     .record(z.string(), z.array(z.string()))
     .describe('Highlighted fragments by field (text, keyPoints), HTML as the snippet'),
-  summary: z.object({ context: z.string(), keyPoints: z.array(z.string()) }),
+  summary: z
+    .object({ context: z.string(), keyPoints: z.array(z.string()) })
+    .nullable()
+    .describe('null: no summary yet'),
   firstMessageAt: z.string().nullable(),
   lastMessageAt: z.string().nullable(),
-  messageCount: z.number().int(),
+  messageCount: z.number().int().nullable(),
   freshness: z
     .object({
       throughSeq: z.number().int().describe('Every message up to this seq is in the summary'),
       summaryUpdatedAt: z.string().describe('When the summary was made'),
       indexedAt: z.string().describe('When it reached the search index'),
     })
+    .nullable()
     .describe('How current the summary is'),
-  version: z.number().int().describe('Summary version'),
+  version: z.number().int().nullable().describe('Summary version'),
+  evidenceSource: z
+    .enum(['messages', 'summary'])
+    .describe(
+      'messages: evidence is passages of raw messages; summary: the messages are archived, ' +
+        "evidence comes from the summary's matching key points or text",
+    ),
+  evidence: z
+    .array(evidenceSchema)
+    .describe(
+      "The conversation's best passages for the query, best first (request field evidence)",
+    ),
 });
 
 export const searchResponseSchema = z.object({
@@ -42,6 +88,7 @@ export const searchResponseSchema = z.object({
 });
 
 export type SearchResult = z.infer<typeof searchResultSchema>;
+export type Evidence = z.infer<typeof evidenceSchema>;
 export type SearchResponse = z.infer<typeof searchResponseSchema>;
 
 export const SEARCH_REQUEST_EXAMPLE = {
@@ -50,6 +97,7 @@ export const SEARCH_REQUEST_EXAMPLE = {
   userId: 'user-7',
   from: '2026-04-01',
   k: 5,
+  evidence: 2,
 };
 
 export const SEARCH_RESPONSE_EXAMPLE: SearchResponse = {
@@ -81,6 +129,25 @@ export const SEARCH_RESPONSE_EXAMPLE: SearchResponse = {
         indexedAt: '2026-05-01T10:05:01.000Z',
       },
       version: 2,
+      evidenceSource: 'messages',
+      evidence: [
+        {
+          seqFrom: 3,
+          seqTo: 6,
+          messageIds: ['m-3', 'm-4', 'm-5', 'm-6'],
+          speakers: ['user-7', 'assistant'],
+          at: '2026-05-01T10:02:40.000Z',
+          text:
+            'user-7: Can you move my dentist appointment to Friday?\n' +
+            'assistant: Friday at 10 works, shall I book it?\n' +
+            'user-7: Yes please.\nassistant: Done: Friday 10:00 with Dr. Patel.',
+          highlights: [
+            'user-7: Can you move my <em>dentist</em> <em>appointment</em> to <em>Friday</em>?',
+          ],
+          score: 0.94,
+          matchedBy: ['keyword', 'semantic'],
+        },
+      ],
     },
   ],
   nextCursor: 'eyJvZmZzZXQiOjUsIm1vZGUiOiJoeWJyaWQiLCJxdWVyeUhhc2giOiIuLi4ifQ',

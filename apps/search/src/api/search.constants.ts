@@ -9,3 +9,7 @@ export const SEARCH_REQUEST_OPTIONS = { requestTimeout: 10_000, maxRetries: 1 } 
 
 export const SEARCH_MODES = ['hybrid', 'semantic', 'keyword'] as const;
 export type SearchMode = (typeof SEARCH_MODES)[number];
+
+/** Evidence passages per result by default, and at most (request field `evidence`). */
+export const DEFAULT_EVIDENCE = 3;
+export const MAX_EVIDENCE = 10;

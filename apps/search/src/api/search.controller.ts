@@ -18,7 +18,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { SEARCH_BODY_LIMIT_TEXT } from './body-limits.constants';
-import { ERROR_SCHEMA, openApiSchema } from './openapi';
+import { errorContent, openApiSchema } from './openapi';
 import { searchRequestSchema } from './search-request.dto';
 import {
   SEARCH_REQUEST_EXAMPLE,
@@ -29,9 +29,6 @@ import {
 import { SearchUnavailableError } from './search.errors';
 import { SearchService } from './search.service';
 
-const errorContent = (example: Record<string, unknown>) => ({
-  'application/json': { schema: ERROR_SCHEMA, example },
-});
 @ApiTags('search')
 @ApiKeyProtected('search', { perRoute: true })
 @Controller('v1')

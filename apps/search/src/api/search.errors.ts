@@ -18,3 +18,10 @@ export class QueryTooComplexError extends Error {
     this.name = 'QueryTooComplexError';
   }
 }
+
+/** The field error a {@link QueryTooComplexError} is answered with. */
+export const QUERY_TOO_COMPLEX_FIELD_ERROR = {
+  field: 'query',
+  code: 'QUERY_TOO_COMPLEX',
+  message: 'has more terms than the index can match at once: use fewer words',
+} as const;

@@ -1,22 +1,34 @@
 import { EmbeddingBackend } from '@memory/embeddings';
 import { Logger } from '@nestjs/common';
-import { SearchBody } from '@memory/search-index';
+import { ListQuery, MAX_RESULTS, SearchBody } from '@memory/search-index';
+import { ArchiveStatus } from './archive-status.service';
+import { EvidenceFinder } from './evidence.finder';
 import { decodeCursor, queryHash } from './search-cursor';
-import { IndexedHit } from './search-hit.mapper';
+import { IndexedHit, PassageHit } from './search-hit.mapper';
 import { QueryTooComplexError, SearchUnavailableError } from './search.errors';
 import { SearchMetrics } from './search.metrics';
 import { SearchService } from './search.service';
 import { SummarySearcher } from './summary.searcher';
 
-type Kind = 'keyword' | 'semantic' | 'hydrate';
+type Kind =
+  | 'keyword'
+  | 'semantic'
+  | 'hydrate'
+  | 'passageKeyword'
+  | 'passageSemantic'
+  | 'passageHydrate'
+  | 'topUp';
 
-function kindOf(body: SearchBody): Kind {
+function kindOf(body: SearchBody, passages: boolean): Kind {
+  if (body.aggs) return 'topUp';
   const must = body.query?.bool?.must as Array<Record<string, unknown>> | undefined;
-  if (!must) return 'hydrate';
-  return must[0] && 'knn' in must[0] ? 'semantic' : 'keyword';
+  if (!must) return passages ? 'passageHydrate' : 'hydrate';
+  const semantic = Boolean(must[0] && 'knn' in must[0]);
+  if (passages) return semantic ? 'passageSemantic' : 'passageKeyword';
+  return semantic ? 'semantic' : 'keyword';
 }
 
-function hit(id: string, score = 1): IndexedHit {
+function hit(id: string, score = 1, tier = 'full'): IndexedHit {
   const conversationId = id.split('/')[1] ?? id;
   return {
     _id: id,
@@ -24,7 +36,7 @@ function hit(id: string, score = 1): IndexedHit {
     _source: {
       conversationId,
       userId: 'user-7',
-      tier: 'full',
+      tier,
       text: `summary of ${conversationId}`,
       context: '',
       keyPoints: ['one', 'two', 'three', 'four'],
@@ -39,25 +51,100 @@ function hit(id: string, score = 1): IndexedHit {
   };
 }
 
-function setup(rankings: { keyword?: string[]; semantic?: string[] } = {}) {
+/** A passage `t/<conversation>/<window>`, embedded unless its window is 99. */
+function passage(id: string, score = 1): PassageHit {
+  const [, conversationId = '', window = '1'] = id.split('/');
+  const seqFrom = Number(window);
+  return {
+    _id: id,
+    _score: score,
+    _source: {
+      conversationId,
+      userIds: ['user-9'],
+      seqFrom,
+      seqTo: seqFrom + 3,
+      messageIds: [0, 1, 2, 3].map((step) => `${conversationId}-m${seqFrom + step}`),
+      speakers: ['user-9', 'assistant'],
+      lastAt: '2026-05-01T10:30:00.000Z',
+      text: `user-9: about ${conversationId}`,
+      embedded: window !== '99',
+    },
+    highlight: { text: [`about <em>${conversationId}</em>`] },
+  };
+}
+
+interface Rankings {
+  keyword?: string[];
+  semantic?: string[];
+  passageKeyword?: string[];
+  passageSemantic?: string[];
+  /** Conversations whose passages the top-up finds: id to passage ids. */
+  topUp?: Record<string, string[]>;
+  /** Summary documents that exist (all ids asked for, when absent), and their tiers. */
+  summaries?: Record<string, string>;
+  archived?: string[];
+}
+
+function setup(rankings: Rankings = {}) {
   const bodies: Array<{ kind: Kind; body: SearchBody }> = [];
-  const searcher = {
-    search: jest.fn((body: SearchBody): Promise<IndexedHit[]> => {
-      const kind = kindOf(body);
-      bodies.push({ kind, body });
-      if (kind === 'hydrate') {
-        const ids = (body.query?.bool?.filter as Array<{ ids?: { values: string[] } }>).find(
-          (filter) => filter.ids,
-        )?.ids?.values;
-        // OpenSearch returns them in its own order.
-        return Promise.resolve([...(ids ?? [])].reverse().map((id) => hit(id, 0)));
-      }
-      const ids = (kind === 'keyword' ? rankings.keyword : rankings.semantic) ?? [];
-      const from = body.from ?? 0;
+  const idsOf = (body: SearchBody): string[] =>
+    (body.query?.bool?.filter as Array<{ ids?: { values: string[] } }>).find((filter) => filter.ids)
+      ?.ids?.values ?? [];
+  const ranked = (kind: Kind, body: SearchBody): string[] => {
+    const list = rankings[kind as keyof Rankings] as string[] | undefined;
+    const from = body.from ?? 0;
+    return (list ?? []).slice(from, from + (body.size ?? 10));
+  };
+  const search = jest.fn((body: SearchBody): Promise<IndexedHit[]> => {
+    const kind = kindOf(body, false);
+    bodies.push({ kind, body });
+    if (kind === 'hydrate') {
+      const known = rankings.summaries;
+      const ids = idsOf(body).filter((id) => !known || known[id] !== undefined);
+      const tier = (body.query?.bool?.filter as Array<{ term?: { tier?: string } }>).find(
+        (filter) => filter.term?.tier,
+      )?.term?.tier;
+      // OpenSearch returns them in its own order.
       return Promise.resolve(
-        ids.slice(from, from + (body.size ?? 10)).map((id, index) => hit(id, 10 - index)),
+        [...ids]
+          .reverse()
+          .filter((id) => !tier || (known?.[id] ?? 'full') === tier)
+          .map((id) => hit(id, 0, known?.[id] ?? 'full')),
       );
-    }),
+    }
+    return Promise.resolve(ranked(kind, body).map((id, index) => hit(id, 10 - index)));
+  });
+  const searchPassages = jest.fn((body: SearchBody): Promise<PassageHit[]> => {
+    const kind = kindOf(body, true);
+    bodies.push({ kind, body });
+    if (kind === 'passageHydrate') return Promise.resolve(idsOf(body).map((id) => passage(id, 0)));
+    return Promise.resolve(ranked(kind, body).map((id, index) => passage(id, 10 - index)));
+  });
+  const topPassages = jest.fn((body: SearchBody): Promise<Map<string, PassageHit[]>> => {
+    bodies.push({ kind: 'topUp', body });
+    return Promise.resolve(
+      new Map(
+        Object.entries(rankings.topUp ?? {}).map(([id, passages]) => [
+          id,
+          passages.map((passageId) => passage(passageId, 1)),
+        ]),
+      ),
+    );
+  });
+  const searcher = {
+    search,
+    searchPassages,
+    topPassages,
+    list: jest.fn((query: ListQuery) =>
+      query.target === 'summaries' ? search(query.body) : searchPassages(query.body),
+    ),
+  };
+  const archives = {
+    archivedAmong: jest.fn((_tenantId: string, conversationIds: readonly string[]) =>
+      Promise.resolve(
+        new Set(conversationIds.filter((id) => (rankings.archived ?? []).includes(id))),
+      ),
+    ),
   };
   const embedder = {
     embed: jest.fn(() => Promise.resolve([[0.1, 0.2, 0.3]])),
@@ -65,11 +152,15 @@ function setup(rankings: { keyword?: string[]; semantic?: string[] } = {}) {
   const metrics = { request: jest.fn() };
   const service = new SearchService(
     searcher as unknown as SummarySearcher,
+    new EvidenceFinder(
+      searcher as unknown as SummarySearcher,
+      archives as unknown as ArchiveStatus,
+    ),
     embedder as unknown as EmbeddingBackend,
     metrics as unknown as SearchMetrics,
     { knnEfSearch: 600 },
   );
-  return { service, searcher, embedder, metrics, bodies };
+  return { service, searcher, embedder, metrics, bodies, archives };
 }
 
 const ids = (prefix: string, count: number): string[] =>
@@ -80,21 +171,31 @@ describe(SearchService.name, () => {
     Logger.overrideLogger(false);
   });
 
-  it('runs a keyword search for the tenant and pages with a cursor', async () => {
+  it('runs a keyword search over summaries and passages for the tenant and pages with a cursor', async () => {
     const { service, bodies, embedder, metrics } = setup({ keyword: ids('k', 25) });
     const first = await service.search('t', { query: 'dentist', mode: 'keyword', k: 10 });
     if (!first.ok) throw new Error('expected results');
     expect(first.response.results.map((result) => result.conversationId)).toEqual(
       ids('k', 10).map((id) => id.slice(2)),
     );
+    // Normalized 1 in the summary list, absent from the (empty) passage list: (1 + 0) / 2.
     expect(first.response.results[0]).toMatchObject({
-      score: 10,
+      score: 0.5,
       snippet: 'summary of k0',
       summary: { keyPoints: ['one', 'two', 'three'] },
       freshness: { throughSeq: 4, indexedAt: '2026-05-01T11:00:02.000Z' },
+      evidenceSource: 'messages',
+      evidence: [],
     });
-    expect(bodies[0]?.body.query?.bool?.filter).toEqual([{ term: { tenantId: 't' } }]);
-    expect(bodies[0]?.body).toMatchObject({ from: 0, size: 11 });
+    expect(
+      bodies
+        .map((entry) => entry.kind)
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(['keyword', 'passageKeyword']);
+    expect(bodies[0]?.body).toMatchObject({ from: 0, size: MAX_RESULTS });
+    for (const { body } of bodies)
+      expect(body.query?.bool?.filter).toContainEqual({ term: { tenantId: 't' } });
     expect(embedder.embed).not.toHaveBeenCalled();
     expect(metrics.request).toHaveBeenCalledWith('keyword', 'ok', expect.any(Number));
 
@@ -109,34 +210,48 @@ describe(SearchService.name, () => {
         })
       : second;
     if (!third.ok) throw new Error('expected results');
-    expect(bodies[2]?.body).toMatchObject({ from: 20, size: 11 });
-    expect(third.response.results).toHaveLength(5);
+    expect(third.response.results.map((result) => result.conversationId)).toEqual(
+      ids('k', 25)
+        .slice(20)
+        .map((id) => id.slice(2)),
+    );
     expect(third.response.nextCursor).toBeUndefined();
   });
 
-  it('embeds the query as a query for a semantic search', async () => {
+  it('embeds the query as a query for a semantic search over both k-NN lists', async () => {
     const { service, embedder, bodies } = setup({ semantic: ids('s', 3) });
     const outcome = await service.search('t', { query: 'dentist', mode: 'semantic' });
     expect(embedder.embed).toHaveBeenCalledWith(['dentist'], 'query');
-    expect(bodies.map((entry) => entry.kind)).toEqual(['semantic']);
+    expect(
+      bodies
+        .map((entry) => entry.kind)
+        .slice(0, 2)
+        .sort(),
+    ).toEqual(['passageSemantic', 'semantic']);
     expect(outcome).toMatchObject({ ok: true, response: { mode: 'semantic' } });
     if (outcome.ok) expect(outcome.response.nextCursor).toBeUndefined();
   });
 
-  it('fuses both rankings by their normalized scores and fetches the page in fused order', async () => {
+  it('fuses the four lists by their normalized scores and fetches the page in fused order', async () => {
     const { service, bodies } = setup({
       keyword: ['t/a', 't/b', 't/c'],
       semantic: ['t/c', 't/d', 't/a'],
+      passageKeyword: ['t/a/1', 't/e/3', 't/a/5'],
+      passageSemantic: ['t/e/3', 't/a/1', 't/c/7'],
     });
     const outcome = await service.search('t', { query: 'dentist', k: 2 });
     if (!outcome.ok) throw new Error('expected results');
-    // Scores 10, 9, 8 normalize to 1, 0.5, 0: a (1 + 0) / 2, c (0 + 1) / 2 (tie, both ranked
-    // first once: a first by id), b 0.5 / 2, d 0.5 / 2.
+    // Summary lists 10, 9, 8 -> 1, 0.5, 0. Passage keyword by conversation: a 10 + 0.1 * 8 =
+    // 10.8 -> 1, e 9 -> 0; passage semantic: e 10 -> 1, a 9 -> 0.5, c 8 -> 0.
+    // a: (1 + 0 + 1 + 0.5) / 4, c: (0 + 1 + 0 + 0) / 4, e: (0 + 1) / 4.
     expect(outcome.response.results.map((result) => result.conversationId)).toEqual(['a', 'c']);
-    expect(outcome.response.results[0]?.score).toBeCloseTo(0.5, 12);
-    expect(bodies.map((entry) => entry.kind).sort()).toEqual(['hydrate', 'keyword', 'semantic']);
-    for (const { body } of bodies)
-      expect(body.query?.bool?.filter).toContainEqual({ term: { tenantId: 't' } });
+    expect(outcome.response.results[0]?.score).toBeCloseTo(0.625, 12);
+    expect(
+      bodies
+        .map((entry) => entry.kind)
+        .slice(0, 4)
+        .sort(),
+    ).toEqual(['keyword', 'passageKeyword', 'passageSemantic', 'semantic']);
     const cursor = outcome.response.nextCursor ?? '';
     expect(
       decodeCursor(cursor, {
@@ -147,8 +262,89 @@ describe(SearchService.name, () => {
 
     const next = await service.search('t', { query: 'dentist', k: 2, cursor });
     if (!next.ok) throw new Error('expected results');
-    expect(next.response.results.map((result) => result.conversationId)).toEqual(['b', 'd']);
-    expect(next.response.nextCursor).toBeUndefined();
+    expect(next.response.results.map((result) => result.conversationId)).toEqual(['e', 'b']);
+  });
+
+  it('keeps a conversation found by passages alone, its summary fields null', async () => {
+    const { service } = setup({
+      keyword: ['t/a'],
+      passageKeyword: ['t/n/1', 't/a/1'],
+      summaries: { 't/a': 'full' },
+    });
+    const outcome = await service.search('t', { query: 'dentist', mode: 'keyword' });
+    if (!outcome.ok) throw new Error('expected results');
+    const fresh = outcome.response.results.find((result) => result.conversationId === 'n');
+    expect(fresh).toMatchObject({
+      userId: 'user-9',
+      tier: null,
+      summary: null,
+      freshness: null,
+      version: null,
+      messageCount: null,
+      snippet: 'about <em>n</em>',
+      evidenceSource: 'messages',
+      evidence: [{ seqFrom: 1, seqTo: 4, messageIds: ['n-m1', 'n-m2', 'n-m3', 'n-m4'] }],
+    });
+  });
+
+  it('with a tier, keeps a passage-only conversation only when its summary is of that tier', async () => {
+    const { service } = setup({
+      keyword: ['t/a'],
+      passageKeyword: ['t/n/1', 't/b/1', 't/c/1'],
+      summaries: { 't/a': 'brief', 't/b': 'brief', 't/c': 'full' },
+    });
+    const outcome = await service.search('t', {
+      query: 'dentist',
+      mode: 'keyword',
+      tier: 'brief',
+    });
+    if (!outcome.ok) throw new Error('expected results');
+    expect(outcome.response.results.map((result) => result.conversationId).sort()).toEqual([
+      'a',
+      'b',
+    ]);
+  });
+
+  it('gives each result its best passages, says how they matched, tops up the short ones', async () => {
+    const { service, bodies } = setup({
+      keyword: ['t/a', 't/b'],
+      passageKeyword: ['t/a/5', 't/a/1', 't/a/99', 't/a/9'],
+      passageSemantic: ['t/a/99', 't/a/1'],
+      topUp: { b: ['t/b/1', 't/b/3'] },
+    });
+    const outcome = await service.search('t', { query: 'dentist', evidence: 3 });
+    if (!outcome.ok) throw new Error('expected results');
+    const [a, b] = outcome.response.results;
+    // Keyword 10, 9, 8, 7 -> 1, 2/3, 1/3, 0; semantic 10, 9 -> 1, 0. a/99 (1/3 + 1) / 2 first,
+    // a/5 1 / 2, a/1 (2/3 + 0) / 2. Window 99 has no vector: not counted as a semantic match.
+    expect(a?.evidence.map((item) => [item.seqFrom, item.matchedBy])).toEqual([
+      [99, ['keyword']],
+      [5, ['keyword']],
+      [1, ['keyword', 'semantic']],
+    ]);
+    expect(a?.evidence[0]?.highlights).toEqual(['about <em>a</em>']);
+    expect(b?.evidence.map((item) => [item.seqFrom, item.score])).toEqual([
+      [1, 0],
+      [3, 0],
+    ]);
+    const topUp = bodies.find((entry) => entry.kind === 'topUp')?.body;
+    expect(JSON.stringify(topUp)).toContain('"conversationId":["b"]');
+    expect(topUp?.query?.bool?.filter).toContainEqual({ term: { tenantId: 't' } });
+  });
+
+  it('shows an archived conversation with summary evidence', async () => {
+    const { service, archives } = setup({ keyword: ['t/z'], archived: ['z'] });
+    const outcome = await service.search('t', { query: 'dentist', mode: 'keyword' });
+    if (!outcome.ok) throw new Error('expected results');
+    expect(archives.archivedAmong).toHaveBeenCalledWith('t', ['z']);
+    expect(outcome.response.results[0]).toMatchObject({
+      evidenceSource: 'summary',
+      evidence: [
+        { seqFrom: 1, seqTo: 4, messageIds: [], text: 'one', matchedBy: [] },
+        { text: 'two' },
+        { text: 'three' },
+      ],
+    });
   });
 
   it('answers an empty page without fetching documents', async () => {

@@ -1,20 +1,28 @@
 import { performance } from 'node:perf_hooks';
 import { EmbeddingBackend } from '@memory/embeddings';
 import {
+  ConversationList,
+  conversationListQueries,
+  conversationLists,
+  documentId,
+  FusedConversation,
+  fuseConversationLists,
+  fusePassageLists,
   hydrateBody,
-  keywordBody,
   keywordText,
   MAX_RESULTS,
-  minMaxFusion,
-  ScoredId,
+  passageList,
+  passageScopeOf,
   SearchScope,
   SearchSettings,
-  semanticBody,
+  summaryList,
 } from '@memory/search-index';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
 import { encodeCursor, queryHash } from './search-cursor';
-import { IndexedHit, toResult } from './search-hit.mapper';
+import { embedQuery } from './query-embedding';
+import { EvidenceFinder, PassageRanking } from './evidence.finder';
+import { IndexedHit, PassageHit, toPassageOnlyResult, toResult } from './search-hit.mapper';
 import {
   parseSearchRequest,
   RequestFieldError,
@@ -22,7 +30,11 @@ import {
   SearchRequest,
 } from './search-request.dto';
 import { SearchResponse, SearchResult } from './search-response.dto';
-import { QueryTooComplexError, SearchUnavailableError } from './search.errors';
+import {
+  QUERY_TOO_COMPLEX_FIELD_ERROR,
+  QueryTooComplexError,
+  SearchUnavailableError,
+} from './search.errors';
 import { SearchMetrics } from './search.metrics';
 import { SummarySearcher } from './summary.searcher';
 
@@ -36,9 +48,10 @@ interface Page {
 }
 
 /**
- * Searches one tenant's conversation summaries by keywords (BM25), meaning (k-NN on the
- * summary embeddings) or both, their normalized scores combined. The tenant comes from the API key and
- * is a filter of every query OpenSearch runs.
+ * Searches one tenant's conversations by keywords (BM25), meaning (k-NN) or both, over their
+ * summary documents and the passages of their raw messages, the lists' normalized scores
+ * combined; each result carries its evidence. The tenant comes from the API key and is a filter
+ * of every query OpenSearch runs.
  */
 @Injectable()
 export class SearchService {
@@ -46,6 +59,7 @@ export class SearchService {
 
   constructor(
     private readonly searcher: SummarySearcher,
+    private readonly evidence: EvidenceFinder,
     @Inject(EMBEDDER) private readonly embedder: EmbeddingBackend,
     private readonly metrics: SearchMetrics,
     @Inject(SEARCH_SETTINGS) private readonly settings: Pick<SearchSettings, 'knnEfSearch'>,
@@ -74,13 +88,7 @@ export class SearchService {
         this.metrics.request(request.mode, 'invalid', seconds());
         return {
           ok: false,
-          errors: [
-            {
-              field: 'query',
-              code: 'QUERY_TOO_COMPLEX',
-              message: 'has more terms than the index can match at once: use fewer words',
-            },
-          ],
+          errors: [{ ...QUERY_TOO_COMPLEX_FIELD_ERROR }],
         };
       }
       const unavailable = error instanceof SearchUnavailableError;
@@ -97,77 +105,97 @@ export class SearchService {
     }
   }
 
+  /**
+   * The lists of the mode (summary and passage BM25, k-NN, or all four) to their full depth,
+   * fused into one conversation ranking by {@link fuseConversationLists}; then the summary
+   * documents and the evidence of the requested slice. One fixed depth for every page of a query
+   * keeps the pages consistent.
+   */
   private async page(tenantId: string, request: SearchRequest): Promise<Page> {
     const { userId, tier, from, to, offset } = request;
     const scope: SearchScope = { tenantId, userId, tier, from, to };
     const size = Math.min(request.k, MAX_RESULTS - offset);
     const text = keywordText(request.query);
-    // One more than the page tells whether another page follows.
-    const window = { from: offset, size: size + 1, output: 'results' } as const;
-    switch (request.mode) {
-      case 'keyword':
-        return pageOf(await this.searcher.search(keywordBody(scope, text, window)), size);
-      case 'semantic': {
-        const vector = await this.embed(request.query);
-        return pageOf(
-          await this.searcher.search(semanticBody(scope, vector, window, text, this.efSearch)),
-          size,
-        );
-      }
-      case 'hybrid':
-        return this.hybrid(scope, request, text, size);
-    }
-  }
-
-  /**
-   * Both rankings to the full depth (ids and scores only, cheap), fused by {@link minMaxFusion};
-   * then the documents of
-   * the requested slice. OpenSearch's own hybrid query needs the neural-search plugin, which
-   * this cluster does not have.
-   */
-  private async hybrid(
-    scope: SearchScope,
-    request: SearchRequest,
-    text: string,
-    size: number,
-  ): Promise<Page> {
-    const ranking = { from: 0, size: MAX_RESULTS, output: 'ids' } as const;
-    const [keywordHits, semanticHits] = await Promise.all([
-      this.searcher.search(keywordBody(scope, text, ranking)),
-      this.embed(request.query).then((vector) =>
-        this.searcher.search(semanticBody(scope, vector, ranking, text, this.efSearch)),
-      ),
-    ]);
-    const fused = minMaxFusion([scoredIds(keywordHits), scoredIds(semanticHits)]);
-    const slice = fused.slice(request.offset, request.offset + size);
-    const more = fused.length > request.offset + size;
+    const vector = request.mode === 'keyword' ? undefined : await this.embed(request.query);
+    const queries = conversationListQueries(request.mode, scope, text, vector, this.efSearch);
+    const hits: Partial<Record<ConversationList, Array<IndexedHit | PassageHit>>> =
+      Object.fromEntries(
+        await Promise.all(
+          Object.entries(queries).map(
+            async ([name, query]) => [name, await this.searcher.list(query)] as const,
+          ),
+        ),
+      );
+    const summaryHits = [...(hits.summaryKeyword ?? []), ...(hits.summarySemantic ?? [])];
+    const summarized = new Set(summaryList(summaryHits).map((hit) => hit.id));
+    let ranking = fuseConversationLists(conversationLists(hits));
+    if (tier !== undefined) ranking = await this.inTier(scope, ranking, summarized);
+    ranking = ranking.slice(0, MAX_RESULTS);
+    const slice = ranking.slice(offset, offset + size);
+    const more = ranking.length > offset + size;
     if (slice.length === 0) return { results: [], more: false };
+
     const documents = await this.searcher.search(
       hydrateBody(
         scope,
-        slice.map((hit) => hit.id),
+        slice.map((hit) => documentId(tenantId, hit.id)),
         text,
       ),
     );
-    const byId = new Map(documents.map((document) => [document._id, document]));
-    // A document deleted between the two requests is left out of the page.
-    const results = slice.flatMap((hit) => {
-      const document = byId.get(hit.id);
-      return document ? [toResult(document, hit.score)] : [];
+    const summaries = new Map(documents.map((hit) => [hit._source?.conversationId, hit]));
+    const passages = passageRanking(hits.passageKeyword, hits.passageSemantic);
+    const page = slice.map((hit) => ({
+      conversationId: hit.id,
+      summary: summaries.get(hit.id),
+      score: hit.score,
+    }));
+    const evidence = await this.evidence.find(
+      passageScopeOf(scope),
+      text,
+      page,
+      passages,
+      request.evidence,
+    );
+    const results = page.map(({ conversationId, summary, score }) => {
+      const shown = evidence.get(conversationId) ?? { evidenceSource: 'messages', evidence: [] };
+      return summary
+        ? toResult(summary, score, shown)
+        : toPassageOnlyResult(
+            conversationId,
+            passages.userOf.get(conversationId) ?? '',
+            score,
+            shown,
+          );
     });
     return { results, more };
   }
 
-  private async embed(query: string): Promise<number[]> {
-    let vectors: number[][];
-    try {
-      vectors = await this.embedder.embed([query], 'query');
-    } catch (error) {
-      throw new SearchUnavailableError('embeddings', error);
-    }
-    const [vector] = vectors;
-    if (!vector) throw new SearchUnavailableError('embeddings', 'no vector for the query');
-    return vector;
+  /**
+   * With a tier filter, the summary lists hold only summaries of that tier, and a conversation
+   * found by its passages alone is kept only when its summary document is of that tier: one with
+   * no summary yet has no tier, so it is left out (a tier asks for summaries of that tier).
+   */
+  private async inTier(
+    scope: SearchScope,
+    ranking: FusedConversation[],
+    summarized: ReadonlySet<string>,
+  ): Promise<FusedConversation[]> {
+    const unknown = ranking.filter((hit) => !summarized.has(hit.id)).map((hit) => hit.id);
+    if (unknown.length === 0) return ranking;
+    const inTier = await this.searcher.search({
+      ...hydrateBody(
+        scope,
+        unknown.map((id) => documentId(scope.tenantId, id)),
+        '',
+      ),
+      _source: false,
+    });
+    const kept = new Set(inTier.map((hit) => hit._id?.slice(scope.tenantId.length + 1)));
+    return ranking.filter((hit) => summarized.has(hit.id) || kept.has(hit.id));
+  }
+
+  private embed(query: string): Promise<number[]> {
+    return embedQuery(this.embedder, query);
   }
 
   private response(request: SearchRequest, page: Page): SearchResponse {
@@ -183,18 +211,34 @@ export class SearchService {
   }
 }
 
-function pageOf(hits: readonly IndexedHit[], size: number): Page {
-  return {
-    results: hits.slice(0, size).map((hit) => toResult(hit, hit._score ?? 0)),
-    more: hits.length > size,
-  };
-}
-
 function describe(value: unknown): string {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-function scoredIds(hits: readonly IndexedHit[]): ScoredId[] {
-  return hits.flatMap((hit) => (hit._id ? [{ id: hit._id, score: hit._score ?? 0 }] : []));
+/** The passage lists fused at passage level, and what the evidence needs to know of them. */
+function passageRanking(
+  keyword: ReadonlyArray<IndexedHit | PassageHit> | undefined,
+  semantic: ReadonlyArray<IndexedHit | PassageHit> | undefined,
+): PassageRanking & { userOf: Map<string, string> } {
+  const all = [...(keyword ?? []), ...(semantic ?? [])] as PassageHit[];
+  const userOf = new Map<string, string>();
+  const embedded = new Set<string>();
+  for (const hit of all) {
+    const source = hit._source;
+    const user = source?.userIds?.[0];
+    if (source?.conversationId && user && !userOf.has(source.conversationId))
+      userOf.set(source.conversationId, user);
+    if (hit._id && source?.embedded) embedded.add(hit._id);
+  }
+  const keywordList = keyword ? passageList(keyword) : undefined;
+  const semanticList = semantic ? passageList(semantic) : undefined;
+  return {
+    fused: fusePassageLists({ keyword: keywordList, semantic: semanticList }),
+    conversationOf: new Map(
+      [...(keywordList ?? []), ...(semanticList ?? [])].map((hit) => [hit.id, hit.conversationId]),
+    ),
+    embedded,
+    userOf,
+  };
 }

@@ -1,3 +1,4 @@
+import { OpenSearchConfig } from '@memory/config';
 import { SummaryIndex } from '@memory/search-index';
 import { Client, errors } from '@opensearch-project/opensearch';
 import { QueryTooComplexError, SearchUnavailableError } from './search.errors';
@@ -19,6 +20,7 @@ function setup() {
   const searcher = new SummarySearcher(
     client as unknown as Client,
     { alias: 'memory-summaries' } as SummaryIndex,
+    { indexPrefix: 'memory' } as OpenSearchConfig,
   );
   return { client, searcher };
 }
@@ -53,5 +55,27 @@ describe(SummarySearcher.name, () => {
       responseError(503, { error: { type: 'cluster_block_exception' } }),
     );
     await expect(searcher.search({})).rejects.toBeInstanceOf(SearchUnavailableError);
+  });
+
+  it('searches the passages alias, tolerating its absence, and reads top hits per conversation', async () => {
+    const { client, searcher } = setup();
+    client.search.mockResolvedValueOnce({ body: { hits: { hits: [{ _id: 't/c/1' }] } } });
+    await expect(searcher.list({ target: 'passages', body: { size: 1 } })).resolves.toEqual([
+      { _id: 't/c/1' },
+    ]);
+    expect(client.search).toHaveBeenLastCalledWith(
+      { index: 'memory-passages', body: { size: 1 }, ignore_unavailable: true },
+      SEARCH_REQUEST_OPTIONS,
+    );
+    client.search.mockResolvedValueOnce({
+      body: {
+        hits: { hits: [] },
+        aggregations: {
+          conversations: { buckets: [{ key: 'c', best: { hits: { hits: [{ _id: 't/c/3' }] } } }] },
+        },
+      },
+    });
+    const top = await searcher.topPassages({ size: 0 });
+    expect([...top]).toEqual([['c', [{ _id: 't/c/3' }]]]);
   });
 });

@@ -1,6 +1,6 @@
 import { OpenSearchConfig } from '@memory/config';
 import { createEmbeddingBackend, EmbeddingBackend } from '@memory/embeddings';
-import { SearchSettings, SummaryIndex } from '@memory/search-index';
+import { PassageIndex, SearchSettings, SummaryIndex } from '@memory/search-index';
 import {
   DynamicModule,
   Global,
@@ -14,25 +14,34 @@ import {
 import { Client } from '@opensearch-project/opensearch';
 import { EMBEDDER, SEARCH_SETTINGS } from './tokens';
 
-/** Creates the index (or checks the existing one against the model) before anything uses it. */
+/**
+ * Creates the indices (or checks the existing ones against the model) before anything uses
+ * them.
+ */
 @Injectable()
 class IndexReadiness implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('SummaryIndex');
+  private readonly logger = new Logger('SearchIndices');
 
   constructor(
-    private readonly index: SummaryIndex,
+    private readonly summaries: SummaryIndex,
+    private readonly passages: PassageIndex,
     @Inject(EMBEDDER) private readonly embedder: EmbeddingBackend,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const name = await this.index.ensure();
-    this.logger.log({
-      msg: 'summaries index ready',
-      alias: this.index.alias,
-      index: name,
-      model: this.embedder.model,
-      dimensions: this.embedder.dimensions,
-    });
+    for (const [what, index] of [
+      ['summaries', this.summaries],
+      ['passages', this.passages],
+    ] as const) {
+      const name = await index.ensure();
+      this.logger.log({
+        msg: `${what} index ready`,
+        alias: index.alias,
+        index: name,
+        model: this.embedder.model,
+        dimensions: this.embedder.dimensions,
+      });
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -40,7 +49,7 @@ class IndexReadiness implements OnApplicationBootstrap, OnApplicationShutdown {
   }
 }
 
-/** What the indexer and the search API share: settings, the embedding model, the index. */
+/** What the indexers and the search API share: settings, the embedding model, the indices. */
 @Global()
 @Module({})
 export class SearchCoreModule {
@@ -56,6 +65,12 @@ export class SearchCoreModule {
         inject: [Client, OpenSearchConfig, EMBEDDER],
         useFactory: (client: Client, config: OpenSearchConfig, embedder: EmbeddingBackend) =>
           new SummaryIndex(client, config.indexPrefix, embedder.dimensions),
+      },
+      {
+        provide: PassageIndex,
+        inject: [Client, OpenSearchConfig, EMBEDDER],
+        useFactory: (client: Client, config: OpenSearchConfig, embedder: EmbeddingBackend) =>
+          new PassageIndex(client, config.indexPrefix, embedder.dimensions),
       },
     ];
     return {

@@ -1,4 +1,4 @@
-import { BulkOutcome } from '@memory/search-index';
+import { BulkOutcome, PassageWriteOutcome } from '@memory/search-index';
 import { Injectable } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
 
@@ -38,6 +38,58 @@ export class IndexingMetrics {
       'Summary records replaced by a newer version of their conversation read from Postgres ' +
       '(a backlog catching up with one embedding per conversation)',
   });
+
+  private readonly passages = meter.createCounter('search.passages.written', {
+    description:
+      'Passage writes by outcome: written (new or changed text, vector to fill), refreshed ' +
+      '(same text, vector kept), unchanged (left as they were), deleted',
+  });
+  private readonly passagesSkipped = meter.createCounter('search.passages.undecodable', {
+    description:
+      'Records of memory.messages.v1 or memory.lifecycle.v1 the passage indexer could not ' +
+      'read and skipped (the summarizer dead-letters those of memory.messages.v1)',
+  });
+  private readonly vectors = meter.createCounter('search.passages.vectors_filled', {
+    description:
+      'Passage vectors set by the filler, by outcome: filled, or stale (the passage changed ' +
+      'while it was embedded, so it is embedded again)',
+  });
+  private readonly vectorFailures = meter.createCounter('search.passages.vector_failures', {
+    description: 'Rounds of the vector filler that failed (retried with backoff)',
+  });
+  private pendingVectors = 0;
+
+  constructor() {
+    meter
+      .createObservableGauge('search.passages.pending_vectors', {
+        description: 'Passages waiting for their vector, as last counted by the filler',
+      })
+      .addCallback((result) => result.observe(this.pendingVectors));
+  }
+
+  passagesWritten(outcome: PassageWriteOutcome & { deleted?: number }): void {
+    for (const name of ['written', 'refreshed', 'unchanged', 'deleted'] as const) {
+      const count = outcome[name] ?? 0;
+      if (count > 0) this.passages.add(count, { outcome: name });
+    }
+  }
+
+  undecodable(topic: string, count: number): void {
+    if (count > 0) this.passagesSkipped.add(count, { topic });
+  }
+
+  vectorsFilled(filled: number, stale: number): void {
+    if (filled > 0) this.vectors.add(filled, { outcome: 'filled' });
+    if (stale > 0) this.vectors.add(stale, { outcome: 'stale' });
+  }
+
+  vectorFillFailed(): void {
+    this.vectorFailures.add(1);
+  }
+
+  pending(count: number): void {
+    this.pendingVectors = count;
+  }
 
   caughtUp(count: number): void {
     this.jumped.add(count);

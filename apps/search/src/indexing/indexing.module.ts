@@ -1,21 +1,39 @@
+import { MessageRepository } from '@memory/persistence';
 import { SummaryStore } from '@memory/summarization';
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { IndexingMetrics } from './indexing.metrics';
+import { LifecycleConsumer } from './lifecycle.consumer';
+import { PassageIndexerConsumer } from './passage-indexer.consumer';
+import { PassageIndexer } from './passage-indexer.service';
+import { PassageVectorFiller } from './passage-vector.filler';
 import { SummaryIndexer } from './summary-indexer.service';
 import { SummaryIndexerConsumer } from './summary-indexer.consumer';
 
-/** Keeps the summaries index in step with `memory.summaries.v1`. */
+/**
+ * Keeps the summaries index in step with `memory.summaries.v1`, and the passages index with
+ * `memory.messages.v1` and `memory.lifecycle.v1`; fills the passages' vectors.
+ */
 @Module({
   providers: [
     IndexingMetrics,
     SummaryIndexer,
     SummaryIndexerConsumer,
+    PassageIndexer,
+    PassageIndexerConsumer,
+    LifecycleConsumer,
+    PassageVectorFiller,
     {
       // The current version of a conversation, to skip versions already superseded.
       provide: SummaryStore,
       inject: [DataSource],
       useFactory: (dataSource: DataSource) => new SummaryStore(dataSource),
+    },
+    {
+      // The messages a passage is made of.
+      provide: MessageRepository,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new MessageRepository(dataSource),
     },
   ],
 })

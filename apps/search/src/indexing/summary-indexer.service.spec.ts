@@ -1,3 +1,4 @@
+import { emptySections } from '@memory/contracts';
 import { EmbeddingBackend } from '@memory/embeddings';
 import { SummaryDocument, SummaryIndex } from '@memory/search-index';
 import { SummaryRow, SummaryStore } from '@memory/summarization';
@@ -64,5 +65,24 @@ describe(SummaryIndexer.name, () => {
     expect(written.map((d) => [d.conversationId, d.version])).toEqual([['conv-1', 5]]);
     expect(embedded.join(' ')).not.toContain('erased');
     expect(outcome.stale).toBe(2);
+  });
+
+  it('indexes and embeds the full text of a compressed summary while its row holds it', async () => {
+    const compressed: SummaryRow = {
+      ...row('conv-1', 6),
+      tier: 'brief',
+      text: 'Rent talk.',
+      fullSections: { ...emptySections(), context: 'The landlord raises the rent in March.' },
+    };
+    const { indexer, written, embedded } = setup([compressed, row('conv-2', 2)], {});
+    await indexer.put([
+      summaryFixture({ conversationId: 'conv-1', version: 6, tier: 'brief', text: 'Rent talk.' }),
+      summaryFixture({ conversationId: 'conv-2', version: 2 }),
+    ]);
+    expect(embedded[0]).toBe('The landlord raises the rent in March.');
+    expect(written.map((d) => [d.conversationId, d.fullText])).toEqual([
+      ['conv-1', 'The landlord raises the rent in March.'],
+      ['conv-2', ''],
+    ]);
   });
 });

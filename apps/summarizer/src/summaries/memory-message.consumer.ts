@@ -1,11 +1,4 @@
-import {
-  CONSUMER_GROUPS,
-  jsonProblem,
-  MemoryMessage,
-  memoryMessageSchema,
-  TOPICS,
-  UNSTORABLE_TEXT_MESSAGE,
-} from '@memory/contracts';
+import { CONSUMER_GROUPS, decodeMemoryMessage, TOPICS } from '@memory/contracts';
 import {
   BatchConsumerFactory,
   BatchContext,
@@ -28,12 +21,9 @@ import {
 import { inConsumerBatchSpan, inRecordSpan, RecordHeaders, traceHeaders } from '@memory/telemetry';
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Span } from '@opentelemetry/api';
-import { KafkaMessage } from 'kafkajs';
 import { SUMMARIZATION_SETTINGS } from './summarization.tokens';
 import { SummarizerMetrics } from './summarizer.metrics';
 import { SummaryPublisher } from './summary.publisher';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const ABANDONED = 'partition revoked or consumer stopping: batch left to its next owner';
 
@@ -46,30 +36,6 @@ interface ConversationBatch {
   lastHeaders: RecordHeaders;
   /** When ingest stored each message (epoch ms), by seq: for the freshness metric. */
   ingestedAt: Map<number, number>;
-}
-
-type Decoded = { ok: true; message: MemoryMessage } | { ok: false; code: string; reason: string };
-
-export function decodeMemoryMessage(record: KafkaMessage): Decoded {
-  let value: unknown;
-  try {
-    if (!record.value || record.value.length === 0) throw new Error('empty value');
-    value = JSON.parse(utf8.decode(record.value));
-  } catch (error) {
-    return { ok: false, code: 'NOT_JSON', reason: `not UTF-8 JSON: ${String(error)}` };
-  }
-  const parsed = memoryMessageSchema.safeParse(value);
-  if (!parsed.success) {
-    const reason = parsed.error.issues
-      .slice(0, 10)
-      .map((issue) => `${issue.path.join('.') || '(value)'}: ${issue.message}`)
-      .join('; ')
-      .slice(0, 1000);
-    return { ok: false, code: 'INVALID_FIELDS', reason };
-  }
-  if (jsonProblem(parsed.data) !== undefined)
-    return { ok: false, code: 'INVALID_FIELDS', reason: `a string ${UNSTORABLE_TEXT_MESSAGE}` };
-  return { ok: true, message: parsed.data };
 }
 
 /**
@@ -254,7 +220,7 @@ function groupBatch(batch: ConsumedBatch): {
   const conversations = new Map<string, ConversationBatch>();
   const rejected: DeadLetter[] = [];
   for (const record of batch.messages) {
-    const decoded = decodeMemoryMessage(record);
+    const decoded = decodeMemoryMessage(record.value);
     if (!decoded.ok) {
       rejected.push({
         source: { topic: batch.topic, partition: batch.partition, offset: record.offset },

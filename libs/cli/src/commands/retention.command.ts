@@ -15,7 +15,7 @@ import {
   toRecord,
 } from '@memory/lifecycle';
 import { createOpenSearchClient } from '@memory/opensearch';
-import { SummaryIndex } from '@memory/search-index';
+import { removeFromSearch } from '@memory/search-index';
 import { createConversationSummarizer, SummarizationSettings } from '@memory/summarization';
 import { DataSource } from 'typeorm';
 import { optionalOption, ParsedArgs, passOptions, requireOption, UsageError } from '../args';
@@ -208,13 +208,11 @@ export async function verifyArchivesCommand(
 }
 
 function eraser(context: RetentionContext, send: SendRecords): Eraser {
-  const index = new SummaryIndex(
-    createOpenSearchClient(context.opensearch),
-    context.opensearch.indexPrefix,
-    0,
-  );
-  return new Eraser(context.dataSource, context.settings.archiveRoot, send, (refs) =>
-    index.write([], refs),
+  return new Eraser(
+    context.dataSource,
+    context.settings.archiveRoot,
+    send,
+    removeFromSearch(createOpenSearchClient(context.opensearch), context.opensearch.indexPrefix),
   );
 }
 

@@ -2,13 +2,21 @@ import { OpenSearchConfig } from '@memory/config';
 import { MemorySummary } from '@memory/contracts';
 import { createEmbeddingBackend, EmbeddingBackend } from '@memory/embeddings';
 import { createOpenSearchClient } from '@memory/opensearch';
-import { SummaryRepository } from '@memory/persistence';
+import { MessageRepository, SummaryRepository } from '@memory/persistence';
 import {
   documentId,
+  fullTextOf,
+  PassageDocument,
+  PassageIndex,
+  passagesOfWindows,
+  PassageStream,
   SearchSettings,
   SummaryDocument,
   SummaryIndex,
   summaryDocuments,
+  windowRange,
+  windowStartsOf,
+  windowStartsOfAll,
 } from '@memory/search-index';
 import { SummaryStore, toSummaryEvent } from '@memory/summarization';
 import { Client } from '@opensearch-project/opensearch';
@@ -19,9 +27,14 @@ import { Progress } from '../progress';
 export const SEARCH_USAGE = `search reindex [--batch <n>]
       builds a new summaries index from Postgres (every summary embedded again, n at a time,
       default 200), moves the search alias to it and drops the old one; updates made meanwhile
-      are written again and conversations erased meanwhile removed afterwards. Ctrl-C drops the
-      half-built index; one left by a killed run is dropped by the next. Run one at a time.
-      Needed after a change of mapping or embedding model`;
+      are written again and conversations erased meanwhile removed afterwards. Then the same
+      for the passages index, from the stored messages (their vectors are left to the search
+      service, which fills them in the background). Ctrl-C drops the half-built index; one
+      left by a killed run is dropped by the next. Run one at a time. Needed after a change of
+      mapping or embedding model`;
+
+/** Stored messages read per page when the passages are rebuilt. */
+const MESSAGE_PAGE = 2_000;
 
 const DEFAULT_BATCH = 200;
 const MAX_BATCH = 5_000;
@@ -47,6 +60,13 @@ export async function searchCommand(
   const client = createOpenSearchClient(opensearch);
   try {
     await reindex(new SummaryReader(dataSource), embedder, client, opensearch, batch);
+    await reindexPassages(
+      new MessageRepository(dataSource),
+      await new SummaryReader(dataSource).now(),
+      client,
+      opensearch,
+      embedder.dimensions,
+    );
   } finally {
     await embedder.close?.();
     await client.close();
@@ -146,11 +166,115 @@ function batchOption(args: ParsedArgs): number {
 
 /** Pages of summaries as index documents, each page embedded in one call. */
 async function* documents(
-  pages: AsyncIterable<MemorySummary[]>,
+  pages: AsyncIterable<SummaryPage>,
   embedder: EmbeddingBackend,
 ): AsyncIterable<SummaryDocument[]> {
-  for await (const summaries of pages)
-    yield (await summaryDocuments(embedder, summaries)).documents;
+  for await (const { summaries, fullTexts } of pages)
+    yield (await summaryDocuments(embedder, summaries, new Date(), fullTexts)).documents;
+}
+
+/**
+ * Rebuilds the passages index from every stored message, read in (tenant, conversation, seq)
+ * order, and swaps its alias. Passages are written without vectors: the search service's
+ * filler embeds them afterwards, as it does for new ones. Messages stored while the index was
+ * built went to the old index: their windows are written again after the swap.
+ */
+async function reindexPassages(
+  messages: MessageRepository,
+  startedAt: Date,
+  client: Client,
+  opensearch: OpenSearchConfig,
+  dimensions: number,
+): Promise<void> {
+  const index = new PassageIndex(client, opensearch.indexPrefix, dimensions);
+  const stray = await index.strayIndices();
+  if (stray.length > 0) {
+    process.stderr.write(`search reindex: dropping ${stray.join(', ')}, left by an earlier run\n`);
+    await index.deleteIndices(stray);
+  }
+  const started = performance.now();
+  const since = new Date(startedAt.getTime() - CATCH_UP_MARGIN_MS);
+  const progress = new Progress('search reindex passages', await messages.countAll());
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    process.stderr.write(`\nsearch reindex: ${signal}: dropping the new index, alias unchanged\n`);
+    stop.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  let rebuilt: Awaited<ReturnType<PassageIndex['rebuild']>>;
+  try {
+    rebuilt = await index.rebuild(
+      allPassages(messages, (read) => progress.advance(read)),
+      undefined,
+      stop.signal,
+    );
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
+  progress.finish();
+
+  let caughtUp = 0;
+  for (const range of await messages.seqRangesIngestedSince(since)) {
+    const first = windowStartsOf(range.seqFrom)[0] ?? range.seqFrom;
+    const held = await messages.inSeqRanges([
+      { ...range, seqFrom: first, seqTo: windowRange(range.seqTo).seqTo },
+    ]);
+    const seqs = Array.from(
+      { length: range.seqTo - range.seqFrom + 1 },
+      (_, i) => range.seqFrom + i,
+    );
+    const passages = passagesOfWindows(
+      range.tenantId,
+      range.conversationId,
+      windowStartsOfAll(seqs),
+      held,
+    );
+    caughtUp += (await index.write(passages)).written;
+  }
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  process.stderr.write(
+    `search reindex: ${rebuilt.documents} passages, then ${caughtUp} of messages stored ` +
+      `meanwhile, in ${seconds} s; alias ${index.alias}: ${rebuilt.previous ?? '(none)'} -> ` +
+      `${rebuilt.index} (vectors to be filled by the search service)\n`,
+  );
+  process.stdout.write(
+    `${JSON.stringify({
+      alias: index.alias,
+      index: rebuilt.index,
+      previous: rebuilt.previous ?? null,
+      passages: rebuilt.documents,
+      caughtUp,
+      strayDropped: stray,
+      seconds,
+    })}\n`,
+  );
+}
+
+/** Every stored message's passages, a page of messages at a time. */
+async function* allPassages(
+  messages: MessageRepository,
+  onRead: (count: number) => void,
+): AsyncIterable<PassageDocument[]> {
+  const stream = new PassageStream();
+  let after: { tenantId: string; conversationId: string; seq: number } | undefined;
+  for (;;) {
+    const page = await messages.passagePage(after, MESSAGE_PAGE);
+    const last = page[page.length - 1];
+    if (!last) break;
+    after = { tenantId: last.tenantId, conversationId: last.conversationId, seq: last.seq };
+    const passages = page.flatMap((message) => stream.push(message));
+    onRead(page.length);
+    if (passages.length > 0) yield passages;
+    if (page.length < MESSAGE_PAGE) break;
+  }
+  const rest = stream.end();
+  if (rest.length > 0) yield rest;
+}
+
+/** A page of summaries, with the full texts of the compressed ones (by document id). */
+interface SummaryPage {
+  summaries: MemorySummary[];
+  fullTexts: Map<string, string>;
 }
 
 /**
@@ -186,7 +310,7 @@ class SummaryReader {
   }
 
   /** Pages of at most `size` summaries; only those updated at or after `since` when given. */
-  async *pages(size: number, since?: Date): AsyncIterable<MemorySummary[]> {
+  async *pages(size: number, since?: Date): AsyncIterable<SummaryPage> {
     let after: { tenant_id: string; conversation_id: string } | undefined;
     for (;;) {
       const keys = await this.summaries.summarizedKeys(size, since, after);
@@ -196,8 +320,11 @@ class SummaryReader {
         keys.map((key) => ({ tenantId: key.tenant_id, conversationId: key.conversation_id })),
       );
       // A row erased between the two reads is simply not there.
-      const summaries = rows.filter((row) => row.version > 0).map(toSummaryEvent);
-      if (summaries.length > 0) yield summaries;
+      const summarized = rows.filter((row) => row.version > 0);
+      const fullTexts = new Map(
+        summarized.map((row) => [documentId(row.tenantId, row.conversationId), fullTextOf(row)]),
+      );
+      if (summarized.length > 0) yield { summaries: summarized.map(toSummaryEvent), fullTexts };
       if (keys.length < size) return;
     }
   }

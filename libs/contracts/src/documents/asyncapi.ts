@@ -51,7 +51,7 @@ export { lifecycleEventJsonSchema } from '../memory-lifecycle/memory-lifecycle.a
 export type AsyncApiDocument = Record<string, unknown>;
 
 /** Version of this document; bump it when a contract in it changes. */
-export const CONTRACTS_VERSION = '1.4.0';
+export const CONTRACTS_VERSION = '1.5.0';
 
 type ChannelId = keyof typeof TOPICS;
 type Service = 'upstream' | 'ingest' | 'summarizer' | 'compressor' | 'retention' | 'search' | 'cli';
@@ -75,7 +75,9 @@ const SERVICES: Record<Service, string> = {
     'search index, summaries topic). When to archive, how many of the newest messages to keep ' +
     'and when to erase is a retention policy per tenant. The operator CLI runs the same steps ' +
     '(`archive`, `restore`, `erase`).',
-  search: 'Indexes summaries for semantic, keyword and hybrid search per tenant.',
+  search:
+    'Indexes summaries, and passages (windows of four raw messages), for semantic, keyword and ' +
+    'hybrid search per tenant.',
   cli: 'The operator command line (`npm run memory -- <command>`), e.g. `dlq replay` and `dlq submit`.',
 };
 
@@ -230,6 +232,36 @@ const OPERATIONS: Record<string, OperationDoc> = {
       "the document's external version, so an older one never replaces a newer one), and " +
       'removes the conversation on a tombstone.',
     group: CONSUMER_GROUPS.searchIndexer.group,
+  },
+  searchReceivesMemoryMessages: {
+    action: 'receive',
+    channel: 'memoryMessages',
+    service: 'search',
+    status: 'built',
+    summary:
+      'Search rewrites the passages (windows of four messages, one every two) that hold the ' +
+      'new messages, from what Postgres holds; vectors are added afterwards. Records it cannot ' +
+      'read are skipped (the summarizer dead-letters them).',
+    group: CONSUMER_GROUPS.searchPassages.group,
+  },
+  searchSendsMessageDeadLetters: {
+    action: 'send',
+    channel: 'memoryMessagesDlq',
+    service: 'search',
+    status: 'built',
+    summary:
+      'Search moves stored-message records whose passages the index refuses (INDEX_REJECTED) ' +
+      'to their dead-letter topic.',
+  },
+  searchReceivesLifecycleEvents: {
+    action: 'receive',
+    channel: 'memoryLifecycle',
+    service: 'search',
+    status: 'built',
+    summary:
+      'Search rebuilds the passages of a conversation from what Postgres holds after ' +
+      '`archived`, `restored` and `erased`; it ignores `tier_changed`.',
+    group: CONSUMER_GROUPS.searchLifecycle.group,
   },
   searchSendsDeadLetters: {
     action: 'send',

@@ -63,6 +63,22 @@ export class ArchiveRepository {
     );
   }
 
+  /**
+   * Of these conversations of a tenant, the ones whose raw messages are archived now: a record
+   * whose last archive came after its last restore, if any. Search shows their summary as
+   * evidence, as they have no passages.
+   */
+  async archivedAmong(tenantId: string, conversationIds: readonly string[]): Promise<Set<string>> {
+    if (conversationIds.length === 0) return new Set();
+    const rows = await this.dataSource.query<Array<{ conversation_id: string }>>(
+      `SELECT conversation_id FROM conversation_archives
+        WHERE tenant_id = $1 AND conversation_id = ANY($2::varchar[])
+          AND (restored_at IS NULL OR archived_at > restored_at)`,
+      [tenantId, [...conversationIds]],
+    );
+    return new Set(rows.map((row) => row.conversation_id));
+  }
+
   /** Keeps the ids of archived messages, so a replay does not store them again. */
   async keepIds(
     manager: EntityManager,

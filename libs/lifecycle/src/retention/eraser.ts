@@ -28,7 +28,11 @@ import { LifecycleOutbox } from './lifecycle-outbox';
 export type ErasureReason = ErasedEvent['reason'];
 export type ErasureSubject = ErasedEvent['subject'];
 
-/** Removes conversations from the search index (the search library's SummaryIndex.write). */
+/**
+ * Removes conversations from the search indices: their summary documents and their passages
+ * (the search library's `SummaryIndex.write` and `PassageIndex.deleteConversations`; see
+ * `removeFromSearch` there), visible to searches once it resolves.
+ */
 export type RemoveFromIndex = (
   conversations: ReadonlyArray<{ tenantId: string; conversationId: string }>,
 ) => Promise<unknown>;

@@ -51,6 +51,53 @@ export interface MessageView {
 /** A message put back from an archive. */
 export type RestoredMessage = MessageView;
 
+/** A stored message as a search passage holds it. */
+export interface PassageInputRow {
+  tenantId: string;
+  conversationId: string;
+  messageId: string;
+  seq: number;
+  userId: string;
+  role: string;
+  content: string;
+  createdAt: string;
+}
+
+/** A seq range of one conversation. */
+export interface ConversationSeqRange {
+  tenantId: string;
+  conversationId: string;
+  seqFrom: number;
+  seqTo: number;
+}
+
+const PASSAGE_COLUMNS = `m.tenant_id, m.conversation_id, m.message_id, m.seq, m.user_id, m.role, m.content,
+  m.created_at`;
+
+interface RawPassageRow {
+  tenant_id: string;
+  conversation_id: string;
+  message_id: string;
+  seq: string;
+  user_id: string;
+  role: string;
+  content: string;
+  created_at: Date;
+}
+
+function toPassageInput(row: RawPassageRow): PassageInputRow {
+  return {
+    tenantId: row.tenant_id,
+    conversationId: row.conversation_id,
+    messageId: row.message_id,
+    seq: Number(row.seq),
+    userId: row.user_id,
+    role: row.role,
+    content: row.content,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
 /*
  * One statement per batch: drop messages already stored (and in-batch repeats), bump each
  * conversation's counters under its row lock, and insert the new messages with gap-free seqs
@@ -216,6 +263,76 @@ export class MessageRepository {
       order: { seq: 'ASC' },
       take,
     });
+  }
+
+  /**
+   * The messages held in these seq ranges (one statement for all), in (tenant, conversation,
+   * seq) order. Archived or erased messages are simply not there.
+   */
+  async inSeqRanges(ranges: readonly ConversationSeqRange[]): Promise<PassageInputRow[]> {
+    if (ranges.length === 0) return [];
+    const rows = await this.dataSource.query<RawPassageRow[]>(
+      `SELECT ${PASSAGE_COLUMNS}
+         FROM unnest($1::varchar[], $2::varchar[], $3::bigint[], $4::bigint[])
+              AS r (tenant_id, conversation_id, seq_from, seq_to)
+         JOIN messages m ON m.tenant_id = r.tenant_id AND m.conversation_id = r.conversation_id
+                        AND m.seq BETWEEN r.seq_from AND r.seq_to
+        ORDER BY m.tenant_id, m.conversation_id, m.seq`,
+      [
+        ranges.map((r) => r.tenantId),
+        ranges.map((r) => r.conversationId),
+        ranges.map((r) => r.seqFrom),
+        ranges.map((r) => r.seqTo),
+      ],
+    );
+    return rows.map(toPassageInput);
+  }
+
+  /**
+   * Per conversation, the lowest and highest seq of the messages stored at or after `since`
+   * (`ingested_at`; a scan of the table: for the rare operator run, not a service's path).
+   */
+  async seqRangesIngestedSince(since: Date): Promise<ConversationSeqRange[]> {
+    const rows = await this.dataSource.query<
+      Array<{ tenant_id: string; conversation_id: string; seq_from: string; seq_to: string }>
+    >(
+      `SELECT tenant_id, conversation_id, min(seq) AS seq_from, max(seq) AS seq_to
+         FROM messages WHERE ingested_at >= $1 GROUP BY tenant_id, conversation_id`,
+      [since],
+    );
+    return rows.map((row) => ({
+      tenantId: row.tenant_id,
+      conversationId: row.conversation_id,
+      seqFrom: Number(row.seq_from),
+      seqTo: Number(row.seq_to),
+    }));
+  }
+
+  /**
+   * Up to `take` messages after a position, in (tenant, conversation, seq) order: every
+   * message of the database when `conversation` is not given (the position is then any
+   * conversation's), else only that conversation's.
+   */
+  async passagePage(
+    after: { tenantId: string; conversationId: string; seq: number } | undefined,
+    take: number,
+    conversation?: { tenantId: string; conversationId: string },
+  ): Promise<PassageInputRow[]> {
+    const rows = conversation
+      ? await this.dataSource.query<RawPassageRow[]>(
+          `SELECT ${PASSAGE_COLUMNS} FROM messages m
+            WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.seq > $3
+            ORDER BY m.seq LIMIT $4`,
+          [conversation.tenantId, conversation.conversationId, after?.seq ?? 0, take],
+        )
+      : await this.dataSource.query<RawPassageRow[]>(
+          // The first page has no lower bound: '' sorts before every tenant id.
+          `SELECT ${PASSAGE_COLUMNS} FROM messages m
+            WHERE (m.tenant_id, m.conversation_id, m.seq) > ($1, $2, $3)
+            ORDER BY m.tenant_id, m.conversation_id, m.seq LIMIT $4`,
+          [after?.tenantId ?? '', after?.conversationId ?? '', after?.seq ?? 0, take],
+        );
+    return rows.map(toPassageInput);
   }
 
   /** Up to `limit` messages after `afterSeq` and at most `throughSeq`, in seq order. */

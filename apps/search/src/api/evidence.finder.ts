@@ -1,0 +1,175 @@
+import { FusedHit, passageHydrateBody, PassageScope, passageTopUpBody } from '@memory/search-index';
+import { Injectable } from '@nestjs/common';
+import { ArchiveStatus } from './archive-status.service';
+import { IndexedHit, PassageHit, ResultEvidence } from './search-hit.mapper';
+import { Evidence } from './search-response.dto';
+import { SummarySearcher } from './summary.searcher';
+
+/** The passage ranking of a query: fused hits (ranks `[keyword, semantic]`) and what they are. */
+export interface PassageRanking {
+  fused: readonly FusedHit[];
+  conversationOf: ReadonlyMap<string, string>;
+  /** Passages that have a vector. */
+  embedded: ReadonlySet<string>;
+}
+
+/** A conversation of a page: its id, its summary document if any, its fused score. */
+export interface PageConversation {
+  conversationId: string;
+  summary?: IndexedHit;
+  score: number;
+}
+
+/**
+ * The evidence of a page's conversations: each one's best passages in the query's passage
+ * ranking; for one the candidate lists held fewer of, one more request tops it up (BM25 on
+ * the conversation's passages, then the earliest). A conversation left without passages whose
+ * messages are archived shows evidence from its summary instead.
+ */
+@Injectable()
+export class EvidenceFinder {
+  constructor(
+    private readonly searcher: SummarySearcher,
+    private readonly archives: ArchiveStatus,
+  ) {}
+
+  async find(
+    scope: PassageScope,
+    text: string,
+    page: readonly PageConversation[],
+    ranking: PassageRanking,
+    perConversation: number,
+  ): Promise<Map<string, ResultEvidence>> {
+    const wanted = new Set(page.map((entry) => entry.conversationId));
+    const chosen = new Map<string, FusedHit[]>(page.map((entry) => [entry.conversationId, []]));
+    for (const hit of ranking.fused) {
+      const list = chosen.get(ranking.conversationOf.get(hit.id) ?? '');
+      if (list && list.length < perConversation) list.push(hit);
+    }
+    const ids = [...chosen.values()].flat().map((hit) => hit.id);
+    const short = [...wanted].filter(
+      (id) => (chosen.get(id)?.length ?? 0) < perConversation && perConversation > 0,
+    );
+    const [hydrated, topUp] = await Promise.all([
+      ids.length > 0
+        ? this.searcher.searchPassages(passageHydrateBody(scope, ids, text))
+        : ([] as PassageHit[]),
+      short.length > 0
+        ? this.searcher.topPassages(passageTopUpBody(scope, short, text, perConversation))
+        : new Map<string, PassageHit[]>(),
+    ]);
+    const byId = new Map(hydrated.map((hit) => [hit._id, hit]));
+
+    const evidence = new Map<string, Evidence[]>();
+    for (const [conversationId, hits] of chosen) {
+      const items = hits.flatMap((fused) => {
+        const hit = byId.get(fused.id);
+        return hit ? [toEvidence(hit, fused.score, matchedBy(fused, ranking))] : [];
+      });
+      const seen = new Set(hits.map((fused) => fused.id));
+      for (const hit of topUp.get(conversationId) ?? []) {
+        if (items.length >= perConversation) break;
+        if (!hit._id || seen.has(hit._id)) continue;
+        seen.add(hit._id);
+        items.push(toEvidence(hit, 0, hit.highlight?.text?.length ? ['keyword'] : []));
+      }
+      evidence.set(conversationId, items);
+    }
+
+    // Only conversations with no passage at all can be archived ones: one query for them.
+    const withPassages = new Set(ranking.conversationOf.values());
+    const silent = [...wanted].filter(
+      (id) => !withPassages.has(id) && !topUp.has(id) && (evidence.get(id)?.length ?? 0) === 0,
+    );
+    const archived = await this.archives.archivedAmong(scope.tenantId, silent);
+    return new Map(
+      page.map((entry): [string, ResultEvidence] => {
+        if (archived.has(entry.conversationId))
+          return [
+            entry.conversationId,
+            {
+              evidenceSource: 'summary',
+              evidence: summaryEvidence(entry.summary, entry.score, perConversation),
+            },
+          ];
+        return [
+          entry.conversationId,
+          { evidenceSource: 'messages', evidence: evidence.get(entry.conversationId) ?? [] },
+        ];
+      }),
+    );
+  }
+}
+
+function matchedBy(hit: FusedHit, ranking: PassageRanking): Evidence['matchedBy'] {
+  const [keyword, semantic] = hit.ranks;
+  const by: Evidence['matchedBy'] = [];
+  if (keyword !== null && keyword !== undefined) by.push('keyword');
+  if (semantic !== null && semantic !== undefined && ranking.embedded.has(hit.id))
+    by.push('semantic');
+  return by;
+}
+
+/** A passage as evidence; `highlights` HTML-encoded by OpenSearch (as a result's). */
+export function toEvidence(hit: PassageHit, score: number, by: Evidence['matchedBy']): Evidence {
+  const source = hit._source ?? {};
+  return {
+    seqFrom: source.seqFrom ?? 0,
+    seqTo: source.seqTo ?? 0,
+    messageIds: source.messageIds ?? [],
+    speakers: source.speakers ?? [],
+    at: source.lastAt ?? null,
+    text: source.text ?? '',
+    highlights: hit.highlight?.text ?? [],
+    score,
+    matchedBy: by,
+  };
+}
+
+/**
+ * Evidence of an archived conversation from its summary document: the key points that match the
+ * query words (highlighted whole), else the matching fragments of its text, else its first key
+ * points; each spans the summary's seqs (1 to throughSeq) and cites no message.
+ */
+export function summaryEvidence(
+  summary: IndexedHit | undefined,
+  score: number,
+  limit: number,
+): Evidence[] {
+  if (!summary || limit === 0) return [];
+  const source = summary._source ?? {};
+  const highlight = summary.highlight ?? {};
+  const item = (text: string, highlights: string[]): Evidence => ({
+    seqFrom: 1,
+    seqTo: source.throughSeq ?? 0,
+    messageIds: [],
+    speakers: source.userId ? [source.userId] : [],
+    at: source.lastMessageAt ?? null,
+    text,
+    highlights,
+    score,
+    matchedBy: highlights.length > 0 ? ['keyword'] : [],
+  });
+  const points = highlight.keyPoints ?? [];
+  if (points.length > 0) return points.slice(0, limit).map((point) => item(plain(point), [point]));
+  const fragments = highlight.text ?? [];
+  if (fragments.length > 0)
+    return fragments.slice(0, limit).map((fragment) => item(plain(fragment), [fragment]));
+  return (source.keyPoints ?? []).slice(0, limit).map((point) => item(point, []));
+}
+
+/** The plain text of an HTML-encoded highlight. */
+function plain(html: string): string {
+  return html
+    .replace(/<\/?em>/g, '')
+    .replace(/&(amp|lt|gt|quot|#x27|#x2F);/g, (entity) => ENTITIES[entity] ?? entity);
+}
+
+const ENTITIES: Record<string, string> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#x27;': "'",
+  '&#x2F;': '/',
+};

@@ -1,0 +1,90 @@
+import { MessageRepository, PassageInputRow } from '@memory/persistence';
+import {
+  ConversationKey,
+  conversationKeyOf,
+  PassageIndex,
+  passagesOfWindows,
+  PassageStream,
+  PassageWriteOutcome,
+} from '@memory/search-index';
+import { Injectable } from '@nestjs/common';
+import { IndexingMetrics } from './indexing.metrics';
+import { ConversationWindows } from './passage-plan';
+
+/** Stored messages read per page when a whole conversation's passages are rebuilt. */
+const CONVERSATION_PAGE = 1_000;
+
+/**
+ * Writes passages from what Postgres holds: the windows a batch of messages touched, or all of
+ * a conversation after its messages were archived or restored. Postgres is the source of
+ * truth: a window none of whose messages is held (archived, erased) gives no passage, so a
+ * replay never brings back what retention removed.
+ */
+@Injectable()
+export class PassageIndexer {
+  constructor(
+    private readonly messages: MessageRepository,
+    private readonly index: PassageIndex,
+    private readonly metrics: IndexingMetrics,
+  ) {}
+
+  /** Rewrites the passages of these windows from the messages held in them. */
+  async writeWindows(plan: readonly ConversationWindows[]): Promise<PassageWriteOutcome> {
+    const rows = await this.messages.inSeqRanges(plan);
+    const byConversation = new Map<string, PassageInputRow[]>();
+    for (const row of rows) {
+      const key = conversationKeyOf(row);
+      byConversation.set(key, [...(byConversation.get(key) ?? []), row]);
+    }
+    const now = new Date();
+    const documents = plan.flatMap((entry) =>
+      passagesOfWindows(
+        entry.tenantId,
+        entry.conversationId,
+        entry.windows,
+        byConversation.get(conversationKeyOf(entry)) ?? [],
+        now,
+      ),
+    );
+    const outcome = await this.index.write(documents);
+    this.metrics.passagesWritten(outcome);
+    return outcome;
+  }
+
+  /**
+   * Makes a conversation's passages those of the messages Postgres holds now: writes them
+   * (keeping the vectors of unchanged texts), then deletes every other passage of it. Running
+   * it again changes nothing.
+   */
+  async rebuildConversation(
+    conversation: ConversationKey,
+  ): Promise<PassageWriteOutcome & { deleted: number }> {
+    const stream = new PassageStream();
+    const windows: number[] = [];
+    const total: PassageWriteOutcome = { written: 0, refreshed: 0, unchanged: 0 };
+    const write = async (documents: ReturnType<PassageStream['end']>): Promise<void> => {
+      if (documents.length === 0) return;
+      windows.push(...documents.map((document) => document.window));
+      const outcome = await this.index.write(documents);
+      total.written += outcome.written;
+      total.refreshed += outcome.refreshed;
+      total.unchanged += outcome.unchanged;
+    };
+    let after: { tenantId: string; conversationId: string; seq: number } | undefined;
+    for (;;) {
+      const page = await this.messages.passagePage(after, CONVERSATION_PAGE, conversation);
+      await write(page.flatMap((message) => stream.push(message)));
+      const last = page[page.length - 1];
+      if (!last || page.length < CONVERSATION_PAGE) break;
+      after = { ...conversation, seq: last.seq };
+    }
+    await write(stream.end());
+    const deleted = await this.index.deleteConversations(
+      [conversation],
+      new Map([[conversationKeyOf(conversation), windows]]),
+    );
+    const outcome = { ...total, deleted };
+    this.metrics.passagesWritten(outcome);
+    return outcome;
+  }
+}

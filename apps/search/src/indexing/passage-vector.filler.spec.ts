@@ -1,0 +1,95 @@
+import { EmbeddingBackend } from '@memory/embeddings';
+import { PassageIndex, PendingPassage, SearchSettings } from '@memory/search-index';
+import { Logger } from '@nestjs/common';
+import { IndexingMetrics } from './indexing.metrics';
+import { FILLER_PACE, FillerIndex, PassageVectorFiller } from './passage-vector.filler';
+
+describe(PassageVectorFiller.name, () => {
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
+
+  const pending = (n: number, from = 0): PendingPassage[] =>
+    Array.from({ length: n }, (_, i) => ({
+      id: `acme/c/${from + i}`,
+      text: `text ${from + i}`,
+      seqNo: i,
+      primaryTerm: 1,
+    }));
+
+  const setup = (waiting: PendingPassage[]) => {
+    const embedded: string[][] = [];
+    const set: string[][] = [];
+    const embedder: EmbeddingBackend = {
+      name: 'local',
+      model: 'stub',
+      dimensions: 2,
+      embed: (texts, kind) => {
+        expect(kind).toBe('document');
+        embedded.push([...texts]);
+        return Promise.resolve(texts.map(() => [1, 0]));
+      },
+    };
+    const index: FillerIndex = {
+      needingVectors: (size) => Promise.resolve(waiting.slice(0, size)),
+      pendingVectors: () => Promise.resolve(waiting.length),
+      setVectors: (vectors) => {
+        set.push(vectors.map((v) => v.passage.id));
+        return Promise.resolve({ updated: vectors.length, stale: 0 });
+      },
+    };
+    const filler = new PassageVectorFiller(
+      index as PassageIndex,
+      embedder,
+      { passageVectors: true } as SearchSettings,
+      new IndexingMetrics(),
+    );
+    return { filler, index, embedder, embedded, set };
+  };
+
+  it('embeds a small batch in one model run and sets each vector on its passage', async () => {
+    const { filler, index, embedded, set } = setup(pending(40));
+    expect(await filler.fillOnce(index, 1_000_000)).toBe(FILLER_PACE.batch);
+    expect(embedded).toEqual([pending(FILLER_PACE.batch).map((p) => p.text)]);
+    expect(set[0]).toEqual(pending(FILLER_PACE.batch).map((p) => p.id));
+  });
+
+  it('does not embed again a passage it just filled that the index still shows as pending', async () => {
+    const { filler, index, set } = setup(pending(20));
+    await filler.fillOnce(index, 1_000_000);
+    await filler.fillOnce(index, 1_000_500);
+    expect(set[1]).toEqual(pending(4, FILLER_PACE.batch).map((p) => p.id));
+    // Later, after a refresh would have shown the change, it is no longer left out.
+    await filler.fillOnce(index, 1_000_000 + FILLER_PACE.recentMs + 1);
+    expect(set[2]?.[0]).toBe('acme/c/0');
+  });
+
+  it('does nothing when no passage waits', async () => {
+    const { filler, index, embedded } = setup([]);
+    expect(await filler.fillOnce(index)).toBe(0);
+    expect(embedded).toEqual([]);
+  });
+
+  it('fails the round when the model answers a different number of vectors', async () => {
+    const { filler, index, embedder } = setup(pending(2));
+    embedder.embed = () => Promise.resolve([[1, 0]]);
+    await expect(filler.fillOnce(index)).rejects.toThrow('1 vectors for 2 texts');
+  });
+
+  it('keeps going after a failed round and stops when the service stops', async () => {
+    const { filler, index } = setup(pending(1));
+    let calls = 0;
+    const failing: FillerIndex = {
+      ...index,
+      needingVectors: () => {
+        calls++;
+        return Promise.reject(new Error('opensearch down'));
+      },
+    };
+    const running = filler.run(failing);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await filler.beforeApplicationShutdown();
+    await running;
+    expect(calls).toBeGreaterThanOrEqual(1);
+  });
+});

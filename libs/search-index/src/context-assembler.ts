@@ -1,0 +1,236 @@
+import { MemorySummary } from '@memory/contracts';
+import {
+  CONTEXT_CONVERSATION_SHARE,
+  fuseConversationLists,
+  fusePassageLists,
+} from './conversation-fusion';
+import {
+  conversationListQueries,
+  conversationLists,
+  ListHit,
+  ListQuery,
+  passageList,
+  passageScopeOf,
+} from './conversation-query.builder';
+import {
+  ContextCandidate,
+  countContextTokens,
+  packContext,
+  PackedContext,
+  TokenCounter,
+} from './context-packing';
+import { PassageDocument } from './passage-document';
+import { passageHydrateBody } from './passage-query.builder';
+import { DEFAULT_KNN_EF_SEARCH } from './search.settings';
+import { hydrateBody, keywordText, SearchScope } from './search-query.builder';
+import { SummaryDocument } from './summary-document';
+
+/** What a context request asks for (validated by the caller). */
+export interface ContextQuery {
+  tenantId: string;
+  query: string;
+  tokenBudget: number;
+  /** The live conversation: its current summary comes first. */
+  conversationId?: string;
+  userId?: string;
+  from?: string;
+  to?: string;
+}
+
+/** A conversation's current summary as the context shows it. */
+export interface ContextSummary {
+  conversationId: string;
+  userId: string;
+  text: string;
+  throughSeq: number;
+  firstMessageAt: string | null;
+  lastMessageAt: string | null;
+}
+
+/** What the context shows of a `memory.summary.v1`. */
+export function contextSummaryOf(summary: MemorySummary): ContextSummary {
+  return {
+    conversationId: summary.conversationId,
+    userId: summary.userId,
+    text: summary.text || summary.sections.context,
+    throughSeq: summary.throughSeq,
+    firstMessageAt: summary.stats.firstMessageAt,
+    lastMessageAt: summary.stats.lastMessageAt,
+  };
+}
+
+/** A hit with the `_source` of the bodies the assembler sends. */
+export interface SourceHit<T> extends ListHit {
+  _source?: Partial<T> & { conversationId?: string };
+}
+
+/** What the assembler needs from outside: the index, the embedding model and Postgres. */
+export interface ContextSources {
+  search(query: ListQuery): Promise<Array<SourceHit<PassageDocument & SummaryDocument>>>;
+  embed(query: string): Promise<number[]>;
+  /** The live conversation's current summary (Postgres), undefined when it has none yet. */
+  currentSummary(tenantId: string, conversationId: string): Promise<ContextSummary | undefined>;
+  /** Of these conversations, those whose raw messages are archived (not restored). */
+  archived(tenantId: string, conversationIds: readonly string[]): Promise<Set<string>>;
+}
+
+/** Passages fetched for packing: more than any budget up to 8,000 tokens can hold. */
+export const CONTEXT_PASSAGES = 80;
+/** Top conversations of the fused ranking whose summary may stand in for archived messages. */
+export const CONTEXT_ARCHIVE_CANDIDATES = 20;
+
+/**
+ * The context answer: the live conversation's summary, then evidence across the tenant's
+ * conversations best first, packed into the token budget. Passages are ranked by their fused
+ * passage score (passage BM25 and k-NN lists, {@link fusePassageLists}) blended with their
+ * conversation's fused score over all four lists ({@link CONTEXT_CONVERSATION_SHARE}); a
+ * conversation high in that ranking whose messages are archived (no passages) contributes its
+ * summary, at its conversation score. Every query is the tenant's.
+ */
+export class ContextAssembler {
+  constructor(
+    private readonly sources: ContextSources,
+    private readonly efSearch: number = DEFAULT_KNN_EF_SEARCH,
+    private readonly count: TokenCounter = countContextTokens,
+  ) {}
+
+  async assemble(request: ContextQuery): Promise<PackedContext> {
+    const scope: SearchScope = {
+      tenantId: request.tenantId,
+      userId: request.userId,
+      from: request.from,
+      to: request.to,
+    };
+    const text = keywordText(request.query);
+    const [live, vector] = await Promise.all([
+      request.conversationId === undefined
+        ? undefined
+        : this.sources.currentSummary(request.tenantId, request.conversationId),
+      this.sources.embed(request.query),
+    ]);
+    const queries = conversationListQueries('hybrid', scope, text, vector, this.efSearch);
+    const hits = Object.fromEntries(
+      await Promise.all(
+        Object.entries(queries).map(
+          async ([name, query]) => [name, await this.sources.search(query)] as const,
+        ),
+      ),
+    );
+    const conversations = fuseConversationLists(conversationLists(hits));
+    const conversationScore = new Map(conversations.map((hit) => [hit.id, hit.score]));
+    const keyword = passageList(hits.passageKeyword ?? []);
+    const semantic = passageList(hits.passageSemantic ?? []);
+    const conversationOf = new Map(
+      [...keyword, ...semantic].map((hit) => [hit.id, hit.conversationId]),
+    );
+    const share = CONTEXT_CONVERSATION_SHARE;
+    const ranked: Array<{
+      id: string;
+      conversationId: string;
+      score: number;
+      kind: 'evidence' | 'summary';
+    }> = fusePassageLists({ keyword, semantic }).map((hit) => {
+      const conversationId = conversationOf.get(hit.id) ?? '';
+      return {
+        id: hit.id,
+        conversationId,
+        kind: 'evidence',
+        score: (1 - share) * hit.score + share * (conversationScore.get(conversationId) ?? 0),
+      };
+    });
+
+    const withPassages = new Set(conversationOf.values());
+    const silent = conversations
+      .slice(0, CONTEXT_ARCHIVE_CANDIDATES)
+      .filter((hit) => !withPassages.has(hit.id) && hit.id !== request.conversationId)
+      .map((hit) => hit.id);
+    const archived =
+      silent.length > 0 ? await this.sources.archived(request.tenantId, silent) : new Set<string>();
+    for (const conversationId of silent)
+      if (archived.has(conversationId))
+        ranked.push({
+          id: conversationId,
+          conversationId,
+          kind: 'summary',
+          score: conversationScore.get(conversationId) ?? 0,
+        });
+    ranked.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const chosen = ranked.slice(0, CONTEXT_PASSAGES);
+
+    const passageIds = chosen.filter((entry) => entry.kind === 'evidence').map((entry) => entry.id);
+    const summaryIds = chosen.filter((entry) => entry.kind === 'summary').map((entry) => entry.id);
+    const [passages, summaries] = await Promise.all([
+      passageIds.length === 0
+        ? []
+        : this.sources.search({
+            target: 'passages',
+            body: passageHydrateBody(passageScopeOf(scope), passageIds, ''),
+          }),
+      summaryIds.length === 0
+        ? []
+        : this.sources.search({
+            target: 'summaries',
+            body: hydrateBody(
+              scope,
+              summaryIds.map((id) => `${request.tenantId}/${id}`),
+              '',
+            ),
+          }),
+    ]);
+    const passageById = new Map(passages.map((hit) => [hit._id, hit._source]));
+    const summaryById = new Map(summaries.map((hit) => [hit._source?.conversationId, hit._source]));
+    const candidates: ContextCandidate[] = [];
+    if (live) candidates.push(summaryCandidate(live));
+    for (const entry of chosen) {
+      if (entry.kind === 'evidence') {
+        const source = passageById.get(entry.id);
+        if (source) candidates.push(evidenceCandidate(entry.conversationId, source));
+      } else {
+        const source = summaryById.get(entry.id);
+        if (source)
+          candidates.push(
+            summaryCandidate({
+              conversationId: entry.id,
+              userId: source.userId ?? '',
+              text: source.text ?? '',
+              throughSeq: source.throughSeq ?? 0,
+              firstMessageAt: source.firstMessageAt ?? null,
+              lastMessageAt: source.lastMessageAt ?? null,
+            }),
+          );
+      }
+    }
+    return packContext(candidates, request.tokenBudget, this.count);
+  }
+}
+
+function summaryCandidate(summary: ContextSummary): ContextCandidate {
+  return {
+    kind: 'summary',
+    conversationId: summary.conversationId,
+    seqFrom: 1,
+    seqTo: summary.throughSeq,
+    messageIds: [],
+    speakers: summary.userId ? [summary.userId] : [],
+    firstAt: summary.firstMessageAt,
+    lastAt: summary.lastMessageAt,
+    lines: [summary.text],
+  };
+}
+
+function evidenceCandidate(
+  conversationId: string,
+  source: Partial<PassageDocument>,
+): ContextCandidate {
+  return {
+    kind: 'evidence',
+    conversationId,
+    seqFrom: source.seqFrom ?? 0,
+    seqTo: source.seqTo ?? 0,
+    messageIds: source.messageIds ?? [],
+    speakers: source.speakers ?? [],
+    firstAt: source.firstAt ?? null,
+    lastAt: source.lastAt ?? null,
+    lines: (source.text ?? '').split('\n'),
+  };
+}

@@ -1,0 +1,134 @@
+import { FusedHit, ScoredId, weightedMinMaxFusion } from './score-fusion';
+
+/**
+ * The four rankings a conversation search fuses: BM25 and k-NN over the summary documents
+ * (one per conversation), and BM25 and k-NN over the passages (windows of raw messages),
+ * aggregated to conversations by {@link aggregatePassages}.
+ */
+export const CONVERSATION_LISTS = [
+  'summaryKeyword',
+  'summarySemantic',
+  'passageKeyword',
+  'passageSemantic',
+] as const;
+export type ConversationList = (typeof CONVERSATION_LISTS)[number];
+
+export type FusionWeights = Readonly<Record<ConversationList, number>>;
+
+/**
+ * Weight of each list in {@link fuseConversationLists}. Equal to start with; the evaluation
+ * (bench/) re-runs the fusion offline over the same lists with other weights and chooses these
+ * by leave-one-conversation-out. A mode fuses only its lists, so only their ratios matter.
+ */
+export const FUSION_WEIGHTS: FusionWeights = {
+  summaryKeyword: 1,
+  summarySemantic: 1,
+  passageKeyword: 1,
+  passageSemantic: 1,
+};
+
+/**
+ * How much of a conversation's second-best passage adds to its best in a passage list
+ * ({@link aggregatePassages}): a conversation that answers in two places edges out one that
+ * matched once, but a long conversation does not win by having many middling passages.
+ */
+export const SECOND_PASSAGE_SHARE = 0.1;
+
+/**
+ * In the context answer, the share of a passage's rank that comes from its conversation's fused
+ * rank (the rest from the passage's own fused score): evidence from a conversation that matches
+ * as a whole goes first among passages that match alike.
+ */
+export const CONTEXT_CONVERSATION_SHARE = 0.3;
+
+/** The lists a search mode fuses. */
+export const MODE_LISTS = {
+  keyword: ['summaryKeyword', 'passageKeyword'],
+  semantic: ['summarySemantic', 'passageSemantic'],
+  hybrid: CONVERSATION_LISTS,
+} as const satisfies Record<string, readonly ConversationList[]>;
+export type RankingMode = keyof typeof MODE_LISTS;
+
+/** One passage of a passage list: its document id, its conversation and its score there. */
+export interface PassageListHit {
+  id: string;
+  conversationId: string;
+  score: number;
+}
+
+/**
+ * A passage list as a conversation list: each conversation scores its best passage's score plus
+ * `secondShare` of its second best's, best first (ties by conversation id). Scores are the
+ * list's own (BM25 or k-NN), so normalization afterwards works as for the summary lists.
+ */
+export function aggregatePassages(
+  hits: readonly PassageListHit[],
+  secondShare: number = SECOND_PASSAGE_SHARE,
+): ScoredId[] {
+  const best = new Map<string, [number, number?]>();
+  for (const hit of hits) {
+    const scores = best.get(hit.conversationId);
+    if (!scores) best.set(hit.conversationId, [hit.score]);
+    else if (hit.score > scores[0]) best.set(hit.conversationId, [hit.score, scores[0]]);
+    else if (scores[1] === undefined || hit.score > scores[1]) scores[1] = hit.score;
+  }
+  return [...best]
+    .map(([id, [first, second]]) => ({ id, score: first + secondShare * (second ?? 0) }))
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** A conversation of the fused ranking. */
+export interface FusedConversation {
+  /** The conversation id. */
+  id: string;
+  /** Weighted mean of its min-max normalized scores over the lists fused, in [0, 1]. */
+  score: number;
+  /** Its 1-based rank in each list fused, null where absent. */
+  ranks: Partial<Record<ConversationList, number | null>>;
+}
+
+/**
+ * The conversation ranking of a search: the lists given (ids are conversation ids; passage lists
+ * through {@link aggregatePassages}), each min-max normalized, then their weighted mean
+ * ({@link weightedMinMaxFusion}). A list given but empty still counts in the weights' sum: a
+ * mode's lists are always all given, so a conversation found by one of them only scores less.
+ * Pure and deterministic (ties by best rank, then id): the evaluation calls it offline.
+ */
+export function fuseConversationLists(
+  lists: Partial<Record<ConversationList, readonly ScoredId[]>>,
+  weights: FusionWeights = FUSION_WEIGHTS,
+): FusedConversation[] {
+  const names = CONVERSATION_LISTS.filter((name) => lists[name] !== undefined);
+  const fused = weightedMinMaxFusion(
+    names.map((name) => lists[name] ?? []),
+    names.map((name) => weights[name]),
+  );
+  return fused.map((hit) => ({
+    id: hit.id,
+    score: hit.score,
+    ranks: Object.fromEntries(names.map((name, index) => [name, hit.ranks[index] ?? null])),
+  }));
+}
+
+/**
+ * The passage ranking (ids are passage ids): the passage lists given fused with their weights in
+ * {@link FUSION_WEIGHTS}. Ranks are `[keyword, semantic]`, null where absent or not given.
+ */
+export function fusePassageLists(
+  lists: { keyword?: readonly PassageListHit[]; semantic?: readonly PassageListHit[] },
+  weights: FusionWeights = FUSION_WEIGHTS,
+): FusedHit[] {
+  const given = (['keyword', 'semantic'] as const).filter((name) => lists[name] !== undefined);
+  const weight = { keyword: weights.passageKeyword, semantic: weights.passageSemantic };
+  const fused = weightedMinMaxFusion(
+    given.map((name) => lists[name] ?? []),
+    given.map((name) => weight[name]),
+  );
+  return fused.map((hit) => ({
+    ...hit,
+    ranks: [
+      given.includes('keyword') ? (hit.ranks[given.indexOf('keyword')] ?? null) : null,
+      given.includes('semantic') ? (hit.ranks[given.indexOf('semantic')] ?? null) : null,
+    ],
+  }));
+}

@@ -1,0 +1,317 @@
+import { Client } from '@opensearch-project/opensearch';
+import { AliasedIndex, BulkItem, bulk, isConflict, throwFailures } from './aliased-index';
+import { passageIndexBody, passagesAlias } from './index-definition';
+import { PassageDocument, passageId } from './passage-document';
+
+/** A conversation of a tenant. */
+export interface ConversationKey {
+  tenantId: string;
+  conversationId: string;
+}
+
+/** What the index holds of a passage that decides whether a rewrite may keep its vector. */
+export interface IndexedPassage {
+  textHash: string;
+  messageIds: string[];
+  seqFrom: number;
+  seqTo: number;
+}
+
+/** A passage whose vector is missing, as {@link PassageIndex.needingVectors} finds it. */
+export interface PendingPassage {
+  id: string;
+  text: string;
+  /** Sequence number and primary term of the version whose text this is. */
+  seqNo: number;
+  primaryTerm: number;
+}
+
+/** What a write changed: passages written whole, refreshed in place (vector kept), or left. */
+export interface PassageWriteOutcome {
+  written: number;
+  refreshed: number;
+  unchanged: number;
+}
+
+/**
+ * The passages index behind its alias (see {@link AliasedIndex}). A passage is written without
+ * a vector and is searchable by keyword at once; the vector filler sets `embedding` later. A
+ * rewrite of the same text keeps the vector: {@link write} leaves a passage alone when the
+ * index holds the same text of the same messages, and changes only its other fields when the
+ * text is the same but not its messages; a new text is written whole, `embedded` false.
+ */
+export class PassageIndex extends AliasedIndex<PassageDocument> {
+  constructor(client: Client, prefix: string, dimensions: number) {
+    super(client, passagesAlias(prefix), dimensions);
+  }
+
+  protected body(): Record<string, unknown> {
+    return passageIndexBody(this.dimensions);
+  }
+
+  protected async writeTo(documents: readonly PassageDocument[], index: string): Promise<number> {
+    if (documents.length === 0) return 0;
+    const body = documents.flatMap((document) => [
+      { index: { _index: index, _id: idOf(document) } },
+      document as unknown as Record<string, unknown>,
+    ]);
+    const items = await bulk(this.client, body, false);
+    throwFailures(
+      items.filter((item) => item.status >= 300),
+      items.length,
+    );
+    return items.length;
+  }
+
+  /** What the index holds of these passages, by id, read in one request. */
+  async indexed(ids: readonly string[]): Promise<Map<string, IndexedPassage>> {
+    const held = new Map<string, IndexedPassage>();
+    if (ids.length === 0) return held;
+    const response = await this.client.mget({
+      index: this.alias,
+      body: { ids: [...ids] },
+      _source_includes: ['textHash', 'messageIds', 'seqFrom', 'seqTo'],
+    });
+    const docs = (response.body.docs ?? []) as Array<{
+      _id: string;
+      found?: boolean;
+      _source?: IndexedPassage;
+    }>;
+    for (const doc of docs) if (doc.found && doc._source) held.set(doc._id, doc._source);
+    return held;
+  }
+
+  /**
+   * Writes passages (see the class comment), in one bulk request. With `refresh`, returns once
+   * they are visible to searches (tests, the lifecycle rebuild before it deletes the rest).
+   */
+  async write(
+    documents: readonly PassageDocument[],
+    refresh = false,
+  ): Promise<PassageWriteOutcome> {
+    const outcome: PassageWriteOutcome = { written: 0, refreshed: 0, unchanged: 0 };
+    if (documents.length === 0) return outcome;
+    const held = await this.indexed(documents.map(idOf));
+    const body: Array<Record<string, unknown>> = [];
+    for (const document of documents) {
+      const id = idOf(document);
+      switch (rewriteOf(document, held.get(id))) {
+        case 'unchanged':
+          outcome.unchanged++;
+          break;
+        case 'refresh':
+          // Same text: the vector stays; only what describes the messages changes.
+          body.push({ update: { _index: this.alias, _id: id } }, { doc: describing(document) });
+          outcome.refreshed++;
+          break;
+        case 'write':
+          body.push({ index: { _index: this.alias, _id: id } }, withoutVector(document));
+          outcome.written++;
+          break;
+      }
+    }
+    if (body.length === 0) return outcome;
+    const items = await bulk(this.client, body, true, refresh ? 'wait_for' : undefined);
+    throwFailures(
+      items.filter((item) => item.status >= 300),
+      items.length,
+    );
+    return outcome;
+  }
+
+  /**
+   * Deletes the passages of these conversations but for the windows in `keep` (by conversation,
+   * `tenantId/conversationId`), and refreshes so that searches no longer see them. Returns how
+   * many went.
+   */
+  async deleteConversations(
+    conversations: readonly ConversationKey[],
+    keep: ReadonlyMap<string, readonly number[]> = new Map(),
+  ): Promise<number> {
+    if (conversations.length === 0) return 0;
+    const response = await this.client
+      .deleteByQuery({
+        index: this.alias,
+        refresh: true,
+        conflicts: 'proceed',
+        body: {
+          query: {
+            bool: {
+              minimum_should_match: 1,
+              should: conversations.map((conversation) => {
+                const windows = keep.get(conversationKeyOf(conversation)) ?? [];
+                return {
+                  bool: {
+                    filter: [
+                      { term: { tenantId: conversation.tenantId } },
+                      { term: { conversationId: conversation.conversationId } },
+                    ],
+                    ...(windows.length > 0
+                      ? { must_not: [{ terms: { window: [...windows] } }] }
+                      : {}),
+                  },
+                };
+              }),
+            },
+          },
+        },
+      })
+      .catch((error: unknown) => {
+        // No passages index yet (the search service never started): nothing to delete.
+        if (isIndexNotFound(error)) return { body: { deleted: 0 } };
+        throw error;
+      });
+    const body = response.body as { deleted?: number; failures?: unknown[] };
+    if ((body.failures ?? []).length > 0)
+      throw new Error(
+        `passages of ${conversations.length} conversations not all deleted: ` +
+          JSON.stringify(body.failures?.slice(0, 3)).slice(0, 500),
+      );
+    return body.deleted ?? 0;
+  }
+
+  /** Up to `size` passages without their vector, the longest waiting first. */
+  async needingVectors(size: number): Promise<PendingPassage[]> {
+    const response = await this.client.search({
+      index: this.alias,
+      body: {
+        size,
+        track_total_hits: false,
+        seq_no_primary_term: true,
+        _source: ['text'],
+        query: { bool: { filter: [{ term: { embedded: false } }] } },
+        sort: [{ indexedAt: 'asc' }],
+      },
+    });
+    const hits = response.body.hits.hits as Array<{
+      _id: string;
+      _seq_no?: number;
+      _primary_term?: number;
+      _source?: { text?: string };
+    }>;
+    return hits.flatMap((hit) =>
+      hit._seq_no === undefined || hit._primary_term === undefined
+        ? []
+        : [
+            {
+              id: hit._id,
+              text: hit._source?.text ?? '',
+              seqNo: hit._seq_no,
+              primaryTerm: hit._primary_term,
+            },
+          ],
+    );
+  }
+
+  /** How many passages wait for their vector. */
+  async pendingVectors(): Promise<number> {
+    const response = await this.client.count({
+      index: this.alias,
+      body: { query: { term: { embedded: false } } },
+    });
+    return Number((response.body as { count?: number }).count ?? 0);
+  }
+
+  /**
+   * Sets the vectors of passages, each only if the passage is still the version it was read
+   * as (`if_seq_no`/`if_primary_term`): one rewritten or deleted meanwhile is left as it is now
+   * (counted `stale`), so a vector never lands on a text it was not made from.
+   */
+  async setVectors(
+    vectors: ReadonlyArray<{ passage: PendingPassage; embedding: number[] }>,
+  ): Promise<{ updated: number; stale: number }> {
+    if (vectors.length === 0) return { updated: 0, stale: 0 };
+    const body = vectors.flatMap(({ passage, embedding }) => [
+      {
+        update: {
+          _index: this.alias,
+          _id: passage.id,
+          if_seq_no: passage.seqNo,
+          if_primary_term: passage.primaryTerm,
+        },
+      },
+      { doc: { embedding, embedded: true } },
+    ]);
+    const items = await bulk(this.client, body, true);
+    const outcome = { updated: 0, stale: 0 };
+    const failures: BulkItem[] = [];
+    for (const item of items) {
+      if (item.status < 300) outcome.updated++;
+      else if (isConflict(item) || item.status === 404) outcome.stale++;
+      else failures.push(item);
+    }
+    throwFailures(failures, items.length);
+    return outcome;
+  }
+
+  /** How many passages of a conversation the index holds (after a refresh). */
+  async countFor(tenantId: string, conversationId: string): Promise<number> {
+    await this.client.indices.refresh({ index: this.alias });
+    const response = await this.client.count({
+      index: this.alias,
+      body: {
+        query: {
+          bool: {
+            filter: [{ term: { tenantId } }, { term: { conversationId } }],
+          },
+        },
+      },
+    });
+    return Number((response.body as { count?: number }).count ?? 0);
+  }
+}
+
+/** How a passage is written given what the index holds of it (see {@link PassageIndex}). */
+export function rewriteOf(
+  document: PassageDocument,
+  held: IndexedPassage | undefined,
+): 'unchanged' | 'refresh' | 'write' {
+  if (!held || held.textHash !== document.textHash) return 'write';
+  const same =
+    held.seqFrom === document.seqFrom &&
+    held.seqTo === document.seqTo &&
+    held.messageIds.length === document.messageIds.length &&
+    held.messageIds.every((id, i) => id === document.messageIds[i]);
+  return same ? 'unchanged' : 'refresh';
+}
+
+/** `tenantId/conversationId`, the key of {@link PassageIndex.deleteConversations}'s `keep`. */
+export function conversationKeyOf(conversation: ConversationKey): string {
+  return `${conversation.tenantId}/${conversation.conversationId}`;
+}
+
+function idOf(document: PassageDocument): string {
+  return passageId(document.tenantId, document.conversationId, document.window);
+}
+
+function withoutVector(document: PassageDocument): Record<string, unknown> {
+  return {
+    ...describing(document),
+    text: document.text,
+    textHash: document.textHash,
+    embedded: false,
+  };
+}
+
+/** The fields of a passage but its text and vector. */
+function describing(document: PassageDocument): Record<string, unknown> {
+  return {
+    tenantId: document.tenantId,
+    conversationId: document.conversationId,
+    userIds: document.userIds,
+    window: document.window,
+    seqFrom: document.seqFrom,
+    seqTo: document.seqTo,
+    messageIds: document.messageIds,
+    speakers: document.speakers,
+    firstAt: document.firstAt,
+    lastAt: document.lastAt,
+    indexedAt: document.indexedAt,
+  };
+}
+
+function isIndexNotFound(error: unknown): boolean {
+  const meta = (error as { meta?: { statusCode?: number; body?: { error?: { type?: string } } } })
+    .meta;
+  return meta?.statusCode === 404 && meta.body?.error?.type === 'index_not_found_exception';
+}
