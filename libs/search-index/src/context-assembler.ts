@@ -1,7 +1,9 @@
 import { MemorySummary } from '@memory/contracts';
 import {
   CONTEXT_CONVERSATION_SHARE,
+  foundWithoutPassages,
   fuseConversationLists,
+  FUSION_WEIGHTS,
   fusePassageLists,
 } from './conversation-fusion';
 import {
@@ -116,7 +118,13 @@ export class ContextAssembler {
         ),
       ),
     );
-    const conversations = fuseConversationLists(conversationLists(hits));
+    const lists = conversationLists(hits);
+    const silent = foundWithoutPassages(lists, CONTEXT_ARCHIVE_CANDIDATES).filter(
+      (id) => id !== request.conversationId,
+    );
+    const archived =
+      silent.length > 0 ? await this.sources.archived(request.tenantId, silent) : new Set<string>();
+    const conversations = fuseConversationLists(lists, FUSION_WEIGHTS, archived);
     const conversationScore = new Map(conversations.map((hit) => [hit.id, hit.score]));
     const keyword = passageList(hits.passageKeyword ?? []);
     const semantic = passageList(hits.passageSemantic ?? []);
@@ -139,13 +147,6 @@ export class ContextAssembler {
       };
     });
 
-    const withPassages = new Set(conversationOf.values());
-    const silent = conversations
-      .slice(0, CONTEXT_ARCHIVE_CANDIDATES)
-      .filter((hit) => !withPassages.has(hit.id) && hit.id !== request.conversationId)
-      .map((hit) => hit.id);
-    const archived =
-      silent.length > 0 ? await this.sources.archived(request.tenantId, silent) : new Set<string>();
     for (const conversationId of silent)
       if (archived.has(conversationId))
         ranked.push({

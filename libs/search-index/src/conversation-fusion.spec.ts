@@ -1,5 +1,6 @@
 import {
   aggregatePassages,
+  foundWithoutPassages,
   FUSION_WEIGHTS,
   fuseConversationLists,
   fusePassageLists,
@@ -81,6 +82,35 @@ describe(fuseConversationLists.name, () => {
     expect(fused).toEqual([
       { id: 'a', score: 0.5, ranks: { summaryKeyword: 1, passageKeyword: null } },
     ]);
+  });
+
+  it('fuses a conversation without passages (archived) over the summary lists alone', () => {
+    const lists = {
+      summaryKeyword: list(['old', 4], ['live', 2], ['other', 1]),
+      summarySemantic: list(['old', 0.9], ['live', 0.5], ['other', 0.4]),
+      passageKeyword: list(['live', 7], ['other', 1]),
+      passageSemantic: list(['live', 0.8], ['other', 0.3]),
+    };
+    // Counted as misses in the passage lists, the archived conversation is capped at one half.
+    expect(fuseConversationLists(lists).map((hit) => hit.id)).toEqual(['live', 'old', 'other']);
+    const fused = fuseConversationLists(lists, FUSION_WEIGHTS, new Set(['old']));
+    expect(fused.map((hit) => hit.id)).toEqual(['old', 'live', 'other']);
+    expect(fused[0]?.score).toBeCloseTo(1);
+    // A conversation that has passages is scored as before.
+    expect(fused.find((hit) => hit.id === 'live')?.score).toBeCloseTo(
+      fuseConversationLists(lists).find((hit) => hit.id === 'live')?.score ?? -1,
+    );
+  });
+
+  it('names the conversations the summary lists found and no passage list holds', () => {
+    const lists = {
+      summaryKeyword: list(['a', 3], ['b', 2], ['c', 1]),
+      summarySemantic: list(['d', 0.9], ['a', 0.5]),
+      passageKeyword: list(['a', 7]),
+      passageSemantic: list(['b', 0.8]),
+    };
+    expect(foundWithoutPassages(lists, 10)).toEqual(['c', 'd']);
+    expect(foundWithoutPassages(lists, 1)).toEqual(['d']);
   });
 
   it('refuses negative weights', () => {

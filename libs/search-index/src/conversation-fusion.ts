@@ -92,16 +92,26 @@ export interface FusedConversation {
  * through {@link aggregatePassages}), each min-max normalized, then their weighted mean
  * ({@link weightedMinMaxFusion}). A list given but empty still counts in the weights' sum: a
  * mode's lists are always all given, so a conversation found by one of them only scores less.
+ * Except for `withoutPassages`: conversations whose raw messages are archived have no passages,
+ * so the passage lists cannot speak for them and they are fused over the summary lists alone
+ * (their weights renormalized). Counted as misses, they could never score more than the
+ * summary lists' share, however well their summary matches: an old conversation would lose to
+ * any live one that shares a word with the question.
  * Pure and deterministic (ties by best rank, then id): the evaluation calls it offline.
  */
 export function fuseConversationLists(
   lists: Partial<Record<ConversationList, readonly ScoredId[]>>,
   weights: FusionWeights = FUSION_WEIGHTS,
+  withoutPassages: ReadonlySet<string> = new Set(),
 ): FusedConversation[] {
   const names = CONVERSATION_LISTS.filter((name) => lists[name] !== undefined);
+  const passageList = names.map((name) => name.startsWith('passage'));
   const fused = weightedMinMaxFusion(
     names.map((name) => lists[name] ?? []),
     names.map((name) => weights[name]),
+    withoutPassages.size > 0
+      ? (id, index) => !(passageList[index] && withoutPassages.has(id))
+      : undefined,
   );
   return fused.map((hit) => ({
     id: hit.id,
@@ -131,4 +141,22 @@ export function fusePassageLists(
       given.includes('semantic') ? (hit.ranks[given.indexOf('semantic')] ?? null) : null,
     ],
   }));
+}
+
+/**
+ * Conversations the summary lists found (the first `limit` of each) that no passage list holds:
+ * the only ones whose raw messages can be archived. A search asks Postgres which of them are,
+ * and fuses those without the passage lists ({@link fuseConversationLists}).
+ */
+export function foundWithoutPassages(
+  lists: Partial<Record<ConversationList, readonly ScoredId[]>>,
+  limit: number,
+): string[] {
+  const withPassages = new Set(
+    [...(lists.passageKeyword ?? []), ...(lists.passageSemantic ?? [])].map((hit) => hit.id),
+  );
+  const found = new Set<string>();
+  for (const list of [lists.summaryKeyword ?? [], lists.summarySemantic ?? []])
+    for (const hit of list.slice(0, limit)) if (!withPassages.has(hit.id)) found.add(hit.id);
+  return [...found];
 }

@@ -41,10 +41,15 @@ export function minMaxFusion(lists: ReadonlyArray<readonly ScoredId[]>): FusedHi
  * {@link minMaxFusion} with a weight per list: each list's normalized score times its weight,
  * summed and divided by the sum of the weights (of all the lists given, empty ones included),
  * so the fused score stays in [0, 1]. Equal weights are {@link minMaxFusion}.
+ *
+ * `counts(id, list)`, when given, says whether a list can hold the id at all; a list that cannot
+ * (an archived conversation has no passages to be found by) leaves the id's weight sum, so its
+ * score is the weighted mean over the lists it can be in, not a mean that counts them as misses.
  */
 export function weightedMinMaxFusion(
   lists: ReadonlyArray<readonly ScoredId[]>,
   weights: readonly number[],
+  counts?: (id: string, listIndex: number) => boolean,
 ): FusedHit[] {
   if (weights.length !== lists.length) throw new Error('one weight per list');
   if (weights.some((weight) => !(weight >= 0))) throw new Error('weights must be >= 0');
@@ -67,6 +72,14 @@ export function weightedMinMaxFusion(
       hit.score += (range > 0 ? (score - low) / range : 1) * share;
     });
   });
+  if (counts && total > 0)
+    for (const hit of fused.values()) {
+      const counted = weights.reduce(
+        (sum, weight, listIndex) => sum + (counts(hit.id, listIndex) ? weight : 0),
+        0,
+      );
+      hit.score = counted > 0 ? (hit.score * total) / counted : 0;
+    }
   return [...fused.values()].sort(
     (a, b) => byScore(a, b) || bestRank(a) - bestRank(b) || compare(a.id, b.id),
   );

@@ -1,4 +1,10 @@
-import { FusedHit, passageHydrateBody, PassageScope, passageTopUpBody } from '@memory/search-index';
+import {
+  FusedHit,
+  PASSAGE_WINDOW,
+  passageHydrateBody,
+  PassageScope,
+  passageTopUpBody,
+} from '@memory/search-index';
 import { Injectable } from '@nestjs/common';
 import { ArchiveStatus } from './archive-status.service';
 import { IndexedHit, PassageHit, ResultEvidence } from './search-hit.mapper';
@@ -44,7 +50,9 @@ export class EvidenceFinder {
     const chosen = new Map<string, FusedHit[]>(page.map((entry) => [entry.conversationId, []]));
     for (const hit of ranking.fused) {
       const list = chosen.get(ranking.conversationOf.get(hit.id) ?? '');
-      if (list && list.length < perConversation) list.push(hit);
+      // Windows overlap by half: a window next to one already chosen would repeat its messages.
+      if (list && list.length < perConversation && !list.some((other) => overlaps(other, hit)))
+        list.push(hit);
     }
     const ids = [...chosen.values()].flat().map((hit) => hit.id);
     const short = [...wanted].filter(
@@ -99,6 +107,16 @@ export class EvidenceFinder {
       }),
     );
   }
+}
+
+/** Whether two passages of one conversation share messages (their windows overlap). */
+function overlaps(a: FusedHit, b: FusedHit): boolean {
+  return Math.abs(windowOf(a.id) - windowOf(b.id)) < PASSAGE_WINDOW.size;
+}
+
+/** The window (first seq) of a passage id, `tenant/conversation/window`. */
+function windowOf(id: string): number {
+  return Number(id.slice(id.lastIndexOf('/') + 1));
 }
 
 function matchedBy(hit: FusedHit, ranking: PassageRanking): Evidence['matchedBy'] {

@@ -156,6 +156,7 @@ function setup(rankings: Rankings = {}) {
       searcher as unknown as SummarySearcher,
       archives as unknown as ArchiveStatus,
     ),
+    archives as unknown as ArchiveStatus,
     embedder as unknown as EmbeddingBackend,
     metrics as unknown as SearchMetrics,
     { knnEfSearch: 600 },

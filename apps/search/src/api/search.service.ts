@@ -6,7 +6,9 @@ import {
   conversationLists,
   documentId,
   FusedConversation,
+  foundWithoutPassages,
   fuseConversationLists,
+  FUSION_WEIGHTS,
   fusePassageLists,
   hydrateBody,
   keywordText,
@@ -21,6 +23,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
 import { encodeCursor, queryHash } from './search-cursor';
 import { embedQuery } from './query-embedding';
+import { ArchiveStatus } from './archive-status.service';
 import { EvidenceFinder, PassageRanking } from './evidence.finder';
 import { IndexedHit, PassageHit, toPassageOnlyResult, toResult } from './search-hit.mapper';
 import {
@@ -60,6 +63,7 @@ export class SearchService {
   constructor(
     private readonly searcher: SummarySearcher,
     private readonly evidence: EvidenceFinder,
+    private readonly archives: ArchiveStatus,
     @Inject(EMBEDDER) private readonly embedder: EmbeddingBackend,
     private readonly metrics: SearchMetrics,
     @Inject(SEARCH_SETTINGS) private readonly settings: Pick<SearchSettings, 'knnEfSearch'>,
@@ -128,7 +132,14 @@ export class SearchService {
       );
     const summaryHits = [...(hits.summaryKeyword ?? []), ...(hits.summarySemantic ?? [])];
     const summarized = new Set(summaryList(summaryHits).map((hit) => hit.id));
-    let ranking = fuseConversationLists(conversationLists(hits));
+    const lists = conversationLists(hits);
+    // Conversations whose raw messages are archived are fused over the summary lists alone.
+    const silent =
+      queries.passageKeyword || queries.passageSemantic
+        ? foundWithoutPassages(lists, MAX_RESULTS)
+        : [];
+    const archived = await this.archives.archivedAmong(tenantId, silent);
+    let ranking = fuseConversationLists(lists, FUSION_WEIGHTS, archived);
     if (tier !== undefined) ranking = await this.inTier(scope, ranking, summarized);
     ranking = ranking.slice(0, MAX_RESULTS);
     const slice = ranking.slice(offset, offset + size);
