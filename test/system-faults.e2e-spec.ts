@@ -296,6 +296,39 @@ describe('the system under faults', () => {
       `every index document at its summary version, ${caughtUpSeconds.toFixed(0)} s after the faults`,
     );
 
+    // Every message Postgres holds is in the passages (archived ones are not), none twice:
+    // passage ids are their windows, so a replayed window overwrites itself.
+    const held = async (): Promise<Map<string, number>> =>
+      new Map(
+        (
+          await harness.dataSource.query<Array<{ conversation_id: string; held: number }>>(
+            `SELECT conversation_id, count(*)::int AS held FROM messages
+              WHERE tenant_id = $1 GROUP BY conversation_id`,
+            [tenantId],
+          )
+        ).map((row) => [row.conversation_id, row.held]),
+      );
+    let passagesBehind: string[] = [];
+    await eventually(async () => {
+      const [inPostgres, inPassages] = await Promise.all([
+        held(),
+        messagesInPassages(harness.indexPrefix, tenantId),
+      ]);
+      passagesBehind = [...new Set([...inPostgres.keys(), ...inPassages.keys()])].filter(
+        (id) => (inPostgres.get(id) ?? 0) !== (inPassages.get(id) ?? 0),
+      );
+      return passagesBehind.length === 0 ? true : undefined;
+    }, 600_000).catch((error: unknown) => {
+      throw new Error(
+        `${passagesBehind.length} conversations whose passages differ from the messages held, ` +
+          `e.g. ${passagesBehind.slice(0, 5).join(', ')}`,
+        { cause: error },
+      );
+    });
+    log(
+      `every message held is in the passages, ${((Date.now() - faultsOver) / 1000).toFixed(0)} s after the faults`,
+    );
+
     // Stored exactly once, seq gap-free and in order.
     const [counts] = await harness.dataSource.query<Array<{ rows: number; distinct: number }>>(
       `SELECT count(*)::int AS rows, count(DISTINCT message_id)::int AS distinct
@@ -406,6 +439,40 @@ function stack(...args: string[]): void {
     encoding: 'utf8',
   });
   if (result.status !== 0) throw new Error(`stack ${args.join(' ')}: ${result.stderr}`);
+}
+
+/**
+ * conversationId -> messages the tenant's passages hold (distinct message ids; the windows
+ * overlap). Exact at these sizes: the cardinality aggregation counts exactly below its
+ * precision threshold.
+ */
+async function messagesInPassages(prefix: string, tenantId: string): Promise<Map<string, number>> {
+  await fetch(`${OPENSEARCH_URL}/${prefix}-passages*/_refresh`, { method: 'POST' });
+  const response = await fetch(`${OPENSEARCH_URL}/${prefix}-passages*/_search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      size: 0,
+      query: { term: { tenantId } },
+      aggs: {
+        conversations: {
+          terms: { field: 'conversationId', size: 10_000 },
+          aggs: { messages: { cardinality: { field: 'messageIds', precision_threshold: 10_000 } } },
+        },
+      },
+    }),
+  });
+  const body = (await response.json()) as {
+    aggregations?: {
+      conversations: { buckets: Array<{ key: string; messages: { value: number } }> };
+    };
+  };
+  return new Map(
+    (body.aggregations?.conversations.buckets ?? []).map((bucket) => [
+      bucket.key,
+      bucket.messages.value,
+    ]),
+  );
 }
 
 /** conversationId -> version of the tenant's documents in the index. */
