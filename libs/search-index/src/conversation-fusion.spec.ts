@@ -7,6 +7,12 @@ import {
 } from './conversation-fusion';
 import { minMaxFusion } from './score-fusion';
 
+const EQUAL = {
+  summaryKeyword: 1,
+  summarySemantic: 1,
+  passageKeyword: 1,
+  passageSemantic: 1,
+};
 const list = (...pairs: Array<[string, number]>) => pairs.map(([id, score]) => ({ id, score }));
 const passages = (...triples: Array<[string, string, number]>) =>
   triples.map(([id, conversationId, score]) => ({ id, conversationId, score }));
@@ -44,14 +50,14 @@ describe(aggregatePassages.name, () => {
 });
 
 describe(fuseConversationLists.name, () => {
-  it('is min-max fusion with equal weights by default', () => {
+  it('is min-max fusion with equal weights', () => {
     const lists = {
       summaryKeyword: list(['a', 10], ['b', 6], ['c', 2]),
       summarySemantic: list(['c', 0.9], ['a', 0.8], ['d', 0.7]),
       passageKeyword: list(['d', 3], ['a', 1]),
       passageSemantic: list(['b', 0.5]),
     };
-    const fused = fuseConversationLists(lists);
+    const fused = fuseConversationLists(lists, EQUAL);
     const plain = minMaxFusion(Object.values(lists));
     expect(fused.map((hit) => [hit.id, hit.score])).toEqual(
       plain.map((hit) => [hit.id, hit.score]),
@@ -62,7 +68,9 @@ describe(fuseConversationLists.name, () => {
       passageKeyword: 2,
       passageSemantic: null,
     });
-    expect(Object.values(FUSION_WEIGHTS).every((weight) => weight === 1)).toBe(true);
+    // The defaults weigh the passages above the summaries, as the evaluation chose.
+    expect(FUSION_WEIGHTS.passageKeyword).toBeGreaterThan(FUSION_WEIGHTS.summaryKeyword);
+    expect(FUSION_WEIGHTS.passageSemantic).toBeGreaterThan(FUSION_WEIGHTS.summarySemantic);
   });
 
   it('weighs the lists and fuses only those given', () => {
@@ -70,7 +78,7 @@ describe(fuseConversationLists.name, () => {
       summaryKeyword: list(['a', 2], ['b', 1]),
       passageKeyword: list(['b', 2], ['a', 1]),
     };
-    const weights = { ...FUSION_WEIGHTS, passageKeyword: 3 };
+    const weights = { ...EQUAL, passageKeyword: 3 };
     const fused = fuseConversationLists(lists, weights);
     expect(fused.map((hit) => hit.id)).toEqual(['b', 'a']);
     expect(fused[0]?.score).toBeCloseTo(0.75, 12);
@@ -78,7 +86,10 @@ describe(fuseConversationLists.name, () => {
   });
 
   it('counts a given but empty list in the weights', () => {
-    const fused = fuseConversationLists({ summaryKeyword: list(['a', 1]), passageKeyword: [] });
+    const fused = fuseConversationLists(
+      { summaryKeyword: list(['a', 1]), passageKeyword: [] },
+      EQUAL,
+    );
     expect(fused).toEqual([
       { id: 'a', score: 0.5, ranks: { summaryKeyword: 1, passageKeyword: null } },
     ]);
@@ -92,13 +103,17 @@ describe(fuseConversationLists.name, () => {
       passageSemantic: list(['live', 0.8], ['other', 0.3]),
     };
     // Counted as misses in the passage lists, the archived conversation is capped at one half.
-    expect(fuseConversationLists(lists).map((hit) => hit.id)).toEqual(['live', 'old', 'other']);
-    const fused = fuseConversationLists(lists, FUSION_WEIGHTS, new Set(['old']));
+    expect(fuseConversationLists(lists, EQUAL).map((hit) => hit.id)).toEqual([
+      'live',
+      'old',
+      'other',
+    ]);
+    const fused = fuseConversationLists(lists, EQUAL, new Set(['old']));
     expect(fused.map((hit) => hit.id)).toEqual(['old', 'live', 'other']);
     expect(fused[0]?.score).toBeCloseTo(1);
     // A conversation that has passages is scored as before.
     expect(fused.find((hit) => hit.id === 'live')?.score).toBeCloseTo(
-      fuseConversationLists(lists).find((hit) => hit.id === 'live')?.score ?? -1,
+      fuseConversationLists(lists, EQUAL).find((hit) => hit.id === 'live')?.score ?? -1,
     );
   });
 

@@ -3,7 +3,7 @@ import { ApiKeyIdentity, ApiKeyStore } from '@memory/auth';
 import { AuthConfig, loadConfig } from '@memory/config';
 import { ReadRecorder } from '@memory/persistence';
 import { ArchiveRepository } from '@memory/lifecycle';
-import { ListQuery, SearchBody, SummaryIndex } from '@memory/search-index';
+import { FUSION_WEIGHTS, ListQuery, SearchBody, SummaryIndex } from '@memory/search-index';
 import { SummaryStore } from '@memory/summarization';
 import { Global, INestApplication, Logger, Module } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -127,7 +127,15 @@ describe(SearchApiModule.name, () => {
     expect(response.body).toMatchObject({
       mode: 'keyword',
       // Normalized 1 in the summary BM25 list, absent from the (empty) passage list.
-      results: [{ conversationId: 'conv-1', score: 0.5, snippet: '&lt;b&gt;hi&lt;&#x2F;b&gt;' }],
+      results: [
+        {
+          conversationId: 'conv-1',
+          score:
+            FUSION_WEIGHTS.summaryKeyword /
+            (FUSION_WEIGHTS.summaryKeyword + FUSION_WEIGHTS.passageKeyword),
+          snippet: '&lt;b&gt;hi&lt;&#x2F;b&gt;',
+        },
+      ],
     });
     expect(context.bodies[0]?.query?.bool?.filter).toEqual([{ term: { tenantId: 'tenant-a' } }]);
     expect(context.record).not.toHaveBeenCalled();

@@ -1,6 +1,6 @@
 import { EmbeddingBackend } from '@memory/embeddings';
 import { Logger } from '@nestjs/common';
-import { ListQuery, MAX_RESULTS, SearchBody } from '@memory/search-index';
+import { FUSION_WEIGHTS, ListQuery, MAX_RESULTS, SearchBody } from '@memory/search-index';
 import { ArchiveStatus } from './archive-status.service';
 import { EvidenceFinder } from './evidence.finder';
 import { decodeCursor, queryHash } from './search-cursor';
@@ -179,9 +179,10 @@ describe(SearchService.name, () => {
     expect(first.response.results.map((result) => result.conversationId)).toEqual(
       ids('k', 10).map((id) => id.slice(2)),
     );
-    // Normalized 1 in the summary list, absent from the (empty) passage list: (1 + 0) / 2.
+    // Normalized 1 in the summary list, absent from the (empty) passage list: its weight's share.
+    const { summaryKeyword, passageKeyword } = FUSION_WEIGHTS;
     expect(first.response.results[0]).toMatchObject({
-      score: 0.5,
+      score: summaryKeyword / (summaryKeyword + passageKeyword),
       snippet: 'summary of k0',
       summary: { keyPoints: ['one', 'two', 'three'] },
       freshness: { throughSeq: 4, indexedAt: '2026-05-01T11:00:02.000Z' },
@@ -244,9 +245,16 @@ describe(SearchService.name, () => {
     if (!outcome.ok) throw new Error('expected results');
     // Summary lists 10, 9, 8 -> 1, 0.5, 0. Passage keyword by conversation: a 10 + 0.1 * 8 =
     // 10.8 -> 1, e 9 -> 0; passage semantic: e 10 -> 1, a 9 -> 0.5, c 8 -> 0.
-    // a: (1 + 0 + 1 + 0.5) / 4, c: (0 + 1 + 0 + 0) / 4, e: (0 + 1) / 4.
-    expect(outcome.response.results.map((result) => result.conversationId)).toEqual(['a', 'c']);
-    expect(outcome.response.results[0]?.score).toBeCloseTo(0.625, 12);
+    // Weighted (summaries 0.5 each, passages 2 each, of 5): a (0.5 + 0 + 2 + 1) / 5 = 0.7,
+    // e (0 + 2) / 5 = 0.4, c (0 + 0.5 + 0 + 0) / 5 = 0.1.
+    expect(FUSION_WEIGHTS).toEqual({
+      summaryKeyword: 0.5,
+      summarySemantic: 0.5,
+      passageKeyword: 2,
+      passageSemantic: 2,
+    });
+    expect(outcome.response.results.map((result) => result.conversationId)).toEqual(['a', 'e']);
+    expect(outcome.response.results[0]?.score).toBeCloseTo(0.7, 12);
     expect(
       bodies
         .map((entry) => entry.kind)
@@ -263,7 +271,7 @@ describe(SearchService.name, () => {
 
     const next = await service.search('t', { query: 'dentist', k: 2, cursor });
     if (!next.ok) throw new Error('expected results');
-    expect(next.response.results.map((result) => result.conversationId)).toEqual(['e', 'b']);
+    expect(next.response.results.map((result) => result.conversationId)).toEqual(['c', 'b']);
   });
 
   it('keeps a conversation found by passages alone, its summary fields null', async () => {
