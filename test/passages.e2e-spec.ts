@@ -7,6 +7,7 @@ import { runCli } from './support/cli';
 import { eventually } from './support/eventually';
 import { committedOffsets, endOffsets, setGroupOffsets } from './support/kafka';
 import { SearchHarness } from './support/search-harness';
+import { GARDEN, RENT } from './fixtures/conversations/chats';
 
 const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 
@@ -33,30 +34,6 @@ describe('passages', () => {
   let root = '';
   let embedder: LocalEmbedder;
 
-  const RENT = [
-    'Hi, I need some advice about my apartment.',
-    'Sure, what is going on with your apartment?',
-    'My landlord told me the rent goes up by 300 dollars a month starting in March.',
-    'That is a big increase. Does your lease allow that?',
-    'The lease ends in February, so he says he can set a new rent.',
-    'You could ask the landlord for a two-year lease at a smaller increase.',
-    'Good idea, I will call the landlord on Monday to negotiate the rent.',
-    'Also check what similar apartments in the neighbourhood cost.',
-    'I found two flats nearby that are cheaper than the new rent.',
-    'Then you have a strong position when you negotiate.',
-  ];
-  const GARDEN = [
-    'My tomato plants have yellow leaves at the bottom.',
-    'Yellow lower leaves on tomatoes often mean a nitrogen deficiency.',
-    'Should I use compost or a liquid fertilizer for the tomatoes?',
-    'Compost works slowly; a diluted liquid fertilizer acts within a week.',
-    'I will water the tomatoes in the morning instead of the evening.',
-    'Good, wet leaves overnight invite blight on tomato plants.',
-    'The basil next to the tomatoes is growing well though.',
-    'Basil is a good companion plant for tomatoes.',
-    'I will prune the lowest tomato branches this weekend.',
-    'Pruning improves air flow around the plants.',
-  ];
   // 10 messages make windows 1, 3, 5, 7 and 9.
   const WINDOWS = [1, 3, 5, 7, 9];
 

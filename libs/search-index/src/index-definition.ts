@@ -22,17 +22,33 @@ export function newIndexName(alias: string, now: Date = new Date()): string {
 
 const englishText = { type: 'text', analyzer: 'english' } as const;
 
+/** Settings of both indices: one shard (a tenant's search is one shard's), k-NN on. */
+const INDEX_SETTINGS = {
+  index: { number_of_shards: 1, number_of_replicas: 0, knn: true, refresh_interval: '1s' },
+} as const;
+
+/**
+ * The vector field of both indices: HNSW on the lucene engine (filters while it walks the graph,
+ * so a tenant's k nearest are found within the tenant), cosine similarity as the model's
+ * vectors are compared.
+ */
+function vectorField(dimensions: number): Record<string, unknown> {
+  return {
+    type: 'knn_vector',
+    dimension: dimensions,
+    method: {
+      name: 'hnsw',
+      engine: 'lucene',
+      space_type: 'cosinesimil',
+      parameters: { m: 16, ef_construction: 128 },
+    },
+  };
+}
+
 /** Index body for `indices.create`: settings plus the mapping, with vectors of `dimensions`. */
 export function indexBody(dimensions: number): Record<string, unknown> {
   return {
-    settings: {
-      index: {
-        number_of_shards: 1,
-        number_of_replicas: 0,
-        knn: true,
-        refresh_interval: '1s',
-      },
-    },
+    settings: INDEX_SETTINGS,
     mappings: {
       dynamic: 'strict',
       _meta: { mappingVersion: MAPPING_VERSION, dimensions },
@@ -63,16 +79,7 @@ export function indexBody(dimensions: number): Record<string, unknown> {
         llmPending: { type: 'boolean' },
         importance: { type: 'float' },
         indexedAt: { type: 'date' },
-        embedding: {
-          type: 'knn_vector',
-          dimension: dimensions,
-          method: {
-            name: 'hnsw',
-            engine: 'lucene',
-            space_type: 'cosinesimil',
-            parameters: { m: 16, ef_construction: 128 },
-          },
-        },
+        embedding: vectorField(dimensions),
       },
     },
   };
@@ -89,9 +96,7 @@ export function passagesAlias(prefix: string): string {
  */
 export function passageIndexBody(dimensions: number): Record<string, unknown> {
   return {
-    settings: {
-      index: { number_of_shards: 1, number_of_replicas: 0, knn: true, refresh_interval: '1s' },
-    },
+    settings: INDEX_SETTINGS,
     mappings: {
       dynamic: 'strict',
       _meta: { mappingVersion: MAPPING_VERSION, dimensions },
@@ -110,16 +115,7 @@ export function passageIndexBody(dimensions: number): Record<string, unknown> {
         textHash: { type: 'keyword' },
         embedded: { type: 'boolean' },
         indexedAt: { type: 'date' },
-        embedding: {
-          type: 'knn_vector',
-          dimension: dimensions,
-          method: {
-            name: 'hnsw',
-            engine: 'lucene',
-            space_type: 'cosinesimil',
-            parameters: { m: 16, ef_construction: 128 },
-          },
-        },
+        embedding: vectorField(dimensions),
       },
     },
   };
