@@ -34,7 +34,9 @@ export class PassageIndexer {
     const byConversation = new Map<string, PassageInputRow[]>();
     for (const row of rows) {
       const key = conversationKeyOf(row);
-      byConversation.set(key, [...(byConversation.get(key) ?? []), row]);
+      const held = byConversation.get(key);
+      if (held) held.push(row);
+      else byConversation.set(key, [row]);
     }
     const now = new Date();
     const documents = plan.flatMap((entry) =>
