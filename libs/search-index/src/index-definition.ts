@@ -2,9 +2,9 @@
  * The summaries and passages indices: mappings and settings. `MAPPING_VERSION` is part of every
  * physical index name; a change to either mapping bumps it, and `search reindex` builds both
  * indices anew from Postgres and moves their aliases. Version 2: passages, and the summaries'
- * `fullText`.
+ * `fullText`; version 3: the summaries' `held` sections (what keyword search ranks by).
  */
-export const MAPPING_VERSION = 2;
+export const MAPPING_VERSION = 3;
 
 /** Name of the alias search reads through and the indexer writes through. */
 export function summariesAlias(prefix: string): string {
@@ -60,6 +60,18 @@ export function indexBody(dimensions: number): Record<string, unknown> {
         text: englishText,
         // A compressed summary's full sections, rendered, while Postgres still holds them.
         fullText: englishText,
+        held: {
+          properties: {
+            context: englishText,
+            keyPoints: englishText,
+            decisions: englishText,
+            actionItems: englishText,
+            openQuestions: englishText,
+            entities: englishText,
+            dates: englishText,
+            numbers: englishText,
+          },
+        },
         context: englishText,
         keyPoints: englishText,
         decisions: englishText,

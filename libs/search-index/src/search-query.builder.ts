@@ -9,21 +9,22 @@ type QueryContainer = Types.Common_QueryDsl.QueryContainer;
 type Highlight = Types.Core_Search.Highlight;
 
 /**
- * BM25 fields and their weights: the condensed sections count more than the running text.
- * `fullText` holds the full sections a compressed conversation still keeps ('' otherwise), so
- * words its shorter tier text lost are still found.
+ * BM25 fields and their weights: the condensed sections count more than the running text. The
+ * sections are the `held` ones: the full sections while a compressed conversation's row still
+ * keeps them, so it is ranked by what the system holds of it, as when it was full; its shorter
+ * tier text (`text`) counts as any summary's does. A conversation at tier full is ranked exactly
+ * as before compression existed (its held sections are its sections).
  */
 export const KEYWORD_FIELDS = [
   'text',
-  'fullText',
-  'keyPoints^2',
-  'context^1.5',
-  'entities^2',
-  'decisions',
-  'actionItems',
-  'openQuestions',
-  'dates',
-  'numbers',
+  'held.keyPoints^2',
+  'held.context^1.5',
+  'held.entities^2',
+  'held.decisions',
+  'held.actionItems',
+  'held.openQuestions',
+  'held.dates',
+  'held.numbers',
 ] as const;
 
 /** What a result shows; the embedding (1.5 KB of floats) stays in the index. */
@@ -130,6 +131,8 @@ export function resultHighlight(text: string): Highlight {
     pre_tags: ['<em>'],
     post_tags: ['</em>'],
     highlight_query: keywordQuery(text),
+    // The query names the held sections; the terms it matched are marked in what is shown.
+    require_field_match: false,
     fields: {
       text: { fragment_size: 150, number_of_fragments: 3 },
       keyPoints: { number_of_fragments: 0 },

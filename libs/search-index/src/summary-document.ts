@@ -16,6 +16,13 @@ export interface SummaryDocument {
    * compressed text keeps only part of what the conversation said); '' otherwise.
    */
   fullText: string;
+  /**
+   * What keyword search ranks by: the sections the system holds for the conversation, the full
+   * ones while a compressed row still keeps them, else the summary's own. A compressed
+   * conversation is then ranked by the same boosted sections as when it was full; the shorter
+   * tier only changes what a result shows (`text` and the section fields below).
+   */
+  held: HeldSections;
   context: string;
   keyPoints: string[];
   decisions: string[];
@@ -43,6 +50,19 @@ export interface SummaryDocument {
   embedding?: number[];
 }
 
+/** The searchable sections of {@link SummaryDocument.held}. */
+export type HeldSections = Pick<
+  SummarySections,
+  | 'context'
+  | 'keyPoints'
+  | 'decisions'
+  | 'actionItems'
+  | 'openQuestions'
+  | 'entities'
+  | 'dates'
+  | 'numbers'
+>;
+
 /** The document id of a conversation. */
 export function documentId(tenantId: string, conversationId: string): string {
   return `${tenantId}/${conversationId}`;
@@ -57,27 +77,46 @@ export function embeddingText(summary: MemorySummary, fullText = ''): string {
 }
 
 /**
- * The full text of a summary row: its full sections rendered, for a compressed tier whose row
- * still holds them; '' at tier `full` (its text is the full one) or once they are gone.
+ * The full sections of a summary row while it is compressed and still holds them; undefined at
+ * tier `full` (its sections are the full ones) or once they are gone.
  */
-export function fullTextOf(row: { tier: string; fullSections: SummarySections | null }): string {
-  return row.tier !== 'full' && row.fullSections ? renderSummaryText(row.fullSections) : '';
+export function heldSectionsOf(row: {
+  tier: string;
+  fullSections: SummarySections | null;
+}): SummarySections | undefined {
+  return row.tier !== 'full' && row.fullSections ? row.fullSections : undefined;
+}
+
+/** The full text a compressed summary is embedded from (see {@link embeddingText}). */
+export function fullTextOf(full: SummarySections | undefined): string {
+  return full ? renderSummaryText(full) : '';
 }
 
 export function toDocument(
   summary: MemorySummary,
   embedding: number[] | undefined,
   indexedAt: Date = new Date(),
-  fullText = '',
+  full?: SummarySections,
 ): SummaryDocument {
   const { sections, stats } = summary;
+  const held = full ?? sections;
   return {
     tenantId: summary.tenantId,
     userId: summary.userId,
     conversationId: summary.conversationId,
     tier: summary.tier,
     text: summary.text,
-    fullText,
+    fullText: fullTextOf(full),
+    held: {
+      context: held.context,
+      keyPoints: held.keyPoints,
+      decisions: held.decisions,
+      actionItems: held.actionItems,
+      openQuestions: held.openQuestions,
+      entities: held.entities,
+      dates: held.dates,
+      numbers: held.numbers,
+    },
     context: sections.context,
     keyPoints: sections.keyPoints,
     decisions: sections.decisions,

@@ -1,27 +1,33 @@
-import { MemorySummary } from '@memory/contracts';
+import { MemorySummary, SummarySections } from '@memory/contracts';
 import { EmbeddingBackend } from '@memory/embeddings';
-import { documentId, embeddingText, SummaryDocument, toDocument } from './summary-document';
+import {
+  documentId,
+  embeddingText,
+  fullTextOf,
+  SummaryDocument,
+  toDocument,
+} from './summary-document';
 
 /**
  * The index documents of some summaries, their texts embedded in one `embed` call (the backend
  * splits it into model runs or requests). A summary with no text (a conversation of greetings)
  * gets no vector: an OpenAI-compatible endpoint refuses an empty input, and a vector of
  * nothing would only add noise to semantic search; keyword search and filters still find it.
- * `fullTexts` (by {@link documentId}) are the full texts of compressed summaries (see
- * `fullTextOf`): indexed beside their text, and embedded instead of it.
+ * `held` (by {@link documentId}) are the full sections compressed summaries still keep (see
+ * `heldSectionsOf`): searched in place of their sections, and embedded instead of their text.
  */
 export async function summaryDocuments(
   embedder: EmbeddingBackend,
   summaries: readonly MemorySummary[],
   indexedAt: Date = new Date(),
-  fullTexts: ReadonlyMap<string, string> = new Map(),
+  held: ReadonlyMap<string, SummarySections> = new Map(),
 ): Promise<{ documents: SummaryDocument[]; embedded: number }> {
-  const fullText = (summary: MemorySummary): string =>
-    fullTexts.get(documentId(summary.tenantId, summary.conversationId)) ?? '';
+  const full = (summary: MemorySummary): SummarySections | undefined =>
+    held.get(documentId(summary.tenantId, summary.conversationId));
   const texts: string[] = [];
   const positions: number[] = [];
   summaries.forEach((summary, position) => {
-    const text = embeddingText(summary, fullText(summary));
+    const text = embeddingText(summary, fullTextOf(full(summary)));
     if (text.trim() === '') return;
     texts.push(text);
     positions.push(position);
@@ -31,7 +37,7 @@ export async function summaryDocuments(
     throw new Error(`embeddings: ${vectors.length} vectors for ${texts.length} texts`);
   const byPosition = new Map(positions.map((position, i) => [position, vectors[i]]));
   const documents = summaries.map((summary, position) => {
-    return toDocument(summary, byPosition.get(position), indexedAt, fullText(summary));
+    return toDocument(summary, byPosition.get(position), indexedAt, full(summary));
   });
   return { documents, embedded: texts.length };
 }

@@ -1,4 +1,4 @@
-import { MemorySummary } from '@memory/contracts';
+import { MemorySummary, SummarySections } from '@memory/contracts';
 import { EmbeddingBackend } from '@memory/embeddings';
 import { inSpan } from '@memory/telemetry';
 import { BulkIndexError, BulkOutcome, SummaryDocument, SummaryIndex } from '@memory/search-index';
@@ -6,7 +6,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EMBEDDER } from '../core/tokens';
 import { IndexingMetrics } from './indexing.metrics';
 import { ConversationRef } from './summary-record';
-import { documentId, fullTextOf, summaryDocuments } from '@memory/search-index';
+import { documentId, heldSectionsOf, summaryDocuments } from '@memory/search-index';
 import { SummaryStore, toSummaryEvent } from '@memory/summarization';
 
 /**
@@ -37,14 +37,14 @@ export class SummaryIndexer {
   }
 
   async put(records: readonly MemorySummary[]): Promise<BulkOutcome> {
-    const { summaries, fullTexts, skipped } = await this.newestNotIndexed(records);
+    const { summaries, held, skipped } = await this.newestNotIndexed(records);
     if (summaries.length === 0) return { indexed: 0, stale: skipped, deleted: 0 };
     const started = performance.now();
     const { documents, embedded } = await inSpan(
       'search embed',
       { 'memory.summaries': summaries.length },
       async (span) => {
-        const made = await summaryDocuments(this.embedder, summaries, new Date(), fullTexts);
+        const made = await summaryDocuments(this.embedder, summaries, new Date(), held);
         span.setAttribute('memory.texts_embedded', made.embedded);
         return made;
       },
@@ -64,12 +64,12 @@ export class SummaryIndexer {
   /**
    * The summaries worth embedding: each replaced by its conversation's newer version in
    * Postgres if there is one, then those without a row in Postgres (erased) and those whose
-   * version the index already holds left out. With them, the full texts of those that are
-   * compressed (when the row is of the version indexed).
+   * version the index already holds left out. With them, the full sections of those that
+   * are compressed (when the row is of the version indexed).
    */
   private async newestNotIndexed(records: readonly MemorySummary[]): Promise<{
     summaries: MemorySummary[];
-    fullTexts: Map<string, string>;
+    held: Map<string, SummarySections>;
     skipped: number;
   }> {
     const rows = await this.store.loadMany(records);
@@ -88,13 +88,14 @@ export class SummaryIndexer {
         (indexed.get(documentId(summary.tenantId, summary.conversationId)) ?? 0) < summary.version,
     );
     if (jumped > 0) this.metrics.caughtUp(jumped);
-    const fullTexts = new Map<string, string>();
+    const held = new Map<string, SummarySections>();
     for (const summary of summaries) {
       const id = documentId(summary.tenantId, summary.conversationId);
       const row = current.get(id);
-      if (row?.version === summary.version) fullTexts.set(id, fullTextOf(row));
+      const full = row?.version === summary.version ? heldSectionsOf(row) : undefined;
+      if (full) held.set(id, full);
     }
-    return { summaries, fullTexts, skipped: records.length - summaries.length };
+    return { summaries, held, skipped: records.length - summaries.length };
   }
 
   private async write(

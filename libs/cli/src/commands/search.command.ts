@@ -1,11 +1,11 @@
 import { OpenSearchConfig } from '@memory/config';
-import { MemorySummary } from '@memory/contracts';
+import { MemorySummary, SummarySections } from '@memory/contracts';
 import { createEmbeddingBackend, EmbeddingBackend } from '@memory/embeddings';
 import { createOpenSearchClient } from '@memory/opensearch';
 import { MessageRepository, SummaryRepository } from '@memory/persistence';
 import {
   documentId,
-  fullTextOf,
+  heldSectionsOf,
   PassageDocument,
   PassageIndex,
   passagesOfWindows,
@@ -169,8 +169,8 @@ async function* documents(
   pages: AsyncIterable<SummaryPage>,
   embedder: EmbeddingBackend,
 ): AsyncIterable<SummaryDocument[]> {
-  for await (const { summaries, fullTexts } of pages)
-    yield (await summaryDocuments(embedder, summaries, new Date(), fullTexts)).documents;
+  for await (const { summaries, held } of pages)
+    yield (await summaryDocuments(embedder, summaries, new Date(), held)).documents;
 }
 
 /**
@@ -274,7 +274,7 @@ async function* allPassages(
 /** A page of summaries, with the full texts of the compressed ones (by document id). */
 interface SummaryPage {
   summaries: MemorySummary[];
-  fullTexts: Map<string, string>;
+  held: Map<string, SummarySections>;
 }
 
 /**
@@ -321,10 +321,13 @@ class SummaryReader {
       );
       // A row erased between the two reads is simply not there.
       const summarized = rows.filter((row) => row.version > 0);
-      const fullTexts = new Map(
-        summarized.map((row) => [documentId(row.tenantId, row.conversationId), fullTextOf(row)]),
+      const held = new Map(
+        summarized.flatMap((row) => {
+          const full = heldSectionsOf(row);
+          return full ? [[documentId(row.tenantId, row.conversationId), full] as const] : [];
+        }),
       );
-      if (summarized.length > 0) yield { summaries: summarized.map(toSummaryEvent), fullTexts };
+      if (summarized.length > 0) yield { summaries: summarized.map(toSummaryEvent), held };
       if (keys.length < size) return;
     }
   }
