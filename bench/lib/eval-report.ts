@@ -92,14 +92,17 @@ export function reportText(report: EvalReport): string {
     const t = report.tuning;
     lines.push(
       '',
-      `fusion weights by leave-one-conversation-out (${t.grid} weightings; hybrid, offline):`,
+      `fusion weights and second-passage share by leave-one-conversation-out (${t.grid} ` +
+        'points; hybrid, offline):',
       `  LOCO recall@5 ${fixed(t.loco['recall@5'], 5)} MRR ${fixed(t.loco.mrr, 5)}; ` +
-        `defaults ${weightsText(t.defaultWeights)} recall@5 ${fixed(t.defaults['recall@5'], 5)} ` +
+        `defaults ${weightsText(t.defaultWeights)} share ${t.defaultShare} ` +
+        `recall@5 ${fixed(t.defaults['recall@5'], 5)} ` +
         `MRR ${fixed(t.defaults.mrr, 5)}`,
     );
     for (const fold of t.folds)
       lines.push(
         `  held out ${fold.heldOut} (${fold.questions} q): ${weightsText(fold.weights)} ` +
+          `share ${fold.share} ` +
           `train ${fixed(fold.trainRecallAt5, 5)}, held out ${fixed(fold.heldOutRecallAt5, 5)} ` +
           `(defaults ${fixed(fold.defaultRecallAt5, 5)})`,
       );

@@ -2,7 +2,9 @@
 // hybrid search fuses (BM25 and k-NN over the summaries and over the passages) are fetched once,
 // straight from OpenSearch with the search service's own query builders on the run's indexes;
 // the fusion is then re-run offline (`fuseConversationLists`, the service's function) with the
-// weights of a small grid. For each LoCoMo file held out in turn, the weights with the best
+// weights of a small grid, and with each share of a conversation's second-best passage
+// (`SECOND_PASSAGE_SHARE` of the passage aggregation). For each LoCoMo file held out in turn,
+// the weights and share with the best
 // hybrid recall@5 over the questions of the other files are chosen and scored on the held-out
 // file's questions; the held-out file never takes part in its own choice.
 import { LocomoConversation } from '@memory/datasets';
@@ -19,6 +21,7 @@ import {
   ListHit,
   passagesAlias,
   ScoredId,
+  SECOND_PASSAGE_SHARE,
   summariesAlias,
 } from '@memory/search-index';
 import { EvalTools } from './eval-tools';
@@ -28,12 +31,19 @@ import { average, Metrics, metricsOf, round, summarize } from './retrieval-metri
 /** Each list's weight is one of these; weightings that are multiples of another are dropped. */
 export const WEIGHT_STEPS = [0, 0.5, 1, 2] as const;
 
+/** The shares of a conversation's second-best passage tried with every weighting. */
+export const SHARE_STEPS = [0, 0.1, 0.3, 0.5, 1] as const;
+
 type Lists = Partial<Record<ConversationList, ScoredId[]>>;
+/** The four lists of a question as OpenSearch returned them (passages not yet aggregated). */
+type Hits = Partial<Record<ConversationList, ListHit[]>>;
 
 export interface TuningFold {
   heldOut: string;
   questions: number;
   weights: FusionWeights;
+  /** The share of the second-best passage chosen with them. */
+  share: number;
   /** Hybrid recall@5 of the chosen weights on the other files' questions. */
   trainRecallAt5: number;
   /** Hybrid recall@5 on the held-out file: with the chosen weights, and with the defaults. */
@@ -48,6 +58,7 @@ export interface TuningReport {
   /** Every question scored with FUSION_WEIGHTS (the same offline fusion). */
   defaults: Metrics;
   defaultWeights: FusionWeights;
+  defaultShare: number;
   folds: TuningFold[];
 }
 
@@ -72,20 +83,20 @@ export function weightGrid(): FusionWeights[] {
   return grid;
 }
 
-/** The four hybrid lists of every question, as conversation lists. */
+/** The four hybrid lists of every question, as OpenSearch returned them. */
 export async function fetchLists(
   tools: EvalTools,
   embedder: LocalEmbedder,
   questions: readonly Question[],
   opensearch: string,
   prefix: string,
-): Promise<Lists[]> {
+): Promise<Hits[]> {
   const vectors = await embedder.embed(
     questions.map((q) => q.question.slice(0, 1000)),
     'query',
   );
   const bar = tools.progress(questions.length, 'questions listed (--tune)');
-  const all: Lists[] = [];
+  const all: Hits[] = [];
   for (const [i, q] of questions.entries()) {
     const queries = conversationListQueries(
       'hybrid',
@@ -109,7 +120,7 @@ export async function fetchLists(
         throw new Error(`${name} list: HTTP ${response.status} ${await response.text()}`);
       else hits[name] = ((await response.json()) as { hits: { hits: ListHit[] } }).hits.hits;
     }
-    all.push(conversationLists(hits));
+    all.push(hits);
     bar.update(i + 1);
   }
   bar.end(all.length);
@@ -120,20 +131,31 @@ export async function fetchLists(
 export function leaveOneConversationOut(
   conversations: readonly LocomoConversation[],
   questions: readonly Question[],
-  lists: readonly Lists[],
+  hits: readonly Hits[],
 ): TuningReport {
-  const grid = weightGrid();
-  const score = (i: number, weights: FusionWeights): Metrics =>
+  const grid = SHARE_STEPS.flatMap((share) => weightGrid().map((weights) => ({ weights, share })));
+  const listsOf = new Map<number, Lists[]>(
+    SHARE_STEPS.map((share) => [share, hits.map((h) => conversationLists(h, share))]),
+  );
+  const score = (i: number, { weights, share }: { weights: FusionWeights; share: number }) =>
     metricsOf(
-      fuseConversationLists(lists[i], weights).map((hit) => sessionNumberOf(hit.id)),
+      fuseConversationLists(listsOf.get(share)?.[i] ?? {}, weights).map((hit) =>
+        sessionNumberOf(hit.id),
+      ),
       questions[i].relevant,
     );
+  const defaults = { weights: FUSION_WEIGHTS, share: SECOND_PASSAGE_SHARE };
+  if (!listsOf.has(SECOND_PASSAGE_SHARE))
+    listsOf.set(
+      SECOND_PASSAGE_SHARE,
+      hits.map((h) => conversationLists(h, SECOND_PASSAGE_SHARE)),
+    );
   // recall@5 of every grid point on every question, computed once.
-  const recallAt5 = grid.map((weights) => questions.map((_, i) => score(i, weights)['recall@5']));
-  const distance = (weights: FusionWeights): number =>
+  const recallAt5 = grid.map((point) => questions.map((_, i) => score(i, point)['recall@5']));
+  const distance = ({ weights, share }: { weights: FusionWeights; share: number }): number =>
     CONVERSATION_LISTS.reduce(
       (sum, name) => sum + Math.abs(weights[name] - FUSION_WEIGHTS[name]),
-      0,
+      Math.abs(share - SECOND_PASSAGE_SHARE),
     );
 
   const folds: TuningFold[] = [];
@@ -145,11 +167,11 @@ export function leaveOneConversationOut(
     // Best train recall@5; ties go to the weighting nearest the defaults, then grid order.
     let best = 0;
     let bestRecall = -1;
-    grid.forEach((weights, g) => {
+    grid.forEach((point, g) => {
       const recall = average(train.map((i) => recallAt5[g][i]));
       if (
         recall > bestRecall + 1e-12 ||
-        (Math.abs(recall - bestRecall) <= 1e-12 && distance(weights) < distance(grid[best]))
+        (Math.abs(recall - bestRecall) <= 1e-12 && distance(point) < distance(grid[best]))
       ) {
         best = g;
         bestRecall = recall;
@@ -160,17 +182,19 @@ export function leaveOneConversationOut(
     folds.push({
       heldOut: heldOut.id,
       questions: test.length,
-      weights: grid[best],
+      weights: grid[best].weights,
+      share: grid[best].share,
       trainRecallAt5: round(bestRecall),
       heldOutRecallAt5: round(average(chosen.map((m) => m['recall@5']))),
-      defaultRecallAt5: round(average(test.map((i) => score(i, FUSION_WEIGHTS)['recall@5']))),
+      defaultRecallAt5: round(average(test.map((i) => score(i, defaults)['recall@5']))),
     });
   }
   return {
     grid: grid.length,
     loco: summarize(loco),
-    defaults: summarize(questions.map((_, i) => score(i, FUSION_WEIGHTS))),
+    defaults: summarize(questions.map((_, i) => score(i, defaults))),
     defaultWeights: FUSION_WEIGHTS,
+    defaultShare: SECOND_PASSAGE_SHARE,
     folds,
   };
 }
