@@ -168,8 +168,10 @@ describe('the README commands', () => {
     // The question the README suggests finds the conversation it is about among its three
     // results, with evidence lines, and the demo shows what a chat product would put in its
     // prompt. (Whether it comes first is printed: a ✓ or what came instead; docs/benchmarks.md.)
-    expect(demo.text()).toContain('search: "What did we decide about the car?" (hybrid)');
-    expect(demo.text()).toMatch(/\[family-car#\d+-\d+\]/);
+    const car = demo.text().split('search: "What did we decide about the car?" (hybrid)')[1] ?? '';
+    const carResults = car.split('search: "')[0] ?? '';
+    expect(carResults).toMatch(/\| family-car +\|/);
+    expect(carResults).toMatch(/\[family-car#\d+-\d+\]/);
     expect(demo.text()).toContain('context for a prompt');
 
     demo.interrupt();
