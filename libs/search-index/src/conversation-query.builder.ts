@@ -65,11 +65,23 @@ export function conversationListQueries(
   return Object.fromEntries(MODE_LISTS[mode].map((name) => [name, build[name]()]));
 }
 
-/** A hit of a list as OpenSearch returns it (summary lists carry no `_source`). */
+/**
+ * A hit of a list as OpenSearch returns it: summary lists carry ids and scores only, passage
+ * lists their {@link PASSAGE_LIST_FIELDS} as doc values (`fields`, every value an array).
+ */
 export interface ListHit {
   _id?: string;
   _score?: number | null;
   _source?: { conversationId?: string };
+  fields?: Record<string, unknown[] | undefined>;
+}
+
+/** The first value of a list hit's field: from its doc values, else its `_source`. */
+export function listHitValue(hit: ListHit, field: string): unknown {
+  const values = hit.fields?.[field];
+  if (values !== undefined) return values[0];
+  const value = (hit._source as Record<string, unknown> | undefined)?.[field];
+  return Array.isArray(value) ? (value as unknown[])[0] : value;
 }
 
 /** A summary list as conversation ids (the document id is `tenantId/conversationId`). */
@@ -83,8 +95,8 @@ export function summaryList(hits: readonly ListHit[]): ScoredId[] {
 /** A passage list's hits with their conversations. */
 export function passageList(hits: readonly ListHit[]): PassageListHit[] {
   return hits.flatMap((hit) => {
-    const conversationId = hit._source?.conversationId;
-    return hit._id && conversationId
+    const conversationId = listHitValue(hit, 'conversationId');
+    return hit._id && typeof conversationId === 'string'
       ? [{ id: hit._id, conversationId, score: hit._score ?? 0 }]
       : [];
   });

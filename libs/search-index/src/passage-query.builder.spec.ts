@@ -1,5 +1,7 @@
+import { passageList } from './conversation-query.builder';
 import {
   PASSAGE_CANDIDATES,
+  PASSAGE_LIST_FIELDS,
   passageHydrateBody,
   passageKeywordBody,
   passageScopeFilters,
@@ -36,6 +38,26 @@ describe('passage list bodies', () => {
     expect(body.query?.bool?.must).toEqual([{ match: { text: { query: HOSTILE } } }]);
     expect(body.query?.bool?.filter).toEqual([{ term: { tenantId: 't' } }]);
     expect(keys(body)).not.toContain('query_string');
+  });
+
+  it('reads a list from doc values, never loading the passages (and their vectors)', () => {
+    for (const body of [
+      passageKeywordBody({ tenantId: 't' }, 'rent'),
+      passageSemanticBody({ tenantId: 't' }, [0.1, 0.2]),
+    ]) {
+      expect(body._source).toBe(false);
+      expect(body.docvalue_fields).toEqual([...PASSAGE_LIST_FIELDS]);
+    }
+    expect(
+      passageList([
+        { _id: 't/c/1', _score: 2, fields: { conversationId: ['c'], embedded: [true] } },
+        { _id: 't/d/3', _score: 1, _source: { conversationId: 'd' } },
+        { _id: 't/e/5', _score: 1 },
+      ]),
+    ).toEqual([
+      { id: 't/c/1', conversationId: 'c', score: 2 },
+      { id: 't/d/3', conversationId: 'd', score: 1 },
+    ]);
   });
 
   it('filters the k-NN walk itself by the scope', () => {

@@ -13,7 +13,12 @@ type Highlight = Types.Core_Search.Highlight;
  */
 export const PASSAGE_CANDIDATES = 400;
 
-/** What a passage list returns: enough to aggregate to conversations and mark how it matched. */
+/**
+ * What a passage list returns: enough to aggregate to conversations and mark how it matched.
+ * Read from doc values, not `_source`: a list is hundreds of passages, and loading each one's
+ * source (its 384 floats of vector with it) made a passage list ten times slower than a summary
+ * list (bench:search).
+ */
 export const PASSAGE_LIST_FIELDS = [
   'conversationId',
   'userIds',
@@ -173,6 +178,7 @@ function listWindow(size: number): SearchBody {
     from: 0,
     size,
     track_total_hits: false,
-    _source: { includes: [...PASSAGE_LIST_FIELDS] },
+    _source: false,
+    docvalue_fields: [...PASSAGE_LIST_FIELDS],
   };
 }

@@ -21,6 +21,8 @@ export interface PassageHit {
   _id?: string;
   _score?: number | null;
   _source?: Partial<Pick<PassageDocument, (typeof PASSAGE_RESULT_FIELDS)[number]>>;
+  /** Doc values, as a passage list returns them. */
+  fields?: Record<string, unknown[] | undefined>;
   highlight?: Record<string, string[]>;
 }
 

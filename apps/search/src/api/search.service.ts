@@ -9,6 +9,7 @@ import {
   foundWithoutPassages,
   fuseConversationLists,
   FUSION_WEIGHTS,
+  listHitValue,
   fusePassageLists,
   hydrateBody,
   keywordText,
@@ -236,11 +237,15 @@ function passageRanking(
   const userOf = new Map<string, string>();
   const embedded = new Set<string>();
   for (const hit of all) {
-    const source = hit._source;
-    const user = source?.userIds?.[0];
-    if (source?.conversationId && user && !userOf.has(source.conversationId))
-      userOf.set(source.conversationId, user);
-    if (hit._id && source?.embedded) embedded.add(hit._id);
+    const conversationId = listHitValue(hit, 'conversationId');
+    const user = listHitValue(hit, 'userIds');
+    if (
+      typeof conversationId === 'string' &&
+      typeof user === 'string' &&
+      !userOf.has(conversationId)
+    )
+      userOf.set(conversationId, user);
+    if (hit._id && listHitValue(hit, 'embedded') === true) embedded.add(hit._id);
   }
   const keywordList = keyword ? passageList(keyword) : undefined;
   const semanticList = semantic ? passageList(semantic) : undefined;
