@@ -96,6 +96,49 @@ describe('the default model', () => {
     expect(together[4]).toHaveLength(1);
   });
 
+  it('runs a query before the rest of a long call of documents, a run at a time', async () => {
+    const documents = Array.from(
+      { length: 12 },
+      (_, i) => `Document ${i}: the quarterly report lists revenue, costs and the hiring plan.`,
+    );
+    const settled: string[] = [];
+    const batchesBefore = embedder.stats().batches;
+    const documentsDone = embedder
+      .embed(documents, 'document')
+      .then(() => settled.push('documents'));
+    // Asked once the first run of documents is under way: it must not wait for the other two.
+    await new Promise((resolveTick) => setImmediate(resolveTick));
+    const queryDone = embedder.embed(['revenue this quarter'], 'query').then(() => {
+      settled.push('query');
+    });
+    await Promise.all([documentsDone, queryDone]);
+    expect(settled).toEqual(['query', 'documents']);
+    // Twelve documents in runs of four, and the query's run.
+    expect(embedder.stats().batches - batchesBefore).toBe(4);
+  });
+
+  it('caps a run in tokens, padding included, and gives each text its own vector', async () => {
+    const capped = await LocalEmbedder.load(modelDir, { batchSize: 32, runTokens: 64 });
+    try {
+      const texts = [
+        'conversation memory '.repeat(20), // about 40 tokens: a run of its own
+        'short one',
+        'another short one',
+        'and a third',
+      ];
+      const together = await capped.embed(texts, 'document');
+      // The long text alone (40 + 40 > 64), then the three short ones together (3 x 5 <= 64).
+      expect(capped.stats().batches).toBe(2);
+      for (const [index, text] of texts.entries()) {
+        const [alone] = await embedder.embed([text], 'document');
+        const largest = Math.max(...alone.map((value, i) => Math.abs(value - together[index][i])));
+        expect(largest).toBeLessThan(1e-5);
+      }
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('embeds queries with the model instruction and documents without', async () => {
     const text = 'quarterly budget';
     const [asQuery] = await embedder.embed([text], 'query');

@@ -67,19 +67,38 @@ export class SearchHarness extends SummarizerHarness {
   }
 
   async post(path: string, body: unknown, apiKey: string): Promise<Response> {
-    return fetch(`${this.search.baseUrl}${path}`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-      },
-      body: JSON.stringify(body),
-    });
+    return this.reportServerError(
+      path,
+      await fetch(`${this.search.baseUrl}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        },
+        body: JSON.stringify(body),
+      }),
+    );
   }
 
   async get(path: string, apiKey: string): Promise<Response> {
-    return fetch(`${this.search.baseUrl}${path}`, {
-      headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
-    });
+    return this.reportServerError(
+      path,
+      await fetch(`${this.search.baseUrl}${path}`, {
+        headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {},
+      }),
+    );
+  }
+
+  /**
+   * A 5xx from the service prints its last lines (where it logged the cause) in the test's
+   * output: a test that fails on the status alone would not say why.
+   */
+  private reportServerError(path: string, response: Response): Response {
+    if (response.status >= 500)
+      process.stdout.write(
+        `[search] ${path} answered ${response.status}; its last lines:\n` +
+          `${this.search.output.slice(-10).join('\n')}\n`,
+      );
+    return response;
   }
 }

@@ -19,5 +19,6 @@ export async function createEmbeddingBackend(
   return LocalEmbedder.load(settings.local.modelDir, {
     batchSize: settings.batchSize,
     threads: settings.local.threads || undefined,
+    runTokens: settings.local.runTokens,
   });
 }

@@ -16,7 +16,11 @@ describe('readEmbeddingSettings', () => {
     expect(read({})).toEqual({
       backend: 'local',
       batchSize: 32,
-      local: { modelDir: join(root, '.stack', 'models', 'bge-small-en-v1.5'), threads: 1 },
+      local: {
+        modelDir: join(root, '.stack', 'models', 'bge-small-en-v1.5'),
+        threads: 1,
+        runTokens: 2048,
+      },
     });
   });
 
@@ -65,8 +69,18 @@ describe('readEmbeddingSettings', () => {
       }
     };
     expect(
-      problems({ EMBEDDING_BACKEND: 'onnx', EMBEDDING_BATCH_SIZE: '0', EMBEDDING_THREADS: 'many' }),
-    ).toEqual(['EMBEDDING_BACKEND', 'EMBEDDING_BATCH_SIZE', 'EMBEDDING_THREADS']);
+      problems({
+        EMBEDDING_BACKEND: 'onnx',
+        EMBEDDING_BATCH_SIZE: '0',
+        EMBEDDING_THREADS: 'many',
+        EMBEDDING_RUN_TOKENS: '10',
+      }),
+    ).toEqual([
+      'EMBEDDING_BACKEND',
+      'EMBEDDING_BATCH_SIZE',
+      'EMBEDDING_THREADS',
+      'EMBEDDING_RUN_TOKENS',
+    ]);
     expect(
       problems({
         EMBEDDING_BACKEND: 'openai',

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { EnvReader } from '@memory/config';
+import { DEFAULT_RUN_TOKENS } from './local-embedder';
 import { DEFAULT_LOCAL_MODEL, repositoryRoot } from './model-manifest';
 
 export interface LocalEmbeddingSettings {
@@ -11,6 +12,8 @@ export interface LocalEmbeddingSettings {
    * search service spent 65 against 22 ms of CPU per hybrid query with 2 threads against 1.
    */
   threads: number;
+  /** Tokens per model run at most (padding included); bounds a query's wait behind documents. */
+  runTokens: number;
 }
 
 export interface OpenAiEmbeddingSettings {
@@ -50,6 +53,7 @@ export function readEmbeddingSettings(read: EnvReader): EmbeddingSettings {
       local: {
         modelDir: resolve(read.string('EMBEDDING_MODEL_DIR', join(modelsDir, DEFAULT_LOCAL_MODEL))),
         threads: read.int('EMBEDDING_THREADS', 1, 0, 256),
+        runTokens: read.int('EMBEDDING_RUN_TOKENS', DEFAULT_RUN_TOKENS, 64, 1_048_576),
       },
     };
   }

@@ -6,21 +6,44 @@ import { FETCH_MODEL_HINT, ModelManifest, readManifest } from './model-manifest'
 import { OnnxBatch, OnnxWorker } from './onnx-worker';
 import { WordPieceTokenizer } from './wordpiece-tokenizer';
 
+/** A call to `embed` that waits for, or is part way through, its model runs. */
 interface WaitingCall {
-  texts: readonly string[];
   kind: EmbeddingKind;
+  /** Token ids of each text. */
+  encoded: number[][];
+  /** Indices of the texts not yet run, longest first (so each run pads little). */
+  order: number[];
+  vectors: number[][];
   resolve: (vectors: number[][]) => void;
   reject: (error: unknown) => void;
+}
+
+/** One model run: rows of the waiting calls of one kind. */
+interface Run {
+  kind: EmbeddingKind;
+  rows: Array<{ call: WaitingCall; index: number }>;
 }
 
 export interface LocalEmbedderOptions {
   /** Texts per model run. Default 32. */
   batchSize?: number;
+  /**
+   * Tokens per model run at most (rows times the longest row, padding included), one text
+   * always fits. Default {@link DEFAULT_RUN_TOKENS}. A run cannot be interrupted, so this bounds
+   * how long a query waits behind documents.
+   */
+  runTokens?: number;
   /** Threads of one model run; ONNX Runtime's default (one per physical core) when unset. */
   threads?: number;
   /** Hash the ONNX file against the manifest when loading. Default true. */
   verifyChecksum?: boolean;
 }
+
+/**
+ * Tokens per model run by default: about half a second of bge-small on one core, so a search
+ * query waits at most that long behind a run of documents.
+ */
+export const DEFAULT_RUN_TOKENS = 2048;
 
 /**
  * A BERT-style sentence-embedding model (ONNX) run in-process with onnxruntime-node, described by
@@ -29,8 +52,11 @@ export interface LocalEmbedderOptions {
  * pooled (CLS or mean) and L2-normalized. One batch runs at a time, with the threads given.
  *
  * Calls that arrive while the model is busy wait, and the waiting calls of one kind are then
- * run together, up to `batchSize` texts: concurrent search queries (one short text each) share
- * a model run, which costs about half as much per query at 8 as one run each.
+ * run together, up to `batchSize` texts and `runTokens` tokens a run: concurrent search queries
+ * (one short text each) share a model run, which costs about half as much per query at 8 as one
+ * run each. Queries go first: a call of documents is embedded a run at a time, and the queries
+ * that arrive meanwhile run before its next run, so a search never waits behind more than one
+ * run of documents.
  */
 export class LocalEmbedder implements EmbeddingBackend {
   readonly name = 'local' as const;
@@ -45,6 +71,7 @@ export class LocalEmbedder implements EmbeddingBackend {
     private readonly tokenizer: WordPieceTokenizer,
     private readonly worker: OnnxWorker,
     private readonly batchSize: number,
+    private readonly runTokens: number,
   ) {
     this.model = manifest.id;
     this.dimensions = manifest.dimensions;
@@ -58,6 +85,10 @@ export class LocalEmbedder implements EmbeddingBackend {
     const batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new Error(`embeddings: batchSize must be a positive integer, got ${batchSize}`);
+    }
+    const runTokens = options.runTokens ?? DEFAULT_RUN_TOKENS;
+    if (!Number.isInteger(runTokens) || runTokens < 1) {
+      throw new Error(`embeddings: runTokens must be a positive integer, got ${runTokens}`);
     }
     const manifest = readManifest(modelDir);
     const onnxPath = join(modelDir, manifest.onnx.file);
@@ -85,64 +116,89 @@ export class LocalEmbedder implements EmbeddingBackend {
         `embeddings: ${onnxPath} has no ${missing.join(', ')} input (not a BERT encoder)`,
       );
     }
-    return new LocalEmbedder(manifest, tokenizer, worker, batchSize);
+    return new LocalEmbedder(manifest, tokenizer, worker, batchSize, runTokens);
   }
 
   embed(texts: readonly string[], kind: EmbeddingKind): Promise<number[][]> {
     if (texts.length === 0) return Promise.resolve([]);
+    const encoded = texts.map((text) => this.tokenIds(text, kind));
+    const order = encoded
+      .map((_, index) => index)
+      .sort((a, b) => encoded[b].length - encoded[a].length);
     return new Promise((resolve, reject) => {
-      this.waiting.push({ texts, kind, resolve, reject });
+      this.waiting.push({
+        kind,
+        encoded,
+        order,
+        vectors: new Array(texts.length),
+        resolve,
+        reject,
+      });
       this.draining ??= this.drain();
     });
   }
 
   /**
-   * Runs the waiting calls, a group at a time, until none is left; then clears `draining` in
-   * the same step as it finds the queue empty, so a call made later starts a new drain.
+   * Runs the model until no call is waiting; then clears `draining` in the same step as it finds
+   * the queue empty, so a call made later starts a new drain.
    */
   private async drain(): Promise<void> {
-    // Let the calls made in the same tick join the first group.
+    // Let the calls made in the same tick join the first run.
     await Promise.resolve();
     for (;;) {
-      const group = this.nextGroup();
-      if (group.length === 0) {
+      const run = this.nextRun();
+      if (!run) {
         this.draining = undefined;
         return;
       }
+      const calls = new Set(run.rows.map((row) => row.call));
+      const started = performance.now();
       try {
-        const vectors = await this.embedNow(
-          group.flatMap((call) => call.texts),
-          group[0].kind,
+        const vectors = await this.worker.run(
+          this.pad(run.rows.map(({ call, index }) => call.encoded[index])),
+          this.manifest,
         );
-        let at = 0;
-        for (const call of group) {
-          call.resolve(vectors.slice(at, at + call.texts.length));
-          at += call.texts.length;
-        }
+        run.rows.forEach(({ call, index }, row) => (call.vectors[index] = vectors[row]));
+        this.counters.batches += 1;
+        this.counters.texts += run.rows.length;
+        this.counters.busyMs += performance.now() - started;
+        for (const call of calls) if (call.order.length === 0) this.settle(call, call.resolve);
       } catch (error) {
-        for (const call of group) call.reject(error);
+        for (const call of calls) this.settle(call, () => call.reject(error));
       }
     }
   }
 
+  private settle(call: WaitingCall, settle: (vectors: number[][]) => void): void {
+    this.waiting.splice(this.waiting.indexOf(call), 1);
+    settle(call.vectors);
+  }
+
   /**
-   * The oldest waiting call, with the later ones of the same kind that fit with it in one
-   * model run (a call larger than a run goes alone; `embedNow` splits it).
+   * The next model run: queries if any wait, else documents; rows of the calls of that kind,
+   * oldest call first and each call's longest texts first, up to `batchSize` rows and
+   * `runTokens` tokens with padding (one row always fits).
    */
-  private nextGroup(): WaitingCall[] {
-    const first = this.waiting.shift();
-    if (!first) return [];
-    const group = [first];
-    let texts = first.texts.length;
-    for (let i = 0; i < this.waiting.length;) {
-      const call = this.waiting[i];
-      if (call.kind === first.kind && texts + call.texts.length <= this.batchSize) {
-        group.push(call);
-        texts += call.texts.length;
-        this.waiting.splice(i, 1);
-      } else i += 1;
+  private nextRun(): Run | undefined {
+    if (this.waiting.length === 0) return undefined;
+    const kind: EmbeddingKind = this.waiting.some((call) => call.kind === 'query')
+      ? 'query'
+      : 'document';
+    const rows: Run['rows'] = [];
+    let longest = 0;
+    for (const call of this.waiting) {
+      if (call.kind !== kind) continue;
+      while (call.order.length > 0 && rows.length < this.batchSize) {
+        const index = call.order[0];
+        const length = Math.max(longest, call.encoded[index].length);
+        if (rows.length > 0 && length * (rows.length + 1) > this.runTokens) return { kind, rows };
+        call.order.shift();
+        rows.push({ call, index });
+        longest = length;
+      }
+      if (rows.length === this.batchSize) break;
     }
-    return group;
+    return { kind, rows };
   }
 
   /** Texts embedded so far and the rate. */
@@ -160,28 +216,6 @@ export class LocalEmbedder implements EmbeddingBackend {
   async close(): Promise<void> {
     while (this.draining) await this.draining;
     await this.worker.close();
-  }
-
-  private async embedNow(texts: readonly string[], kind: EmbeddingKind): Promise<number[][]> {
-    const started = performance.now();
-    const encoded = texts.map((text) => this.tokenIds(text, kind));
-    // Longest first, so each batch holds texts of similar length and pads little.
-    const order = encoded
-      .map((_, index) => index)
-      .sort((a, b) => encoded[b].length - encoded[a].length);
-    const vectors = new Array<number[]>(texts.length);
-    for (let from = 0; from < order.length; from += this.batchSize) {
-      const slice = order.slice(from, from + this.batchSize);
-      const batch = await this.worker.run(
-        this.pad(slice.map((index) => encoded[index])),
-        this.manifest,
-      );
-      slice.forEach((index, row) => (vectors[index] = batch[row]));
-      this.counters.batches += 1;
-    }
-    this.counters.texts += texts.length;
-    this.counters.busyMs += performance.now() - started;
-    return vectors;
   }
 
   private pad(rows: readonly number[][]): OnnxBatch {

@@ -110,6 +110,11 @@ export class OnnxWorker {
           graphOptimizationLevel: 'all',
           executionMode: 'sequential',
           ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+          // Idle pool threads sleep rather than spin: a second thread then helps when a core is
+          // free and costs nothing when the other core is busy (Kafka, Postgres, OpenSearch).
+          extra: {
+            session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } },
+          },
         },
       },
     });
