@@ -130,7 +130,7 @@ export class LocalEmbedder implements EmbeddingBackend {
         kind,
         encoded,
         order,
-        vectors: new Array(texts.length),
+        vectors: new Array<number[]>(texts.length),
         resolve,
         reject,
       });
