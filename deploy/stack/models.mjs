@@ -95,7 +95,7 @@ export const MODELS = {
   },
 };
 
-/** Must equal DEFAULT_LOCAL_MODEL in libs/embeddings/src/model-manifest.ts. */
+/** Must equal DEFAULT_LOCAL_MODEL in libs/embeddings/src/model-manifest.ts (LOCAL_MODELS there lists MODELS' keys). */
 export const DEFAULT_MODEL = 'bge-small-en-v1.5';
 
 const ONNX_FILE = 'model.onnx';

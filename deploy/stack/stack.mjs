@@ -21,7 +21,7 @@ import {
   startSystemPostgres,
 } from './lib/engines.mjs';
 import { readPid, startDetached, stopProcess, tail } from './lib/processes.mjs';
-import { defaultStackDir, provisionModels } from './models.mjs';
+import { DEFAULT_MODEL, defaultStackDir, provisionModels } from './models.mjs';
 import { say, waitFor } from './lib/progress.mjs';
 import { redactCredentials } from './lib/redact.mjs';
 
@@ -119,7 +119,12 @@ async function up() {
   recordStarted(started);
   // The local embedding model (libs/embeddings), while the engines start.
   say('models', 'provisioning the embedding model from Maven Central (cached after the first run)');
-  await provisionModels({ stackDir, log: (message) => say('models', message) });
+  // EMBEDDING_MODEL, when set, is the model the services will load (libs/embeddings).
+  await provisionModels({
+    stackDir,
+    models: [process.env.EMBEDDING_MODEL || DEFAULT_MODEL],
+    log: (message) => say('models', message),
+  });
   await upPostgres(databaseUrl);
   const results = await Promise.all(
     toStart.map((engine) =>

@@ -33,6 +33,17 @@ describe('readEmbeddingSettings', () => {
     ).toBe('/models/minilm');
   });
 
+  it('takes EMBEDDING_MODEL from the models the stack can fetch, and names a wrong one', () => {
+    expect(read({ EMBEDDING_MODEL: 'bge-small-en-v1.5-q' }).local?.modelDir).toBe(
+      join(root, '.stack', 'models', 'bge-small-en-v1.5-q'),
+    );
+    const reader = new EnvReader({ EMBEDDING_MODEL: 'bge-large' });
+    readEmbeddingSettings(reader);
+    expect(() => reader.assertValid()).toThrow(
+      /EMBEDDING_MODEL: expected one of bge-small-en-v1.5, /,
+    );
+  });
+
   it('reads the OpenAI-compatible endpoint with the names the summarizer uses', () => {
     expect(
       read({

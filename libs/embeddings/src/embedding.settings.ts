@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { EnvReader } from '@memory/config';
 import { DEFAULT_RUN_TOKENS } from './local-embedder';
-import { DEFAULT_LOCAL_MODEL, repositoryRoot } from './model-manifest';
+import { DEFAULT_LOCAL_MODEL, LOCAL_MODELS, repositoryRoot } from './model-manifest';
 
 export interface LocalEmbeddingSettings {
   /** A directory `node deploy/stack/models.mjs` made: manifest.json, model.onnx, tokenizer.json. */
@@ -51,7 +51,12 @@ export function readEmbeddingSettings(read: EnvReader): EmbeddingSettings {
       backend,
       batchSize,
       local: {
-        modelDir: resolve(read.string('EMBEDDING_MODEL_DIR', join(modelsDir, DEFAULT_LOCAL_MODEL))),
+        modelDir: resolve(
+          read.string(
+            'EMBEDDING_MODEL_DIR',
+            join(modelsDir, read.oneOf('EMBEDDING_MODEL', LOCAL_MODELS, DEFAULT_LOCAL_MODEL)),
+          ),
+        ),
         threads: read.int('EMBEDDING_THREADS', 1, 0, 256),
         runTokens: read.int('EMBEDDING_RUN_TOKENS', DEFAULT_RUN_TOKENS, 64, 1_048_576),
       },

@@ -40,7 +40,7 @@ describe('a model that is not there', () => {
   it('is refused with the missing file and the command that fetches it', async () => {
     const missing = join(scratch, 'no-such-model');
     await expect(LocalEmbedder.load(missing)).rejects.toThrow(
-      `embeddings: no model at ${missing} (manifest.json is missing); run \`npm run stack:up\` or \`node deploy/stack/models.mjs\``,
+      `embeddings: no model at ${missing} (manifest.json is missing); run \`npm run stack:up\` (with the same EMBEDDING_MODEL) or \`node deploy/stack/models.mjs <model>\``,
     );
   });
 

@@ -35,6 +35,11 @@ export interface LocalEmbedderOptions {
   runTokens?: number;
   /** Threads of one model run; ONNX Runtime's default (one per physical core) when unset. */
   threads?: number;
+  /**
+   * Let idle model threads spin while they wait for work (ONNX Runtime's own default). Default
+   * false: with one core busy elsewhere, spinning threads take CPU from it.
+   */
+  spinning?: boolean;
   /** Hash the ONNX file against the manifest when loading. Default true. */
   verifyChecksum?: boolean;
 }
@@ -108,7 +113,11 @@ export class LocalEmbedder implements EmbeddingBackend {
       }
     }
     const tokenizer = WordPieceTokenizer.fromJson(JSON.parse(readFileSync(tokenizerPath, 'utf8')));
-    const { worker, inputNames } = await OnnxWorker.start(onnxPath, options.threads);
+    const { worker, inputNames } = await OnnxWorker.start(
+      onnxPath,
+      options.threads,
+      options.spinning,
+    );
     const missing = ['input_ids', 'attention_mask'].filter((name) => !inputNames.includes(name));
     if (missing.length > 0) {
       await worker.close();

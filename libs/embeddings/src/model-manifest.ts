@@ -5,11 +5,19 @@ import { z } from 'zod';
 /** The model `npm run stack:up` provisions and the local backend uses unless told otherwise. */
 export const DEFAULT_LOCAL_MODEL = 'bge-small-en-v1.5';
 
+/** The models `node deploy/stack/models.mjs` can fetch (the keys of its `MODELS`). */
+export const LOCAL_MODELS = [
+  'bge-small-en-v1.5',
+  'bge-small-en-v1.5-q',
+  'all-minilm-l6-v2',
+  'all-minilm-l6-v2-q',
+] as const;
+
 export const MANIFEST_FILE = 'manifest.json';
 
 /** How to fetch a model that is not there (both provision into `.stack/models/`). */
 export const FETCH_MODEL_HINT =
-  'run `npm run stack:up` or `node deploy/stack/models.mjs` to fetch it from Maven Central';
+  'run `npm run stack:up` (with the same EMBEDDING_MODEL) or `node deploy/stack/models.mjs <model>` to fetch it from Maven Central';
 
 const manifestSchema = z.object({
   id: z.string().min(1),

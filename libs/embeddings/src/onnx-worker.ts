@@ -100,7 +100,7 @@ export class OnnxWorker {
   private nextId = 0;
   private failure: Error | null = null;
 
-  private constructor(onnxPath: string, threads: number | undefined) {
+  private constructor(onnxPath: string, threads: number | undefined, spinning: boolean) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
@@ -110,11 +110,16 @@ export class OnnxWorker {
           graphOptimizationLevel: 'all',
           executionMode: 'sequential',
           ...(threads ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
-          // Idle pool threads sleep rather than spin: a second thread then helps when a core is
-          // free and costs nothing when the other core is busy (Kafka, Postgres, OpenSearch).
-          extra: {
-            session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } },
-          },
+          // Idle pool threads sleep rather than spin (unless `spinning`): a second thread then
+          // helps when a core is free and costs little when the other core is busy (Kafka,
+          // Postgres, OpenSearch); docs/benchmarks.md, bench:embeddings.
+          ...(spinning
+            ? {}
+            : {
+                extra: {
+                  session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } },
+                },
+              }),
         },
       },
     });
@@ -144,8 +149,9 @@ export class OnnxWorker {
   static async start(
     onnxPath: string,
     threads?: number,
+    spinning = false,
   ): Promise<{ worker: OnnxWorker; inputNames: string[] }> {
-    const worker = new OnnxWorker(onnxPath, threads);
+    const worker = new OnnxWorker(onnxPath, threads, spinning);
     try {
       const { inputNames } = (await worker.request({ type: 'init' })) as { inputNames: string[] };
       return { worker, inputNames };
