@@ -17,7 +17,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { LocalEmbedder } from '@memory/embeddings';
+import { DEFAULT_RUN_TOKENS, LocalEmbedder } from '@memory/embeddings';
 import { defaultStackDir, provisionModels } from '../deploy/stack/models.mjs';
 import { Cell, fmt, say, table } from '../deploy/run/console';
 import { generateRecords } from './lib/data';
@@ -90,6 +90,39 @@ async function measure(
     tokensPerSecond: tokens / seconds,
     cpuMsPerText: (cpu.user + cpu.system) / 1000 / done,
   };
+}
+
+/**
+ * How long a one-text query waits while documents of 512 tokens are being embedded (32 a call,
+ * calls kept coming, as a catching-up indexer makes them): p50 and max over 20 queries, one
+ * every 150 ms, with runs capped at `runTokens`.
+ */
+async function queryWait(
+  modelDir: string,
+  runTokens: number,
+  documents: readonly string[],
+): Promise<{ p50Ms: number; maxMs: number }> {
+  const embedder = await LocalEmbedder.load(modelDir, { batchSize: 32, threads: 1, runTokens });
+  try {
+    await embedder.embed(['warm up'], 'query');
+    let indexing = true;
+    const indexer = (async () => {
+      while (indexing) await embedder.embed(documents.slice(0, 32), 'document');
+    })();
+    const waits: number[] = [];
+    for (let i = 0; i < 20; i += 1) {
+      await new Promise((resolveDelay) => setTimeout(resolveDelay, 150));
+      const started = performance.now();
+      await embedder.embed([`what did we decide about the budget ${i}`], 'query');
+      waits.push(performance.now() - started);
+    }
+    indexing = false;
+    await indexer;
+    waits.sort((a, b) => a - b);
+    return { p50Ms: waits[Math.floor(waits.length / 2)], maxMs: waits[waits.length - 1] };
+  } finally {
+    await embedder.close();
+  }
 }
 
 /** A process that keeps one core busy until it is killed. */
@@ -187,8 +220,24 @@ async function main(): Promise<void> {
             return `${tokens} tokens ${a && b ? fmt(a.textsPerSecond / b.textsPerSecond, 2) : '-'}x`;
           }).join(', '),
       );
+  // A search query behind a document backlog: runs capped as the services cap them, against
+  // uncapped runs of 32 documents (a query could then wait for a whole run of 16k tokens).
+  const longest = Math.max(...LENGTHS);
+  const tokenizing = await LocalEmbedder.load(modelDirs[0], { threads: 1 });
+  const documents = textsOf(tokenizing, words, longest);
+  await tokenizing.close();
+  const queryWaits = [];
+  for (const runTokens of [DEFAULT_RUN_TOKENS, 32 * 512]) {
+    const wait = await queryWait(modelDirs[0], runTokens, documents);
+    queryWaits.push({ model: MODELS[0], runTokens, documentTokens: longest, ...wait });
+    say(
+      'bench',
+      `${MODELS[0]}: a query behind ${longest}-token documents, runs of at most ${runTokens} ` +
+        `tokens: waits p50 ${fmt(wait.p50Ms, 0)} ms, max ${fmt(wait.maxMs, 0)} ms`,
+    );
+  }
   say('bench', `load average after the run ${loadavg()[0].toFixed(2)} (others' load skews these)`);
-  if (OUT) writeFileSync(OUT, `${JSON.stringify({ figures }, null, 2)}\n`);
+  if (OUT) writeFileSync(OUT, `${JSON.stringify({ figures, queryWaits }, null, 2)}\n`);
 }
 
 main().catch((error: unknown) => {

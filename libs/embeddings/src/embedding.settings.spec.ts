@@ -19,7 +19,7 @@ describe('readEmbeddingSettings', () => {
       local: {
         modelDir: join(root, '.stack', 'models', 'bge-small-en-v1.5'),
         threads: 1,
-        runTokens: 2048,
+        runTokens: 1024,
       },
     });
   });

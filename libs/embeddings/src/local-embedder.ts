@@ -45,10 +45,10 @@ export interface LocalEmbedderOptions {
 }
 
 /**
- * Tokens per model run by default: about half a second of bge-small on one core, so a search
- * query waits at most that long behind a run of documents.
+ * Tokens per model run by default: two documents of 512 tokens, about 0.6 s of bge-small on one
+ * core, so a search query waits about that long at most behind documents (bench:embeddings).
  */
-export const DEFAULT_RUN_TOKENS = 2048;
+export const DEFAULT_RUN_TOKENS = 1024;
 
 /**
  * A BERT-style sentence-embedding model (ONNX) run in-process with onnxruntime-node, described by
