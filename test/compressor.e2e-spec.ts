@@ -4,6 +4,7 @@ import { eventually } from './support/eventually';
 import { consumeUntil, endOffsets } from './support/kafka';
 import { SearchHarness } from './support/search-harness';
 import { ServiceProcess } from './support/service-process';
+import { counter } from './support/metrics';
 
 interface Result {
   conversationId: string;
@@ -95,6 +96,7 @@ describe('compressor', () => {
   });
 
   it('moves every conversation to its tier on its first pass, and search shows it', async () => {
+    const embeddedBefore = await counter(harness.search.baseUrl, 'search_embedding_texts_total');
     compressor.start();
     await compressor.waitReady();
     let tiers: Record<string, string> = {};
@@ -107,6 +109,14 @@ describe('compressor', () => {
         { cause: error },
       );
     });
+
+    // A compressed conversation whose row still holds its full sections is embedded from them,
+    // which is the text its full-tier version was embedded from: the four new versions keep
+    // the indexed vectors, and nothing is embedded again.
+    expect(await counter(harness.search.baseUrl, 'search_embedding_vectors_kept_total')).toBe(4);
+    expect(
+      (await counter(harness.search.baseUrl, 'search_embedding_texts_total')) - embeddedBefore,
+    ).toBe(0);
 
     const recorded = await harness.dataSource.query<
       Array<{ conversation_id: string; to_tier: string; ratio: number; retention: number }>

@@ -6,6 +6,7 @@ import { createApiKey, runCli } from './support/cli';
 import { IngestHarness } from './support/ingest-harness';
 import { endOffsets, setGroupOffsets } from './support/kafka';
 import { ServiceProcess } from './support/service-process';
+import { counter } from './support/metrics';
 
 const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 const KiB = 1024;
@@ -74,17 +75,6 @@ async function call(
     // not JSON: left empty, and the assertions on codes say so
   }
   return { status: response.status, body, retryAfter: response.headers.get('retry-after') };
-}
-
-/** The sum of a counter over its labels, from a service's Prometheus endpoint. */
-async function counter(baseUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n')) {
-    const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`).exec(line);
-    if (match) total += Number(match[1]);
-  }
-  return total;
 }
 
 /**

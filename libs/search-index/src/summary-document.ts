@@ -76,6 +76,15 @@ export function embeddingText(summary: MemorySummary, fullText = ''): string {
   return fullText || summary.text || summary.sections.context;
 }
 
+/** {@link embeddingText} of a document as indexed (its `fullText`, `text` and `context`). */
+export function indexedEmbeddingText(source: {
+  fullText?: string;
+  text?: string;
+  context?: string;
+}): string {
+  return source.fullText || source.text || source.context || '';
+}
+
 /**
  * The full sections of a summary row while it is compressed and still holds them; undefined at
  * tier `full` (its sections are the full ones) or once they are gone.

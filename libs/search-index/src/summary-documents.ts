@@ -15,29 +15,39 @@ import {
  * nothing would only add noise to semantic search; keyword search and filters still find it.
  * `held` (by {@link documentId}) are the full sections compressed summaries still keep (see
  * `heldSectionsOf`): searched in place of their sections, and embedded instead of their text.
+ * `indexed` (by {@link documentId}) are the documents the index holds: a summary whose text to
+ * embed is the one an indexed document's vector was made from keeps that vector (a new version
+ * that changed only its tier, counts or times is not embedded again).
  */
 export async function summaryDocuments(
   embedder: EmbeddingBackend,
   summaries: readonly MemorySummary[],
   indexedAt: Date = new Date(),
   held: ReadonlyMap<string, SummarySections> = new Map(),
-): Promise<{ documents: SummaryDocument[]; embedded: number }> {
+  indexed: ReadonlyMap<string, { embeddedText: string; embedding?: number[] }> = new Map(),
+): Promise<{ documents: SummaryDocument[]; embedded: number; reused: number }> {
   const full = (summary: MemorySummary): SummarySections | undefined =>
     held.get(documentId(summary.tenantId, summary.conversationId));
   const texts: string[] = [];
   const positions: number[] = [];
+  const byPosition = new Map<number, number[]>();
   summaries.forEach((summary, position) => {
     const text = embeddingText(summary, fullTextOf(full(summary)));
     if (text.trim() === '') return;
+    const before = indexed.get(documentId(summary.tenantId, summary.conversationId));
+    if (before?.embedding && before.embedding.length > 0 && before.embeddedText === text) {
+      byPosition.set(position, before.embedding);
+      return;
+    }
     texts.push(text);
     positions.push(position);
   });
   const vectors = texts.length > 0 ? await embedder.embed(texts, 'document') : [];
   if (vectors.length !== texts.length)
     throw new Error(`embeddings: ${vectors.length} vectors for ${texts.length} texts`);
-  const byPosition = new Map(positions.map((position, i) => [position, vectors[i]]));
+  positions.forEach((position, i) => byPosition.set(position, vectors[i]));
   const documents = summaries.map((summary, position) => {
     return toDocument(summary, byPosition.get(position), indexedAt, full(summary));
   });
-  return { documents, embedded: texts.length };
+  return { documents, embedded: texts.length, reused: byPosition.size - texts.length };
 }

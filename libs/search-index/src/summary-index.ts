@@ -1,7 +1,15 @@
 import { Client } from '@opensearch-project/opensearch';
 import { AliasedIndex, BulkItem, bulk, isConflict, throwFailures } from './aliased-index';
 import { indexBody, summariesAlias } from './index-definition';
-import { documentId, SummaryDocument } from './summary-document';
+import { documentId, indexedEmbeddingText, SummaryDocument } from './summary-document';
+
+/** A summary document as the indexer compares a new version with it. */
+export interface IndexedSummary {
+  version: number;
+  /** The text its vector was made from (see `embeddingText`). */
+  embeddedText: string;
+  embedding?: number[];
+}
 
 export interface BulkOutcome {
   indexed: number;
@@ -65,28 +73,37 @@ export class SummaryIndex extends AliasedIndex<SummaryDocument> {
   }
 
   /**
-   * The summary version each conversation's document has in the index (absent: none), read in
-   * one request.
+   * What the index holds for each conversation (absent: no document), read in one request: the
+   * summary version, and the text its vector was made from with the vector, so a new version
+   * whose text did not change keeps that vector instead of being embedded again.
    */
-  async indexedVersions(
+  async indexedSummaries(
     conversations: ReadonlyArray<{ tenantId: string; conversationId: string }>,
-  ): Promise<Map<string, number>> {
-    const versions = new Map<string, number>();
-    if (conversations.length === 0) return versions;
+  ): Promise<Map<string, IndexedSummary>> {
+    const indexed = new Map<string, IndexedSummary>();
+    if (conversations.length === 0) return indexed;
     const ids = conversations.map((c) => documentId(c.tenantId, c.conversationId));
     const response = await this.client.mget({
       index: this.alias,
       body: { ids },
-      _source: false,
+      _source_includes: ['text', 'fullText', 'context', 'embedding'],
     });
     const docs = (response.body.docs ?? []) as Array<{
       _id: string;
       found?: boolean;
       _version?: number;
+      _source?: { text?: string; fullText?: string; context?: string; embedding?: number[] };
     }>;
-    for (const doc of docs)
-      if (doc.found && doc._version !== undefined) versions.set(doc._id, doc._version);
-    return versions;
+    for (const doc of docs) {
+      if (!doc.found || doc._version === undefined) continue;
+      const source = doc._source ?? {};
+      indexed.set(doc._id, {
+        version: doc._version,
+        embeddedText: indexedEmbeddingText(source),
+        embedding: source.embedding,
+      });
+    }
+    return indexed;
   }
 
   /**

@@ -32,6 +32,11 @@ export class IndexingMetrics {
   private readonly embeddingTexts = meter.createCounter('search.embedding.texts', {
     description: 'Summary texts embedded',
   });
+  private readonly vectorsKept = meter.createCounter('search.embedding.vectors_kept', {
+    description:
+      'Summary versions written with the vector of the indexed version, their text to embed ' +
+      'unchanged (not embedded again)',
+  });
 
   private readonly jumped = meter.createCounter('search.index.caught_up', {
     description:
@@ -105,7 +110,8 @@ export class IndexingMetrics {
     this.lag.record(Math.max(0, seconds));
   }
 
-  embedded(texts: number, seconds: number): void {
+  embedded(texts: number, seconds: number, kept = 0): void {
+    if (kept > 0) this.vectorsKept.add(kept);
     if (texts === 0) return;
     this.embeddingTexts.add(texts);
     this.embeddingDuration.record(seconds);

@@ -10,7 +10,10 @@ const row = (conversationId: string, version: number): SummaryRow =>
   summaryRowFixture('acme', conversationId, version);
 
 /** The indexer over stubs of its collaborators: Postgres rows, index versions, the model. */
-function setup(rows: SummaryRow[], indexed: Record<string, number>) {
+function setup(
+  rows: SummaryRow[],
+  indexed: Record<string, number | { version: number; embeddedText: string; embedding: number[] }>,
+) {
   const embedded: string[] = [];
   const written: SummaryDocument[] = [];
   const embedder: EmbeddingBackend = {
@@ -23,7 +26,15 @@ function setup(rows: SummaryRow[], indexed: Record<string, number>) {
     },
   };
   const index = {
-    indexedVersions: () => Promise.resolve(new Map(Object.entries(indexed))),
+    indexedSummaries: () =>
+      Promise.resolve(
+        new Map(
+          Object.entries(indexed).map(([id, held]) => [
+            id,
+            typeof held === 'number' ? { version: held, embeddedText: '' } : held,
+          ]),
+        ),
+      ),
     write: (documents: SummaryDocument[]) => {
       written.push(...documents);
       return Promise.resolve({ indexed: documents.length, stale: 0, deleted: 0 });
@@ -47,6 +58,21 @@ describe(SummaryIndexer.name, () => {
     const outcome = await indexer.put([summaryFixture({ conversationId: 'conv-1', version: 3 })]);
     expect(embedded).toEqual([]);
     expect(outcome).toEqual({ indexed: 0, stale: 1, deleted: 0 });
+  });
+
+  it('keeps the indexed vector when the text to embed did not change, and embeds a changed one', async () => {
+    const same = summaryFixture({ conversationId: 'conv-1', version: 5 });
+    const changed = summaryFixture({ conversationId: 'conv-2', version: 3 });
+    const { indexer, written, embedded } = setup([row('conv-1', 5), row('conv-2', 3)], {
+      'acme/conv-1': { version: 4, embeddedText: same.text, embedding: [0.6, 0.8] },
+      'acme/conv-2': { version: 2, embeddedText: 'what version 2 said', embedding: [0.6, 0.8] },
+    });
+    await indexer.put([same, changed]);
+    expect(embedded).toEqual([changed.text]);
+    expect(written.map((d) => [d.conversationId, d.version, d.embedding])).toEqual([
+      ['conv-1', 5, [0.6, 0.8]],
+      ['conv-2', 3, [0, 1]],
+    ]);
   });
 
   it('indexes the record itself when it is the newest', async () => {

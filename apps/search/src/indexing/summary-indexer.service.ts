@@ -1,7 +1,13 @@
 import { MemorySummary, SummarySections } from '@memory/contracts';
 import { EmbeddingBackend } from '@memory/embeddings';
 import { inSpan } from '@memory/telemetry';
-import { BulkIndexError, BulkOutcome, SummaryDocument, SummaryIndex } from '@memory/search-index';
+import {
+  BulkIndexError,
+  BulkOutcome,
+  IndexedSummary,
+  SummaryDocument,
+  SummaryIndex,
+} from '@memory/search-index';
 import { Inject, Injectable } from '@nestjs/common';
 import { EMBEDDER } from '../core/tokens';
 import { IndexingMetrics } from './indexing.metrics';
@@ -21,7 +27,9 @@ import { SummaryStore, toSummaryEvent } from '@memory/summarization';
  * embed versions that are already old: a summary whose conversation has a newer version in
  * Postgres is replaced by that newer version (its record, when it comes, is then already
  * indexed), and one whose version the index already holds is not embedded again. Either way
- * the index ends at the same version as without the shortcut, one embedding sooner.
+ * the index ends at the same version as without the shortcut, one embedding sooner. A new
+ * version whose text to embed is the indexed one's (compression to a tier keeps embedding the
+ * held full text; a version that changed only counts or times) keeps the indexed vector.
  */
 @Injectable()
 export class SummaryIndexer {
@@ -37,19 +45,20 @@ export class SummaryIndexer {
   }
 
   async put(records: readonly MemorySummary[]): Promise<BulkOutcome> {
-    const { summaries, held, skipped } = await this.newestNotIndexed(records);
+    const { summaries, held, indexed, skipped } = await this.newestNotIndexed(records);
     if (summaries.length === 0) return { indexed: 0, stale: skipped, deleted: 0 };
     const started = performance.now();
-    const { documents, embedded } = await inSpan(
+    const { documents, embedded, reused } = await inSpan(
       'search embed',
       { 'memory.summaries': summaries.length },
       async (span) => {
-        const made = await summaryDocuments(this.embedder, summaries, new Date(), held);
+        const made = await summaryDocuments(this.embedder, summaries, new Date(), held, indexed);
         span.setAttribute('memory.texts_embedded', made.embedded);
+        span.setAttribute('memory.vectors_kept', made.reused);
         return made;
       },
     );
-    this.metrics.embedded(embedded, (performance.now() - started) / 1000);
+    this.metrics.embedded(embedded, (performance.now() - started) / 1000, reused);
     const outcome = await inSpan(
       'search bulk write',
       { 'memory.documents': documents.length },
@@ -70,6 +79,7 @@ export class SummaryIndexer {
   private async newestNotIndexed(records: readonly MemorySummary[]): Promise<{
     summaries: MemorySummary[];
     held: Map<string, SummarySections>;
+    indexed: Map<string, IndexedSummary>;
     skipped: number;
   }> {
     const rows = await this.store.loadMany(records);
@@ -82,10 +92,11 @@ export class SummaryIndexer {
       if (row.version > summary.version) jumped++;
       newest.push(row.version > summary.version ? toSummaryEvent(row) : summary);
     }
-    const indexed = await this.index.indexedVersions(newest);
+    const indexed = await this.index.indexedSummaries(newest);
     const summaries = newest.filter(
       (summary) =>
-        (indexed.get(documentId(summary.tenantId, summary.conversationId)) ?? 0) < summary.version,
+        (indexed.get(documentId(summary.tenantId, summary.conversationId))?.version ?? 0) <
+        summary.version,
     );
     if (jumped > 0) this.metrics.caughtUp(jumped);
     const held = new Map<string, SummarySections>();
@@ -95,7 +106,7 @@ export class SummaryIndexer {
       const full = row?.version === summary.version ? heldSectionsOf(row) : undefined;
       if (full) held.set(id, full);
     }
-    return { summaries, held, skipped: records.length - summaries.length };
+    return { summaries, held, indexed, skipped: records.length - summaries.length };
   }
 
   private async write(
