@@ -5,7 +5,7 @@
 //
 // 1. stack up, build, a fresh `memory_bench_freshness` database, group and index prefixes of
 //    its own; ingest, summarizer (local backend), search, compressor and retention from dist/.
-// 2. Steady phases, one per rate (BENCH_RATES, default 1000,250 msg/s), each BENCH_STEADY_SECONDS
+// 2. Steady phases, one per rate (BENCH_RATES, default 1000,250 msg/s; `none`), each BENCH_STEADY_SECONDS
 //    (180) over BENCH_CONVERSATIONS (1000) conversations of chat-like messages. Every
 //    BENCH_PROBE_EVERY_MS (2000) one probe goes with them: a message in a conversation and user
 //    of its own that says something (from a fixed pool) and holds a word no other message
@@ -18,7 +18,8 @@
 //    indexer's lag on memory.summaries.v1.
 // 3. Backlog phase (skip with BENCH_BACKLOG=false): the summarizer restarted on an in-process
 //    OpenAI-compatible fake (LLM-length summaries, as the fault test uses), then
-//    BENCH_BACKLOG_CONVERSATIONS (2000) x BENCH_BACKLOG_MESSAGES (50) produced at once; seconds
+//    BENCH_BACKLOG_CONVERSATIONS (2000) x BENCH_BACKLOG_MESSAGES (50) produced at once, in a
+//    tenant of their own (the steady phases' backlog, if any, is still being worked off); seconds
 //    from the last record until every conversation's last message is in a passage (keyword)
 //    and until every conversation's summary through its last message is indexed with its
 //    vector (semantic), watched in the index for up to BENCH_BACKLOG_TIMEOUT_SECONDS (900).
@@ -58,7 +59,10 @@ import { nextPoll, Probe, probeMaker, quantiles, Quantiles } from './lib/freshne
 
 const DB = 'memory_bench_freshness';
 const OPENSEARCH = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
-const RATES = (process.env.BENCH_RATES ?? '1000,250').split(',').map(Number);
+const RATES =
+  process.env.BENCH_RATES === 'none'
+    ? []
+    : (process.env.BENCH_RATES ?? '1000,250').split(',').map(Number);
 const STEADY_SECONDS = intEnv('BENCH_STEADY_SECONDS', 180);
 const CONVERSATIONS = intEnv('BENCH_CONVERSATIONS', 1000);
 const PROBE_EVERY_MS = intEnv('BENCH_PROBE_EVERY_MS', 2000);
@@ -487,7 +491,12 @@ async function main(): Promise<void> {
       'freshness',
       `backlog: ${BACKLOG_CONVERSATIONS} conversations x ${BACKLOG_MESSAGES} messages at once, LLM-length summaries`,
     );
-    results.backlog = await backlogPhase({ tenantId, producer, prefix, sampleCpu });
+    results.backlog = await backlogPhase({
+      tenantId: `${prefix}-backlog`,
+      producer,
+      prefix,
+      sampleCpu,
+    });
     await llm.stop();
   }
   await producer.disconnect();

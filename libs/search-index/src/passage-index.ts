@@ -170,8 +170,14 @@ export class PassageIndex extends AliasedIndex<PassageDocument> {
     return body.deleted ?? 0;
   }
 
-  /** Up to `size` passages without their vector, the longest waiting first. */
-  async needingVectors(size: number): Promise<PendingPassage[]> {
+  /**
+   * Up to `size` passages without their vector: the longest waiting first (`oldest`), or the
+   * last written first (`newest`).
+   */
+  async needingVectors(
+    size: number,
+    order: 'oldest' | 'newest' = 'oldest',
+  ): Promise<PendingPassage[]> {
     const response = await this.client.search({
       index: this.alias,
       body: {
@@ -180,7 +186,7 @@ export class PassageIndex extends AliasedIndex<PassageDocument> {
         seq_no_primary_term: true,
         _source: ['text'],
         query: { bool: { filter: [{ term: { embedded: false } }] } },
-        sort: [{ indexedAt: 'asc' }],
+        sort: [{ indexedAt: order === 'oldest' ? 'asc' : 'desc' }],
       },
     });
     const hits = response.body.hits.hits as Array<{

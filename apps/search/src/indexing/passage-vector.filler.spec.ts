@@ -31,7 +31,8 @@ describe(PassageVectorFiller.name, () => {
       },
     };
     const index: FillerIndex = {
-      needingVectors: (size) => Promise.resolve(waiting.slice(0, size)),
+      needingVectors: (size, order) =>
+        Promise.resolve((order === 'newest' ? [...waiting].reverse() : waiting).slice(0, size)),
       pendingVectors: () => Promise.resolve(waiting.length),
       setVectors: (vectors) => {
         set.push(vectors.map((v) => v.passage.id));
@@ -47,21 +48,37 @@ describe(PassageVectorFiller.name, () => {
     return { filler, index, embedder, embedded, set };
   };
 
-  it('embeds a small batch in one model run and sets each vector on its passage', async () => {
+  it('embeds a small batch in one model run, the newest passages first, then the oldest', async () => {
     const { filler, index, embedded, set } = setup(pending(40));
     expect(await filler.fillOnce(index, 1_000_000)).toBe(FILLER_PACE.batch);
-    expect(embedded).toEqual([pending(FILLER_PACE.batch).map((p) => p.text)]);
-    expect(set[0]).toEqual(pending(FILLER_PACE.batch).map((p) => p.id));
+    const newest = pending(FILLER_PACE.newest, 40 - FILLER_PACE.newest).reverse();
+    const oldest = pending(FILLER_PACE.batch - FILLER_PACE.newest);
+    expect(embedded).toEqual([[...newest, ...oldest].map((p) => p.text)]);
+    expect(set[0]).toEqual([...newest, ...oldest].map((p) => p.id));
+  });
+
+  it('takes each passage once when fewer than a round wait', async () => {
+    const { filler, index, set } = setup(pending(5));
+    expect(await filler.fillOnce(index, 1_000_000)).toBe(5);
+    expect([...set[0]].sort()).toEqual(
+      pending(5)
+        .map((p) => p.id)
+        .sort(),
+    );
   });
 
   it('does not embed again a passage it just filled that the index still shows as pending', async () => {
     const { filler, index, set } = setup(pending(20));
     await filler.fillOnce(index, 1_000_000);
     await filler.fillOnce(index, 1_000_500);
-    expect(set[1]).toEqual(pending(4, FILLER_PACE.batch).map((p) => p.id));
+    expect([...set[1]].sort()).toEqual(
+      pending(4, 4)
+        .map((p) => p.id)
+        .sort(),
+    );
     // Later, after a refresh would have shown the change, it is no longer left out.
     await filler.fillOnce(index, 1_000_000 + FILLER_PACE.recentMs + 1);
-    expect(set[2]?.[0]).toBe('acme/c/0');
+    expect(set[2]?.[0]).toBe('acme/c/19');
   });
 
   it('does nothing when no passage waits', async () => {

@@ -15,6 +15,12 @@ import { IndexingMetrics } from './indexing.metrics';
 export const FILLER_PACE = {
   /** Passages embedded per round: one model run, short enough to stop quickly. */
   batch: 16,
+  /**
+   * Of a round, how many are the passages written last: under a backlog, what was just said
+   * becomes findable by paraphrase within a round or two, and the rest of the round drains
+   * the backlog oldest first, so no passage waits forever.
+   */
+  newest: 12,
   /** Wait when no passage needs a vector. */
   idleMs: 1_000,
   /** Wait between two rounds of a backlog, so the filler never holds a core alone. */
@@ -34,9 +40,9 @@ export const FILLER_PACE = {
 export type FillerIndex = Pick<PassageIndex, 'needingVectors' | 'setVectors' | 'pendingVectors'>;
 
 /**
- * Gives passages their vectors in the background: takes a few passages without one, oldest
- * first, embeds their texts as documents and sets the vectors, each only on the version of the
- * passage it was made from. A round that fails is logged and retried with backoff; the loop
+ * Gives passages their vectors in the background: takes a few passages without one (most of
+ * them the newest, the rest the oldest: {@link FILLER_PACE}), embeds their texts as documents
+ * and sets the vectors, each only on the version of the passage it was made from. A round that fails is logged and retried with backoff; the loop
  * never ends the service. It starts once the application is up and stops before the embedding
  * model is closed, after its round in progress (a round is one small model run).
  */
@@ -100,9 +106,17 @@ export class PassageVectorFiller implements OnApplicationBootstrap, BeforeApplic
       this.metrics.pending(await index.pendingVectors());
       this.lastCount = now;
     }
-    const pending = (await index.needingVectors(FILLER_PACE.batch + this.recent.size))
-      .filter((passage) => !this.recent.has(passage.id))
-      .slice(0, FILLER_PACE.batch);
+    const waiting = (order: 'newest' | 'oldest', size: number) =>
+      index
+        .needingVectors(size + this.recent.size, order)
+        .then((found) => found.filter((passage) => !this.recent.has(passage.id)).slice(0, size));
+    const newest = await waiting('newest', FILLER_PACE.newest);
+    const oldest = await waiting('oldest', FILLER_PACE.batch);
+    const taken = new Set(newest.map((passage) => passage.id));
+    const pending = [...newest, ...oldest.filter((passage) => !taken.has(passage.id))].slice(
+      0,
+      FILLER_PACE.batch,
+    );
     if (pending.length === 0) return 0;
     const vectors = await this.embedder.embed(
       pending.map((passage) => passage.text),
