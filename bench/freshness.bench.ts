@@ -38,7 +38,7 @@ import { CONSUMER_GROUPS, consumerGroupPairs, TOPICS } from '@memory/contracts';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { readPid } from '../deploy/stack/lib/processes.mjs';
 import { defaultStackDir } from '../deploy/stack/models.mjs';
-import { fmt, option, say, table } from '../deploy/run/console';
+import { fmt, option, progress, say, table } from '../deploy/run/console';
 import {
   apiKey,
   brokers,
@@ -233,6 +233,10 @@ async function steadyPhase(args: {
   const done = (): boolean =>
     Date.now() > drainUntil() ||
     probes.every((p) => p.keywordMs !== undefined && p.semanticMs !== undefined);
+  const shown = progress('freshness', rate * STEADY_SECONDS);
+  const findings = (): string =>
+    `produced; probes found by keyword ${probes.filter((p) => p.keywordMs !== undefined).length}, ` +
+    `by paraphrase ${probes.filter((p) => p.semanticMs !== undefined).length} of ${probes.length}`;
   while (Date.now() < endAt) {
     const due = Math.floor(((Date.now() - started) / 1000) * rate) - sent;
     const messages = [];
@@ -267,8 +271,10 @@ async function steadyPhase(args: {
     }
     if (messages.length > 0) await producer.send({ topic: TOPICS.chatMessages, messages });
     sent += due;
+    shown.update(sent, findings());
     await sleep(100);
   }
+  shown.end(sent, findings());
   const produceSeconds = (Date.now() - started) / 1000;
   const cpuTo = args.sampleCpu();
   producing = false;

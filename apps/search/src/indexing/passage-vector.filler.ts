@@ -1,6 +1,6 @@
 import { backoffDelay } from '@memory/config';
 import { EmbeddingBackend } from '@memory/embeddings';
-import { PassageIndex, SearchSettings } from '@memory/search-index';
+import { PassageIndex, PendingPassage, SearchSettings } from '@memory/search-index';
 import {
   BeforeApplicationShutdown,
   Inject,
@@ -106,12 +106,15 @@ export class PassageVectorFiller implements OnApplicationBootstrap, BeforeApplic
       this.metrics.pending(await index.pendingVectors());
       this.lastCount = now;
     }
-    const waiting = (order: 'newest' | 'oldest', size: number) =>
-      index
-        .needingVectors(size + this.recent.size, order)
-        .then((found) => found.filter((passage) => !this.recent.has(passage.id)).slice(0, size));
-    const newest = await waiting('newest', FILLER_PACE.newest);
-    const oldest = await waiting('oldest', FILLER_PACE.batch);
+    const asked = FILLER_PACE.newest + this.recent.size;
+    const found = await index.needingVectors(asked, 'newest');
+    const fresh = (passages: PendingPassage[]) => passages.filter((p) => !this.recent.has(p.id));
+    const newest = fresh(found).slice(0, FILLER_PACE.newest);
+    // Fewer than asked: every passage waiting is in `found`, so there is no older one to add.
+    const oldest =
+      found.length < asked
+        ? fresh(found).slice(FILLER_PACE.newest)
+        : fresh(await index.needingVectors(FILLER_PACE.batch + this.recent.size, 'oldest'));
     const taken = new Set(newest.map((passage) => passage.id));
     const pending = [...newest, ...oldest.filter((passage) => !taken.has(passage.id))].slice(
       0,
