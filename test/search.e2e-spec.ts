@@ -12,6 +12,7 @@ interface SearchResult {
   summary: unknown;
   score: number;
   snippet: string;
+  matchedBy: string[];
 }
 
 /*
@@ -32,21 +33,6 @@ describe('search', () => {
     return { status: response.status, json: (await response.json()) as never };
   };
   const ids = (results: SearchResult[] | undefined) => (results ?? []).map((r) => r.conversationId);
-  /** Whether the passages index holds passages and all of them have their vector. */
-  const passagesEmbedded = async (): Promise<boolean> => {
-    const count = async (query: unknown): Promise<number> => {
-      const response = await fetch(`${OPENSEARCH_URL}/${harness.indexPrefix}-passages/_count`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query }),
-      });
-      return ((await response.json()) as { count?: number }).count ?? 0;
-    };
-    return (
-      (await count({ match_all: {} })) > 0 && (await count({ term: { embedded: false } })) === 0
-    );
-  };
-
   beforeAll(async () => {
     await harness.setUp();
     await harness.start();
@@ -64,7 +50,8 @@ describe('search', () => {
       ),
     );
     // Searchable once the summaries (at message 10) are indexed (a conversation is found by its
-    // passages before: its summary fields are null until then) and every passage has its vector.
+    // passages before: its summary fields are null until then) and every summary and passage
+    // has its vector.
     const summarized = (results: SearchResult[] | undefined, id: string) =>
       (results ?? []).some((r) => r.conversationId === id && r.version !== null);
     await eventually(async () => {
@@ -74,7 +61,7 @@ describe('search', () => {
       return summarized(rent.json.results, 'rent') &&
         summarized(garden.json.results, 'garden') &&
         summarized(other.json.results, 'rent-b') &&
-        (await passagesEmbedded())
+        (await harness.vectorsFilled())
         ? true
         : undefined;
     }, 120_000);
@@ -168,6 +155,24 @@ describe('search', () => {
       const { json } = await search({ query: 'zebra', mode: 'keyword' });
       return ids(json.results).includes('ooo') ? true : undefined;
     }, 60_000);
+    // Two-phase: the filler writes version 7 again with its vector, still version 7 (an update
+    // would raise it to 8 and refuse the real version 8 below as stale).
+    const indexed = async () => {
+      const response = await fetch(
+        `${OPENSEARCH_URL}/${harness.indexPrefix}-summaries/_doc/${encodeURIComponent(`${harness.tenantId}/ooo`)}`,
+      );
+      const doc = (await response.json()) as {
+        _version?: number;
+        _source?: { vectorPending?: boolean; embedding?: number[] };
+      };
+      return {
+        version: doc._version,
+        pending: doc._source?.vectorPending,
+        vector: (doc._source?.embedding ?? []).length > 0,
+      };
+    };
+    await eventually(async () => ((await indexed()).pending === false ? true : undefined), 60_000);
+    expect(await indexed()).toEqual({ version: 7, pending: false, vector: true });
     await producer.send({
       topic: TOPICS.memorySummaries,
       messages: [summary(3, 'A penguin colony on the ice.')],
@@ -185,6 +190,15 @@ describe('search', () => {
     }, 60_000);
     const penguin = await search({ query: 'penguin', mode: 'keyword' });
     expect(ids(penguin.json.results)).not.toContain('ooo');
+    await eventually(async () => ((await indexed()).pending === false ? true : undefined), 60_000);
+    expect(await indexed()).toEqual({ version: 8, pending: false, vector: true });
+    // Found by meaning once the index shows the vector (its next refresh).
+    const found = await eventually(async () => {
+      const { json } = await search({ query: 'wild animals crossing a river', mode: 'semantic' });
+      return json.results?.find((r) => r.conversationId === 'ooo');
+    }, 10_000);
+    expect(found.version).toBe(8);
+    expect(found.matchedBy).toEqual(['semantic']);
   });
 
   it("never returns another tenant's conversations, whatever the request says", async () => {

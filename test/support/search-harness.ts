@@ -61,6 +61,26 @@ export class SearchHarness extends SummarizerHarness {
     await this.search.waitReady(120_000);
   }
 
+  /**
+   * Whether every document of both indices has its vector (two-phase indexing: vectors follow
+   * the text), and the passages index holds passages.
+   */
+  async vectorsFilled(): Promise<boolean> {
+    const count = async (index: string, query: unknown): Promise<number> => {
+      const response = await fetch(`${OPENSEARCH_URL}/${this.indexPrefix}-${index}/_count`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query }),
+      });
+      return ((await response.json()) as { count?: number }).count ?? 0;
+    };
+    return (
+      (await count('passages', { match_all: {} })) > 0 &&
+      (await count('passages', { term: { embedded: false } })) === 0 &&
+      (await count('summaries', { term: { vectorPending: true } })) === 0
+    );
+  }
+
   /** Creates an API key with the CLI and returns it. */
   createKey(tenantId: string, scopes: string): string {
     return createApiKey(tenantId, scopes);

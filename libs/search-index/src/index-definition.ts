@@ -2,9 +2,10 @@
  * The summaries and passages indices: mappings and settings. `MAPPING_VERSION` is part of every
  * physical index name; a change to either mapping bumps it, and `search reindex` builds both
  * indices anew from Postgres and moves their aliases. Version 2: passages, and the summaries'
- * `fullText`; version 3: the summaries' `held` sections (what keyword search ranks by).
+ * `fullText`; version 3: the summaries' `held` sections (what keyword search ranks by); version 4:
+ * the summaries' `vectorPending` (two-phase indexing: the vector follows the text).
  */
-export const MAPPING_VERSION = 3;
+export const MAPPING_VERSION = 4;
 
 /** Name of the alias search reads through and the indexer writes through. */
 export function summariesAlias(prefix: string): string {
@@ -92,6 +93,7 @@ export function indexBody(dimensions: number): Record<string, unknown> {
         importance: { type: 'float' },
         indexedAt: { type: 'date' },
         embedding: vectorField(dimensions),
+        vectorPending: { type: 'boolean' },
       },
     },
   };

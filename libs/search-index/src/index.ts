@@ -15,3 +15,4 @@ export * from './context-assembler';
 export * from './aliased-index';
 export * from './passage-index';
 export * from './conversation-removal';
+export * from './vector-target';

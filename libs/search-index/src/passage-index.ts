@@ -2,6 +2,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { AliasedIndex, BulkItem, bulk, isConflict, throwFailures } from './aliased-index';
 import { passageIndexBody, passagesAlias } from './index-definition';
 import { PassageDocument, passageId } from './passage-document';
+import { VectorTarget } from './vector-target';
 
 /** A conversation of a tenant. */
 export interface ConversationKey {
@@ -40,7 +41,10 @@ export interface PassageWriteOutcome {
  * index holds the same text of the same messages, and changes only its other fields when the
  * text is the same but not its messages; a new text is written whole, `embedded` false.
  */
-export class PassageIndex extends AliasedIndex<PassageDocument> {
+export class PassageIndex
+  extends AliasedIndex<PassageDocument>
+  implements VectorTarget<PendingPassage>
+{
   constructor(client: Client, prefix: string, dimensions: number) {
     super(client, passagesAlias(prefix), dimensions);
   }
@@ -224,10 +228,10 @@ export class PassageIndex extends AliasedIndex<PassageDocument> {
    * (counted `stale`), so a vector never lands on a text it was not made from.
    */
   async setVectors(
-    vectors: ReadonlyArray<{ passage: PendingPassage; embedding: number[] }>,
+    vectors: ReadonlyArray<{ pending: PendingPassage; embedding: number[] }>,
   ): Promise<{ updated: number; stale: number }> {
     if (vectors.length === 0) return { updated: 0, stale: 0 };
-    const body = vectors.flatMap(({ passage, embedding }) => [
+    const body = vectors.flatMap(({ pending: passage, embedding }) => [
       {
         update: {
           _index: this.alias,

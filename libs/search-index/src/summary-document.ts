@@ -46,8 +46,15 @@ export interface SummaryDocument {
   importance: number;
   /** When this document was written to the index. */
   indexedAt: string;
-  /** Absent when the summary has no text (nothing to embed: a greetings-only conversation). */
+  /**
+   * Written at once without it (two-phase indexing: the text is searchable by keyword as soon as
+   * the summary is indexed), set by the vector filler; kept from the indexed version when the
+   * text to embed did not change. Absent when the summary has no text (nothing to embed: a
+   * greetings-only conversation).
+   */
   embedding?: number[];
+  /** True while a vector is owed: the summary has text to embed and no vector yet. */
+  vectorPending: boolean;
 }
 
 /** The searchable sections of {@link SummaryDocument.held}. */
@@ -109,6 +116,7 @@ export function toDocument(
 ): SummaryDocument {
   const { sections, stats } = summary;
   const held = full ?? sections;
+  const owed = embeddingText(summary, fullTextOf(full)).trim() !== '';
   return {
     tenantId: summary.tenantId,
     userId: summary.userId,
@@ -146,5 +154,6 @@ export function toDocument(
     importance: 0,
     indexedAt: indexedAt.toISOString(),
     ...(embedding ? { embedding } : {}),
+    vectorPending: owed && embedding === undefined,
   };
 }

@@ -10,7 +10,8 @@ import {
 
 /**
  * The index documents of some summaries, their texts embedded in one `embed` call (the backend
- * splits it into model runs or requests). A summary with no text (a conversation of greetings)
+ * splits it into model runs or requests), or, with no `embedder` (two-phase indexing), written
+ * without a vector and `vectorPending` for the vector filler. A summary with no text (a conversation of greetings)
  * gets no vector: an OpenAI-compatible endpoint refuses an empty input, and a vector of
  * nothing would only add noise to semantic search; keyword search and filters still find it.
  * `held` (by {@link documentId}) are the full sections compressed summaries still keep (see
@@ -20,12 +21,12 @@ import {
  * that changed only its tier, counts or times is not embedded again).
  */
 export async function summaryDocuments(
-  embedder: EmbeddingBackend,
+  embedder: EmbeddingBackend | undefined,
   summaries: readonly MemorySummary[],
   indexedAt: Date = new Date(),
   held: ReadonlyMap<string, SummarySections> = new Map(),
   indexed: ReadonlyMap<string, { embeddedText: string; embedding?: number[] }> = new Map(),
-): Promise<{ documents: SummaryDocument[]; embedded: number; reused: number }> {
+): Promise<{ documents: SummaryDocument[]; embedded: number; reused: number; deferred: number }> {
   const full = (summary: MemorySummary): SummarySections | undefined =>
     held.get(documentId(summary.tenantId, summary.conversationId));
   const texts: string[] = [];
@@ -42,12 +43,16 @@ export async function summaryDocuments(
     texts.push(text);
     positions.push(position);
   });
-  const vectors = texts.length > 0 ? await embedder.embed(texts, 'document') : [];
-  if (vectors.length !== texts.length)
-    throw new Error(`embeddings: ${vectors.length} vectors for ${texts.length} texts`);
-  positions.forEach((position, i) => byPosition.set(position, vectors[i]));
+  const reused = byPosition.size;
+  if (embedder && texts.length > 0) {
+    const vectors = await embedder.embed(texts, 'document');
+    if (vectors.length !== texts.length)
+      throw new Error(`embeddings: ${vectors.length} vectors for ${texts.length} texts`);
+    positions.forEach((position, i) => byPosition.set(position, vectors[i]));
+  }
   const documents = summaries.map((summary, position) => {
     return toDocument(summary, byPosition.get(position), indexedAt, full(summary));
   });
-  return { documents, embedded: texts.length, reused: byPosition.size - texts.length };
+  const embedded = embedder ? texts.length : 0;
+  return { documents, embedded, reused, deferred: texts.length - embedded };
 }

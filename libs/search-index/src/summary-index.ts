@@ -2,6 +2,7 @@ import { Client } from '@opensearch-project/opensearch';
 import { AliasedIndex, BulkItem, bulk, isConflict, throwFailures } from './aliased-index';
 import { indexBody, summariesAlias } from './index-definition';
 import { documentId, indexedEmbeddingText, SummaryDocument } from './summary-document';
+import { VectorTarget } from './vector-target';
 
 /** A summary document as the indexer compares a new version with it. */
 export interface IndexedSummary {
@@ -9,6 +10,17 @@ export interface IndexedSummary {
   /** The text its vector was made from (see `embeddingText`). */
   embeddedText: string;
   embedding?: number[];
+}
+
+/** A summary document owed its vector, as {@link SummaryIndex.needingVectors} finds it. */
+export interface PendingSummary {
+  id: string;
+  /** The text to embed (see `embeddingText`). */
+  text: string;
+  /** The summary version (external version) of the document read. */
+  version: number;
+  /** The document as read (without a vector), written again with its vector. */
+  source: Omit<SummaryDocument, 'embedding'>;
 }
 
 export interface BulkOutcome {
@@ -20,9 +32,14 @@ export interface BulkOutcome {
 
 /**
  * The summaries index behind its alias (see {@link AliasedIndex}): writes documents with the
- * summary version as external version, so a stale update never overwrites a newer one.
+ * summary version as external version, so a stale update never overwrites a newer one. A
+ * document may be written without its vector (`vectorPending`); the vector filler then writes
+ * it again, same version, with the vector ({@link setVectors}).
  */
-export class SummaryIndex extends AliasedIndex<SummaryDocument> {
+export class SummaryIndex
+  extends AliasedIndex<SummaryDocument>
+  implements VectorTarget<PendingSummary>
+{
   constructor(client: Client, prefix: string, dimensions: number) {
     super(client, summariesAlias(prefix), dimensions);
   }
@@ -141,6 +158,87 @@ export class SummaryIndex extends AliasedIndex<SummaryDocument> {
         if (item.status < 300 || item.status === 404) outcome.deleted++;
         else failures.push(item);
       } else if (item.status < 300) outcome.indexed++;
+      else if (isConflict(item)) outcome.stale++;
+      else failures.push(item);
+    }
+    throwFailures(failures, items.length);
+    return outcome;
+  }
+
+  /**
+   * Up to `size` documents owed a vector: the longest waiting first (`oldest`), or the last
+   * written first (`newest`).
+   */
+  async needingVectors(
+    size: number,
+    order: 'oldest' | 'newest' = 'oldest',
+  ): Promise<PendingSummary[]> {
+    const response = await this.client.search({
+      index: this.alias,
+      body: {
+        size,
+        track_total_hits: false,
+        version: true,
+        _source: { excludes: ['embedding'] },
+        query: { bool: { filter: [{ term: { vectorPending: true } }] } },
+        sort: [{ indexedAt: order === 'oldest' ? 'asc' : 'desc' }],
+      },
+    });
+    const hits = response.body.hits.hits as Array<{
+      _id: string;
+      _version?: number;
+      _source?: Omit<SummaryDocument, 'embedding'>;
+    }>;
+    return hits.flatMap((hit) =>
+      hit._version === undefined || !hit._source
+        ? []
+        : [
+            {
+              id: hit._id,
+              text: indexedEmbeddingText(hit._source),
+              version: hit._version,
+              source: hit._source,
+            },
+          ],
+    );
+  }
+
+  /** How many documents are owed a vector. */
+  async pendingVectors(): Promise<number> {
+    const response = await this.client.count({
+      index: this.alias,
+      body: { query: { term: { vectorPending: true } } },
+    });
+    return Number((response.body as { count?: number }).count ?? 0);
+  }
+
+  /**
+   * Writes documents again with their vectors, each at the version it was read as
+   * (`external_gte`): a newer version written meanwhile refuses it (counted `stale`; that version
+   * owes its own vector), and so does a document deleted meanwhile (its tombstone is of a newer
+   * internal version). An update would not do: it would raise the document's version, and the
+   * next summary version would be refused as stale.
+   */
+  async setVectors(
+    vectors: ReadonlyArray<{ pending: PendingSummary; embedding: number[] }>,
+  ): Promise<{ updated: number; stale: number }> {
+    if (vectors.length === 0) return { updated: 0, stale: 0 };
+    const body = vectors.flatMap(({ pending, embedding }) => [
+      {
+        index: {
+          _index: this.alias,
+          _id: pending.id,
+          version: pending.version,
+          version_type: 'external_gte',
+        },
+      },
+      { ...pending.source, embedding, vectorPending: false },
+    ]);
+    const items = await bulk(this.client, body, true);
+    const outcome = { updated: 0, stale: 0 };
+    const failures: BulkItem[] = [];
+    for (const item of items) {
+      if (item.status < 300) outcome.updated++;
       else if (isConflict(item)) outcome.stale++;
       else failures.push(item);
     }

@@ -39,7 +39,7 @@ export function toResult(
   hit: IndexedHit,
   score: number,
   evidence: ResultEvidence = NO_EVIDENCE,
-): SearchResult {
+): Omit<SearchResult, 'matchedBy'> {
   const source = hit._source ?? {};
   const highlights = hit.highlight ?? {};
   return {
@@ -75,7 +75,7 @@ export function toPassageOnlyResult(
   userId: string,
   score: number,
   evidence: ResultEvidence,
-): SearchResult {
+): Omit<SearchResult, 'matchedBy'> {
   const best = evidence.evidence[0];
   return {
     conversationId,

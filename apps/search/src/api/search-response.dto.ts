@@ -43,6 +43,13 @@ export const searchResultSchema = z.object({
       'The weighted mean of the min-max normalized scores (0..1) over the lists of the mode: ' +
         'keyword: summary and passage BM25; semantic: summary and passage k-NN; hybrid: all four',
     ),
+  matchedBy: z
+    .array(z.enum(['keyword', 'semantic']))
+    .describe(
+      'The lists that found the conversation: keyword (summary or passage BM25), semantic ' +
+        '(summary or passage k-NN). Vectors follow the text by a moment (two-phase indexing): ' +
+        'a conversation indexed just now is found by keyword before it can be found by meaning',
+    ),
   snippet: z
     .string()
     .describe('HTML: matched words in <em>…</em>, all else escaped; the start of the text if none'),
@@ -129,6 +136,7 @@ export const SEARCH_RESPONSE_EXAMPLE: SearchResponse = {
         indexedAt: '2026-05-01T10:05:01.000Z',
       },
       version: 2,
+      matchedBy: ['keyword', 'semantic'],
       evidenceSource: 'messages',
       evidence: [
         {

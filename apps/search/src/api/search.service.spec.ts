@@ -255,6 +255,11 @@ describe(SearchService.name, () => {
     });
     expect(outcome.response.results.map((result) => result.conversationId)).toEqual(['a', 'e']);
     expect(outcome.response.results[0]?.score).toBeCloseTo(0.7, 12);
+    // b is in the summary BM25 list only: found by keyword, not (yet) by meaning.
+    expect(outcome.response.results.map((result) => result.matchedBy)).toEqual([
+      ['keyword', 'semantic'],
+      ['keyword', 'semantic'],
+    ]);
     expect(
       bodies
         .map((entry) => entry.kind)
@@ -272,6 +277,10 @@ describe(SearchService.name, () => {
     const next = await service.search('t', { query: 'dentist', k: 2, cursor });
     if (!next.ok) throw new Error('expected results');
     expect(next.response.results.map((result) => result.conversationId)).toEqual(['c', 'b']);
+    expect(next.response.results.map((result) => result.matchedBy)).toEqual([
+      ['keyword', 'semantic'],
+      ['keyword'],
+    ]);
   });
 
   it('keeps a conversation found by passages alone, its summary fields null', async () => {

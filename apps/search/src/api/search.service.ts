@@ -160,6 +160,7 @@ export class SearchService {
       conversationId: hit.id,
       summary: summaries.get(hit.id),
       score: hit.score,
+      matchedBy: matchedBy(hit),
     }));
     const evidence = await this.evidence.find(
       passageScopeOf(scope),
@@ -168,9 +169,9 @@ export class SearchService {
       passages,
       request.evidence,
     );
-    const results = page.map(({ conversationId, summary, score }) => {
+    const results = page.map(({ conversationId, summary, score, matchedBy: by }): SearchResult => {
       const shown = evidence.get(conversationId) ?? { evidenceSource: 'messages', evidence: [] };
-      return summary
+      const result = summary
         ? toResult(summary, score, shown)
         : toPassageOnlyResult(
             conversationId,
@@ -178,6 +179,7 @@ export class SearchService {
             score,
             shown,
           );
+      return { ...result, matchedBy: by };
     });
     return { results, more };
   }
@@ -257,4 +259,14 @@ function passageRanking(
     embedded,
     userOf,
   };
+}
+
+/** The kinds of list (keyword, semantic) a conversation of the fused ranking was found in. */
+export function matchedBy(hit: FusedConversation): SearchResult['matchedBy'] {
+  const found = (lists: readonly ConversationList[]) =>
+    lists.some((list) => typeof hit.ranks[list] === 'number');
+  const by: SearchResult['matchedBy'] = [];
+  if (found(['summaryKeyword', 'passageKeyword'])) by.push('keyword');
+  if (found(['summarySemantic', 'passageSemantic'])) by.push('semantic');
+  return by;
 }

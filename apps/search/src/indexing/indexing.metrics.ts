@@ -4,6 +4,9 @@ import { metrics } from '@opentelemetry/api';
 
 const meter = metrics.getMeter('memory-search');
 
+/** The index a vector filler fills. */
+export type VectorKind = 'summaries' | 'passages';
+
 /** Why a bulk request failed: some documents refused, or the request itself. */
 export type BulkFailureReason = 'items' | 'request';
 
@@ -26,11 +29,11 @@ export class IndexingMetrics {
     description: 'Records of memory.summaries.v1 sent to memory.summaries.dlq.v1, by code',
   });
   private readonly embeddingDuration = meter.createHistogram('search.embedding.duration', {
-    description: 'Time to embed the texts of one write',
+    description: "Time to embed one vector filler round's texts, by index (summaries, passages)",
     unit: 's',
   });
   private readonly embeddingTexts = meter.createCounter('search.embedding.texts', {
-    description: 'Summary texts embedded',
+    description: 'Texts embedded by the vector fillers, by index (summaries, passages)',
   });
   private readonly vectorsKept = meter.createCounter('search.embedding.vectors_kept', {
     description:
@@ -54,22 +57,39 @@ export class IndexingMetrics {
       'Records of memory.messages.v1 or memory.lifecycle.v1 the passage indexer could not ' +
       'read and skipped (the summarizer dead-letters those of memory.messages.v1)',
   });
-  private readonly vectors = meter.createCounter('search.passages.vectors_filled', {
-    description:
-      'Passage vectors set by the filler, by outcome: filled, or stale (the passage changed ' +
-      'while it was embedded, so it is embedded again)',
-  });
-  private readonly vectorFailures = meter.createCounter('search.passages.vector_failures', {
-    description: 'Rounds of the vector filler that failed (retried with backoff)',
-  });
-  private pendingVectors = 0;
+  private readonly vectors = {
+    passages: meter.createCounter('search.passages.vectors_filled', {
+      description:
+        'Passage vectors set by the filler, by outcome: filled, or stale (the passage changed ' +
+        'while it was embedded, so it is embedded again)',
+    }),
+    summaries: meter.createCounter('search.summaries.vectors_filled', {
+      description:
+        'Summary vectors set by the filler, by outcome: filled, or stale (a newer version was ' +
+        'written while it was embedded; that version owes its own)',
+    }),
+  };
+  private readonly vectorFailures = {
+    passages: meter.createCounter('search.passages.vector_failures', {
+      description: 'Rounds of the passage vector filler that failed (retried with backoff)',
+    }),
+    summaries: meter.createCounter('search.summaries.vector_failures', {
+      description: 'Rounds of the summary vector filler that failed (retried with backoff)',
+    }),
+  };
+  private readonly pendingVectors: Record<VectorKind, number> = { passages: 0, summaries: 0 };
 
   constructor() {
     meter
       .createObservableGauge('search.passages.pending_vectors', {
         description: 'Passages waiting for their vector, as last counted by the filler',
       })
-      .addCallback((result) => result.observe(this.pendingVectors));
+      .addCallback((result) => result.observe(this.pendingVectors.passages));
+    meter
+      .createObservableGauge('search.summaries.pending_vectors', {
+        description: 'Summary documents waiting for their vector, as last counted by the filler',
+      })
+      .addCallback((result) => result.observe(this.pendingVectors.summaries));
   }
 
   passagesWritten(outcome: PassageWriteOutcome & { deleted?: number }): void {
@@ -83,17 +103,17 @@ export class IndexingMetrics {
     if (count > 0) this.passagesSkipped.add(count, { topic });
   }
 
-  vectorsFilled(filled: number, stale: number): void {
-    if (filled > 0) this.vectors.add(filled, { outcome: 'filled' });
-    if (stale > 0) this.vectors.add(stale, { outcome: 'stale' });
+  vectorsFilled(kind: VectorKind, filled: number, stale: number): void {
+    if (filled > 0) this.vectors[kind].add(filled, { outcome: 'filled' });
+    if (stale > 0) this.vectors[kind].add(stale, { outcome: 'stale' });
   }
 
-  vectorFillFailed(): void {
-    this.vectorFailures.add(1);
+  vectorFillFailed(kind: VectorKind): void {
+    this.vectorFailures[kind].add(1);
   }
 
-  pending(count: number): void {
-    this.pendingVectors = count;
+  pending(kind: VectorKind, count: number): void {
+    this.pendingVectors[kind] = count;
   }
 
   caughtUp(count: number): void {
@@ -110,11 +130,14 @@ export class IndexingMetrics {
     this.lag.record(Math.max(0, seconds));
   }
 
-  embedded(texts: number, seconds: number, kept = 0): void {
-    if (kept > 0) this.vectorsKept.add(kept);
+  embedded(kind: VectorKind, texts: number, seconds: number): void {
     if (texts === 0) return;
-    this.embeddingTexts.add(texts);
-    this.embeddingDuration.record(seconds);
+    this.embeddingTexts.add(texts, { index: kind });
+    this.embeddingDuration.record(seconds, { index: kind });
+  }
+
+  kept(count: number): void {
+    if (count > 0) this.vectorsKept.add(count);
   }
 
   bulkFailed(reason: BulkFailureReason): void {

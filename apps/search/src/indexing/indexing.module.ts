@@ -6,13 +6,13 @@ import { IndexingMetrics } from './indexing.metrics';
 import { LifecycleConsumer } from './lifecycle.consumer';
 import { PassageIndexerConsumer } from './passage-indexer.consumer';
 import { PassageIndexer } from './passage-indexer.service';
-import { PassageVectorFiller } from './passage-vector.filler';
 import { SummaryIndexer } from './summary-indexer.service';
 import { SummaryIndexerConsumer } from './summary-indexer.consumer';
+import { PassageVectorFiller, SummaryVectorFiller } from './vector.filler';
 
 /**
  * Keeps the summaries index in step with `memory.summaries.v1`, and the passages index with
- * `memory.messages.v1` and `memory.lifecycle.v1`; fills the passages' vectors.
+ * `memory.messages.v1` and `memory.lifecycle.v1`; fills the vectors of both.
  */
 @Module({
   providers: [
@@ -22,6 +22,7 @@ import { SummaryIndexerConsumer } from './summary-indexer.consumer';
     PassageIndexer,
     PassageIndexerConsumer,
     LifecycleConsumer,
+    SummaryVectorFiller,
     PassageVectorFiller,
     {
       // The current version of a conversation, to skip versions already superseded.

@@ -1,6 +1,5 @@
 import { emptySections } from '@memory/contracts';
-import { EmbeddingBackend } from '@memory/embeddings';
-import { SummaryDocument, SummaryIndex } from '@memory/search-index';
+import { indexedEmbeddingText, SummaryDocument, SummaryIndex } from '@memory/search-index';
 import { SummaryRow, SummaryStore } from '@memory/summarization';
 import { IndexingMetrics } from './indexing.metrics';
 import { summaryFixture, summaryRowFixture } from './summary.fixture';
@@ -9,22 +8,12 @@ import { SummaryIndexer } from './summary-indexer.service';
 const row = (conversationId: string, version: number): SummaryRow =>
   summaryRowFixture('acme', conversationId, version);
 
-/** The indexer over stubs of its collaborators: Postgres rows, index versions, the model. */
+/** The indexer over stubs of its collaborators: Postgres rows and what the index holds. */
 function setup(
   rows: SummaryRow[],
   indexed: Record<string, number | { version: number; embeddedText: string; embedding: number[] }>,
 ) {
-  const embedded: string[] = [];
   const written: SummaryDocument[] = [];
-  const embedder: EmbeddingBackend = {
-    name: 'local',
-    model: 'stub',
-    dimensions: 2,
-    embed: (texts) => {
-      embedded.push(...texts);
-      return Promise.resolve(texts.map(() => [0, 1]));
-    },
-  };
   const index = {
     indexedSummaries: () =>
       Promise.resolve(
@@ -41,8 +30,8 @@ function setup(
     },
   } as unknown as SummaryIndex;
   const store = { loadMany: () => Promise.resolve(rows) } as unknown as SummaryStore;
-  const indexer = new SummaryIndexer(embedder, index, new IndexingMetrics(), store);
-  return { indexer, embedded, written };
+  const indexer = new SummaryIndexer(index, new IndexingMetrics(), store);
+  return { indexer, written };
 }
 
 describe(SummaryIndexer.name, () => {
@@ -53,26 +42,27 @@ describe(SummaryIndexer.name, () => {
     expect(outcome.indexed).toBe(1);
   });
 
-  it('does not embed a version the index already holds, and counts it as stale', async () => {
-    const { indexer, embedded } = setup([row('conv-1', 3)], { 'acme/conv-1': 3 });
+  it('does not write a version the index already holds, and counts it as stale', async () => {
+    const { indexer, written } = setup([row('conv-1', 3)], { 'acme/conv-1': 3 });
     const outcome = await indexer.put([summaryFixture({ conversationId: 'conv-1', version: 3 })]);
-    expect(embedded).toEqual([]);
+    expect(written).toEqual([]);
     expect(outcome).toEqual({ indexed: 0, stale: 1, deleted: 0 });
   });
 
-  it('keeps the indexed vector when the text to embed did not change, and embeds a changed one', async () => {
+  it('keeps the indexed vector when the text to embed did not change; a changed one owes its vector', async () => {
     const same = summaryFixture({ conversationId: 'conv-1', version: 5 });
     const changed = summaryFixture({ conversationId: 'conv-2', version: 3 });
-    const { indexer, written, embedded } = setup([row('conv-1', 5), row('conv-2', 3)], {
+    const { indexer, written } = setup([row('conv-1', 5), row('conv-2', 3)], {
       'acme/conv-1': { version: 4, embeddedText: same.text, embedding: [0.6, 0.8] },
       'acme/conv-2': { version: 2, embeddedText: 'what version 2 said', embedding: [0.6, 0.8] },
     });
     await indexer.put([same, changed]);
-    expect(embedded).toEqual([changed.text]);
-    expect(written.map((d) => [d.conversationId, d.version, d.embedding])).toEqual([
-      ['conv-1', 5, [0.6, 0.8]],
-      ['conv-2', 3, [0, 1]],
-    ]);
+    expect(written.map((d) => [d.conversationId, d.version, d.embedding, d.vectorPending])).toEqual(
+      [
+        ['conv-1', 5, [0.6, 0.8], false],
+        ['conv-2', 3, undefined, true],
+      ],
+    );
   });
 
   it('indexes the record itself when it is the newest', async () => {
@@ -82,30 +72,30 @@ describe(SummaryIndexer.name, () => {
   });
 
   it('never indexes a summary whose row is gone (an erased conversation replayed)', async () => {
-    const { indexer, written, embedded } = setup([row('conv-1', 5)], {});
+    const { indexer, written } = setup([row('conv-1', 5)], {});
     const outcome = await indexer.put([
       summaryFixture({ conversationId: 'erased', version: 2 }),
       summaryFixture({ conversationId: 'conv-1', version: 5 }),
       summaryFixture({ conversationId: 'erased', version: 3 }),
     ]);
     expect(written.map((d) => [d.conversationId, d.version])).toEqual([['conv-1', 5]]);
-    expect(embedded.join(' ')).not.toContain('erased');
     expect(outcome.stale).toBe(2);
   });
 
-  it('indexes and embeds the full text of a compressed summary while its row holds it', async () => {
+  it('indexes the full text of a compressed summary while its row holds it, and owes its vector', async () => {
     const compressed: SummaryRow = {
       ...row('conv-1', 6),
       tier: 'brief',
       text: 'Rent talk.',
       fullSections: { ...emptySections(), context: 'The landlord raises the rent in March.' },
     };
-    const { indexer, written, embedded } = setup([compressed, row('conv-2', 2)], {});
+    const { indexer, written } = setup([compressed, row('conv-2', 2)], {});
     await indexer.put([
       summaryFixture({ conversationId: 'conv-1', version: 6, tier: 'brief', text: 'Rent talk.' }),
       summaryFixture({ conversationId: 'conv-2', version: 2 }),
     ]);
-    expect(embedded[0]).toBe('The landlord raises the rent in March.');
+    expect(indexedEmbeddingText(written[0])).toBe('The landlord raises the rent in March.');
+    expect(written.map((d) => d.vectorPending)).toEqual([true, true]);
     expect(written.map((d) => [d.conversationId, d.fullText])).toEqual([
       ['conv-1', 'The landlord raises the rent in March.'],
       ['conv-2', ''],

@@ -1,5 +1,4 @@
 import { MemorySummary, SummarySections } from '@memory/contracts';
-import { EmbeddingBackend } from '@memory/embeddings';
 import { inSpan } from '@memory/telemetry';
 import {
   BulkIndexError,
@@ -8,33 +7,32 @@ import {
   SummaryDocument,
   SummaryIndex,
 } from '@memory/search-index';
-import { Inject, Injectable } from '@nestjs/common';
-import { EMBEDDER } from '../core/tokens';
+import { Injectable } from '@nestjs/common';
 import { IndexingMetrics } from './indexing.metrics';
 import { ConversationRef } from './summary-record';
 import { documentId, heldSectionsOf, summaryDocuments } from '@memory/search-index';
 import { SummaryStore, toSummaryEvent } from '@memory/summarization';
 
 /**
- * Writes summaries to the index (embedded, with the summary version as external version, so
- * a stale one is refused and counted) and removes erased conversations. Every failure other
+ * Writes summaries to the index (with the summary version as external version, so a stale one
+ * is refused and counted) and removes erased conversations. Two-phase: a summary is written
+ * at once without its vector (`vectorPending`), searchable by keyword and filters, and
+ * `SummaryVectorFiller` gives it its vector when the model gets to it. Every failure other
  * than a stale version throws, for the caller to retry. A summary whose conversation has no
  * summary row in Postgres is not indexed (counted as stale): Postgres is the source of truth,
  * and the row of an erased conversation is gone while its old versions may still be on the
  * topic (compaction keeps them until the tombstone catches up; a replay reads them again).
  *
- * Embedding is the slow part, so a backlog (the indexer behind, a replay, a restart) does not
- * embed versions that are already old: a summary whose conversation has a newer version in
- * Postgres is replaced by that newer version (its record, when it comes, is then already
- * indexed), and one whose version the index already holds is not embedded again. Either way
- * the index ends at the same version as without the shortcut, one embedding sooner. A new
- * version whose text to embed is the indexed one's (compression to a tier keeps embedding the
- * held full text; a version that changed only counts or times) keeps the indexed vector.
+ * A backlog (the indexer behind, a replay, a restart) does not write versions that are already
+ * old: a summary whose conversation has a newer version in Postgres is replaced by that newer
+ * version (its record, when it comes, is then already indexed), and one whose version the
+ * index already holds is left. A new version whose text to embed is the indexed one's
+ * (compression to a tier keeps embedding the held full text; a version that changed only
+ * counts or times) keeps the indexed vector and owes none.
  */
 @Injectable()
 export class SummaryIndexer {
   constructor(
-    @Inject(EMBEDDER) private readonly embedder: EmbeddingBackend,
     private readonly index: SummaryIndex,
     private readonly metrics: IndexingMetrics,
     private readonly store: SummaryStore,
@@ -47,21 +45,21 @@ export class SummaryIndexer {
   async put(records: readonly MemorySummary[]): Promise<BulkOutcome> {
     const { summaries, held, indexed, skipped } = await this.newestNotIndexed(records);
     if (summaries.length === 0) return { indexed: 0, stale: skipped, deleted: 0 };
-    const started = performance.now();
-    const { documents, embedded, reused } = await inSpan(
-      'search embed',
-      { 'memory.summaries': summaries.length },
-      async (span) => {
-        const made = await summaryDocuments(this.embedder, summaries, new Date(), held, indexed);
-        span.setAttribute('memory.texts_embedded', made.embedded);
-        span.setAttribute('memory.vectors_kept', made.reused);
-        return made;
-      },
+    const { documents, reused, deferred } = await summaryDocuments(
+      undefined,
+      summaries,
+      new Date(),
+      held,
+      indexed,
     );
-    this.metrics.embedded(embedded, (performance.now() - started) / 1000, reused);
+    this.metrics.kept(reused);
     const outcome = await inSpan(
       'search bulk write',
-      { 'memory.documents': documents.length },
+      {
+        'memory.documents': documents.length,
+        'memory.vectors_kept': reused,
+        'memory.vectors_pending': deferred,
+      },
       () => this.write(documents, []),
     );
     const now = Date.now();

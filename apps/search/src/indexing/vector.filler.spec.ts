@@ -1,8 +1,8 @@
 import { EmbeddingBackend } from '@memory/embeddings';
-import { PassageIndex, PendingPassage, SearchSettings } from '@memory/search-index';
+import { PassageIndex, PendingPassage, SearchSettings, VectorTarget } from '@memory/search-index';
 import { Logger } from '@nestjs/common';
 import { IndexingMetrics } from './indexing.metrics';
-import { FILLER_PACE, FillerIndex, PassageVectorFiller } from './passage-vector.filler';
+import { FILLER_PACE, PassageVectorFiller } from './vector.filler';
 
 describe(PassageVectorFiller.name, () => {
   beforeAll(() => {
@@ -30,12 +30,12 @@ describe(PassageVectorFiller.name, () => {
         return Promise.resolve(texts.map(() => [1, 0]));
       },
     };
-    const index: FillerIndex = {
+    const index: VectorTarget<PendingPassage> = {
       needingVectors: (size, order) =>
         Promise.resolve((order === 'newest' ? [...waiting].reverse() : waiting).slice(0, size)),
       pendingVectors: () => Promise.resolve(waiting.length),
       setVectors: (vectors) => {
-        set.push(vectors.map((v) => v.passage.id));
+        set.push(vectors.map((v) => v.pending.id));
         return Promise.resolve({ updated: vectors.length, stale: 0 });
       },
     };
@@ -96,7 +96,7 @@ describe(PassageVectorFiller.name, () => {
   it('keeps going after a failed round and stops when the service stops', async () => {
     const { filler, index } = setup(pending(1));
     let calls = 0;
-    const failing: FillerIndex = {
+    const failing: VectorTarget<PendingPassage> = {
       ...index,
       needingVectors: () => {
         calls++;

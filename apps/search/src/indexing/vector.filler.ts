@@ -1,0 +1,194 @@
+import { backoffDelay } from '@memory/config';
+import { EmbeddingBackend } from '@memory/embeddings';
+import {
+  PassageIndex,
+  PendingPassage,
+  PendingSummary,
+  PendingVector,
+  SearchSettings,
+  SummaryIndex,
+  VectorTarget,
+} from '@memory/search-index';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
+import { IndexingMetrics, VectorKind } from './indexing.metrics';
+
+/** How a filler paces itself: small batches, a pause when idle, a count now and then. */
+export const FILLER_PACE = {
+  /** Documents embedded per round: one model run or two, short enough to stop quickly. */
+  batch: 16,
+  /**
+   * Of a round, how many are the documents written last: under a backlog, what was just said
+   * becomes findable by paraphrase within a round or two, and the rest of the round drains
+   * the backlog oldest first, so no document waits forever.
+   */
+  newest: 12,
+  /** Wait when no document needs a vector. */
+  idleMs: 1_000,
+  /** Wait between two rounds of a backlog, so a filler never holds a core alone. */
+  betweenMs: 50,
+  /** How often the pending documents are counted for the gauge. */
+  countEveryMs: 15_000,
+  /**
+   * How long a document just given its vector is left out of the next rounds: the index shows
+   * the change at its next refresh (1 s), and embedding it again before would be wasted.
+   */
+  recentMs: 5_000,
+  /** Backoff after failed rounds. */
+  backoff: { baseMs: 1_000, maxMs: 60_000 },
+} as const;
+
+/**
+ * Gives documents their vectors in the background (two-phase indexing: a document is written
+ * searchable by keyword at once, its vector follows): takes a few documents owed one (most of
+ * them the newest, the rest the oldest: {@link FILLER_PACE}), embeds their texts as documents
+ * and sets the vectors, each only on the version of the document it was made from. A round
+ * that fails is logged and retried with backoff; the loop never ends the service. It starts
+ * once the application is up and stops before the embedding model is closed, after its round
+ * in progress (a round is one small model run). One filler per index: the summaries' and the
+ * passages' run side by side, and the embedder takes their runs in turn.
+ */
+export abstract class VectorFiller<Pending extends PendingVector>
+  implements OnApplicationBootstrap, BeforeApplicationShutdown
+{
+  protected readonly logger = new Logger(this.constructor.name);
+  private loop: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
+  /** Ids given a vector lately, with when (see {@link FILLER_PACE.recentMs}). */
+  private readonly recent = new Map<string, number>();
+  private lastCount = 0;
+
+  protected constructor(
+    private readonly target: VectorTarget<Pending>,
+    private readonly kind: VectorKind,
+    private readonly embedder: EmbeddingBackend,
+    private readonly metrics: IndexingMetrics,
+  ) {}
+
+  /** Whether this filler runs (a setting may turn it off); logs why not. */
+  protected enabled(): boolean {
+    return true;
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.enabled()) this.loop = this.run(this.target);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
+    await this.loop;
+  }
+
+  /** Runs rounds until the service stops. */
+  async run(target: VectorTarget<Pending>): Promise<void> {
+    let failures = 0;
+    while (!this.stopping.signal.aborted) {
+      let wait: number;
+      try {
+        const filled = await this.fillOnce(target);
+        failures = 0;
+        wait = filled === 0 ? FILLER_PACE.idleMs : FILLER_PACE.betweenMs;
+      } catch (error) {
+        failures++;
+        this.metrics.vectorFillFailed(this.kind);
+        wait = backoffDelay(failures, FILLER_PACE.backoff);
+        this.logger.warn({
+          msg: `${this.kind} vectors not filled; retrying`,
+          attempt: failures,
+          retryInMs: wait,
+          error: String(error),
+        });
+      }
+      await sleep(wait, this.stopping.signal);
+    }
+  }
+
+  /** One round: returns how many documents it embedded (0 when none was waiting). */
+  async fillOnce(target: VectorTarget<Pending>, now: number = Date.now()): Promise<number> {
+    for (const [id, at] of this.recent) if (now - at > FILLER_PACE.recentMs) this.recent.delete(id);
+    if (now - this.lastCount >= FILLER_PACE.countEveryMs) {
+      this.metrics.pending(this.kind, await target.pendingVectors());
+      this.lastCount = now;
+    }
+    const asked = FILLER_PACE.newest + this.recent.size;
+    const found = await target.needingVectors(asked, 'newest');
+    const fresh = (documents: Pending[]) => documents.filter((d) => !this.recent.has(d.id));
+    const newest = fresh(found).slice(0, FILLER_PACE.newest);
+    // Fewer than asked: every document waiting is in `found`, so there is no older one to add.
+    const oldest =
+      found.length < asked
+        ? fresh(found).slice(FILLER_PACE.newest)
+        : fresh(await target.needingVectors(FILLER_PACE.batch + this.recent.size, 'oldest'));
+    const taken = new Set(newest.map((document) => document.id));
+    const pending = [...newest, ...oldest.filter((document) => !taken.has(document.id))].slice(
+      0,
+      FILLER_PACE.batch,
+    );
+    if (pending.length === 0) return 0;
+    const started = performance.now();
+    const vectors = await this.embedder.embed(
+      pending.map((document) => document.text),
+      'document',
+    );
+    if (vectors.length !== pending.length)
+      throw new Error(`embeddings: ${vectors.length} vectors for ${pending.length} texts`);
+    this.metrics.embedded(this.kind, pending.length, (performance.now() - started) / 1000);
+    const outcome = await target.setVectors(
+      pending.map((document, i) => ({ pending: document, embedding: vectors[i] ?? [] })),
+    );
+    for (const document of pending) this.recent.set(document.id, now);
+    this.metrics.vectorsFilled(this.kind, outcome.updated, outcome.stale);
+    return pending.length;
+  }
+}
+
+/** Fills the vectors of passages (`SEARCH_PASSAGE_VECTORS`, on by default). */
+@Injectable()
+export class PassageVectorFiller extends VectorFiller<PendingPassage> {
+  constructor(
+    index: PassageIndex,
+    @Inject(EMBEDDER) embedder: EmbeddingBackend,
+    @Inject(SEARCH_SETTINGS) private readonly settings: SearchSettings,
+    metrics: IndexingMetrics,
+  ) {
+    super(index, 'passages', embedder, metrics);
+  }
+
+  protected override enabled(): boolean {
+    if (!this.settings.passageVectors)
+      this.logger.log({ msg: 'passage vectors off (SEARCH_PASSAGE_VECTORS=false)' });
+    return this.settings.passageVectors;
+  }
+}
+
+/** Fills the vectors of summary documents (the indexer writes them without). */
+@Injectable()
+export class SummaryVectorFiller extends VectorFiller<PendingSummary> {
+  constructor(
+    index: SummaryIndex,
+    @Inject(EMBEDDER) embedder: EmbeddingBackend,
+    metrics: IndexingMetrics,
+  ) {
+    super(index, 'summaries', embedder, metrics);
+  }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
