@@ -75,7 +75,8 @@ describe('context', () => {
         ),
       ),
     );
-    // Ready once the summaries (at message 10) and the passages are indexed in both tenants.
+    // Ready once the summaries (at message 10) and the passages are indexed in both tenants,
+    // with their vectors.
     await eventually(async () => {
       const rent = await search({ query: 'landlord', mode: 'keyword' });
       const garden = await search({ query: 'tomato', mode: 'keyword' });
@@ -86,7 +87,8 @@ describe('context', () => {
       return found(rent.json.results, 'rent') &&
         found(garden.json.results, 'garden') &&
         found(other.json.results, 'rent-b') &&
-        live.status === 200
+        live.status === 200 &&
+        (await harness.vectorsFilled())
         ? true
         : undefined;
     }, 120_000);

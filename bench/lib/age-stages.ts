@@ -215,11 +215,16 @@ export async function bringToAge(
 
   await tools.until(
     async () =>
-      ((await countDocs(opensearch, summariesAlias(prefix), { term: { tier: plan.tier } })) ?? 0) >=
-      sessions
+      ((await countDocs(opensearch, summariesAlias(prefix), {
+        bool: {
+          filter: [{ term: { tier: plan.tier } }],
+          // With its vector (two-phase indexing writes the text first).
+          must_not: [{ term: { vectorPending: true } }],
+        },
+      })) ?? 0) >= sessions
         ? true
         : undefined,
-    `every summary to be indexed at ${plan.tier}`,
+    `every summary to be indexed at ${plan.tier} with its vector`,
   );
   if (plan.archived)
     await tools.until(

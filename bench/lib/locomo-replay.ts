@@ -102,25 +102,36 @@ export async function waitSummarized(
     const response = await fetch(`${opensearch}/${summariesAlias(prefix)}/_search`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ size: 10000, _source: ['tenantId', 'conversationId', 'version'] }),
+      body: JSON.stringify({
+        size: 10000,
+        _source: ['tenantId', 'conversationId', 'version', 'vectorPending'],
+      }),
     }).catch(() => undefined);
     if (!response?.ok) return undefined;
     const body = (await response.json()) as {
       hits: {
-        hits: Array<{ _source: { tenantId: string; conversationId: string; version: number } }>;
+        hits: Array<{
+          _source: {
+            tenantId: string;
+            conversationId: string;
+            version: number;
+            vectorPending?: boolean;
+          };
+        }>;
       };
     };
+    // Indexed with its vector (two-phase indexing writes the text first).
     const indexed = new Map(
       body.hits.hits.map((hit) => [
         `${hit._source.tenantId}/${hit._source.conversationId}`,
-        hit._source.version,
+        hit._source.vectorPending ? 0 : hit._source.version,
       ]),
     );
     const done = versions.every(
       (row) => (indexed.get(`${row.tenant_id}/${row.conversation_id}`) ?? 0) >= row.version,
     );
     return done ? true : undefined;
-  }, 'every summary to be indexed');
+  }, 'every summary to be indexed with its vector');
   tools.say('every session is summarized and indexed');
   return versions;
 }

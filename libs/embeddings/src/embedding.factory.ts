@@ -20,5 +20,6 @@ export async function createEmbeddingBackend(
     batchSize: settings.batchSize,
     threads: settings.local.threads || undefined,
     runTokens: settings.local.runTokens,
+    documentTokens: settings.local.documentTokens,
   });
 }

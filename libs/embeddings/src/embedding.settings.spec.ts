@@ -20,6 +20,7 @@ describe('readEmbeddingSettings', () => {
         modelDir: join(root, '.stack', 'models', 'bge-small-en-v1.5'),
         threads: 1,
         runTokens: 1024,
+        documentTokens: 512,
       },
     });
   });
@@ -85,12 +86,14 @@ describe('readEmbeddingSettings', () => {
         EMBEDDING_BATCH_SIZE: '0',
         EMBEDDING_THREADS: 'many',
         EMBEDDING_RUN_TOKENS: '10',
+        EMBEDDING_DOCUMENT_TOKENS: '4',
       }),
     ).toEqual([
       'EMBEDDING_BACKEND',
       'EMBEDDING_BATCH_SIZE',
       'EMBEDDING_THREADS',
       'EMBEDDING_RUN_TOKENS',
+      'EMBEDDING_DOCUMENT_TOKENS',
     ]);
     expect(
       problems({

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { EnvReader } from '@memory/config';
-import { DEFAULT_RUN_TOKENS } from './local-embedder';
+import { DEFAULT_DOCUMENT_TOKENS, DEFAULT_RUN_TOKENS } from './local-embedder';
 import { DEFAULT_LOCAL_MODEL, LOCAL_MODELS, repositoryRoot } from './model-manifest';
 
 export interface LocalEmbeddingSettings {
@@ -14,6 +14,8 @@ export interface LocalEmbeddingSettings {
   threads: number;
   /** Tokens per model run at most (padding included); bounds a query's wait behind documents. */
   runTokens: number;
+  /** Tokens of a document at most (the rest cut); at most the model's own limit. */
+  documentTokens: number;
 }
 
 export interface OpenAiEmbeddingSettings {
@@ -59,6 +61,7 @@ export function readEmbeddingSettings(read: EnvReader): EmbeddingSettings {
         ),
         threads: read.int('EMBEDDING_THREADS', 1, 0, 256),
         runTokens: read.int('EMBEDDING_RUN_TOKENS', DEFAULT_RUN_TOKENS, 64, 1_048_576),
+        documentTokens: read.int('EMBEDDING_DOCUMENT_TOKENS', DEFAULT_DOCUMENT_TOKENS, 8, 8192),
       },
     };
   }

@@ -33,6 +33,15 @@ export interface LocalEmbedderOptions {
    * how long a query waits behind documents.
    */
   runTokens?: number;
+  /**
+   * Tokens of a document at most (its prefix and the model's two framing tokens included); the
+   * rest is cut. Default: the model's own limit (512 for bge-small); more than that is the
+   * limit. A model run costs more than linearly in its length (attention), so a cap trades the
+   * tail of long documents (a summary's entity, date and number lists come last, and BM25
+   * searches them in their own fields) for speed. Queries are never cut below the model's limit.
+   * Default {@link DEFAULT_DOCUMENT_TOKENS}.
+   */
+  documentTokens?: number;
   /** Threads of one model run; ONNX Runtime's default (one per physical core) when unset. */
   threads?: number;
   /**
@@ -49,6 +58,12 @@ export interface LocalEmbedderOptions {
  * core, so a search query waits about that long at most behind documents (bench:embeddings).
  */
 export const DEFAULT_RUN_TOKENS = 1024;
+
+/**
+ * Tokens of a document at most by default (`EMBEDDING_DOCUMENT_TOKENS`; a model's own limit
+ * caps it): 512, bge-small's limit, so nothing a model can read is cut unless asked.
+ */
+export const DEFAULT_DOCUMENT_TOKENS = 512;
 
 /**
  * A BERT-style sentence-embedding model (ONNX) run in-process with onnxruntime-node, described by
@@ -77,6 +92,7 @@ export class LocalEmbedder implements EmbeddingBackend {
     private readonly worker: OnnxWorker,
     private readonly batchSize: number,
     private readonly runTokens: number,
+    private readonly documentTokens: number,
   ) {
     this.model = manifest.id;
     this.dimensions = manifest.dimensions;
@@ -96,6 +112,15 @@ export class LocalEmbedder implements EmbeddingBackend {
       throw new Error(`embeddings: runTokens must be a positive integer, got ${runTokens}`);
     }
     const manifest = readManifest(modelDir);
+    const documentTokens = Math.min(
+      options.documentTokens ?? DEFAULT_DOCUMENT_TOKENS,
+      manifest.maxTokens,
+    );
+    if (!Number.isInteger(documentTokens) || documentTokens < 8) {
+      throw new Error(
+        `embeddings: documentTokens must be an integer of at least 8, got ${options.documentTokens}`,
+      );
+    }
     const onnxPath = join(modelDir, manifest.onnx.file);
     const tokenizerPath = join(modelDir, manifest.tokenizer.file);
     for (const path of [onnxPath, tokenizerPath]) {
@@ -125,7 +150,7 @@ export class LocalEmbedder implements EmbeddingBackend {
         `embeddings: ${onnxPath} has no ${missing.join(', ')} input (not a BERT encoder)`,
       );
     }
-    return new LocalEmbedder(manifest, tokenizer, worker, batchSize, runTokens);
+    return new LocalEmbedder(manifest, tokenizer, worker, batchSize, runTokens, documentTokens);
   }
 
   embed(texts: readonly string[], kind: EmbeddingKind): Promise<number[][]> {
@@ -216,10 +241,14 @@ export class LocalEmbedder implements EmbeddingBackend {
     return { texts, batches, busyMs, perSecond: busyMs > 0 ? (texts * 1000) / busyMs : 0 };
   }
 
-  /** Token ids of a text as this model sees it (prefix included, cut to the model's limit). */
+  /**
+   * Token ids of a text as this model sees it (prefix included, cut to the model's limit, a
+   * document to `documentTokens`).
+   */
   tokenIds(text: string, kind: EmbeddingKind): number[] {
     const prefix = kind === 'query' ? this.manifest.queryPrefix : this.manifest.documentPrefix;
-    return this.tokenizer.encode(prefix + text, this.manifest.maxTokens);
+    const limit = kind === 'query' ? this.manifest.maxTokens : this.documentTokens;
+    return this.tokenizer.encode(prefix + text, limit);
   }
 
   async close(): Promise<void> {

@@ -139,6 +139,14 @@ export class BatchConsumer {
     return this.stateValue;
   }
 
+  /**
+   * Records behind the ends of the partitions this member owns, as of the last batch of each
+   * (fetched, and again once handled): 0 when caught up or before the first batch.
+   */
+  recordsBehind(): number {
+    return consumerMetrics.behind(this.options.groupId);
+  }
+
   get error(): string | undefined {
     return this.lastError;
   }

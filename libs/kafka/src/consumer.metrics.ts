@@ -53,6 +53,13 @@ class ConsumerMetrics {
     });
   }
 
+  /** Records behind, summed over the partitions of `group` this member owns, as last seen. */
+  behind(group: string): number {
+    let total = 0;
+    for (const entry of this.lags.values()) if (entry.group === group) total += entry.lag;
+    return total;
+  }
+
   /** Forgets the lag of partitions of `group` this member no longer owns. */
   assigned(group: string, assignment: Record<string, number[]>): void {
     for (const [key, entry] of this.lags)

@@ -78,6 +78,11 @@ export class IndexingMetrics {
     }),
   };
   private readonly pendingVectors: Record<VectorKind, number> = { passages: 0, summaries: 0 };
+  private readonly yields = meter.createCounter('search.embedding.yields', {
+    description:
+      'Vector filler rounds put off because the text indexers were behind, by index (text ' +
+      'first: a document without its vector is still found by keyword)',
+  });
 
   constructor() {
     meter
@@ -106,6 +111,10 @@ export class IndexingMetrics {
   vectorsFilled(kind: VectorKind, filled: number, stale: number): void {
     if (filled > 0) this.vectors[kind].add(filled, { outcome: 'filled' });
     if (stale > 0) this.vectors[kind].add(stale, { outcome: 'stale' });
+  }
+
+  yielded(kind: VectorKind): void {
+    this.yields.add(1, { index: kind });
   }
 
   vectorFillFailed(kind: VectorKind): void {

@@ -8,6 +8,7 @@ import { PassageIndexerConsumer } from './passage-indexer.consumer';
 import { PassageIndexer } from './passage-indexer.service';
 import { SummaryIndexer } from './summary-indexer.service';
 import { SummaryIndexerConsumer } from './summary-indexer.consumer';
+import { TextBacklog } from './text-backlog';
 import { PassageVectorFiller, SummaryVectorFiller } from './vector.filler';
 
 /**
@@ -22,6 +23,7 @@ import { PassageVectorFiller, SummaryVectorFiller } from './vector.filler';
     PassageIndexer,
     PassageIndexerConsumer,
     LifecycleConsumer,
+    TextBacklog,
     SummaryVectorFiller,
     PassageVectorFiller,
     {

@@ -6,6 +6,7 @@ import {
   TOPICS,
 } from '@memory/contracts';
 import {
+  BatchConsumer,
   BatchConsumerFactory,
   BatchContext,
   ConsumedBatch,
@@ -42,19 +43,26 @@ export const PASSAGE_CHUNK = 100;
 export class PassageIndexerConsumer implements OnModuleInit {
   private readonly logger = new Logger(PassageIndexerConsumer.name);
 
+  private consumer: BatchConsumer | undefined;
+
   constructor(
     private readonly consumers: BatchConsumerFactory,
     private readonly indexer: PassageIndexer,
     private readonly metrics: IndexingMetrics,
   ) {}
 
+  /** Records of its topic not indexed yet (see `BatchConsumer.recordsBehind`). */
+  recordsBehind(): number {
+    return this.consumer?.recordsBehind() ?? 0;
+  }
+
   onModuleInit(): void {
-    this.consumers.create({
+    this.consumer = this.consumers.create({
       groupId: CONSUMER_GROUPS.searchPassages.group,
       topics: [TOPICS.memoryMessages],
       handler: (batch, context) => this.handle(batch, context),
       deadLetterTopic: TOPICS.memoryMessagesDlq,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: 3,
     });
   }
 

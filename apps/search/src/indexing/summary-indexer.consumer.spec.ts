@@ -101,7 +101,7 @@ describe(SummaryIndexerConsumer.name, () => {
 
   it('writes in chunks and leaves the batch to its next owner once it lost the partition', async () => {
     const { consumer, calls, context, stop } = setup();
-    const messages = Array.from({ length: 100 }, (_, i) =>
+    const messages = Array.from({ length: WRITE_CHUNK * 3 }, (_, i) =>
       record(`acme:c${i}`, summaryFixture({ conversationId: `c${i}` })),
     );
     const revokingContext: BatchContext = {

@@ -1,5 +1,6 @@
 import { CONSUMER_GROUPS, HANDLER_FAILURE_CODES, MemorySummary, TOPICS } from '@memory/contracts';
 import {
+  BatchConsumer,
   BatchConsumerFactory,
   BatchContext,
   ConsumedBatch,
@@ -17,21 +18,24 @@ import { SummaryIndexer } from './summary-indexer.service';
 import { decodeSummaryRecord, SummaryRecord } from './summary-record';
 
 /**
- * Summaries embedded and written per bulk request. Between two of them the handler checks that
- * it still owns the partition, so a shutdown or rebalance does not wait for a whole batch of
- * embeddings (what was written stays: the next owner's writes of it are refused as stale).
+ * Summaries written per bulk request (their vectors follow: the filler embeds them). Between two
+ * of them the handler checks that it still owns the partition, so a shutdown or rebalance does
+ * not wait for a whole batch (what was written stays: the next owner's writes of it are refused
+ * as stale).
  */
-export const WRITE_CHUNK = 8;
+export const WRITE_CHUNK = 100;
 
 /**
  * Keeps the summaries index in step with `memory.summaries.v1`: per batch, records that cannot
  * be read go to `memory.summaries.dlq.v1`; of the others, each conversation's tombstone is
- * applied and its highest summary version embedded and written. Anything else that fails
+ * applied and its highest summary version written. Anything else that fails
  * (OpenSearch, the embedding model) throws, and the batch is retried, never skipped.
  */
 @Injectable()
 export class SummaryIndexerConsumer implements OnModuleInit {
   private readonly logger = new Logger(SummaryIndexerConsumer.name);
+
+  private consumer: BatchConsumer | undefined;
 
   constructor(
     private readonly consumers: BatchConsumerFactory,
@@ -40,14 +44,19 @@ export class SummaryIndexerConsumer implements OnModuleInit {
     private readonly metrics: IndexingMetrics,
   ) {}
 
+  /** Records of its topic not indexed yet (see `BatchConsumer.recordsBehind`). */
+  recordsBehind(): number {
+    return this.consumer?.recordsBehind() ?? 0;
+  }
+
   onModuleInit(): void {
-    this.consumers.create({
+    this.consumer = this.consumers.create({
       groupId: CONSUMER_GROUPS.searchIndexer.group,
       topics: [TOPICS.memorySummaries],
       handler: (batch, context) => this.handle(batch, context),
       deadLetterTopic: TOPICS.memorySummariesDlq,
-      // One partition at a time: the embedding model runs one batch at a time anyway.
-      partitionsConsumedConcurrently: 1,
+      // Nothing is embedded here (the vector filler does it): partitions side by side.
+      partitionsConsumedConcurrently: 3,
     });
   }
 

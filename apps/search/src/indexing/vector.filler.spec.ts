@@ -2,7 +2,8 @@ import { EmbeddingBackend } from '@memory/embeddings';
 import { PassageIndex, PendingPassage, SearchSettings, VectorTarget } from '@memory/search-index';
 import { Logger } from '@nestjs/common';
 import { IndexingMetrics } from './indexing.metrics';
-import { FILLER_PACE, PassageVectorFiller } from './vector.filler';
+import { TextBacklog } from './text-backlog';
+import { FILLER_PACE, PassageVectorFiller, SummaryVectorFiller } from './vector.filler';
 
 describe(PassageVectorFiller.name, () => {
   beforeAll(() => {
@@ -17,7 +18,11 @@ describe(PassageVectorFiller.name, () => {
       primaryTerm: 1,
     }));
 
-  const setup = (waiting: PendingPassage[]) => {
+  const setup = (
+    waiting: PendingPassage[],
+    summaries?: { backlogged: boolean },
+    text?: { behind: boolean },
+  ) => {
     const embedded: string[][] = [];
     const set: string[][] = [];
     const embedder: EmbeddingBackend = {
@@ -44,6 +49,8 @@ describe(PassageVectorFiller.name, () => {
       embedder,
       { passageVectors: true } as SearchSettings,
       new IndexingMetrics(),
+      summaries as SummaryVectorFiller | undefined,
+      text as TextBacklog | undefined,
     );
     return { filler, index, embedder, embedded, set };
   };
@@ -55,6 +62,26 @@ describe(PassageVectorFiller.name, () => {
     const oldest = pending(FILLER_PACE.batch - FILLER_PACE.newest);
     expect(embedded).toEqual([[...newest, ...oldest].map((p) => p.text)]);
     expect(set[0]).toEqual([...newest, ...oldest].map((p) => p.id));
+  });
+
+  it('says when more wait than a round took', async () => {
+    const { filler, index } = setup(pending(40));
+    await filler.fillOnce(index, 1_000_000);
+    expect(filler.backlogged).toBe(true);
+    const few = setup(pending(5));
+    await few.filler.fillOnce(few.index, 1_000_000);
+    expect(few.filler.backlogged).toBe(false);
+  });
+
+  it('takes small rounds while the summaries are behind, newest first all the same', async () => {
+    const summaries = { backlogged: true };
+    const { filler, index, set } = setup(pending(40), summaries);
+    expect(await filler.fillOnce(index, 1_000_000)).toBe(FILLER_PACE.yieldingBatch);
+    expect(set[0]).toEqual(['acme/c/39', 'acme/c/38', 'acme/c/37', 'acme/c/0']);
+    summaries.backlogged = false;
+    expect(await filler.fillOnce(index, 1_000_000 + FILLER_PACE.recentMs + 1)).toBe(
+      FILLER_PACE.batch,
+    );
   });
 
   it('takes each passage once when fewer than a round wait', async () => {
@@ -91,6 +118,28 @@ describe(PassageVectorFiller.name, () => {
     const { filler, index, embedder } = setup(pending(2));
     embedder.embed = () => Promise.resolve([[1, 0]]);
     await expect(filler.fillOnce(index)).rejects.toThrow('1 vectors for 2 texts');
+  });
+
+  it('puts rounds off while the text indexers are behind, and goes on once they are not', async () => {
+    const text = { behind: true };
+    const { filler, index } = setup(pending(200), undefined, text);
+    let rounds = 0;
+    const counting: VectorTarget<PendingPassage> = {
+      ...index,
+      needingVectors: (size, order) => {
+        if (order === 'newest') rounds++;
+        return index.needingVectors(size, order);
+      },
+    };
+    const running = filler.run(counting);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    // One round at once (none ran for yieldMaxMs before), then none while behind.
+    expect(rounds).toBe(1);
+    text.behind = false;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(rounds).toBeGreaterThan(2);
+    await filler.beforeApplicationShutdown();
+    await running;
   });
 
   it('keeps going after a failed round and stops when the service stops', async () => {

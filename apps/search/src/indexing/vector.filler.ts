@@ -15,14 +15,22 @@ import {
   Injectable,
   Logger,
   OnApplicationBootstrap,
+  Optional,
 } from '@nestjs/common';
 import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
 import { IndexingMetrics, VectorKind } from './indexing.metrics';
+import { TextBacklog } from './text-backlog';
 
 /** How a filler paces itself: small batches, a pause when idle, a count now and then. */
 export const FILLER_PACE = {
   /** Documents embedded per round: one model run or two, short enough to stop quickly. */
   batch: 16,
+  /**
+   * Passages embedded per round while summaries wait for theirs: one summary vector makes a
+   * whole conversation findable by meaning, a passage vector four of its messages, so under a
+   * backlog the model goes mostly to summaries, and passages still move.
+   */
+  yieldingBatch: 4,
   /**
    * Of a round, how many are the documents written last: under a backlog, what was just said
    * becomes findable by paraphrase within a round or two, and the rest of the round drains
@@ -42,6 +50,13 @@ export const FILLER_PACE = {
   recentMs: 5_000,
   /** Backoff after failed rounds. */
   backoff: { baseMs: 1_000, maxMs: 60_000 },
+  /**
+   * While the text indexers are behind ({@link TextBacklog}), a filler checks again this often
+   * instead of running a round...
+   */
+  yieldCheckMs: 250,
+  /** ...but runs one at least this often, so vectors still move under a long backlog. */
+  yieldMaxMs: 10_000,
 } as const;
 
 /**
@@ -52,7 +67,9 @@ export const FILLER_PACE = {
  * that fails is logged and retried with backoff; the loop never ends the service. It starts
  * once the application is up and stops before the embedding model is closed, after its round
  * in progress (a round is one small model run). One filler per index: the summaries' and the
- * passages' run side by side, and the embedder takes their runs in turn.
+ * passages' run side by side, and the embedder takes their runs in turn. Text comes first:
+ * while the text indexers are behind ({@link TextBacklog}), rounds are put off (one at least
+ * every {@link FILLER_PACE.yieldMaxMs}).
  */
 export abstract class VectorFiller<Pending extends PendingVector>
   implements OnApplicationBootstrap, BeforeApplicationShutdown
@@ -63,17 +80,31 @@ export abstract class VectorFiller<Pending extends PendingVector>
   /** Ids given a vector lately, with when (see {@link FILLER_PACE.recentMs}). */
   private readonly recent = new Map<string, number>();
   private lastCount = 0;
+  /** Whether the last round found more documents waiting than it took. */
+  private behind = false;
+  private lastRound = 0;
 
   protected constructor(
     private readonly target: VectorTarget<Pending>,
     private readonly kind: VectorKind,
     private readonly embedder: EmbeddingBackend,
     private readonly metrics: IndexingMetrics,
+    private readonly text?: Pick<TextBacklog, 'behind'>,
   ) {}
 
   /** Whether this filler runs (a setting may turn it off); logs why not. */
   protected enabled(): boolean {
     return true;
+  }
+
+  /** Documents to take this round. */
+  protected roundSize(): number {
+    return FILLER_PACE.batch;
+  }
+
+  /** Whether documents wait beyond what the last round took (a backlog). */
+  get backlogged(): boolean {
+    return this.behind;
   }
 
   onApplicationBootstrap(): void {
@@ -89,6 +120,12 @@ export abstract class VectorFiller<Pending extends PendingVector>
   async run(target: VectorTarget<Pending>): Promise<void> {
     let failures = 0;
     while (!this.stopping.signal.aborted) {
+      if (this.text?.behind && Date.now() - this.lastRound < FILLER_PACE.yieldMaxMs) {
+        this.metrics.yielded(this.kind);
+        await sleep(FILLER_PACE.yieldCheckMs, this.stopping.signal);
+        continue;
+      }
+      this.lastRound = Date.now();
       let wait: number;
       try {
         const filled = await this.fillOnce(target);
@@ -116,20 +153,21 @@ export abstract class VectorFiller<Pending extends PendingVector>
       this.metrics.pending(this.kind, await target.pendingVectors());
       this.lastCount = now;
     }
-    const asked = FILLER_PACE.newest + this.recent.size;
+    const batch = this.roundSize();
+    const newestShare = Math.round((batch * FILLER_PACE.newest) / FILLER_PACE.batch);
+    const asked = newestShare + this.recent.size;
     const found = await target.needingVectors(asked, 'newest');
     const fresh = (documents: Pending[]) => documents.filter((d) => !this.recent.has(d.id));
-    const newest = fresh(found).slice(0, FILLER_PACE.newest);
+    const newest = fresh(found).slice(0, newestShare);
     // Fewer than asked: every document waiting is in `found`, so there is no older one to add.
     const oldest =
       found.length < asked
-        ? fresh(found).slice(FILLER_PACE.newest)
-        : fresh(await target.needingVectors(FILLER_PACE.batch + this.recent.size, 'oldest'));
+        ? fresh(found).slice(newestShare)
+        : fresh(await target.needingVectors(batch + this.recent.size, 'oldest'));
     const taken = new Set(newest.map((document) => document.id));
-    const pending = [...newest, ...oldest.filter((document) => !taken.has(document.id))].slice(
-      0,
-      FILLER_PACE.batch,
-    );
+    const candidates = [...newest, ...oldest.filter((document) => !taken.has(document.id))];
+    const pending = candidates.slice(0, batch);
+    this.behind = candidates.length > batch;
     if (pending.length === 0) return 0;
     const started = performance.now();
     const vectors = await this.embedder.embed(
@@ -148,25 +186,6 @@ export abstract class VectorFiller<Pending extends PendingVector>
   }
 }
 
-/** Fills the vectors of passages (`SEARCH_PASSAGE_VECTORS`, on by default). */
-@Injectable()
-export class PassageVectorFiller extends VectorFiller<PendingPassage> {
-  constructor(
-    index: PassageIndex,
-    @Inject(EMBEDDER) embedder: EmbeddingBackend,
-    @Inject(SEARCH_SETTINGS) private readonly settings: SearchSettings,
-    metrics: IndexingMetrics,
-  ) {
-    super(index, 'passages', embedder, metrics);
-  }
-
-  protected override enabled(): boolean {
-    if (!this.settings.passageVectors)
-      this.logger.log({ msg: 'passage vectors off (SEARCH_PASSAGE_VECTORS=false)' });
-    return this.settings.passageVectors;
-  }
-}
-
 /** Fills the vectors of summary documents (the indexer writes them without). */
 @Injectable()
 export class SummaryVectorFiller extends VectorFiller<PendingSummary> {
@@ -174,8 +193,37 @@ export class SummaryVectorFiller extends VectorFiller<PendingSummary> {
     index: SummaryIndex,
     @Inject(EMBEDDER) embedder: EmbeddingBackend,
     metrics: IndexingMetrics,
+    @Optional() text?: TextBacklog,
   ) {
-    super(index, 'summaries', embedder, metrics);
+    super(index, 'summaries', embedder, metrics, text);
+  }
+}
+
+/**
+ * Fills the vectors of passages (`SEARCH_PASSAGE_VECTORS`, on by default); takes smaller rounds
+ * while the summaries' filler is behind ({@link FILLER_PACE.yieldingBatch}).
+ */
+@Injectable()
+export class PassageVectorFiller extends VectorFiller<PendingPassage> {
+  constructor(
+    index: PassageIndex,
+    @Inject(EMBEDDER) embedder: EmbeddingBackend,
+    @Inject(SEARCH_SETTINGS) private readonly settings: SearchSettings,
+    metrics: IndexingMetrics,
+    @Optional() private readonly summaries?: SummaryVectorFiller,
+    @Optional() text?: TextBacklog,
+  ) {
+    super(index, 'passages', embedder, metrics, text);
+  }
+
+  protected override roundSize(): number {
+    return this.summaries?.backlogged ? FILLER_PACE.yieldingBatch : FILLER_PACE.batch;
+  }
+
+  protected override enabled(): boolean {
+    if (!this.settings.passageVectors)
+      this.logger.log({ msg: 'passage vectors off (SEARCH_PASSAGE_VECTORS=false)' });
+    return this.settings.passageVectors;
   }
 }
 
