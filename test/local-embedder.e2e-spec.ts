@@ -1,5 +1,6 @@
 import {
   assertDimensions,
+  DEFAULT_DOCUMENT_TOKENS,
   DEFAULT_LOCAL_MODEL,
   defaultModelDir,
   LocalEmbedder,
@@ -149,77 +150,35 @@ describe('the default model', () => {
     );
   });
 
-  it('cuts texts longer than the model takes', async () => {
+  it('cuts a query at what the model takes, a document at DEFAULT_DOCUMENT_TOKENS', async () => {
     const long = 'conversation memory '.repeat(600);
-    expect(embedder.tokenIds(long, 'document')).toHaveLength(512);
+    expect(embedder.tokenIds(long, 'query')).toHaveLength(512);
+    expect(embedder.tokenIds(long, 'document')).toHaveLength(DEFAULT_DOCUMENT_TOKENS);
     const [vector] = await embedder.embed([long], 'document');
     expect(norm(vector)).toBeCloseTo(1, 5);
   });
 
-  it('cuts documents at documentTokens, never queries, and gives the vector of the cut text', async () => {
+  it('cuts documents at documentTokens: what follows the cut changes nothing', async () => {
+    const start = 'The landlord raised the rent. '.repeat(40);
+    const zebras = start + 'Zebras crossed the river. '.repeat(60);
+    const penguins = start + 'A penguin colony lives on the ice. '.repeat(60);
     const capped = await LocalEmbedder.load(modelDir, { batchSize: 4, documentTokens: 64 });
+    const whole = await LocalEmbedder.load(modelDir, { batchSize: 4, documentTokens: 4096 });
     try {
-      const long =
-        'The landlord raised the rent. '.repeat(40) + 'Zebras crossed the river. '.repeat(40);
-      expect(capped.tokenIds(long, 'document')).toHaveLength(64);
-      expect(capped.tokenIds(long, 'query')).toHaveLength(512);
-      const cut = capped.tokenIds(long, 'document');
-      expect(embedder.tokenIds(long, 'document').slice(0, 63)).toEqual(cut.slice(0, 63));
-      // Past the cut, the text changes nothing; the full model sees the difference.
-      const start = 'The landlord raised the rent. '.repeat(40);
-      const other = start + 'A penguin colony lives on the ice. '.repeat(40);
-      const [a, b] = await capped.embed([long, other], 'document');
-      expect(cosine(a, b)).toBeGreaterThan(0.9999);
-      const [fullA, fullB] = await embedder.embed([long, other], 'document');
-      expect(cosine(fullA, fullB)).toBeLessThan(0.99);
-    } finally {
-      await capped.close();
-    }
-  });
-
-  it('embeds queries with the model instruction and documents without', async () => {
-    const text = 'quarterly budget';
-    const [asQuery] = await embedder.embed([text], 'query');
-    const [asDocument] = await embedder.embed([text], 'document');
-    expect(cosine(asQuery, asDocument)).toBeLessThan(0.999);
-    expect(embedder.tokenIds(text, 'query').length).toBeGreaterThan(
-      embedder.tokenIds(text, 'document').length,
-    );
-  });
-
-  it('cuts texts longer than the model takes', async () => {
-    const long = 'conversation memory '.repeat(600);
-    expect(embedder.tokenIds(long, 'document')).toHaveLength(512);
-    const [vector] = await embedder.embed([long], 'document');
-    expect(norm(vector)).toBeCloseTo(1, 5);
-  });
-
-  it('cuts documents at documentTokens, never queries, and gives the vector of the cut text', async () => {
-    const capped = await LocalEmbedder.load(modelDir, { batchSize: 4, documentTokens: 64 });
-    try {
-      const long =
-        'The landlord raised the rent. '.repeat(40) + 'Zebras crossed the river. '.repeat(40);
-      expect(capped.tokenIds(long, 'document')).toHaveLength(64);
-      expect(capped.tokenIds(long, 'query')).toHaveLength(512);
-      const cut = capped.tokenIds(long, 'document');
-      expect(embedder.tokenIds(long, 'document').slice(0, 63)).toEqual(cut.slice(0, 63));
-      // The cut document is the vector of its first 62 word pieces: what the full model gives
-      // for the same start.
-      const [fromCapped] = await capped.embed([long], 'document');
-      const [ofStart] = await embedder.embed(
-        ['The landlord raised the rent. '.repeat(40)],
-        'document',
+      expect(capped.tokenIds(zebras, 'document')).toHaveLength(64);
+      expect(capped.tokenIds(zebras, 'query')).toHaveLength(512);
+      // More than the model's own limit is the limit.
+      expect(whole.tokenIds(zebras, 'document')).toHaveLength(512);
+      expect(whole.tokenIds(zebras, 'document').slice(0, 63)).toEqual(
+        capped.tokenIds(zebras, 'document').slice(0, 63),
       );
-      expect(cosine(fromCapped, ofStart)).toBeGreaterThan(0.99);
+      const [a, b] = await capped.embed([zebras, penguins], 'document');
+      expect(cosine(a, b)).toBeGreaterThan(0.9999);
+      const [wholeA, wholeB] = await whole.embed([zebras, penguins], 'document');
+      expect(cosine(wholeA, wholeB)).toBeLessThan(0.99);
     } finally {
       await capped.close();
-    }
-    // More than the model's own limit is the limit.
-    const wide = await LocalEmbedder.load(modelDir, { batchSize: 4, documentTokens: 4096 });
-    try {
-      expect(wide.tokenIds('conversation memory '.repeat(600), 'document')).toHaveLength(512);
-    } finally {
-      await wide.close();
+      await whole.close();
     }
   });
 

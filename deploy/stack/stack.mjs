@@ -6,7 +6,7 @@
 // Engines whose configured address is not on this machine are only probed, never started.
 // With STACK_STARTED_FILE set, `up` writes there the JSON list of the engines it started.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -139,6 +139,16 @@ async function up() {
     );
   }
   if (failed.length > 0) throw new Error(`not ready: ${failed.map((e) => e.name).join(', ')}`);
+  // Which JDK the node runs on, and why (run.sh prefers one whose vector module Lucene uses).
+  for (const engine of toStart.filter((e) => e.name === 'opensearch')) {
+    const logFile = files(engine).logFile;
+    const line = (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '')
+      .split('\n')
+      .filter((l) => l.startsWith('[opensearch:run] OpenSearch'))
+      .pop();
+    const java = line?.match(/java (\d+ at .*)$/)?.[1];
+    if (java) say('opensearch', `java ${java}`);
+  }
   const plugins = await opensearchPlugins(opensearchUrl).catch(() => []);
   if (!plugins.includes('opensearch-knn')) {
     say(

@@ -8,7 +8,8 @@
 #   OPENSEARCH_HEAP       -Xms/-Xmx (default 1g)
 #   OPENSEARCH_LOGS_DIR   log directory (default <repo>/.stack/opensearch/logs)
 #   OPENSEARCH_CLUSTER_NAME (default stack-opensearch), OPENSEARCH_NODE_NAME (default node-1)
-#   OPENSEARCH_JAVA_HOME  JDK to use (else JAVA_HOME, else java on PATH); JDK 11-21 supported
+#   OPENSEARCH_JAVA_HOME  JDK to use (else the newest JDK 21-22 in JAVA_HOME or /usr/lib/jvm,
+#                         for SIMD vector scoring; else JAVA_HOME, else java on PATH)
 #   OPENSEARCH_JAVA_OPTS  extra JVM flags (appended)
 #
 # Ready when: GET http://127.0.0.1:$OPENSEARCH_PORT/_cluster/health answers status green/yellow
@@ -37,11 +38,34 @@ LOGS_DIR="$(realpath -m -- "${OPENSEARCH_LOGS_DIR:-$STACK_DIR/logs}")"
 
 "$SCRIPT_DIR/provision.sh"
 
-if [[ -n "${OPENSEARCH_JAVA_HOME:-}" ]]; then JAVA="$OPENSEARCH_JAVA_HOME/bin/java"
-elif [[ -n "${JAVA_HOME:-}" && -x "${JAVA_HOME}/bin/java" ]]; then JAVA="$JAVA_HOME/bin/java"
-else JAVA="$(command -v java || true)"; fi
+java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -nE 's/^ *java\.specification\.version = ([0-9]+).*/\1/p'; }
+
+# Which JDK: OPENSEARCH_JAVA_HOME when set; else the newest JDK 21 or 22 found (JAVA_HOME, then
+# /usr/lib/jvm): Lucene 9.12 scores vectors with the JDK's vector module (SIMD) on 20-22 only
+# (on 23 and later it says "please update Apache Lucene" and falls back to scalar code); else
+# JAVA_HOME, else java on PATH. JAVA_CHOICE says why, in the start line.
+JAVA=""
+JAVA_CHOICE=""
+if [[ -n "${OPENSEARCH_JAVA_HOME:-}" ]]; then
+  JAVA="$OPENSEARCH_JAVA_HOME/bin/java"; JAVA_CHOICE="OPENSEARCH_JAVA_HOME"
+else
+  best=0
+  for home in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
+    [[ -n "$home" && -x "$home/bin/java" ]] || continue
+    major="$(java_major "$home/bin/java")"
+    if [[ "$major" =~ ^[0-9]+$ && "$major" -ge 21 && "$major" -le 22 && "$major" -gt "$best" ]]; then
+      best="$major"; JAVA="$home/bin/java"
+    fi
+  done
+  if [[ -n "$JAVA" ]]; then JAVA_CHOICE="newest JDK 21-22 found: SIMD vector scoring"
+  else
+    if [[ -n "${JAVA_HOME:-}" && -x "${JAVA_HOME}/bin/java" ]]; then JAVA="$JAVA_HOME/bin/java"
+    else JAVA="$(command -v java || true)"; fi
+    JAVA_CHOICE="no JDK 21-22 in JAVA_HOME or /usr/lib/jvm: vectors scored without SIMD"
+  fi
+fi
 [[ -n "$JAVA" && -x "$JAVA" ]] || die "no java found (set OPENSEARCH_JAVA_HOME)"
-JAVA_MAJOR="$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -nE 's/^ *java\.specification\.version = ([0-9]+).*/\1/p')"
+JAVA_MAJOR="$(java_major "$JAVA")"
 [[ "$JAVA_MAJOR" =~ ^[0-9]+$ && "$JAVA_MAJOR" -ge 11 ]] || die "java >= 11 required ($JAVA reports '${JAVA_MAJOR:-?}')"
 if [[ "$JAVA_MAJOR" -gt 21 ]]; then
   printf '[opensearch:run] WARNING: java %s is newer than OpenSearch 2.19 supports (11-21)\n' "$JAVA_MAJOR" >&2
@@ -85,7 +109,7 @@ SETTINGS=(
   -Ebootstrap.memory_lock=false
 )
 
-printf '[opensearch:run] OpenSearch 2.19.1 on http://127.0.0.1:%s (transport %s), data %s, heap %s, java %s\n' \
-  "$PORT" "$TRANSPORT_PORT" "$DATA_DIR" "$HEAP" "$JAVA_MAJOR"
+printf '[opensearch:run] OpenSearch 2.19.1 on http://127.0.0.1:%s (transport %s), data %s, heap %s, java %s at %s (%s)\n' \
+  "$PORT" "$TRANSPORT_PORT" "$DATA_DIR" "$HEAP" "$JAVA_MAJOR" "$JAVA" "$JAVA_CHOICE"
 exec "$JAVA" "${JVM_OPTS[@]}" ${EXTRA_OPTS[@]+"${EXTRA_OPTS[@]}"} \
   -cp "$STACK_DIR/launcher:$STACK_DIR/lib/*" Launcher "${SETTINGS[@]}"

@@ -20,7 +20,7 @@ describe('readEmbeddingSettings', () => {
         modelDir: join(root, '.stack', 'models', 'bge-small-en-v1.5'),
         threads: 1,
         runTokens: 1024,
-        documentTokens: 512,
+        documentTokens: 256,
       },
     });
   });
