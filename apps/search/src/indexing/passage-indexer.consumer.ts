@@ -15,6 +15,7 @@ import {
 import { BulkIndexError, conversationKeyOf, PassageWriteOutcome } from '@memory/search-index';
 import { inConsumerBatchSpan } from '@memory/telemetry';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BatchDelay } from './batch-delay';
 import { IndexingMetrics } from './indexing.metrics';
 import { PassageIndexer } from './passage-indexer.service';
 import { planPassages } from './passage-plan';
@@ -44,6 +45,8 @@ export class PassageIndexerConsumer implements OnModuleInit {
   private readonly logger = new Logger(PassageIndexerConsumer.name);
 
   private consumer: BatchConsumer | undefined;
+  /** How long its last batch waited (text first: see `TextBacklog`). */
+  readonly delay = new BatchDelay();
 
   constructor(
     private readonly consumers: BatchConsumerFactory,
@@ -66,8 +69,9 @@ export class PassageIndexerConsumer implements OnModuleInit {
     });
   }
 
-  handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
-    return inConsumerBatchSpan(batch, () => this.handleBatch(batch, context));
+  async handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+    await inConsumerBatchSpan(batch, () => this.handleBatch(batch, context));
+    this.delay.written(batch);
   }
 
   private async handleBatch(batch: ConsumedBatch, context: BatchContext): Promise<void> {

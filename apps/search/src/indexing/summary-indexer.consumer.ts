@@ -13,6 +13,7 @@ import { failSpan, inConsumerBatchSpan, RecordHeaders, startRecordSpan } from '@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Span } from '@opentelemetry/api';
 import { planIndexing } from './indexing-plan';
+import { BatchDelay } from './batch-delay';
 import { IndexingMetrics } from './indexing.metrics';
 import { SummaryIndexer } from './summary-indexer.service';
 import { decodeSummaryRecord, SummaryRecord } from './summary-record';
@@ -36,6 +37,8 @@ export class SummaryIndexerConsumer implements OnModuleInit {
   private readonly logger = new Logger(SummaryIndexerConsumer.name);
 
   private consumer: BatchConsumer | undefined;
+  /** How long its last batch waited (text first: see `TextBacklog`). */
+  readonly delay = new BatchDelay();
 
   constructor(
     private readonly consumers: BatchConsumerFactory,
@@ -65,8 +68,9 @@ export class SummaryIndexerConsumer implements OnModuleInit {
    * summary written, continuing the trace of the fold that made it; embedding and the bulk
    * write are spans of the batch.
    */
-  handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
-    return inConsumerBatchSpan(batch, (span) => this.handleBatch(batch, context, span));
+  async handle(batch: ConsumedBatch, context: BatchContext): Promise<void> {
+    await inConsumerBatchSpan(batch, (span) => this.handleBatch(batch, context, span));
+    this.delay.written(batch);
   }
 
   private async handleBatch(
