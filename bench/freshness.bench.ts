@@ -15,8 +15,9 @@
 //    paraphrase of what it says returns it (a conversation is returned by the semantic lists
 //    only once one of its passages or its summary has a vector). Polling goes on for
 //    BENCH_DRAIN_SECONDS (60) after the phase; a probe not found by then counts as never found.
-//    At the end of a phase: the passages still waiting for their vector, and the search
-//    indexer's lag on memory.summaries.v1.
+//    At the end of a phase: the passages and summaries still waiting for their vector, the
+//    vectors the fillers set per second over the phase (the search service's counters), and
+//    the search indexer's lag on memory.summaries.v1.
 // 3. Backlog phase (skip with BENCH_BACKLOG=false): the summarizer restarted on an in-process
 //    OpenAI-compatible fake (LLM-length summaries, as the fault test uses), then
 //    BENCH_BACKLOG_CONVERSATIONS (2000) x BENCH_BACKLOG_MESSAGES (50) produced at once, in a
@@ -56,6 +57,7 @@ import {
   waitReady,
 } from '../deploy/run/services';
 import { FakeLlmServer } from '../test/support/fake-llm-server';
+import { counter } from '../test/support/metrics';
 import { cpuBetween, CpuDelta, cpuSampler } from './lib/cpu';
 import { generateRecords } from './lib/data';
 import { nextPoll, Probe, probeMaker, quantiles, Quantiles } from './lib/freshness-probes';
@@ -85,6 +87,10 @@ interface SteadyFigures {
   keyword: Quantiles;
   semantic: Quantiles;
   passagesWaitingForVectors: number;
+  /** Summary documents still waiting for their vector at the end of the phase. */
+  summariesWaitingForVectors: number;
+  /** Vectors the fillers set per second over the phase (all tenants: the model's rate). */
+  vectorsPerSecond: { passages: number; summaries: number };
   summaryIndexerLag: number;
   cpuSeconds: Record<string, number>;
 }
@@ -226,6 +232,7 @@ async function steadyPhase(args: {
   let sent = 0;
   let nextProbeAt = Date.now() + PROBE_EVERY_MS;
   const cpuFrom = args.sampleCpu();
+  const vectorsFrom = await vectorsSet(args.searchUrl);
   const started = Date.now();
   const endAt = started + STEADY_SECONDS * 1000;
   let producing = true;
@@ -282,6 +289,10 @@ async function steadyPhase(args: {
   const passagesWaiting = await count(`${args.prefix}-passages`, {
     bool: { filter: [{ term: { tenantId } }, { term: { embedded: false } }] },
   });
+  const summariesWaiting = await count(`${args.prefix}-summaries`, {
+    bool: { filter: [{ term: { tenantId } }, { term: { vectorPending: true } }] },
+  });
+  const vectorsTo = await vectorsSet(args.searchUrl);
   const lag = await groupLag(
     args.kafka,
     `${args.prefix}.${CONSUMER_GROUPS.searchIndexer.group}`,
@@ -297,9 +308,30 @@ async function steadyPhase(args: {
     keyword: quantiles(probes.map((p) => p.keywordMs)),
     semantic: quantiles(probes.map((p) => p.semanticMs)),
     passagesWaitingForVectors: passagesWaiting,
+    summariesWaitingForVectors: summariesWaiting,
+    vectorsPerSecond: {
+      passages: round1((vectorsTo.passages - vectorsFrom.passages) / produceSeconds),
+      summaries: round1((vectorsTo.summaries - vectorsFrom.summaries) / produceSeconds),
+    },
     summaryIndexerLag: lag,
     cpuSeconds: cpu ? roundGroups(cpu) : {},
   };
+}
+
+/** Vectors the search service's fillers have set so far (its Prometheus counters). */
+async function vectorsSet(searchUrl: string): Promise<{ passages: number; summaries: number }> {
+  return {
+    passages: await counter(searchUrl, 'search_passages_vectors_filled_total', 'outcome="filled"'),
+    summaries: await counter(
+      searchUrl,
+      'search_summaries_vectors_filled_total',
+      'outcome="filled"',
+    ),
+  };
+}
+
+function round1(value: number): number {
+  return Math.round(value * 10) / 10;
 }
 
 function roundGroups(cpu: CpuDelta): Record<string, number> {
@@ -456,6 +488,8 @@ async function main(): Promise<void> {
       'semantic p50/p95/p99 ms',
       'semantic found',
       'passages w/o vector',
+      'summaries w/o vector',
+      'vectors/s passages / summaries',
       'indexer lag',
     ],
   ];
@@ -484,6 +518,8 @@ async function main(): Promise<void> {
       show(figures.semantic),
       `${figures.semantic.found}/${figures.semantic.count}`,
       figures.passagesWaitingForVectors,
+      figures.summariesWaitingForVectors,
+      `${figures.vectorsPerSecond.passages} / ${figures.vectorsPerSecond.summaries}`,
       figures.summaryIndexerLag,
     ]);
     say(
@@ -520,7 +556,7 @@ async function main(): Promise<void> {
     await llm.stop();
   }
   await producer.disconnect();
-  process.stdout.write(`\n${table(rows, [1, 2, 5, 6, 7])}\n`);
+  process.stdout.write(`\n${table(rows, [1, 2, 5, 6, 7, 9])}\n`);
   if (results.backlog) say('freshness', `backlog: ${JSON.stringify(results.backlog)}`);
   if (out) writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   await stopServicesAndWait();
