@@ -8,7 +8,7 @@
 #   OPENSEARCH_HEAP       -Xms/-Xmx (default 1g)
 #   OPENSEARCH_LOGS_DIR   log directory (default <repo>/.stack/opensearch/logs)
 #   OPENSEARCH_CLUSTER_NAME (default stack-opensearch), OPENSEARCH_NODE_NAME (default node-1)
-#   OPENSEARCH_JAVA_HOME  JDK to use (else the newest JDK 21-22 in JAVA_HOME or /usr/lib/jvm,
+#   OPENSEARCH_JAVA_HOME  JDK to use (else a JDK 21, then 22, in JAVA_HOME or /usr/lib/jvm,
 #                         for SIMD vector scoring; else JAVA_HOME, else java on PATH)
 #   OPENSEARCH_JAVA_OPTS  extra JVM flags (appended)
 #
@@ -40,8 +40,9 @@ LOGS_DIR="$(realpath -m -- "${OPENSEARCH_LOGS_DIR:-$STACK_DIR/logs}")"
 
 java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -nE 's/^ *java\.specification\.version = ([0-9]+).*/\1/p'; }
 
-# Which JDK: OPENSEARCH_JAVA_HOME when set; else the newest JDK 21 or 22 found (JAVA_HOME, then
-# /usr/lib/jvm): Lucene 9.12 scores vectors with the JDK's vector module (SIMD) on 20-22 only
+# Which JDK: OPENSEARCH_JAVA_HOME when set; else a JDK 21 found (JAVA_HOME, then /usr/lib/jvm),
+# else a 22 (21 is the newest OpenSearch 2.19 supports): Lucene 9.12 scores vectors with the
+# JDK's vector module (SIMD) on 20-22 only
 # (on 23 and later it says "please update Apache Lucene" and falls back to scalar code); else
 # JAVA_HOME, else java on PATH. JAVA_CHOICE says why, in the start line.
 JAVA=""
@@ -53,11 +54,13 @@ else
   for home in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
     [[ -n "$home" && -x "$home/bin/java" ]] || continue
     major="$(java_major "$home/bin/java")"
-    if [[ "$major" =~ ^[0-9]+$ && "$major" -ge 21 && "$major" -le 22 && "$major" -gt "$best" ]]; then
-      best="$major"; JAVA="$home/bin/java"
-    fi
+    # 21 first: the newest OpenSearch 2.19 supports; 22 only when there is no 21.
+    rank=0
+    [[ "$major" == 21 ]] && rank=2
+    [[ "$major" == 22 ]] && rank=1
+    if (( rank > best )); then best="$rank"; JAVA="$home/bin/java"; fi
   done
-  if [[ -n "$JAVA" ]]; then JAVA_CHOICE="newest JDK 21-22 found: SIMD vector scoring"
+  if [[ -n "$JAVA" ]]; then JAVA_CHOICE="JDK 21 (else 22) found: SIMD vector scoring"
   else
     if [[ -n "${JAVA_HOME:-}" && -x "${JAVA_HOME}/bin/java" ]]; then JAVA="$JAVA_HOME/bin/java"
     else JAVA="$(command -v java || true)"; fi

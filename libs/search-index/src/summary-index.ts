@@ -12,9 +12,22 @@ export interface IndexedSummary {
   embedding?: number[];
 }
 
+/**
+ * How long after it was read a pending summary may still be written with its vector. An erasure
+ * deletes the document, and its tombstone refuses a write of the version before for
+ * `index.gc_deletes` (60 s by default) only: a write later than that could bring an erased
+ * conversation back. A round that took longer (a slow embedding endpoint) drops its writes;
+ * the documents are read again.
+ */
+export const VECTOR_WRITE_WITHIN_MS = 30_000;
+
 /** A summary document owed its vector, as {@link SummaryIndex.needingVectors} finds it. */
 export interface PendingSummary {
   id: string;
+  /** The physical index it was read from: written only while the alias still points there. */
+  index: string;
+  /** When it was read (ms since the epoch; see {@link VECTOR_WRITE_WITHIN_MS}). */
+  readAt: number;
   /** The text to embed (see `embeddingText`). */
   text: string;
   /** The summary version (external version) of the document read. */
@@ -186,15 +199,19 @@ export class SummaryIndex
     });
     const hits = response.body.hits.hits as Array<{
       _id: string;
+      _index: string;
       _version?: number;
       _source?: Omit<SummaryDocument, 'embedding'>;
     }>;
+    const readAt = Date.now();
     return hits.flatMap((hit) =>
       hit._version === undefined || !hit._source
         ? []
         : [
             {
               id: hit._id,
+              index: hit._index,
+              readAt,
               text: indexedEmbeddingText(hit._source),
               version: hit._version,
               source: hit._source,
@@ -214,16 +231,27 @@ export class SummaryIndex
 
   /**
    * Writes documents again with their vectors, each at the version it was read as
-   * (`external_gte`): a newer version written meanwhile refuses it (counted `stale`; that version
-   * owes its own vector), and so does a document deleted meanwhile (its tombstone is of a newer
-   * internal version). An update would not do: it would raise the document's version, and the
-   * next summary version would be refused as stale.
+   * (`external_gte`): a newer version written meanwhile refuses it (counted `stale`; that
+   * version owes its own vector), and so does a document deleted meanwhile (an erasure's
+   * tombstone is of a newer internal version, for `index.gc_deletes`: hence
+   * {@link VECTOR_WRITE_WITHIN_MS}, past which a document is not written but counted stale).
+   * Documents read from an index the alias no longer points to (a rebuild moved it) are not
+   * written either (stale: they are read again from the new one, whose fields may differ). An
+   * update would not do: it would raise the document's version, and the next summary version
+   * would be refused as stale.
    */
   async setVectors(
     vectors: ReadonlyArray<{ pending: PendingSummary; embedding: number[] }>,
+    now: number = Date.now(),
   ): Promise<{ updated: number; stale: number }> {
-    if (vectors.length === 0) return { updated: 0, stale: 0 };
-    const body = vectors.flatMap(({ pending, embedding }) => [
+    let timely = vectors.filter(({ pending }) => now - pending.readAt <= VECTOR_WRITE_WITHIN_MS);
+    if (timely.length > 0) {
+      const current = await this.currentIndex();
+      timely = timely.filter(({ pending }) => pending.index === current);
+    }
+    const outcome = { updated: 0, stale: vectors.length - timely.length };
+    if (timely.length === 0) return outcome;
+    const body = timely.flatMap(({ pending, embedding }) => [
       {
         index: {
           _index: this.alias,
@@ -235,7 +263,6 @@ export class SummaryIndex
       { ...pending.source, embedding, vectorPending: false },
     ]);
     const items = await bulk(this.client, body, true);
-    const outcome = { updated: 0, stale: 0 };
     const failures: BulkItem[] = [];
     for (const item of items) {
       if (item.status < 300) outcome.updated++;

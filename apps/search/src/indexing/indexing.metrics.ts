@@ -80,8 +80,8 @@ export class IndexingMetrics {
   private readonly pendingVectors: Record<VectorKind, number> = { passages: 0, summaries: 0 };
   private readonly yields = meter.createCounter('search.embedding.yields', {
     description:
-      'Vector filler rounds put off because the text indexers were behind, by index (text ' +
-      'first: a document without its vector is still found by keyword)',
+      'Times a vector filler began holding its rounds back because the text indexers were ' +
+      'behind, by index (text first: a document without its vector is still found by keyword)',
   });
 
   constructor() {

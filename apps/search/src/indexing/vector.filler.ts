@@ -83,6 +83,8 @@ export abstract class VectorFiller<Pending extends PendingVector>
   /** Whether the last round found more documents waiting than it took. */
   private behind = false;
   private lastRound = 0;
+  /** Whether it is holding rounds back for the text indexers now. */
+  private yielding = false;
 
   protected constructor(
     private readonly target: VectorTarget<Pending>,
@@ -121,10 +123,12 @@ export abstract class VectorFiller<Pending extends PendingVector>
     let failures = 0;
     while (!this.stopping.signal.aborted) {
       if (this.text?.behind && Date.now() - this.lastRound < FILLER_PACE.yieldMaxMs) {
-        this.metrics.yielded(this.kind);
+        if (!this.yielding) this.metrics.yielded(this.kind);
+        this.yielding = true;
         await sleep(FILLER_PACE.yieldCheckMs, this.stopping.signal);
         continue;
       }
+      this.yielding = false;
       this.lastRound = Date.now();
       let wait: number;
       try {
@@ -180,7 +184,9 @@ export abstract class VectorFiller<Pending extends PendingVector>
     const outcome = await target.setVectors(
       pending.map((document, i) => ({ pending: document, embedding: vectors[i] ?? [] })),
     );
-    for (const document of pending) this.recent.set(document.id, now);
+    // Left out from when the write is done, however long the round took.
+    const doneAt = now + (performance.now() - started);
+    for (const document of pending) this.recent.set(document.id, doneAt);
     this.metrics.vectorsFilled(this.kind, outcome.updated, outcome.stale);
     return pending.length;
   }

@@ -228,7 +228,7 @@ const OPERATIONS: Record<string, OperationDoc> = {
     service: 'search',
     status: 'built',
     summary:
-      'Search embeds and indexes the highest version of each summary (the summary version is ' +
+      'Search indexes the highest version of each summary (its vector follows; the summary version is ' +
       "the document's external version, so an older one never replaces a newer one), and " +
       'removes the conversation on a tombstone.',
     group: CONSUMER_GROUPS.searchIndexer.group,
