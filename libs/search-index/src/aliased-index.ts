@@ -96,6 +96,27 @@ export function isConflict(item: BulkItem): boolean {
   return item.status === 409 && item.errorType === 'version_conflict_engine_exception';
 }
 
+/**
+ * What a bulk of vector writes did: items written (`updated`), items refused for having
+ * changed meanwhile (`stale`, as `isStale` tells; `staleBefore` more left out before the
+ * request); any other failure throws a {@link BulkIndexError}.
+ */
+export function vectorWrites(
+  items: readonly BulkItem[],
+  isStale: (item: BulkItem) => boolean,
+  staleBefore = 0,
+): { updated: number; stale: number } {
+  const outcome = { updated: 0, stale: staleBefore };
+  const failures: BulkItem[] = [];
+  for (const item of items) {
+    if (item.status < 300) outcome.updated++;
+    else if (isStale(item)) outcome.stale++;
+    else failures.push(item);
+  }
+  throwFailures(failures, items.length);
+  return outcome;
+}
+
 /** Throws a {@link BulkIndexError} for `failures` among `total` items, if there are any. */
 export function throwFailures(failures: readonly BulkItem[], total: number): void {
   if (failures.length > 0)
@@ -146,6 +167,12 @@ export abstract class AliasedIndex<Document> {
       return winner;
     }
     return name;
+  }
+
+  /** How many documents behind the alias match `query`. */
+  protected async count(query: Record<string, unknown>): Promise<number> {
+    const response = await this.client.count({ index: this.alias, body: { query } });
+    return Number((response.body as { count?: number }).count ?? 0);
   }
 
   /** The physical index behind the alias, if the alias exists. */

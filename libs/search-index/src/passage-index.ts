@@ -1,5 +1,5 @@
 import { Client } from '@opensearch-project/opensearch';
-import { AliasedIndex, BulkItem, bulk, isConflict, throwFailures } from './aliased-index';
+import { AliasedIndex, bulk, isConflict, throwFailures, vectorWrites } from './aliased-index';
 import { passageIndexBody, passagesAlias } from './index-definition';
 import { PassageDocument, passageId } from './passage-document';
 import { VectorTarget } from './vector-target';
@@ -215,11 +215,7 @@ export class PassageIndex
 
   /** How many passages wait for their vector. */
   async pendingVectors(): Promise<number> {
-    const response = await this.client.count({
-      index: this.alias,
-      body: { query: { term: { embedded: false } } },
-    });
-    return Number((response.body as { count?: number }).count ?? 0);
+    return this.count({ term: { embedded: false } });
   }
 
   /**
@@ -243,15 +239,7 @@ export class PassageIndex
       { doc: { embedding, embedded: true } },
     ]);
     const items = await bulk(this.client, body, true);
-    const outcome = { updated: 0, stale: 0 };
-    const failures: BulkItem[] = [];
-    for (const item of items) {
-      if (item.status < 300) outcome.updated++;
-      else if (isConflict(item) || item.status === 404) outcome.stale++;
-      else failures.push(item);
-    }
-    throwFailures(failures, items.length);
-    return outcome;
+    return vectorWrites(items, (item) => isConflict(item) || item.status === 404);
   }
 
   /** How many passages of a conversation the index holds (after a refresh). */

@@ -1,5 +1,12 @@
 import { Client } from '@opensearch-project/opensearch';
-import { AliasedIndex, BulkItem, bulk, isConflict, throwFailures } from './aliased-index';
+import {
+  AliasedIndex,
+  BulkItem,
+  bulk,
+  isConflict,
+  throwFailures,
+  vectorWrites,
+} from './aliased-index';
 import { indexBody, summariesAlias } from './index-definition';
 import { documentId, indexedEmbeddingText, SummaryDocument } from './summary-document';
 import { VectorTarget } from './vector-target';
@@ -222,11 +229,7 @@ export class SummaryIndex
 
   /** How many documents are owed a vector. */
   async pendingVectors(): Promise<number> {
-    const response = await this.client.count({
-      index: this.alias,
-      body: { query: { term: { vectorPending: true } } },
-    });
-    return Number((response.body as { count?: number }).count ?? 0);
+    return this.count({ term: { vectorPending: true } });
   }
 
   /**
@@ -249,8 +252,8 @@ export class SummaryIndex
       const current = await this.currentIndex();
       timely = timely.filter(({ pending }) => pending.index === current);
     }
-    const outcome = { updated: 0, stale: vectors.length - timely.length };
-    if (timely.length === 0) return outcome;
+    const left = vectors.length - timely.length;
+    if (timely.length === 0) return { updated: 0, stale: left };
     const body = timely.flatMap(({ pending, embedding }) => [
       {
         index: {
@@ -263,13 +266,6 @@ export class SummaryIndex
       { ...pending.source, embedding, vectorPending: false },
     ]);
     const items = await bulk(this.client, body, true);
-    const failures: BulkItem[] = [];
-    for (const item of items) {
-      if (item.status < 300) outcome.updated++;
-      else if (isConflict(item)) outcome.stale++;
-      else failures.push(item);
-    }
-    throwFailures(failures, items.length);
-    return outcome;
+    return vectorWrites(items, isConflict, left);
   }
 }
