@@ -48,7 +48,7 @@
 //     the same spells of load from whatever else runs;
 //  7. recall@10: for BENCH_RECALL_QUERIES queries, the top 10 of the service's summary k-NN
 //     query, and of its passage k-NN list, (one client, timed) against the top 10 of an exact
-//     script_score search (knn_score, cosinesimil) over the same tenant filter (timed): the
+//     script_score search (knn_score, innerproduct) over the same tenant filter (timed): the
 //     speed-up of HNSW over exact search;
 //  8. the report (and JSON with --out); the service stopped, the bench's indices deleted (the
 //     database is kept: the next run drops and recreates it).
@@ -69,13 +69,16 @@ import { consumerGroupPairs } from '@memory/contracts';
 import { createEmbeddingBackend } from '@memory/embeddings';
 import { createOpenSearchClient } from '@memory/opensearch';
 import {
-  PASSAGE_CANDIDATES,
+  depthFor,
+  FULL_DEPTH,
+  ListDepth,
   PassageIndex,
   passageScopeFilters,
   passageScopeOf,
   passageSemanticBody,
   readSearchSettings,
   scopeFilters,
+  scaledEfSearch,
   SearchScope,
   semanticBody,
   SummaryIndex,
@@ -264,7 +267,7 @@ async function main(): Promise<void> {
     ) as Record<Mode, BenchQuery[]>;
     for (const mode of MODES)
       for (const q of [...warmup, ...measuredOf[mode]])
-        prepareLists(q, mode, scope, settings.knnEfSearch);
+        prepareLists(q, mode, scope, settings.knnEfSearch, K);
 
     // 5. The service, with a key of the target tenant.
     const port = await freePort();
@@ -388,31 +391,45 @@ async function main(): Promise<void> {
       bar.end(recallSet.length);
       return figures;
     };
-    const summaryKnn = await recallOf(
-      'summary',
-      index.alias,
-      (q) =>
-        semanticBody(
-          scope,
-          q.vector,
-          { from: 0, size: K, output: 'ids' },
-          q.text,
-          settings.knnEfSearch,
-        ),
-      scopeFilters(scope),
-    );
-    // The passage list as the service runs it (k, ef_search), only its first K returned.
+    // At the depth of a first page of K (most searches) and at full depth (pages past it):
+    // k and ef_search as the service sends them, only the first K returned.
     const passageScope = passageScopeOf(scope);
-    const passageKnn = await recallOf(
-      'passage',
-      passages.alias,
-      (q) => ({
-        ...passageSemanticBody(passageScope, q.vector, PASSAGE_CANDIDATES, settings.knnEfSearch),
-        size: K,
-        _source: false,
-      }),
-      passageScopeFilters(passageScope),
-    );
+    const summaryRecall = (depth: ListDepth, what: string) =>
+      recallOf(
+        what,
+        index.alias,
+        (q) => ({
+          ...semanticBody(
+            scope,
+            q.vector,
+            { from: 0, size: K, output: 'ids' },
+            q.text,
+            scaledEfSearch(settings.knnEfSearch, depth.summaries, FULL_DEPTH.summaries),
+            depth.summaries,
+          ),
+        }),
+        scopeFilters(scope),
+      );
+    const passageRecall = (depth: ListDepth, what: string) =>
+      recallOf(
+        what,
+        passages.alias,
+        (q) => ({
+          ...passageSemanticBody(
+            passageScope,
+            q.vector,
+            depth.passages,
+            scaledEfSearch(settings.knnEfSearch, depth.passages, FULL_DEPTH.passages),
+          ),
+          size: K,
+        }),
+        passageScopeFilters(passageScope),
+      );
+    const firstDepth = depthFor(K);
+    const summaryKnn = await summaryRecall(firstDepth, 'summary');
+    const passageKnn = await passageRecall(firstDepth, 'passage');
+    const summaryKnnFull = await summaryRecall(FULL_DEPTH, 'summary, full depth');
+    const passageKnnFull = await passageRecall(FULL_DEPTH, 'passage, full depth');
 
     // 8. The report.
     const results = {
@@ -433,6 +450,9 @@ async function main(): Promise<void> {
       ...measured,
       summaryKnn,
       passageKnn,
+      summaryKnnFull,
+      passageKnnFull,
+      firstDepth,
       queryEmbedding,
       summaries: {
         ...corpus.summaryLoad,

@@ -6,6 +6,7 @@
 import {
   ConversationList,
   conversationListQueries,
+  depthFor,
   conversationLists,
   documentId,
   fuseConversationLists,
@@ -24,6 +25,7 @@ import {
   RankingMode,
   SearchScope,
   semanticBody,
+  summaryList,
   Window,
 } from '@memory/search-index';
 import { Engine, EngineHit } from './search-bench-load';
@@ -74,15 +76,19 @@ export function benchQuery(
   };
 }
 
-/** Serializes the lists of `mode` for `q` beforehand, so no round times the serialization. */
+/**
+ * Serializes the lists of `mode` for `q` beforehand, so no round times the serialization: as the
+ * service ranks a first page of `k` (`depthFor(k)`).
+ */
 export function prepareLists(
   q: BenchQuery,
   mode: Mode,
   scope: SearchScope,
   efSearch: number,
+  k: number,
 ): void {
   q.lists[mode] ??= Object.entries(
-    conversationListQueries(mode, scope, q.text, q.vector, efSearch),
+    conversationListQueries(mode, scope, q.text, q.vector, efSearch, depthFor(k)),
   ).map(([name, list]) => [name as ConversationList, list.target, JSON.stringify(list.body)]);
 }
 
@@ -102,13 +108,9 @@ export function summaryOnlySearch(
         search(q.bodies.keywordRanking),
         search(q.bodies.semanticRanking),
       ]);
-      const ids = minMaxFusion(
-        [keywordHits, semanticHits].map((hits) =>
-          hits.map((hit) => ({ id: hit._id, score: hit._score ?? 0 })),
-        ),
-      )
+      const ids = minMaxFusion([keywordHits, semanticHits].map((hits) => summaryList(hits)))
         .slice(0, k)
-        .map((hit) => hit.id);
+        .map((hit) => documentId(scope.tenantId, hit.id));
       if (ids.length === 0) return [];
       return search(JSON.stringify(hydrateBody(scope, ids, q.text)));
     },
@@ -117,11 +119,12 @@ export function summaryOnlySearch(
 
 /**
  * The service's requests now, for a first page of `k` results with `evidence` passages each:
- * the mode's lists in parallel, fused by the library; the page's summaries; then the page's
- * evidence, its best passages in the passage lists fused (`fusePassageLists`) fetched by id and,
- * for conversations the lists held fewer of, the top-up request, both in parallel. Left out: the
- * service's check of archived conversations in Postgres, asked only for conversations without
- * any passage (none here). Resolves to the number of results.
+ * the mode's lists (as {@link prepareLists} made them) in one `_msearch`, fused by the library;
+ * then the page's summaries and its evidence in a second `_msearch`: its best passages in the
+ * passage lists fused (`fusePassageLists`) by id and, for conversations the lists held fewer
+ * of, the top-up request. Left out: the service's check of archived conversations in Postgres,
+ * asked only for conversations without any passage (none here). Resolves to the number of
+ * results.
  */
 export function passageAwareSearch(
   engine: Engine,
@@ -134,28 +137,16 @@ export function passageAwareSearch(
   return (mode) => async (q) => {
     const lists = q.lists[mode];
     if (!lists) throw new Error(`${mode}: the lists of "${q.query}" were not prepared`);
+    const answers = await engine.msearch(
+      lists.map(([, target, body]) => [aliases[target], body] as const),
+    );
     const hits: Partial<Record<ConversationList, EngineHit[]>> = Object.fromEntries(
-      await Promise.all(
-        lists.map(async ([name, target, body]): Promise<[ConversationList, EngineHit[]]> => [
-          name,
-          await engine.hits(aliases[target], body),
-        ]),
-      ),
+      lists.map(([name], index) => [name, answers[index]?.hits.hits ?? []]),
     );
     const page = fuseConversationLists(conversationLists(hits))
       .slice(0, MAX_RESULTS)
       .slice(0, Math.min(k, MAX_RESULTS));
     if (page.length === 0) return 0;
-    await engine.hits(
-      aliases.summaries,
-      JSON.stringify(
-        hydrateBody(
-          scope,
-          page.map((hit) => documentId(scope.tenantId, hit.id)),
-          q.text,
-        ),
-      ),
-    );
 
     const keyword = hits.passageKeyword && passageList(hits.passageKeyword);
     const semantic = hits.passageSemantic && passageList(hits.passageSemantic);
@@ -174,20 +165,29 @@ export function passageAwareSearch(
     const short = [...chosen]
       .filter(([, passages]) => passages.length < evidence && evidence > 0)
       .map(([id]) => id);
-    await Promise.all([
-      ids.length > 0
-        ? engine.hits(
-            aliases.passages,
-            JSON.stringify(passageHydrateBody(passageScope, ids, q.text)),
-          )
-        : undefined,
-      short.length > 0
-        ? engine.search(
-            aliases.passages,
-            JSON.stringify(passageTopUpBody(passageScope, short, q.text, evidence)),
-          )
-        : undefined,
-    ]);
+    const pageRequests: Array<readonly [string, string]> = [
+      [
+        aliases.summaries,
+        JSON.stringify(
+          hydrateBody(
+            scope,
+            page.map((hit) => documentId(scope.tenantId, hit.id)),
+            q.text,
+          ),
+        ),
+      ],
+    ];
+    if (ids.length > 0)
+      pageRequests.push([
+        aliases.passages,
+        JSON.stringify(passageHydrateBody(passageScope, ids, q.text)),
+      ]);
+    if (short.length > 0)
+      pageRequests.push([
+        aliases.passages,
+        JSON.stringify(passageTopUpBody(passageScope, short, q.text, evidence)),
+      ]);
+    await engine.msearch(pageRequests);
     return page.length;
   };
 }
@@ -209,7 +209,7 @@ const TIE_EPSILON = 1e-6;
 
 /**
  * For each query, the top `k` of `knnBody(q)` (the service's k-NN query, a window of `k`)
- * against the top `k` of an exact script_score search (knn_score, cosinesimil) over `filters`
+ * against the top `k` of an exact script_score search (knn_score, innerproduct) over `filters`
  * (the same scope), both on `index`; `onDone` after each query.
  */
 export async function knnRecall({
@@ -244,12 +244,16 @@ export async function knnRecall({
           script: {
             source: 'knn_score',
             lang: 'knn',
-            params: { field: 'embedding', query_value: q.vector, space_type: 'cosinesimil' },
+            params: { field: 'embedding', query_value: q.vector, space_type: 'innerproduct' },
           },
         },
       },
     });
-    const knn = JSON.stringify(knnBody(q));
+    // The list as the service sends it, but with `_id` returned (it reads doc values only).
+    const knn = JSON.stringify({
+      ...(knnBody(q) as Record<string, unknown>),
+      stored_fields: undefined,
+    });
     let sent = performance.now();
     const approximate = (await engine.hits(index, knn)).map((hit) => hit._id);
     hnswMs.push(performance.now() - sent);

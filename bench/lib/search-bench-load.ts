@@ -7,6 +7,7 @@ import type { SearchBenchTools } from './search-bench-tools';
 /** A hit as the bench reads it: id, score, and of the source what recall and passages need. */
 export interface EngineHit {
   _id: string;
+  fields?: Record<string, unknown[] | undefined>;
   _score?: number | null;
   _source?: { conversationId?: string; embedding?: number[] };
 }
@@ -23,6 +24,8 @@ export interface Engine {
   /** A search of `index` with a serialized body; throws on an error status or a shard failure. */
   search(index: string, body: string): Promise<EngineResponse>;
   hits(index: string, body: string): Promise<EngineHit[]>;
+  /** Several searches in one `_msearch` (`[index, serialized body]` each), answers in order. */
+  msearch(searches: ReadonlyArray<readonly [string, string]>): Promise<EngineResponse[]>;
 }
 
 export function engineOf(opensearch: {
@@ -56,10 +59,31 @@ export function engineOf(opensearch: {
     if (result._shards?.failed) throw new Error(`engine: shard failure ${text.slice(0, 300)}`);
     return result;
   };
+  const msearch = async (
+    searches: ReadonlyArray<readonly [string, string]>,
+  ): Promise<EngineResponse[]> => {
+    const body = searches
+      .map(([index, search]) => `${JSON.stringify({ index })}\n${search}\n`)
+      .join('');
+    const response = await fetch(`${base}/_msearch`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-ndjson' },
+      body,
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`engine: HTTP ${response.status} ${text.slice(0, 300)}`);
+    const { responses } = JSON.parse(text) as {
+      responses: Array<EngineResponse & { error?: unknown }>;
+    };
+    const failed = responses.find((item) => item.error !== undefined || item._shards?.failed);
+    if (failed) throw new Error(`engine: msearch failure ${JSON.stringify(failed).slice(0, 300)}`);
+    return responses;
+  };
   return {
     call,
     search,
     hits: async (index, body) => (await search(index, body)).hits.hits,
+    msearch,
   };
 }
 

@@ -5,7 +5,8 @@ import { LoadFigures } from './search-bench-load';
 import { Figures, LatencyStats, ratio } from './search-bench-stats';
 import { Cell, SearchBenchTools } from './search-bench-tools';
 
-export const TARGET_HYBRID_P99_MS = 50;
+/** Hybrid p99 targets: with one client, and with several (8 in the default run). */
+export const TARGET_HYBRID_P99_MS = { oneClient: 40, concurrent: 100 };
 export const TARGET_RECALL = 0.95;
 
 /** What a run measured, as the report shows it. */
@@ -23,8 +24,12 @@ export interface SearchBenchResults {
   service: Record<Mode, Figures>;
   passageAware: Record<Mode, Figures>;
   summaryOnly: Record<Mode, Figures>;
+  /** k-NN recall@10 at the depth of a first page of k (`firstDepth`) and at full depth. */
   summaryKnn: RecallFigures;
   passageKnn: RecallFigures | null;
+  summaryKnnFull: RecallFigures;
+  passageKnnFull: RecallFigures | null;
+  firstDepth: { summaries: number; passages: number };
   queryEmbedding: LatencyStats;
   summaries: LoadFigures & {
     chunk: number;
@@ -44,6 +49,10 @@ const ms = (stats: LatencyStats): { p50: number; p99: number; mean: number } => 
 
 const perMode = <T>(of: (mode: Mode) => T): Record<Mode, T> =>
   Object.fromEntries(MODES.map((mode) => [mode, of(mode)])) as Record<Mode, T>;
+
+function hybridTarget(r: SearchBenchResults): number {
+  return r.concurrency === 1 ? TARGET_HYBRID_P99_MS.oneClient : TARGET_HYBRID_P99_MS.concurrent;
+}
 
 /** The JSON report (`--out`). */
 export function searchReport(r: SearchBenchResults): Record<string, unknown> {
@@ -95,16 +104,21 @@ export function searchReport(r: SearchBenchResults): Record<string, unknown> {
     exactMs: ms(r.summaryKnn.exact),
     exactSpeedup: r.summaryKnn.exactSpeedup,
     passageKnn: r.passageKnn ? recall(r.passageKnn) : null,
+    firstDepth: r.firstDepth,
+    summaryKnnFullDepth: recall(r.summaryKnnFull),
+    passageKnnFullDepth: r.passageKnnFull ? recall(r.passageKnnFull) : null,
     queryEmbeddingMs: ms(r.queryEmbedding),
     load: r.summaries,
     passageLoad: r.passages,
     model: r.model,
     targets: {
-      hybridP99Ms: TARGET_HYBRID_P99_MS,
+      hybridP99Ms: hybridTarget(r),
       knnRecallAt10: TARGET_RECALL,
-      hybridP99Met: r.service.hybrid.p99Ms <= TARGET_HYBRID_P99_MS,
-      knnRecallMet: r.summaryKnn.recallAt10 >= TARGET_RECALL,
-      passageKnnRecallMet: r.passageKnn ? r.passageKnn.recallAt10 >= TARGET_RECALL : null,
+      hybridP99Met: r.service.hybrid.p99Ms <= hybridTarget(r),
+      knnRecallMet: Math.min(r.summaryKnn.recallAt10, r.summaryKnnFull.recallAt10) >= TARGET_RECALL,
+      passageKnnRecallMet: r.passageKnn
+        ? Math.min(r.passageKnn.recallAt10, r.passageKnnFull?.recallAt10 ?? 1) >= TARGET_RECALL
+        : null,
     },
     machine: {
       cpus: availableParallelism(),
@@ -184,7 +198,9 @@ export function printReport(r: SearchBenchResults, { fmt, table }: SearchBenchTo
     `, ${fmt(load.storeBytes / 1024 / 1024, 1)} MiB\n`;
   const { service, passageAware, summaryOnly } = r;
   const hybridP99 = service.hybrid.p99Ms;
-  const recall = r.summaryKnn.recallAt10;
+  const target = hybridTarget(r);
+  const recall = Math.min(r.summaryKnn.recallAt10, r.summaryKnnFull.recallAt10);
+  const depth = `k ${r.firstDepth.summaries} summaries, ${r.firstDepth.passages} passages`;
   process.stdout.write(
     `\n${fmt(r.summaries.documents)} summaries and ${fmt(r.passages.documents)} passages ` +
       `(${r.passagesPerConversation} per conversation), ${r.tenants} tenants (Zipf; target ` +
@@ -200,16 +216,19 @@ export function printReport(r: SearchBenchResults, { fmt, table }: SearchBenchTo
         ? `CPU ms per query (processes; "other" is the rest of the machine, others' work ` +
           `included):\n${table(cpuRows, [2, 3, 4, 5, 6])}\n\n`
         : '') +
-      recallLine('summary', r.summaryKnn) +
-      (r.passageKnn ? recallLine('passage', r.passageKnn) : '') +
+      recallLine(`summary (first pages: ${depth})`, r.summaryKnn) +
+      (r.passageKnn ? recallLine('passage (first pages)', r.passageKnn) : '') +
+      recallLine('summary (full depth)', r.summaryKnnFull) +
+      (r.passageKnnFull ? recallLine('passage (full depth)', r.passageKnnFull) : '') +
       `query embedding in this process, one at a time: p50 ${fmt(r.queryEmbedding.p50Ms, 1)} ms, ` +
       `p99 ${fmt(r.queryEmbedding.p99Ms, 1)} ms (the service embeds every semantic and hybrid ` +
       'query)\n' +
       loadLine('summaries', r.summaries) +
       loadLine('passages', r.passages) +
-      `targets: hybrid p99 ≤ ${TARGET_HYBRID_P99_MS} ms: ` +
-      `${hybridP99 <= TARGET_HYBRID_P99_MS ? 'met' : 'NOT met'} (${fmt(hybridP99, 1)} ms); ` +
-      `recall@10 ≥ ${TARGET_RECALL}: ${recall >= TARGET_RECALL ? 'met' : 'NOT met'}\n` +
+      `targets: hybrid p99 ≤ ${target} ms at ${r.concurrency} client(s): ` +
+      `${hybridP99 <= target ? 'met' : 'NOT met'} (${fmt(hybridP99, 1)} ms); ` +
+      `summary recall@10 ≥ ${TARGET_RECALL} at both depths: ` +
+      `${recall >= TARGET_RECALL ? 'met' : 'NOT met'}\n` +
       `passage-aware/summary-only p50 at the engine: ${MODES.map(
         (mode) => `${mode} ${fmt(ratio(passageAware[mode].p50Ms, summaryOnly[mode].p50Ms), 2)}×`,
       ).join(', ')}\n`,

@@ -24,7 +24,13 @@ const manifestSchema = z.object({
   dimensions: z.number().int().positive(),
   /** `cls`: the first token's hidden state (BGE); `mean`: the mean over the real tokens (MiniLM). */
   pooling: z.enum(['cls', 'mean']),
-  normalize: z.boolean(),
+  /**
+   * Always true: the indices score vectors by inner product (index-definition.ts), which is the
+   * cosine only for vectors of unit length.
+   */
+  normalize: z.literal(true, {
+    error: 'must be true: vectors are L2-normalized (the index scores them by inner product)',
+  }),
   /** Longest input in tokens, [CLS] and [SEP] included; longer texts are cut. */
   maxTokens: z.number().int().min(2).max(8192),
   /** Put before each query / document, e.g. BGE's instruction for queries. */

@@ -12,6 +12,7 @@ import {
   PassageScope,
   passageSemanticBody,
 } from './passage-query.builder';
+import { passageId } from './passage-document';
 import { ScoredId } from './score-fusion';
 import { DEFAULT_KNN_EF_SEARCH } from './search.settings';
 import { keywordBody, SearchBody, SearchScope, semanticBody } from './search-query.builder';
@@ -32,10 +33,49 @@ export function passageScopeOf(scope: SearchScope): PassageScope {
   return { tenantId, userId, from, to };
 }
 
+/** How deep the lists of a ranking go: summaries (one per conversation) and passages. */
+export interface ListDepth {
+  summaries: number;
+  passages: number;
+}
+
 /**
- * The queries of the lists a mode fuses, exactly as the search service runs them: summary lists
- * to `MAX_RESULTS` (ids and scores only), passage lists to `PASSAGE_CANDIDATES`. `text` is
- * `keywordText(query)`; `vector` the query's embedding, needed by the semantic lists.
+ * The depth of every list when a page reaches past {@link FIRST_PAGES_DEPTH}: `MAX_RESULTS`
+ * summaries, `PASSAGE_CANDIDATES` passages (about as many conversations).
+ */
+export const FULL_DEPTH: ListDepth = { summaries: MAX_RESULTS, passages: PASSAGE_CANDIDATES };
+
+/**
+ * The depth of the lists for pages that end within the first 50 conversations: most searches
+ * read one page of 10. A quarter of {@link FULL_DEPTH}: a list's cost grows with its depth (the
+ * graph walk keeps more candidates, BM25 collects more hits), and a conversation that makes the
+ * first pages of the fused ranking is near the top of at least one list. Paging past it runs
+ * the lists at full depth and keeps the conversations already shown first (search service).
+ */
+export const FIRST_PAGES_DEPTH: ListDepth = {
+  summaries: FULL_DEPTH.summaries / 4,
+  passages: FULL_DEPTH.passages / 4,
+};
+
+/** The depth a page that ends at `end` (offset + k) is ranked at, on its own. */
+export function depthFor(end: number): ListDepth {
+  return end <= FIRST_PAGES_DEPTH.summaries ? FIRST_PAGES_DEPTH : FULL_DEPTH;
+}
+
+/**
+ * `ef_search` for a k-NN list `depth` deep, out of one that is `fullDepth` deep: `efSearch`
+ * (`SEARCH_KNN_EF_SEARCH`) is the graph walk's candidates at full depth, and a shallower list
+ * keeps proportionally fewer, never fewer than it returns. The k-NN recall@10 of both depths
+ * against exact search is in docs/benchmarks.md.
+ */
+export function scaledEfSearch(efSearch: number, depth: number, fullDepth: number): number {
+  return Math.max(depth, Math.ceil((efSearch * depth) / fullDepth));
+}
+
+/**
+ * The queries of the lists a mode fuses, exactly as the search service runs them, `depth` deep
+ * (ids and scores only, from doc values). `text` is `keywordText(query)`; `vector` the query's
+ * embedding, needed by the semantic lists.
  */
 export function conversationListQueries(
   mode: RankingMode,
@@ -43,8 +83,9 @@ export function conversationListQueries(
   text: string,
   vector: readonly number[] | undefined,
   efSearch: number = DEFAULT_KNN_EF_SEARCH,
+  depth: ListDepth = FULL_DEPTH,
 ): Partial<Record<ConversationList, ListQuery>> {
-  const ranking = { from: 0, size: MAX_RESULTS, output: 'ids' } as const;
+  const ranking = { from: 0, size: depth.summaries, output: 'ids' } as const;
   const passages = passageScopeOf(scope);
   const needVector = (): readonly number[] => {
     if (!vector) throw new Error(`a ${mode} search needs the query's vector`);
@@ -54,12 +95,27 @@ export function conversationListQueries(
     summaryKeyword: () => ({ target: 'summaries', body: keywordBody(scope, text, ranking) }),
     summarySemantic: () => ({
       target: 'summaries',
-      body: semanticBody(scope, needVector(), ranking, text, efSearch),
+      body: semanticBody(
+        scope,
+        needVector(),
+        ranking,
+        text,
+        scaledEfSearch(efSearch, depth.summaries, FULL_DEPTH.summaries),
+        depth.summaries,
+      ),
     }),
-    passageKeyword: () => ({ target: 'passages', body: passageKeywordBody(passages, text) }),
+    passageKeyword: () => ({
+      target: 'passages',
+      body: passageKeywordBody(passages, text, depth.passages),
+    }),
     passageSemantic: () => ({
       target: 'passages',
-      body: passageSemanticBody(passages, needVector(), PASSAGE_CANDIDATES, efSearch),
+      body: passageSemanticBody(
+        passages,
+        needVector(),
+        depth.passages,
+        scaledEfSearch(efSearch, depth.passages, FULL_DEPTH.passages),
+      ),
     }),
   };
   return Object.fromEntries(MODE_LISTS[mode].map((name) => [name, build[name]()]));
@@ -84,20 +140,42 @@ export function listHitValue(hit: ListHit, field: string): unknown {
   return Array.isArray(value) ? (value as unknown[])[0] : value;
 }
 
-/** A summary list as conversation ids (the document id is `tenantId/conversationId`). */
+/**
+ * A summary list as conversation ids: from the hit's doc values, else its source, else its
+ * document id (`tenantId/conversationId`).
+ */
 export function summaryList(hits: readonly ListHit[]): ScoredId[] {
   return hits.flatMap((hit) => {
-    const id = hit._source?.conversationId ?? hit._id?.slice(hit._id.indexOf('/') + 1);
+    const value = listHitValue(hit, 'conversationId');
+    const id =
+      typeof value === 'string' ? value : hit._id?.slice(hit._id.indexOf('/') + 1) || undefined;
     return id ? [{ id, score: hit._score ?? 0 }] : [];
   });
+}
+
+/**
+ * The document id of a list hit: `_id` when OpenSearch returned it, else made from its doc
+ * values (a passage's `tenantId/conversationId/window`).
+ */
+export function passageHitId(hit: ListHit): string | undefined {
+  if (hit._id) return hit._id;
+  const tenantId = listHitValue(hit, 'tenantId');
+  const conversationId = listHitValue(hit, 'conversationId');
+  const window = listHitValue(hit, 'window');
+  return typeof tenantId === 'string' &&
+    typeof conversationId === 'string' &&
+    typeof window === 'number'
+    ? passageId(tenantId, conversationId, window)
+    : undefined;
 }
 
 /** A passage list's hits with their conversations. */
 export function passageList(hits: readonly ListHit[]): PassageListHit[] {
   return hits.flatMap((hit) => {
+    const id = passageHitId(hit);
     const conversationId = listHitValue(hit, 'conversationId');
-    return hit._id && typeof conversationId === 'string'
-      ? [{ id: hit._id, conversationId, score: hit._score ?? 0 }]
+    return id && typeof conversationId === 'string'
+      ? [{ id, conversationId, score: hit._score ?? 0 }]
       : [];
   });
 }

@@ -14,13 +14,16 @@ type Highlight = Types.Core_Search.Highlight;
 export const PASSAGE_CANDIDATES = 400;
 
 /**
- * What a passage list returns: enough to aggregate to conversations and mark how it matched.
- * Read from doc values, not `_source`: a list is hundreds of passages, and loading each one's
- * source (its 384 floats of vector with it) made a passage list ten times slower than a summary
- * list (bench:search).
+ * What a passage list returns: enough to aggregate to conversations and mark how it matched, and
+ * to make the passage's id (`passageId(tenantId, conversationId, window)`). Read from doc values
+ * only, no stored field (`_none_`, not even `_id`): a list is hundreds of passages, and loading
+ * each one's source (its 384 floats of vector with it) made a passage list ten times slower than
+ * a summary list; reading `_id` alone still cost three times the doc values (bench:search).
  */
 export const PASSAGE_LIST_FIELDS = [
+  'tenantId',
   'conversationId',
+  'window',
   'userIds',
   'seqFrom',
   'seqTo',
@@ -179,6 +182,7 @@ function listWindow(size: number): SearchBody {
     size,
     track_total_hits: false,
     _source: false,
+    stored_fields: ['_none_'],
     docvalue_fields: [...PASSAGE_LIST_FIELDS],
   };
 }

@@ -44,6 +44,16 @@ export const RESULT_FIELDS = [
   'version',
 ] as const satisfies ReadonlyArray<keyof SummaryDocument>;
 
+/**
+ * What a ranking reads of each hit: the conversation id, from doc values. No stored field at all
+ * (`stored_fields: _none_`, not even `_id`): `_id` sits in the stored-field blocks with each
+ * document's source (its vector among it), and reading 200 ids cost a summary BM25 list half
+ * its time (bench:search profile in docs/benchmarks.md).
+ */
+export const SUMMARY_LIST_FIELDS = ['conversationId'] as const satisfies ReadonlyArray<
+  keyof SummaryDocument
+>;
+
 /** Who may be found: always one tenant (the API key's), optionally narrowed by the request. */
 export interface SearchScope {
   tenantId: string;
@@ -152,8 +162,8 @@ export function keywordBody(scope: SearchScope, text: string, window: Window): S
  * Nearest neighbours of the query's vector within the scope. The scope is also inside the knn
  * clause (the lucene engine filters while it walks the graph), so the k nearest are the
  * tenant's: filtered only afterwards, the k nearest of all tenants could hold none of them.
- * k is the full ranking depth, the same on every page of a query; `efSearch` is how many
- * candidates the graph walk keeps (`SEARCH_KNN_EF_SEARCH`).
+ * `k` is the depth of the ranking (the same on every page a ranking serves); `efSearch` is how
+ * many candidates the graph walk keeps (see {@link scaledEfSearch}).
  */
 export function semanticBody(
   scope: SearchScope,
@@ -161,12 +171,13 @@ export function semanticBody(
   window: Window,
   text: string,
   efSearch: number = DEFAULT_KNN_EF_SEARCH,
+  k: number = MAX_RESULTS,
 ): SearchBody {
   const knn: QueryContainer = {
     knn: {
       embedding: {
         vector: [...vector],
-        k: MAX_RESULTS,
+        k,
         filter: { bool: { filter: scopeFilters(scope) } },
         method_parameters: { ef_search: efSearch },
       },
@@ -188,7 +199,13 @@ export function hydrateBody(scope: SearchScope, ids: readonly string[], text: st
 
 function windowOf(window: Window, text: string): SearchBody {
   const base: SearchBody = { from: window.from, size: window.size, track_total_hits: false };
-  if (window.output === 'ids') return { ...base, _source: false };
+  if (window.output === 'ids')
+    return {
+      ...base,
+      _source: false,
+      stored_fields: ['_none_'],
+      docvalue_fields: [...SUMMARY_LIST_FIELDS],
+    };
   return {
     ...base,
     _source: { includes: [...RESULT_FIELDS] },

@@ -1,5 +1,6 @@
 import {
   FusedHit,
+  ListQuery,
   PASSAGE_WINDOW,
   passageHydrateBody,
   PassageScope,
@@ -9,7 +10,7 @@ import { Injectable } from '@nestjs/common';
 import { ArchiveStatus } from './archive-status.service';
 import { IndexedHit, PassageHit, ResultEvidence } from './search-hit.mapper';
 import { Evidence } from './search-response.dto';
-import { SummarySearcher } from './summary.searcher';
+import { SearchAnswer, topHitsOf } from './summary.searcher';
 
 /** The passage ranking of a query: fused hits (ranks `[keyword, semantic]`) and what they are. */
 export interface PassageRanking {
@@ -27,6 +28,20 @@ export interface PageConversation {
 }
 
 /**
+ * The requests a page's evidence needs, to send with the page's other requests, and how to turn
+ * their answers into each conversation's evidence.
+ */
+export interface EvidencePlan {
+  /** The passages chosen by id, then the top-up: none, one or both. */
+  queries: ListQuery[];
+  /** The evidence of each conversation of `page` from the answers to `queries`, in order. */
+  finish(
+    answers: readonly SearchAnswer[],
+    page: readonly PageConversation[],
+  ): Promise<Map<string, ResultEvidence>>;
+}
+
+/**
  * The evidence of a page's conversations: each one's best passages in the query's passage
  * ranking; for one the candidate lists held fewer of, one more request tops it up (BM25 on
  * the conversation's passages, then the earliest). A conversation left without passages whose
@@ -34,20 +49,21 @@ export interface PageConversation {
  */
 @Injectable()
 export class EvidenceFinder {
-  constructor(
-    private readonly searcher: SummarySearcher,
-    private readonly archives: ArchiveStatus,
-  ) {}
+  constructor(private readonly archives: ArchiveStatus) {}
 
-  async find(
+  /**
+   * What `conversationIds` (a page, in order) need: the passages to fetch by id and the
+   * conversations to top up. Needs only the passage ranking, so its requests go out with the
+   * page's summaries.
+   */
+  plan(
     scope: PassageScope,
     text: string,
-    page: readonly PageConversation[],
+    conversationIds: readonly string[],
     ranking: PassageRanking,
     perConversation: number,
-  ): Promise<Map<string, ResultEvidence>> {
-    const wanted = new Set(page.map((entry) => entry.conversationId));
-    const chosen = new Map<string, FusedHit[]>(page.map((entry) => [entry.conversationId, []]));
+  ): EvidencePlan {
+    const chosen = new Map<string, FusedHit[]>(conversationIds.map((id) => [id, []]));
     for (const hit of ranking.fused) {
       const list = chosen.get(ranking.conversationOf.get(hit.id) ?? '');
       // Windows overlap by half: a window next to one already chosen would repeat its messages.
@@ -55,19 +71,38 @@ export class EvidenceFinder {
         list.push(hit);
     }
     const ids = [...chosen.values()].flat().map((hit) => hit.id);
-    const short = [...wanted].filter(
+    const short = [...chosen.keys()].filter(
       (id) => (chosen.get(id)?.length ?? 0) < perConversation && perConversation > 0,
     );
-    const [hydrated, topUp] = await Promise.all([
-      ids.length > 0
-        ? this.searcher.searchPassages(passageHydrateBody(scope, ids, text))
-        : ([] as PassageHit[]),
-      short.length > 0
-        ? this.searcher.topPassages(passageTopUpBody(scope, short, text, perConversation))
-        : new Map<string, PassageHit[]>(),
-    ]);
-    const byId = new Map(hydrated.map((hit) => [hit._id, hit]));
+    const queries: ListQuery[] = [];
+    if (ids.length > 0)
+      queries.push({ target: 'passages', body: passageHydrateBody(scope, ids, text) });
+    if (short.length > 0)
+      queries.push({
+        target: 'passages',
+        body: passageTopUpBody(scope, short, text, perConversation),
+      });
+    return {
+      queries,
+      finish: (answers, page) => {
+        const [hydrated, topUpAnswer] = ids.length > 0 ? answers : [undefined, ...answers];
+        const topUp =
+          short.length > 0 ? topHitsOf(topUpAnswer?.aggregations) : new Map<string, PassageHit[]>();
+        return this.finish(scope, page, ranking, perConversation, chosen, hydrated, topUp);
+      },
+    };
+  }
 
+  private async finish(
+    scope: PassageScope,
+    page: readonly PageConversation[],
+    ranking: PassageRanking,
+    perConversation: number,
+    chosen: ReadonlyMap<string, FusedHit[]>,
+    hydrated: SearchAnswer | undefined,
+    topUp: ReadonlyMap<string, PassageHit[]>,
+  ): Promise<Map<string, ResultEvidence>> {
+    const byId = new Map((hydrated?.hits ?? []).map((hit) => [hit._id, hit as PassageHit]));
     const evidence = new Map<string, Evidence[]>();
     for (const [conversationId, hits] of chosen) {
       const items = hits.flatMap((fused) => {
@@ -86,7 +121,7 @@ export class EvidenceFinder {
 
     // Only conversations with no passage at all can be archived ones: one query for them.
     const withPassages = new Set(ranking.conversationOf.values());
-    const silent = [...wanted].filter(
+    const silent = [...chosen.keys()].filter(
       (id) => !withPassages.has(id) && !topUp.has(id) && (evidence.get(id)?.length ?? 0) === 0,
     );
     const archived = await this.archives.archivedAmong(scope.tenantId, silent);

@@ -72,6 +72,16 @@ async function setup() {
     list: jest.fn((query: ListQuery) =>
       query.target === 'summaries' ? search(query.body) : searchPassages(query.body),
     ),
+    many: jest.fn((queries: readonly ListQuery[]) =>
+      Promise.all(
+        queries.map(async (query) => ({
+          hits:
+            query.target === 'summaries'
+              ? await search(query.body)
+              : await searchPassages(query.body),
+        })),
+      ),
+    ),
   };
   const rows = [summaryRow('tenant-a', 'conv-1', 2), summaryRow('tenant-a', 'conv-new', 0)];
   const load = jest.fn((tenantId: string, conversationId: string) =>

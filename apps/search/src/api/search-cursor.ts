@@ -9,10 +9,15 @@ export interface CursorState {
   offset: number;
   mode: SearchMode;
   queryHash: string;
+  /**
+   * Once the pages go past the first pages' ranking: how many of its results were shown before
+   * (they stay first; see the search service). Absent while the pages are within it.
+   */
+  kept?: number;
 }
 
 export type CursorCheck =
-  | { ok: true; offset: number }
+  | { ok: true; offset: number; kept?: number }
   | { ok: false; code: 'INVALID_CURSOR' | 'CURSOR_MISMATCH'; message: string };
 
 const cursorSchema = z.strictObject({
@@ -23,6 +28,12 @@ const cursorSchema = z.strictObject({
     .max(MAX_RESULTS - 1),
   mode: z.enum(SEARCH_MODES),
   queryHash: z.string().min(1).max(64),
+  kept: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_RESULTS - 1)
+    .optional(),
 });
 
 /**
@@ -73,5 +84,11 @@ export function decodeCursor(
       code: 'CURSOR_MISMATCH',
       message: 'belongs to another query: send it with the same query, mode, filters and k',
     };
-  return { ok: true, offset: state.offset };
+  if (state.kept !== undefined && state.kept > state.offset)
+    return { ok: false, code: 'INVALID_CURSOR', message: 'is not a cursor returned by this API' };
+  return {
+    ok: true,
+    offset: state.offset,
+    ...(state.kept !== undefined ? { kept: state.kept } : {}),
+  };
 }

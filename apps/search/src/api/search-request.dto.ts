@@ -63,6 +63,8 @@ export interface SearchCriteria {
 /** A validated search: the criteria and where the page starts (from the cursor). */
 export interface SearchRequest extends SearchCriteria {
   offset: number;
+  /** From the cursor: results of the first pages' ranking shown before it went deeper. */
+  kept?: number;
 }
 
 /** One problem with a request, named by field (dotted path) and a stable code. */
@@ -87,7 +89,11 @@ export function parseSearchRequest(body: unknown): ParsedSearchRequest {
       ok: false,
       errors: [{ field: 'cursor', code: decoded.code, message: decoded.message }],
     };
-  return { ok: true, request: { ...criteria, offset: decoded.offset } };
+  const { offset, kept } = decoded;
+  return {
+    ok: true,
+    request: { ...criteria, offset, ...(kept !== undefined ? { kept } : {}) },
+  };
 }
 
 /** The mode a body asks for, for metrics of a request that did not validate. */

@@ -1,6 +1,12 @@
 import { EmbeddingBackend } from '@memory/embeddings';
 import { Logger } from '@nestjs/common';
-import { FUSION_WEIGHTS, ListQuery, MAX_RESULTS, SearchBody } from '@memory/search-index';
+import {
+  FIRST_PAGES_DEPTH,
+  FULL_DEPTH,
+  FUSION_WEIGHTS,
+  ListQuery,
+  SearchBody,
+} from '@memory/search-index';
 import { ArchiveStatus } from './archive-status.service';
 import { EvidenceFinder } from './evidence.finder';
 import { decodeCursor, queryHash } from './search-cursor';
@@ -80,6 +86,8 @@ interface Rankings {
   passageSemantic?: string[];
   /** Conversations whose passages the top-up finds: id to passage ids. */
   topUp?: Record<string, string[]>;
+  /** The summary BM25 list as a full-depth query finds it, when it differs from `keyword`. */
+  deepKeyword?: string[];
   /** Summary documents that exist (all ids asked for, when absent), and their tiers. */
   summaries?: Record<string, string>;
   archived?: string[];
@@ -91,7 +99,8 @@ function setup(rankings: Rankings = {}) {
     (body.query?.bool?.filter as Array<{ ids?: { values: string[] } }>).find((filter) => filter.ids)
       ?.ids?.values ?? [];
   const ranked = (kind: Kind, body: SearchBody): string[] => {
-    const list = rankings[kind as keyof Rankings] as string[] | undefined;
+    const deep = kind === 'keyword' && (body.size ?? 0) > FIRST_PAGES_DEPTH.summaries;
+    const list = (deep && rankings.deepKeyword) || (rankings[kind as keyof Rankings] as string[]);
     const from = body.from ?? 0;
     return (list ?? []).slice(from, from + (body.size ?? 10));
   };
@@ -138,6 +147,23 @@ function setup(rankings: Rankings = {}) {
     list: jest.fn((query: ListQuery) =>
       query.target === 'summaries' ? search(query.body) : searchPassages(query.body),
     ),
+    // One `_msearch`: each search answered as the separate requests are, top-ups as buckets.
+    many: jest.fn((queries: readonly ListQuery[]) =>
+      Promise.all(
+        queries.map(async (query) => {
+          if (!query.body.aggs)
+            return {
+              hits:
+                query.target === 'summaries'
+                  ? await search(query.body)
+                  : await searchPassages(query.body),
+            };
+          const top = await topPassages(query.body);
+          const buckets = [...top].map(([key, hits]) => ({ key, best: { hits: { hits } } }));
+          return { hits: [], aggregations: { conversations: { buckets } } };
+        }),
+      ),
+    ),
   };
   const archives = {
     archivedAmong: jest.fn((_tenantId: string, conversationIds: readonly string[]) =>
@@ -152,10 +178,7 @@ function setup(rankings: Rankings = {}) {
   const metrics = { request: jest.fn() };
   const service = new SearchService(
     searcher as unknown as SummarySearcher,
-    new EvidenceFinder(
-      searcher as unknown as SummarySearcher,
-      archives as unknown as ArchiveStatus,
-    ),
+    new EvidenceFinder(archives as unknown as ArchiveStatus),
     archives as unknown as ArchiveStatus,
     embedder as unknown as EmbeddingBackend,
     metrics as unknown as SearchMetrics,
@@ -195,7 +218,14 @@ describe(SearchService.name, () => {
         .slice(0, 2)
         .sort(),
     ).toEqual(['keyword', 'passageKeyword']);
-    expect(bodies[0]?.body).toMatchObject({ from: 0, size: MAX_RESULTS });
+    // A first page is ranked over lists of the first pages' depth, not the full one.
+    expect(bodies.find((entry) => entry.kind === 'keyword')?.body).toMatchObject({
+      from: 0,
+      size: FIRST_PAGES_DEPTH.summaries,
+    });
+    expect(bodies.find((entry) => entry.kind === 'passageKeyword')?.body).toMatchObject({
+      size: FIRST_PAGES_DEPTH.passages,
+    });
     for (const { body } of bodies)
       expect(body.query?.bool?.filter).toContainEqual({ term: { tenantId: 't' } });
     expect(embedder.embed).not.toHaveBeenCalled();
@@ -218,6 +248,77 @@ describe(SearchService.name, () => {
         .map((id) => id.slice(2)),
     );
     expect(third.response.nextCursor).toBeUndefined();
+  });
+
+  it('pages past the first pages at full depth, keeping what the first pages showed first', async () => {
+    const shallow = ids('k', 120);
+    // The full-depth list orders some conversations otherwise (k45 before k40, k1 last).
+    const deep = [
+      'k0',
+      ...ids('k', 40)
+        .slice(2)
+        .map((id) => id.slice(2)),
+      'k45',
+      ...ids('k', 120)
+        .slice(40)
+        .map((id) => id.slice(2))
+        .filter((id) => id !== 'k45'),
+      'k1',
+    ].map((id) => `t/${id}`);
+    const { service, bodies } = setup({ keyword: shallow, deepKeyword: deep });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    const sizes: number[][] = [];
+    do {
+      bodies.length = 0;
+      const outcome = await service.search('t', {
+        query: 'dentist',
+        mode: 'keyword',
+        k: 20,
+        cursor,
+      });
+      if (!outcome.ok) throw new Error('expected results');
+      seen.push(...outcome.response.results.map((result) => result.conversationId));
+      sizes.push(
+        bodies.filter((entry) => entry.kind === 'keyword').map((entry) => entry.body.size ?? 0),
+      );
+      cursor = outcome.response.nextCursor;
+    } while (cursor);
+    // Pages 1 and 2 end within the first pages (40 <= 50): the shallow lists alone. Page 3 on:
+    // full depth, with the 40 shown first (both depths ranked).
+    expect(sizes.slice(0, 3)).toEqual([
+      [FIRST_PAGES_DEPTH.summaries],
+      [FIRST_PAGES_DEPTH.summaries],
+      expect.arrayContaining([FIRST_PAGES_DEPTH.summaries, FULL_DEPTH.summaries]),
+    ]);
+    expect(seen.slice(0, 40)).toEqual(shallow.slice(0, 40).map((id) => id.slice(2)));
+    expect(seen[40]).toBe('k45');
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort()).toEqual(shallow.map((id) => id.slice(2)).sort());
+  });
+
+  it('goes to full depth at once for a first page past the first pages, and says when a shallow list was cut', async () => {
+    const { service, bodies } = setup({ keyword: ids('k', 60) });
+    const wide = await service.search('t', { query: 'dentist', mode: 'keyword', k: 60 });
+    if (!wide.ok) throw new Error('expected results');
+    expect(wide.response.results).toHaveLength(60);
+    expect(wide.response.nextCursor).toBeUndefined();
+    expect(
+      bodies.filter((entry) => entry.kind === 'keyword').map((entry) => entry.body.size),
+    ).toEqual([FULL_DEPTH.summaries]);
+    // 50 results in the shallow list: there may be more below it, so a cursor is given.
+    const exactly = setup({ keyword: ids('k', 50) });
+    const first = await exactly.service.search('t', { query: 'dentist', mode: 'keyword', k: 50 });
+    if (!first.ok) throw new Error('expected results');
+    expect(first.response.nextCursor).toBeDefined();
+    const next = await exactly.service.search('t', {
+      query: 'dentist',
+      mode: 'keyword',
+      k: 50,
+      cursor: first.response.nextCursor,
+    });
+    if (!next.ok) throw new Error('expected results');
+    expect(next.response.results).toEqual([]);
   });
 
   it('embeds the query as a query for a semantic search over both k-NN lists', async () => {

@@ -5,8 +5,11 @@ import {
   conversationListQueries,
   conversationLists,
   documentId,
+  FIRST_PAGES_DEPTH,
+  FULL_DEPTH,
   FusedConversation,
   foundWithoutPassages,
+  ListDepth,
   fuseConversationLists,
   FUSION_WEIGHTS,
   listHitValue,
@@ -14,6 +17,7 @@ import {
   hydrateBody,
   keywordText,
   MAX_RESULTS,
+  passageHitId,
   passageList,
   passageScopeOf,
   SearchScope,
@@ -49,6 +53,15 @@ interface Page {
   results: SearchResult[];
   /** Whether the ranking goes on after this page. */
   more: boolean;
+  /** Set once the pages are past the first pages' ranking: how many of it were shown. */
+  kept?: number;
+}
+
+/** A fused ranking, the list hits it came from, and whether a list was cut at its depth. */
+interface Ranked {
+  ranking: FusedConversation[];
+  hits: Partial<Record<ConversationList, Array<IndexedHit | PassageHit>>>;
+  truncated: boolean;
 }
 
 /**
@@ -111,64 +124,79 @@ export class SearchService {
   }
 
   /**
-   * The lists of the mode (summary and passage BM25, k-NN, or all four) to their full depth,
-   * fused into one conversation ranking by {@link fuseConversationLists}; then the summary
-   * documents and the evidence of the requested slice. One fixed depth for every page of a query
-   * keeps the pages consistent.
+   * The conversation ranking of the request's mode at the depth its page needs, then the page's
+   * summary documents and evidence (one `_msearch` each step). Pages that end within the first
+   * pages' depth (`FIRST_PAGES_DEPTH`: most searches read one page) are fused over lists that
+   * deep, the same lists for each of them. A page past it is fused over full-depth lists, with
+   * the results the first pages showed kept first (the cursor says how many), so paging on
+   * neither repeats nor skips a conversation; such a page ranks both depths.
    */
   private async page(tenantId: string, request: SearchRequest): Promise<Page> {
     const { userId, tier, from, to, offset } = request;
     const scope: SearchScope = { tenantId, userId, tier, from, to };
     const size = Math.min(request.k, MAX_RESULTS - offset);
+    const end = offset + size;
     const text = keywordText(request.query);
     const vector = request.mode === 'keyword' ? undefined : await this.embed(request.query);
-    const queries = conversationListQueries(request.mode, scope, text, vector, this.efSearch);
-    const hits: Partial<Record<ConversationList, Array<IndexedHit | PassageHit>>> =
-      Object.fromEntries(
-        await Promise.all(
-          Object.entries(queries).map(
-            async ([name, query]) => [name, await this.searcher.list(query)] as const,
-          ),
-        ),
-      );
-    const summaryHits = [...(hits.summaryKeyword ?? []), ...(hits.summarySemantic ?? [])];
-    const summarized = new Set(summaryList(summaryHits).map((hit) => hit.id));
-    const lists = conversationLists(hits);
-    // Conversations whose raw messages are archived are fused over the summary lists alone.
-    const silent =
-      queries.passageKeyword || queries.passageSemantic
-        ? foundWithoutPassages(lists, MAX_RESULTS)
-        : [];
-    const archived = await this.archives.archivedAmong(tenantId, silent);
-    let ranking = fuseConversationLists(lists, FUSION_WEIGHTS, archived);
-    if (tier !== undefined) ranking = await this.inTier(scope, ranking, summarized);
-    ranking = ranking.slice(0, MAX_RESULTS);
-    const slice = ranking.slice(offset, offset + size);
-    const more = ranking.length > offset + size;
-    if (slice.length === 0) return { results: [], more: false };
+    const rank = (depth: ListDepth) => this.rank(request.mode, scope, text, vector, depth);
 
-    const documents = await this.searcher.search(
-      hydrateBody(
-        scope,
-        slice.map((hit) => documentId(tenantId, hit.id)),
-        text,
-      ),
-    );
-    const summaries = new Map(documents.map((hit) => [hit._source?.conversationId, hit]));
+    let ranked: Ranked;
+    let ranking: FusedConversation[];
+    let more: boolean;
+    let kept: number | undefined;
+    if (request.kept === undefined && end <= FIRST_PAGES_DEPTH.summaries) {
+      ranked = await rank(FIRST_PAGES_DEPTH);
+      ranking = ranked.ranking;
+      more = ranking.length > end || ranked.truncated;
+    } else {
+      kept = request.kept ?? offset;
+      const [first, full] = await Promise.all([
+        kept > 0 ? rank(FIRST_PAGES_DEPTH) : undefined,
+        rank(FULL_DEPTH),
+      ]);
+      const shown = first?.ranking.slice(0, kept) ?? [];
+      const shownIds = new Set(shown.map((hit) => hit.id));
+      ranked = full;
+      ranking = [...shown, ...full.ranking.filter((hit) => !shownIds.has(hit.id))].slice(
+        0,
+        MAX_RESULTS,
+      );
+      more = ranking.length > end;
+    }
+    const slice = ranking.slice(offset, end);
+    if (slice.length === 0) return { results: [], more: false };
+    const { hits } = ranked;
+
+    // The page's summaries and its evidence in one request: the evidence needs only the passages.
     const passages = passageRanking(hits.passageKeyword, hits.passageSemantic);
-    const page = slice.map((hit) => ({
-      conversationId: hit.id,
-      summary: summaries.get(hit.id),
-      score: hit.score,
-      matchedBy: matchedBy(hit),
-    }));
-    const evidence = await this.evidence.find(
+    const plan = this.evidence.plan(
       passageScopeOf(scope),
       text,
-      page,
+      slice.map((hit) => hit.id),
       passages,
       request.evidence,
     );
+    const [documents, ...evidenceAnswers] = await this.searcher.many([
+      {
+        target: 'summaries',
+        body: hydrateBody(
+          scope,
+          slice.map((hit) => documentId(tenantId, hit.id)),
+          text,
+        ),
+      },
+      ...plan.queries,
+    ]);
+    const summaries = new Map(
+      (documents?.hits ?? []).map((hit) => [(hit as IndexedHit)._source?.conversationId, hit]),
+    );
+    const page = slice.map((hit) => ({
+      conversationId: hit.id,
+      summary: summaries.get(hit.id) as IndexedHit | undefined,
+      score: hit.score,
+      matchedBy: matchedBy(hit),
+    }));
+    const evidence = await plan.finish(evidenceAnswers, page);
     const results = page.map(({ conversationId, summary, score, matchedBy: by }): SearchResult => {
       const shown = evidence.get(conversationId) ?? { evidenceSource: 'messages', evidence: [] };
       const result = summary
@@ -181,7 +209,42 @@ export class SearchService {
           );
       return { ...result, matchedBy: by };
     });
-    return { results, more };
+    return { results, more, kept };
+  }
+
+  /**
+   * The lists of the mode (summary and passage BM25, k-NN, or all four) `depth` deep, in one
+   * `_msearch`, fused into one conversation ranking by {@link fuseConversationLists}.
+   */
+  private async rank(
+    mode: SearchRequest['mode'],
+    scope: SearchScope,
+    text: string,
+    vector: number[] | undefined,
+    depth: ListDepth,
+  ): Promise<Ranked> {
+    const queries = conversationListQueries(mode, scope, text, vector, this.efSearch, depth);
+    const names = Object.keys(queries) as ConversationList[];
+    const answers = await this.searcher.many(names.flatMap((name) => queries[name] ?? []));
+    const hits: Partial<Record<ConversationList, Array<IndexedHit | PassageHit>>> =
+      Object.fromEntries(names.map((name, index) => [name, answers[index]?.hits ?? []]));
+    const truncated = names.some(
+      (name) =>
+        (hits[name]?.length ?? 0) >=
+        (name.startsWith('passage') ? depth.passages : depth.summaries),
+    );
+    const summaryHits = [...(hits.summaryKeyword ?? []), ...(hits.summarySemantic ?? [])];
+    const summarized = new Set(summaryList(summaryHits).map((hit) => hit.id));
+    const lists = conversationLists(hits);
+    // Conversations whose raw messages are archived are fused over the summary lists alone.
+    const silent =
+      queries.passageKeyword || queries.passageSemantic
+        ? foundWithoutPassages(lists, depth.summaries)
+        : [];
+    const archived = await this.archives.archivedAmong(scope.tenantId, silent);
+    let ranking = fuseConversationLists(lists, FUSION_WEIGHTS, archived);
+    if (scope.tier !== undefined) ranking = await this.inTier(scope, ranking, summarized);
+    return { ranking: ranking.slice(0, MAX_RESULTS), hits, truncated };
   }
 
   /**
@@ -220,6 +283,7 @@ export class SearchService {
         offset: next,
         mode: request.mode,
         queryHash: queryHash(request),
+        ...(page.kept !== undefined ? { kept: page.kept } : {}),
       });
     return response;
   }
@@ -247,7 +311,8 @@ function passageRanking(
       !userOf.has(conversationId)
     )
       userOf.set(conversationId, user);
-    if (hit._id && listHitValue(hit, 'embedded') === true) embedded.add(hit._id);
+    const id = passageHitId(hit);
+    if (id && listHitValue(hit, 'embedded') === true) embedded.add(id);
   }
   const keywordList = keyword ? passageList(keyword) : undefined;
   const semanticList = semantic ? passageList(semantic) : undefined;

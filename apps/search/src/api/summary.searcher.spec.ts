@@ -16,7 +16,7 @@ function responseError(statusCode: number, body: unknown): errors.ResponseError 
 }
 
 function setup() {
-  const client = { search: jest.fn() };
+  const client = { search: jest.fn(), msearch: jest.fn() };
   const searcher = new SummarySearcher(
     client as unknown as Client,
     { alias: 'memory-summaries' } as SummaryIndex,
@@ -77,5 +77,79 @@ describe(SummarySearcher.name, () => {
     });
     const top = await searcher.topPassages({ size: 0 });
     expect([...top]).toEqual([['c', [{ _id: 't/c/3' }]]]);
+  });
+
+  it('sends the searches of a step in one _msearch and answers in their order', async () => {
+    const { client, searcher } = setup();
+    client.msearch.mockResolvedValueOnce({
+      body: {
+        responses: [
+          { hits: { hits: [{ _id: 't/a' }] }, status: 200 },
+          {
+            hits: { hits: [] },
+            aggregations: {
+              conversations: { buckets: [{ key: 'c', best: { hits: { hits: [] } } }] },
+            },
+            status: 200,
+          },
+        ],
+      },
+    });
+    const answers = await searcher.many([
+      { target: 'summaries', body: { size: 1 } },
+      { target: 'passages', body: { size: 0 } },
+    ]);
+    expect(answers).toEqual([
+      { hits: [{ _id: 't/a' }] },
+      {
+        hits: [],
+        aggregations: { conversations: { buckets: [{ key: 'c', best: { hits: { hits: [] } } }] } },
+      },
+    ]);
+    expect(client.msearch).toHaveBeenCalledWith(
+      {
+        body: [
+          { index: 'memory-summaries' },
+          { size: 1 },
+          { index: 'memory-passages', ignore_unavailable: true },
+          { size: 0 },
+        ],
+      },
+      SEARCH_REQUEST_OPTIONS,
+    );
+    await expect(searcher.many([])).resolves.toEqual([]);
+    expect(client.msearch).toHaveBeenCalledTimes(1);
+  });
+
+  it('fails the whole step when one of its searches fails, telling too many clauses apart', async () => {
+    const { client, searcher } = setup();
+    const ok = { hits: { hits: [] }, status: 200 };
+    client.msearch.mockResolvedValueOnce({
+      body: {
+        responses: [
+          ok,
+          {
+            error: {
+              root_cause: [{ type: 'too_many_clauses' }],
+              type: 'search_phase_execution_exception',
+            },
+            status: 500,
+          },
+        ],
+      },
+    });
+    const two = [
+      { target: 'summaries', body: {} },
+      { target: 'passages', body: {} },
+    ] as const;
+    await expect(searcher.many(two)).rejects.toBeInstanceOf(QueryTooComplexError);
+    client.msearch.mockResolvedValueOnce({
+      body: { responses: [{ error: { type: 'cluster_block_exception' }, status: 503 }, ok] },
+    });
+    await expect(searcher.many(two)).rejects.toBeInstanceOf(SearchUnavailableError);
+    client.msearch.mockResolvedValueOnce({ body: { responses: [ok] } });
+    await expect(searcher.many(two)).rejects.toBeInstanceOf(SearchUnavailableError);
+    client.msearch.mockRejectedValueOnce(new errors.ConnectionError('connect ECONNREFUSED'));
+    await expect(searcher.many(two)).rejects.toBeInstanceOf(SearchUnavailableError);
   });
 });
