@@ -404,7 +404,7 @@ async function main(): Promise<void> {
             q.vector,
             { from: 0, size: K, output: 'ids' },
             q.text,
-            scaledEfSearch(settings.knnEfSearch, depth.summaries, FULL_DEPTH.summaries),
+            Math.max(settings.knnEfSearch, depth.summaries),
             depth.summaries,
           ),
         }),

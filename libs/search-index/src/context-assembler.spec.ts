@@ -112,6 +112,29 @@ describe(ContextAssembler.name, () => {
       expect(JSON.stringify(query.body)).toContain('{"term":{"tenantId":"t"}}');
   });
 
+  it('sends the searches of each step together when the sources can (one _msearch in the service)', async () => {
+    const lists = {
+      'passages.keyword': ['t/a/3', 't/b/1'],
+      'summaries.keyword': ['t/z', 't/a'],
+    };
+    const one = setup(lists, ['z']);
+    const separate = await one.assembler.assemble({ tenantId: 't', query: 'q', tokenBudget: 2000 });
+    const batched = setup(lists, ['z']);
+    const steps: number[] = [];
+    const search = jest.fn(batched.sources.search);
+    const searchAll = jest.fn((queries: readonly ListQuery[]) => {
+      steps.push(queries.length);
+      return Promise.all(queries.map((query) => search(query)));
+    });
+    const assembler = new ContextAssembler({ ...batched.sources, search, searchAll });
+    expect(await assembler.assemble({ tenantId: 't', query: 'q', tokenBudget: 2000 })).toEqual(
+      separate,
+    );
+    // The four lists, then the passages and the archived summary by id.
+    expect(steps).toEqual([4, 2]);
+    expect(search).toHaveBeenCalledTimes(6);
+  });
+
   it('answers with nothing found as an empty text', async () => {
     const { assembler } = setup({});
     expect(await assembler.assemble({ tenantId: 't', query: 'x', tokenBudget: 100 })).toEqual({

@@ -1,6 +1,7 @@
 import { MemorySummary } from '@memory/contracts';
 import {
   CONTEXT_CONVERSATION_SHARE,
+  ConversationList,
   foundWithoutPassages,
   fuseConversationLists,
   FUSION_WEIGHTS,
@@ -69,6 +70,13 @@ export interface SourceHit<T> extends ListHit {
 /** What the assembler needs from outside: the index, the embedding model and Postgres. */
 export interface ContextSources {
   search(query: ListQuery): Promise<Array<SourceHit<PassageDocument & SummaryDocument>>>;
+  /**
+   * Several searches at once (one `_msearch` in the search service), answers in order; without
+   * it, the lists are searched side by side with `search`.
+   */
+  searchAll?(
+    queries: readonly ListQuery[],
+  ): Promise<Array<Array<SourceHit<PassageDocument & SummaryDocument>>>>;
   embed(query: string): Promise<number[]>;
   /** The live conversation's current summary (Postgres), undefined when it has none yet. */
   currentSummary(tenantId: string, conversationId: string): Promise<ContextSummary | undefined>;
@@ -96,6 +104,14 @@ export class ContextAssembler {
     private readonly count: TokenCounter = countContextTokens,
   ) {}
 
+  private searchAll(
+    queries: readonly ListQuery[],
+  ): Promise<Array<Array<SourceHit<PassageDocument & SummaryDocument>>>> {
+    if (queries.length === 0) return Promise.resolve([]);
+    if (this.sources.searchAll) return this.sources.searchAll(queries);
+    return Promise.all(queries.map((query) => this.sources.search(query)));
+  }
+
   async assemble(request: ContextQuery): Promise<PackedContext> {
     const scope: SearchScope = {
       tenantId: request.tenantId,
@@ -111,13 +127,9 @@ export class ContextAssembler {
       this.sources.embed(request.query),
     ]);
     const queries = conversationListQueries('hybrid', scope, text, vector, this.efSearch);
-    const hits = Object.fromEntries(
-      await Promise.all(
-        Object.entries(queries).map(
-          async ([name, query]) => [name, await this.sources.search(query)] as const,
-        ),
-      ),
-    );
+    const names = Object.keys(queries) as ConversationList[];
+    const answers = await this.searchAll(names.flatMap((name) => queries[name] ?? []));
+    const hits = Object.fromEntries(names.map((name, index) => [name, answers[index] ?? []]));
     const lists = conversationLists(hits);
     const silent = foundWithoutPassages(lists, CONTEXT_ARCHIVE_CANDIDATES).filter(
       (id) => id !== request.conversationId,
@@ -160,24 +172,24 @@ export class ContextAssembler {
 
     const passageIds = chosen.filter((entry) => entry.kind === 'evidence').map((entry) => entry.id);
     const summaryIds = chosen.filter((entry) => entry.kind === 'summary').map((entry) => entry.id);
-    const [passages, summaries] = await Promise.all([
-      passageIds.length === 0
-        ? []
-        : this.sources.search({
-            target: 'passages',
-            body: passageHydrateBody(passageScopeOf(scope), passageIds, ''),
-          }),
-      summaryIds.length === 0
-        ? []
-        : this.sources.search({
-            target: 'summaries',
-            body: hydrateBody(
-              scope,
-              summaryIds.map((id) => `${request.tenantId}/${id}`),
-              '',
-            ),
-          }),
-    ]);
+    const hydrations: ListQuery[] = [];
+    if (passageIds.length > 0)
+      hydrations.push({
+        target: 'passages',
+        body: passageHydrateBody(passageScopeOf(scope), passageIds, ''),
+      });
+    if (summaryIds.length > 0)
+      hydrations.push({
+        target: 'summaries',
+        body: hydrateBody(
+          scope,
+          summaryIds.map((id) => `${request.tenantId}/${id}`),
+          '',
+        ),
+      });
+    const hydrated = await this.searchAll(hydrations);
+    const passages = passageIds.length > 0 ? (hydrated[0] ?? []) : [];
+    const summaries = summaryIds.length > 0 ? (hydrated[hydrated.length - 1] ?? []) : [];
     const passageById = new Map(passages.map((hit) => [hit._id, hit._source]));
     const summaryById = new Map(summaries.map((hit) => [hit._source?.conversationId, hit._source]));
     const candidates: ContextCandidate[] = [];

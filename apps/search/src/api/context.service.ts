@@ -40,6 +40,7 @@ export class ContextService {
     this.assembler = new ContextAssembler(
       {
         search: (query) => searcher.list(query),
+        searchAll: async (queries) => (await searcher.many(queries)).map((answer) => answer.hits),
         embed: (query) => embedQuery(embedder, query),
         currentSummary: async (tenantId, conversationId) =>
           optional(await summaries.current(tenantId, conversationId)),

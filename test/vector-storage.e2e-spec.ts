@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { createOpenSearchClient } from '@memory/opensearch';
+import { PassageIndex, passagesAlias, PassageMessage, toPassage } from '@memory/search-index';
+
+const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
+const DIMENSIONS = 384;
+
+/** A unit vector of 384 dimensions, mostly along `axis`. */
+function unit(axis: number): number[] {
+  const vector = Array.from({ length: DIMENSIONS }, (_, i) => (i === axis ? 1 : 0.01));
+  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0));
+  return vector.map((x) => x / norm);
+}
+
+function messages(ids: string[]): PassageMessage[] {
+  return ids.map((messageId, i) => ({
+    messageId,
+    seq: i + 1,
+    userId: 'u1',
+    role: i % 2 === 0 ? 'user' : 'assistant',
+    content: `message number ${i + 1} about the garden`,
+    createdAt: `2026-05-01T10:0${i}:00.000Z`,
+  }));
+}
+
+/*
+ * How the indices keep vectors, on the real OpenSearch: scored by inner product, and out of the
+ * stored source (`knn.derived_source.enabled`) while every read and partial update still sees
+ * them. Its own index prefix; the indices are deleted afterwards.
+ */
+describe('vector storage', () => {
+  const prefix = `e2e-vectors-${randomUUID().slice(0, 8)}`;
+  const client = createOpenSearchClient({ url: OPENSEARCH_URL, indexPrefix: prefix });
+  const index = new PassageIndex(client, prefix, DIMENSIONS);
+  let physical = '';
+
+  beforeAll(async () => {
+    physical = await index.ensure();
+  });
+
+  afterAll(async () => {
+    if (physical) await client.indices.delete({ index: physical }).catch(() => undefined);
+    await client.close();
+  });
+
+  it('creates the index with inner-product vectors kept out of the stored source', async () => {
+    const settings = await client.indices.getSettings({ index: physical, flat_settings: true });
+    const flat = Object.values(settings.body)[0]?.settings as Record<string, unknown>;
+    expect(flat['index.knn']).toBe('true');
+    expect(flat['index.knn.derived_source.enabled']).toBe('true');
+    const mapping = await client.indices.getMapping({ index: physical });
+    const properties = Object.values(mapping.body)[0]?.mappings?.properties as Record<
+      string,
+      { method?: { space_type?: string } }
+    >;
+    expect(properties.embedding?.method?.space_type).toBe('innerproduct');
+  });
+
+  it('keeps a vector through a partial update of the passage, and finds it by inner product', async () => {
+    const first = toPassage('t1', 'garden', 1, messages(['m1', 'm2', 'm3', 'm4']));
+    if (!first) throw new Error('no passage');
+    expect(await index.write([first], true)).toMatchObject({ written: 1 });
+    const [pending] = await index.needingVectors(10);
+    if (!pending) throw new Error('the passage should wait for its vector');
+    expect(await index.setVectors([{ pending, embedding: unit(7) }])).toMatchObject({
+      updated: 1,
+    });
+    // Same text, other message ids: the index changes the passage in place (a partial update,
+    // which rebuilds the document from its source) and the vector must survive it.
+    const renamed = toPassage('t1', 'garden', 1, messages(['n1', 'n2', 'n3', 'n4']));
+    if (!renamed) throw new Error('no passage');
+    expect(await index.write([renamed], true)).toMatchObject({ refreshed: 1 });
+    await client.indices.refresh({ index: passagesAlias(prefix) });
+
+    const stored = await client.get({ index: passagesAlias(prefix), id: 't1/garden/1' });
+    const source = stored.body._source as { messageIds: string[]; embedding?: number[] };
+    expect(source.messageIds).toEqual(['n1', 'n2', 'n3', 'n4']);
+    expect(source.embedding).toHaveLength(DIMENSIONS);
+    const expected = unit(7);
+    source.embedding?.forEach((x, i) => expect(x).toBeCloseTo(expected[i] ?? NaN, 6));
+
+    const found = await client.search({
+      index: passagesAlias(prefix),
+      body: { size: 1, query: { knn: { embedding: { vector: unit(7), k: 1 } } } },
+    });
+    const hit = found.body.hits.hits[0];
+    expect(hit?._id).toBe('t1/garden/1');
+    // Inner product of unit vectors: OpenSearch scores it 1 + dot, so 2 for the same vector.
+    expect(hit?._score).toBeCloseTo(2, 4);
+    expect(await index.pendingVectors()).toBe(0);
+  });
+});
