@@ -70,7 +70,13 @@ function openSearchCpuMs(): number | null {
   }
 }
 
-async function post(path: string, body: unknown): Promise<Record<string, any>> {
+/** What the bench reads of a search answer. */
+interface Answer {
+  took?: number;
+  hits?: { hits?: Array<{ _source?: { text?: string; conversationId?: string } }> };
+}
+
+async function post(path: string, body: unknown): Promise<Answer> {
   const response = await fetch(`${config.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -78,7 +84,7 @@ async function post(path: string, body: unknown): Promise<Record<string, any>> {
   });
   const text = await response.text();
   if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text) as Record<string, any>;
+  return JSON.parse(text) as Answer;
 }
 
 /** A list of the service's requests at `depth`, optionally reading `_id` as before. */
@@ -122,10 +128,10 @@ async function main(): Promise<void> {
     },
     _source: ['text', 'conversationId'],
   });
-  const hits = sample.hits.hits as Array<{ _source: { text: string; conversationId: string } }>;
+  const hits = sample.hits?.hits ?? [];
   if (hits.length < 20) throw new Error(`only ${hits.length} summaries of ${TENANT} found`);
-  const texts = hits.map((hit) => hit._source.text.split(/\s+/).slice(3, 10).join(' '));
-  const conversations = hits.map((hit) => hit._source.conversationId);
+  const texts = hits.map((hit) => (hit._source?.text ?? '').split(/\s+/).slice(3, 10).join(' '));
+  const conversations = hits.map((hit) => hit._source?.conversationId ?? '');
   const settings = readSearchSettings(new EnvReader(process.env));
   const embedder = await createEmbeddingBackend(settings.embeddings);
   const vectors = await embedder.embed(texts, 'query');
@@ -193,7 +199,7 @@ async function main(): Promise<void> {
     for (const body of bodies) {
       const response = await post(path, body);
       took += Number(response.took ?? 0);
-      found += (response.hits?.hits?.length as number | undefined) ?? 0;
+      found += response.hits?.hits?.length ?? 0;
     }
     const cpuAfter = openSearchCpuMs();
     const n = bodies.length;

@@ -14,6 +14,8 @@ import {
   ConversationList,
   conversationListQueries,
   conversationLists,
+  DEFAULT_KNN_EF_SEARCH,
+  FIRST_PAGES_DEPTH,
   FUSION_WEIGHTS,
   FusionWeights,
   fuseConversationLists,
@@ -98,11 +100,14 @@ export async function fetchLists(
   const bar = tools.progress(questions.length, 'questions listed (--tune)');
   const all: Hits[] = [];
   for (const [i, q] of questions.entries()) {
+    // The lists of a first page, as the service ranks it (recall is read to rank 10).
     const queries = conversationListQueries(
       'hybrid',
       { tenantId: tenantOf(q.conversation) },
       keywordText(q.question.slice(0, 1000)),
       vectors[i],
+      DEFAULT_KNN_EF_SEARCH,
+      FIRST_PAGES_DEPTH,
     );
     const hits: Partial<Record<ConversationList, ListHit[]>> = {};
     for (const [name, query] of Object.entries(queries) as Array<

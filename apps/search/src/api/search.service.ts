@@ -188,11 +188,11 @@ export class SearchService {
       ...plan.queries,
     ]);
     const summaries = new Map(
-      (documents?.hits ?? []).map((hit) => [(hit as IndexedHit)._source?.conversationId, hit]),
+      (documents?.hits ?? []).map((hit) => [hit._source?.conversationId, hit]),
     );
     const page = slice.map((hit) => ({
       conversationId: hit.id,
-      summary: summaries.get(hit.id) as IndexedHit | undefined,
+      summary: summaries.get(hit.id),
       score: hit.score,
       matchedBy: matchedBy(hit),
     }));
