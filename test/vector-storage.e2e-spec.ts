@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createOpenSearchClient } from '@memory/opensearch';
-import { PassageIndex, passagesAlias, PassageMessage, toPassage } from '@memory/search-index';
+import {
+  BulkIndexError,
+  PassageIndex,
+  passagesAlias,
+  PassageMessage,
+  toPassage,
+} from '@memory/search-index';
 
 const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 const DIMENSIONS = 384;
@@ -24,9 +30,10 @@ function messages(ids: string[]): PassageMessage[] {
 }
 
 /*
- * How the indices keep vectors, on the real OpenSearch: scored by inner product, and out of the
- * stored source (`knn.derived_source.enabled`) while every read and partial update still sees
- * them. Its own index prefix; the indices are deleted afterwards.
+ * How the indices keep vectors, on the real OpenSearch: scored by inner product, kept through a
+ * partial update, and a document the index refuses still refused as a 4xx (what makes it a
+ * poison record to dead-letter, not a failure to retry). Its own index prefix; the index is
+ * deleted afterwards.
  */
 describe('vector storage', () => {
   const prefix = `e2e-vectors-${randomUUID().slice(0, 8)}`;
@@ -43,11 +50,12 @@ describe('vector storage', () => {
     await client.close();
   });
 
-  it('creates the index with inner-product vectors kept out of the stored source', async () => {
+  it('creates the index with inner-product vectors, kept in the stored source', async () => {
     const settings = await client.indices.getSettings({ index: physical, flat_settings: true });
     const flat = Object.values(settings.body)[0]?.settings as Record<string, unknown>;
     expect(flat['index.knn']).toBe('true');
-    expect(flat['index.knn.derived_source.enabled']).toBe('true');
+    // k-NN's derived source turns a refused document's 400 into a 500 (see the last test).
+    expect(flat['index.knn.derived_source.enabled']).toBeUndefined();
     const mapping = await client.indices.getMapping({ index: physical });
     const properties = Object.values(mapping.body)[0]?.mappings?.properties as Record<
       string,
@@ -88,5 +96,21 @@ describe('vector storage', () => {
     // Inner product of unit vectors: OpenSearch scores it 1 + dot, so 2 for the same vector.
     expect(hit?._score).toBeCloseTo(2, 4);
     expect(await index.pendingVectors()).toBe(0);
+  });
+
+  it('refuses a document the index cannot hold with a 4xx, so that it is dead-lettered', async () => {
+    const passage = toPassage('t1', 'immense', 1, messages(['m1', 'm2']));
+    if (!passage) throw new Error('no passage');
+    // Lucene refuses a keyword term over 32,766 bytes.
+    const immense = { ...passage, messageIds: ['m'.repeat(40_000), 'm2'] };
+    const failure = await index.write([immense]).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(BulkIndexError);
+    const { failures, refused } = failure as BulkIndexError;
+    expect(failures[0]?.status).toBe(400);
+    expect(failures[0]?.reason).toMatch(/immense term/);
+    expect(refused).toEqual(['t1/immense/1']);
   });
 });

@@ -4,7 +4,7 @@
  * indices anew from Postgres and moves their aliases. Version 2: passages, and the summaries'
  * `fullText`; version 3: the summaries' `held` sections (what keyword search ranks by); version 4:
  * the summaries' `vectorPending` (two-phase indexing: the vector follows the text); version 5:
- * vectors scored by inner product, and kept out of the stored source.
+ * vectors scored by inner product.
  */
 export const MAPPING_VERSION = 5;
 
@@ -25,22 +25,15 @@ export function newIndexName(alias: string, now: Date = new Date()): string {
 const englishText = { type: 'text', analyzer: 'english' } as const;
 
 /**
- * Settings of both indices: one shard (a tenant's search is one shard's), k-NN on, and vectors
- * kept out of the stored `_source` (`knn.derived_source.enabled`): k-NN puts them back from the
- * vector data when a source is read (an `mget` that asks for `embedding`, a partial update),
- * so nothing that reads or updates a document changes, but the stored fields no longer carry
- * 384 floats as JSON per document. On 3,000 documents of 384 dimensions the store was 19 MB
- * against 57 MB, and every read of stored fields (ids, a page's sources) decompresses a third
- * of the bytes.
+ * Settings of both indices: one shard (a tenant's search is one shard's), k-NN on. The vector
+ * stays in the stored `_source`. k-NN 2.19's derived source (`index.knn.derived_source.enabled`)
+ * would keep it out (stores a third of the size, loading faster), but with it a document
+ * OpenSearch refuses (an immense term) fails as a 500 `not_x_content_exception` instead of its
+ * 400, so a poison record would be retried forever instead of dead-lettered
+ * (test/adversarial.e2e-spec.ts caught it; docs/benchmarks.md).
  */
 const INDEX_SETTINGS = {
-  index: {
-    number_of_shards: 1,
-    number_of_replicas: 0,
-    knn: true,
-    'knn.derived_source.enabled': true,
-    refresh_interval: '1s',
-  },
+  index: { number_of_shards: 1, number_of_replicas: 0, knn: true, refresh_interval: '1s' },
 } as const;
 
 /**
