@@ -3,7 +3,7 @@ import { SummaryIndex } from '@memory/search-index';
 import { Client, errors } from '@opensearch-project/opensearch';
 import { QueryTooComplexError, SearchUnavailableError } from './search.errors';
 import { SEARCH_REQUEST_OPTIONS } from './search.constants';
-import { SummarySearcher } from './summary.searcher';
+import { SummarySearcher, topHitsOf } from './summary.searcher';
 
 function responseError(statusCode: number, body: unknown): errors.ResponseError {
   return new errors.ResponseError({
@@ -67,16 +67,11 @@ describe(SummarySearcher.name, () => {
       { index: 'memory-passages', body: { size: 1 }, ignore_unavailable: true },
       SEARCH_REQUEST_OPTIONS,
     );
-    client.search.mockResolvedValueOnce({
-      body: {
-        hits: { hits: [] },
-        aggregations: {
-          conversations: { buckets: [{ key: 'c', best: { hits: { hits: [{ _id: 't/c/3' }] } } }] },
-        },
-      },
+    const top = topHitsOf({
+      conversations: { buckets: [{ key: 'c', best: { hits: { hits: [{ _id: 't/c/3' }] } } }] },
     });
-    const top = await searcher.topPassages({ size: 0 });
     expect([...top]).toEqual([['c', [{ _id: 't/c/3' }]]]);
+    expect([...topHitsOf(undefined)]).toEqual([]);
   });
 
   it('sends the searches of a step in one _msearch and answers in their order', async () => {

@@ -60,12 +60,6 @@ export class SummarySearcher {
     return query.target === 'summaries' ? this.search(query.body) : this.searchPassages(query.body);
   }
 
-  /** The `top_hits` per conversation of `passageTopUpBody`, by conversation id. */
-  async topPassages(body: SearchBody): Promise<Map<string, PassageHit[]>> {
-    const response = await this.run(this.passages, body);
-    return topHitsOf(response.aggregations);
-  }
-
   /**
    * Several searches in one `_msearch`, answers in the order asked. One failed search fails
    * them all, as the separate requests did: a page is not served from part of its lists.
