@@ -18,7 +18,7 @@ export const PASSAGE_CANDIDATES = 400;
  * to make the passage's id (`passageId(tenantId, conversationId, window)`). Read from doc values
  * only, no stored field (`_none_`, not even `_id`): a list is hundreds of passages, and loading
  * each one's source (its 384 floats of vector with it) made a passage list ten times slower than
- * a summary list; reading `_id` alone still cost three times the doc values (bench:search).
+ * a summary list; reading `_id` alone still cost twice the doc values (bench:search-requests).
  */
 export const PASSAGE_LIST_FIELDS = [
   'tenantId',
