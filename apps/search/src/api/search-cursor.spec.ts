@@ -18,6 +18,18 @@ describe('search cursor', () => {
     });
   });
 
+  it('carries how many results of the first pages were kept, never more than its offset', () => {
+    const hash = queryHash(criteria());
+    const expected = { mode: 'hybrid' as const, queryHash: hash };
+    const deep = encodeCursor({ offset: 60, mode: 'hybrid', queryHash: hash, kept: 50 });
+    expect(decodeCursor(deep, expected)).toEqual({ ok: true, offset: 60, kept: 50 });
+    // Kept beyond where the page starts: not a cursor this API makes.
+    const forged = encodeCursor({ offset: 20, mode: 'hybrid', queryHash: hash, kept: 30 });
+    expect(decodeCursor(forged, expected)).toMatchObject({ ok: false, code: 'INVALID_CURSOR' });
+    const negative = encodeCursor({ offset: 20, mode: 'hybrid', queryHash: hash, kept: -1 });
+    expect(decodeCursor(negative, expected)).toMatchObject({ ok: false, code: 'INVALID_CURSOR' });
+  });
+
   it('hashes every part that decides the ranking', () => {
     const base = queryHash(criteria());
     expect(queryHash(criteria())).toBe(base);
