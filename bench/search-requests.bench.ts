@@ -12,9 +12,9 @@
 // per request (read from /proc: the stack's OpenSearch on this machine only). Variants run one
 // after another, so they meet the machine's load in turn: run it on an idle machine, and compare
 // the rows of one run.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { EnvReader } from '@memory/config';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EnvReader, readOpenSearchConfig } from '@memory/config';
 import { createEmbeddingBackend } from '@memory/embeddings';
 import {
   conversationListQueries,
@@ -32,6 +32,8 @@ import { readPid } from '../deploy/stack/lib/processes.mjs';
 import { defaultStackDir } from '../deploy/stack/models.mjs';
 import { fmt, option, say, table } from '../deploy/run/console';
 import { intEnv } from '../deploy/run/services';
+import { cpuBetween, cpuSampler } from './lib/cpu';
+import { engineOf } from './lib/search-bench-load';
 
 const TENANT = 'bench-search-0';
 const K = 10;
@@ -40,7 +42,6 @@ const EVIDENCE = 3;
 const config = {
   prefix: process.env.BENCH_SEARCH_PREFIX ?? '',
   requests: intEnv('BENCH_REQUESTS', 80),
-  url: (process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200').replace(/\/$/, ''),
   out: option('out'),
 };
 
@@ -56,35 +57,6 @@ interface Row {
   tookMs: number;
   cpuMs: number | null;
   hits: number;
-}
-
-function openSearchCpuMs(): number | null {
-  const pid = readPid(`${defaultStackDir()}/opensearch/engine.pid`);
-  if (!pid) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/** What the bench reads of a search answer. */
-interface Answer {
-  took?: number;
-  hits?: { hits?: Array<{ _source?: { text?: string; conversationId?: string } }> };
-}
-
-async function post(path: string, body: unknown): Promise<Answer> {
-  const response = await fetch(`${config.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text) as Answer;
 }
 
 /** A list of the service's requests at `depth`, optionally reading `_id` as before. */
@@ -118,21 +90,28 @@ async function main(): Promise<void> {
       'BENCH_SEARCH_PREFIX: the index prefix of a bench:search run with BENCH_KEEP_INDEX=true',
     );
   const alias = { summaries: `${config.prefix}-summaries`, passages: `${config.prefix}-passages` };
-  const sample = await post(`/${alias.summaries}/_search`, {
-    size: config.requests,
-    query: {
-      function_score: {
-        query: { term: { tenantId: TENANT } },
-        random_score: { seed: 7, field: '_seq_no' },
+  const read = new EnvReader(process.env);
+  const engine = engineOf(readOpenSearchConfig(read));
+  const opensearchPid = readPid(join(defaultStackDir(), 'opensearch', 'engine.pid'));
+  const sampleCpu = cpuSampler({ opensearch: () => (opensearchPid ? [opensearchPid] : []) });
+  const sample = await engine.search(
+    alias.summaries,
+    JSON.stringify({
+      size: config.requests,
+      query: {
+        function_score: {
+          query: { term: { tenantId: TENANT } },
+          random_score: { seed: 7, field: '_seq_no' },
+        },
       },
-    },
-    _source: ['text', 'conversationId'],
-  });
-  const hits = sample.hits?.hits ?? [];
+      _source: ['text', 'conversationId'],
+    }),
+  );
+  const hits = sample.hits.hits;
   if (hits.length < 20) throw new Error(`only ${hits.length} summaries of ${TENANT} found`);
   const texts = hits.map((hit) => (hit._source?.text ?? '').split(/\s+/).slice(3, 10).join(' '));
   const conversations = hits.map((hit) => hit._source?.conversationId ?? '');
-  const settings = readSearchSettings(new EnvReader(process.env));
+  const settings = readSearchSettings(read);
   const embedder = await createEmbeddingBackend(settings.embeddings);
   const vectors = await embedder.embed(texts, 'query');
   await embedder.close?.();
@@ -190,24 +169,24 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   for (const variant of variants) {
     const bodies = texts.map((_, i) => JSON.stringify(variant.body(i)));
-    const path = `/${alias[variant.index]}/_search`;
-    for (const body of bodies.slice(0, 10)) await post(path, body);
-    const cpuBefore = openSearchCpuMs();
+    const index = alias[variant.index];
+    for (const body of bodies.slice(0, 10)) await engine.search(index, body);
+    const cpuBefore = sampleCpu();
     const started = performance.now();
     let took = 0;
     let found = 0;
     for (const body of bodies) {
-      const response = await post(path, body);
-      took += Number(response.took ?? 0);
-      found += response.hits?.hits?.length ?? 0;
+      const response = await engine.search(index, body);
+      took += response.took ?? 0;
+      found += response.hits.hits.length;
     }
-    const cpuAfter = openSearchCpuMs();
+    const cpu = cpuBetween(cpuBefore, sampleCpu());
     const n = bodies.length;
     rows.push({
       name: variant.name,
       wallMs: (performance.now() - started) / n,
       tookMs: took / n,
-      cpuMs: cpuBefore === null || cpuAfter === null ? null : (cpuAfter - cpuBefore) / n,
+      cpuMs: cpu && opensearchPid ? ((cpu.groups.opensearch ?? 0) * 1000) / n : null,
       hits: found / n,
     });
     say('requests', `${variant.name}: done`);

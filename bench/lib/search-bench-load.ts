@@ -9,10 +9,11 @@ export interface EngineHit {
   _id: string;
   fields?: Record<string, unknown[] | undefined>;
   _score?: number | null;
-  _source?: { conversationId?: string; embedding?: number[] };
+  _source?: { conversationId?: string; text?: string; embedding?: number[] };
 }
 
 export interface EngineResponse {
+  took?: number;
   _shards?: { failed?: number };
   hits: { hits: EngineHit[] };
   aggregations?: unknown;
