@@ -1,8 +1,10 @@
 /*
- * Minimal foreground launcher for a local, single-node OpenSearch 2.x assembled from Maven Central.
+ * Minimal foreground launcher for a local, single-node OpenSearch 3.x assembled from Maven Central.
+ * Compiled with --release 21 (3.x jars are Java 21 class files); the code is the same as for 2.x.
  *
  * It does what org.opensearch.bootstrap.OpenSearch does, minus the parts that need a full
- * distribution (security manager + per-module policy files, keystore, bootstrap checks, natives):
+ * distribution (3.x: the opensearch-agent java agent that replaced the security manager, and its
+ * policy files; keystore, bootstrap checks, natives):
  *   - settings come from -Ekey=value arguments (same syntax as bin/opensearch); -Pkey=value arguments
  *     are applied as persistent cluster settings right after start,
  *   - path.home/path.conf come from -Dopensearch.path.home / -Dopensearch.path.conf,

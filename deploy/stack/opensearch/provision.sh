@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Provision a local single-node OpenSearch 2.19.1 (+ core modules + k-NN plugin) from Maven Central.
+# Provision a local single-node OpenSearch 3.5.0 (+ core modules + k-NN plugin) from Maven Central.
 #
 # Idempotent: once provisioned, a marker (fingerprint of the inputs) makes it return at once.
 # Output layout (distribution-like), all under <repo>/.stack/opensearch (git-ignored):
 #   lib/        server + its dependencies (JVM classpath)
 #   modules/    transport-netty4, lang-painless, analysis-common, mapper-extras, reindex,
 #               aggs-matrix-stats, parent-join (one bundle each, descriptor written here)
-#   plugins/    opensearch-knn (published zip, unpacked as-is)
+#   plugins/    opensearch-knn (published zip, unpacked; its descriptor's transport-grpc
+#               extension is marked optional, see step 3)
 #   launcher/   compiled Launcher.class
 #   data/ logs/ tmp/  runtime state (kept across re-provisioning)
 #
 # Env: OPENSEARCH_STACK_DIR (default <repo>/.stack/opensearch), OPENSEARCH_MVN_ARGS (extra mvn args),
-#      OPENSEARCH_FORCE_PROVISION=1 (ignore the marker).
+#      OPENSEARCH_FORCE_PROVISION=1 (ignore the marker),
+#      OPENSEARCH_JAVA_HOME (JDK >= 21 whose javac compiles the launcher; else a JDK >= 21 in
+#      JAVA_HOME or /usr/lib/jvm, newest first).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -19,8 +22,8 @@ REPO_ROOT="$(cd -- "$SCRIPT_DIR/../../.." && pwd -P)"
 STACK_DIR="${OPENSEARCH_STACK_DIR:-$REPO_ROOT/.stack/opensearch}"
 MARKER="$STACK_DIR/.provisioned"
 
-OPENSEARCH_VERSION=2.19.1
-KNN_VERSION=2.19.1.0
+OPENSEARCH_VERSION=3.5.0
+KNN_VERSION=3.5.0.0
 
 log() { printf '[opensearch:provision] %s\n' "$*"; }
 die() { printf '[opensearch:provision] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -36,11 +39,25 @@ if [[ "${OPENSEARCH_FORCE_PROVISION:-0}" != 1 && -f "$MARKER" && "$(cat "$MARKER
   exit 0
 fi
 
-for tool in java javac mvn sha256sum flock unzip; do
+for tool in mvn sha256sum flock unzip; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found on PATH"
 done
-JAVA_MAJOR="$(javac -version 2>&1 | sed -E 's/^javac ([0-9]+).*/\1/')"
-[[ "$JAVA_MAJOR" =~ ^[0-9]+$ && "$JAVA_MAJOR" -ge 11 ]] || die "javac >= 11 required (found: $(javac -version 2>&1))"
+# OpenSearch 3.x jars are Java 21 class files: the launcher needs javac >= 21 (mvn itself may run on 17).
+javac_major() { "$1" -version 2>&1 | sed -nE 's/^javac ([0-9]+).*/\1/p'; }
+JAVAC=""
+if [[ -n "${OPENSEARCH_JAVA_HOME:-}" ]]; then
+  JAVAC="$OPENSEARCH_JAVA_HOME/bin/javac"
+else
+  best=0
+  for home in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
+    [[ -n "$home" && -x "$home/bin/javac" ]] || continue
+    major="$(javac_major "$home/bin/javac")"
+    if [[ "$major" =~ ^[0-9]+$ ]] && (( major >= 21 && major > best )); then best="$major"; JAVAC="$home/bin/javac"; fi
+  done
+fi
+[[ -n "$JAVAC" && -x "$JAVAC" ]] || die "no javac >= 21 found (OpenSearch 3.x needs Java 21+; set OPENSEARCH_JAVA_HOME)"
+JAVA_MAJOR="$(javac_major "$JAVAC")"
+[[ "$JAVA_MAJOR" =~ ^[0-9]+$ && "$JAVA_MAJOR" -ge 21 ]] || die "javac >= 21 required (found: $("$JAVAC" -version 2>&1))"
 
 mkdir -p "$STACK_DIR"
 # Serialize concurrent provisioning (e.g. two services starting at once).
@@ -65,15 +82,15 @@ fi
 rm -rf "$STACK_DIR/maven-target"
 
 log "step 2/4: writing module descriptors"
-# name | plugin class | extended.plugins
+# name | plugin class | extended.plugins   (3.0 renamed the module classes to *ModulePlugin)
 MODULES=(
-  "transport-netty4|org.opensearch.transport.Netty4Plugin|"
-  "lang-painless|org.opensearch.painless.PainlessPlugin|"
-  "analysis-common|org.opensearch.analysis.common.CommonAnalysisPlugin|lang-painless"
-  "mapper-extras|org.opensearch.index.mapper.MapperExtrasPlugin|"
-  "reindex|org.opensearch.index.reindex.ReindexPlugin|"
-  "aggs-matrix-stats|org.opensearch.search.aggregations.matrix.MatrixAggregationPlugin|"
-  "parent-join|org.opensearch.join.ParentJoinPlugin|"
+  "transport-netty4|org.opensearch.transport.Netty4ModulePlugin|"
+  "lang-painless|org.opensearch.painless.PainlessModulePlugin|"
+  "analysis-common|org.opensearch.analysis.common.CommonAnalysisModulePlugin|lang-painless"
+  "mapper-extras|org.opensearch.index.mapper.MapperExtrasModulePlugin|"
+  "reindex|org.opensearch.index.reindex.ReindexModulePlugin|"
+  "aggs-matrix-stats|org.opensearch.search.aggregations.matrix.MatrixAggregationModulePlugin|"
+  "parent-join|org.opensearch.join.ParentJoinModulePlugin|"
 )
 for entry in "${MODULES[@]}"; do
   IFS='|' read -r name classname extended <<<"$entry"
@@ -91,7 +108,7 @@ description=OpenSearch module $name (assembled from Maven Central artifacts)
 version=$OPENSEARCH_VERSION
 name=$name
 classname=$classname
-java.version=11
+java.version=21
 opensearch.version=$OPENSEARCH_VERSION
 extended.plugins=$extended
 has.native.controller=false
@@ -106,10 +123,18 @@ KNN_DESC="$STACK_DIR/plugins/opensearch-knn/plugin-descriptor.properties"
 grep -qx "opensearch.version=$OPENSEARCH_VERSION" "$KNN_DESC" \
   || die "k-NN plugin targets $(grep '^opensearch.version=' "$KNN_DESC"), server is $OPENSEARCH_VERSION"
 [[ -f "$STACK_DIR/lib/opensearch-$OPENSEARCH_VERSION.jar" ]] || die "server jar missing in $STACK_DIR/lib"
+# k-NN 3.x declares extended.plugins=lang-painless,transport-grpc. transport-grpc (the gRPC transport
+# module of the 3.x distribution) is not published on Maven Central, and a missing non-optional
+# extended plugin aborts startup ("Missing plugin [transport-grpc], dependency of [opensearch-knn]").
+# k-NN only uses it for its gRPC query converter (a ServiceLoader extension), so mark it optional.
+if grep -qE '^extended\.plugins=.*transport-grpc(,|$)' "$KNN_DESC"; then
+  sed -i -E 's/^(extended\.plugins=.*)transport-grpc(,|$)/\1transport-grpc;optional=true\2/' "$KNN_DESC"
+  log "  k-NN: marked extended plugin transport-grpc optional ($(grep '^extended.plugins=' "$KNN_DESC"))"
+fi
 
 log "step 4/4: compiling the launcher (javac $JAVA_MAJOR)"
 mkdir -p "$STACK_DIR/launcher"
-javac --release 11 -nowarn -d "$STACK_DIR/launcher" -cp "$STACK_DIR/lib/*" "$SCRIPT_DIR/Launcher.java" \
+"$JAVAC" --release 21 -nowarn -d "$STACK_DIR/launcher" -cp "$STACK_DIR/lib/*" "$SCRIPT_DIR/Launcher.java" \
   || die "javac failed on $SCRIPT_DIR/Launcher.java"
 
 mkdir -p "$STACK_DIR/data" "$STACK_DIR/logs" "$STACK_DIR/tmp"

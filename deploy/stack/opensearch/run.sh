@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the local single-node OpenSearch 2.19.1 (+ k-NN) in the FOREGROUND (exec java).
+# Run the local single-node OpenSearch 3.5.0 (+ k-NN) in the FOREGROUND (exec java).
 # Provisions first if needed (returns at once when already provisioned).
 #
 # Env:
@@ -8,8 +8,8 @@
 #   OPENSEARCH_HEAP       -Xms/-Xmx (default 1g)
 #   OPENSEARCH_LOGS_DIR   log directory (default <repo>/.stack/opensearch/logs)
 #   OPENSEARCH_CLUSTER_NAME (default stack-opensearch), OPENSEARCH_NODE_NAME (default node-1)
-#   OPENSEARCH_JAVA_HOME  JDK to use (else a JDK 21, then 22, in JAVA_HOME or /usr/lib/jvm,
-#                         for SIMD vector scoring; else JAVA_HOME, else java on PATH)
+#   OPENSEARCH_JAVA_HOME  JDK to use (else the newest JDK >= 21 in JAVA_HOME or /usr/lib/jvm;
+#                         OpenSearch 3.x needs 21+)
 #   OPENSEARCH_JAVA_OPTS  extra JVM flags (appended)
 #
 # Ready when: GET http://127.0.0.1:$OPENSEARCH_PORT/_cluster/health answers status green/yellow
@@ -40,11 +40,9 @@ LOGS_DIR="$(realpath -m -- "${OPENSEARCH_LOGS_DIR:-$STACK_DIR/logs}")"
 
 java_major() { "$1" -XshowSettings:properties -version 2>&1 | sed -nE 's/^ *java\.specification\.version = ([0-9]+).*/\1/p'; }
 
-# Which JDK: OPENSEARCH_JAVA_HOME when set; else a JDK 21 found (JAVA_HOME, then /usr/lib/jvm),
-# else a 22 (21 is the newest OpenSearch 2.19 supports): Lucene 9.12 scores vectors with the
-# JDK's vector module (SIMD) on 20-22 only
-# (on 23 and later it says "please update Apache Lucene" and falls back to scalar code); else
-# JAVA_HOME, else java on PATH. JAVA_CHOICE says why, in the start line.
+# Which JDK: OPENSEARCH_JAVA_HOME when set; else the newest JDK >= 21 found (JAVA_HOME, then
+# /usr/lib/jvm). OpenSearch 3.x needs Java 21+; Lucene 10.3 scores vectors with the JDK's
+# incubating vector API (SIMD) on 21 and later, given --add-modules=jdk.incubator.vector.
 JAVA=""
 JAVA_CHOICE=""
 if [[ -n "${OPENSEARCH_JAVA_HOME:-}" ]]; then
@@ -54,25 +52,13 @@ else
   for home in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
     [[ -n "$home" && -x "$home/bin/java" ]] || continue
     major="$(java_major "$home/bin/java")"
-    # 21 first: the newest OpenSearch 2.19 supports; 22 only when there is no 21.
-    rank=0
-    [[ "$major" == 21 ]] && rank=2
-    [[ "$major" == 22 ]] && rank=1
-    if (( rank > best )); then best="$rank"; JAVA="$home/bin/java"; fi
+    if [[ "$major" =~ ^[0-9]+$ ]] && (( major >= 21 && major > best )); then best="$major"; JAVA="$home/bin/java"; fi
   done
-  if [[ -n "$JAVA" ]]; then JAVA_CHOICE="JDK 21 (else 22) found: SIMD vector scoring"
-  else
-    if [[ -n "${JAVA_HOME:-}" && -x "${JAVA_HOME}/bin/java" ]]; then JAVA="$JAVA_HOME/bin/java"
-    else JAVA="$(command -v java || true)"; fi
-    JAVA_CHOICE="no JDK 21-22 in JAVA_HOME or /usr/lib/jvm: vectors scored without SIMD"
-  fi
+  JAVA_CHOICE="newest JDK >= 21 in JAVA_HOME or /usr/lib/jvm"
 fi
-[[ -n "$JAVA" && -x "$JAVA" ]] || die "no java found (set OPENSEARCH_JAVA_HOME)"
+[[ -n "$JAVA" && -x "$JAVA" ]] || die "no java >= 21 found (OpenSearch 3.x needs Java 21+; set OPENSEARCH_JAVA_HOME)"
 JAVA_MAJOR="$(java_major "$JAVA")"
-[[ "$JAVA_MAJOR" =~ ^[0-9]+$ && "$JAVA_MAJOR" -ge 11 ]] || die "java >= 11 required ($JAVA reports '${JAVA_MAJOR:-?}')"
-if [[ "$JAVA_MAJOR" -gt 21 ]]; then
-  printf '[opensearch:run] WARNING: java %s is newer than OpenSearch 2.19 supports (11-21)\n' "$JAVA_MAJOR" >&2
-fi
+[[ "$JAVA_MAJOR" =~ ^[0-9]+$ && "$JAVA_MAJOR" -ge 21 ]] || die "java >= 21 required ($JAVA reports '${JAVA_MAJOR:-?}')"
 
 mkdir -p "$DATA_DIR" "$LOGS_DIR" "$STACK_DIR/tmp"
 
@@ -88,10 +74,11 @@ JVM_OPTS=(
   "-Djava.io.tmpdir=$STACK_DIR/tmp"
   "-Dopensearch.path.home=$STACK_DIR" "-Dopensearch.path.conf=$SCRIPT_DIR/config"
 )
-# as in the stock 2.x jvm.options: COMPAT locale data (removed in JDK 23) and, on JDK 20+,
-# the Panama vector module that Lucene uses to speed up vector (k-NN lucene engine) scoring
-if [[ "$JAVA_MAJOR" -lt 23 ]]; then JVM_OPTS+=("-Djava.locale.providers=SPI,COMPAT"); fi
-if [[ "$JAVA_MAJOR" -ge 20 ]]; then JVM_OPTS+=(--add-modules=jdk.incubator.vector); fi
+# as in the stock 3.x jvm.options: CLDR locale data (COMPAT is gone in JDK 23+), and the Panama
+# vector module that Lucene uses to speed up vector (k-NN lucene engine) scoring.
+# Not used: the stock -javaagent (opensearch-agent, 3.x's replacement for the security manager).
+# --enable-native-access: Lucene 10 calls madvise through java.lang.foreign (JDK 22+ warns otherwise).
+JVM_OPTS+=("-Djava.locale.providers=SPI,CLDR" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED)
 # shellcheck disable=SC2206
 EXTRA_OPTS=(${OPENSEARCH_JAVA_OPTS:-})
 
@@ -112,7 +99,7 @@ SETTINGS=(
   -Ebootstrap.memory_lock=false
 )
 
-printf '[opensearch:run] OpenSearch 2.19.1 on http://127.0.0.1:%s (transport %s), data %s, heap %s, java %s at %s (%s)\n' \
+printf '[opensearch:run] OpenSearch 3.5.0 on http://127.0.0.1:%s (transport %s), data %s, heap %s, java %s at %s (%s)\n' \
   "$PORT" "$TRANSPORT_PORT" "$DATA_DIR" "$HEAP" "$JAVA_MAJOR" "$JAVA" "$JAVA_CHOICE"
 exec "$JAVA" "${JVM_OPTS[@]}" ${EXTRA_OPTS[@]+"${EXTRA_OPTS[@]}"} \
   -cp "$STACK_DIR/launcher:$STACK_DIR/lib/*" Launcher "${SETTINGS[@]}"

@@ -4,9 +4,9 @@
  * indices anew from Postgres and moves their aliases. Version 2: passages, and the summaries'
  * `fullText`; version 3: the summaries' `held` sections (what keyword search ranks by); version 4:
  * the summaries' `vectorPending` (two-phase indexing: the vector follows the text); version 5:
- * vectors scored by inner product.
+ * vectors scored by inner product; version 6: offsets stored on the fields that show highlights.
  */
-export const MAPPING_VERSION = 5;
+export const MAPPING_VERSION = 6;
 
 /** Name of the alias search reads through and the indexer writes through. */
 export function summariesAlias(prefix: string): string {
@@ -25,15 +25,29 @@ export function newIndexName(alias: string, now: Date = new Date()): string {
 const englishText = { type: 'text', analyzer: 'english' } as const;
 
 /**
- * Settings of both indices: one shard (a tenant's search is one shard's), k-NN on. The vector
- * stays in the stored `_source`. k-NN 2.19's derived source (`index.knn.derived_source.enabled`)
- * would keep it out (stores a third of the size, loading faster), but with it a document
- * OpenSearch refuses (an immense term) fails as a 500 `not_x_content_exception` instead of its
- * 400, so a poison record would be retried forever instead of dead-lettered
- * (test/adversarial.e2e-spec.ts caught it; docs/benchmarks.md).
+ * A text field whose highlights are shown (a summary's `text` and `keyPoints`, a passage's
+ * `text`): its postings keep each term's character offsets, so the unified highlighter marks
+ * the matched terms from the index instead of analyzing the stored text again for every hit.
+ */
+const highlightedText = { ...englishText, index_options: 'offsets' } as const;
+
+/**
+ * Settings of both indices: one shard (a tenant's search is one shard's), k-NN on, and the
+ * vector kept out of the stored `_source` (k-NN's derived source: OpenSearch rebuilds it from
+ * the vector field when a document is read, reindexed or partially updated). A stored float
+ * array as JSON is most of a document's size (without it an index took 40% of the space, on 2.19), and every
+ * hit's stored fields were loaded past it. k-NN 2.19 answered a refused document (an immense
+ * term) with a 500 instead of its 400 under derived source, which would have retried a poison
+ * record forever; 3.5 answers 400 (test/vector-storage.e2e-spec.ts holds it to that).
  */
 const INDEX_SETTINGS = {
-  index: { number_of_shards: 1, number_of_replicas: 0, knn: true, refresh_interval: '1s' },
+  index: {
+    number_of_shards: 1,
+    number_of_replicas: 0,
+    knn: true,
+    'knn.derived_source.enabled': true,
+    refresh_interval: '1s',
+  },
 } as const;
 
 /**
@@ -69,7 +83,7 @@ export function indexBody(dimensions: number): Record<string, unknown> {
         userId: { type: 'keyword' },
         conversationId: { type: 'keyword' },
         tier: { type: 'keyword' },
-        text: englishText,
+        text: highlightedText,
         // A compressed summary's full sections, rendered, while Postgres still holds them.
         fullText: englishText,
         held: {
@@ -85,7 +99,7 @@ export function indexBody(dimensions: number): Record<string, unknown> {
           },
         },
         context: englishText,
-        keyPoints: englishText,
+        keyPoints: highlightedText,
         decisions: englishText,
         actionItems: englishText,
         openQuestions: englishText,
@@ -136,7 +150,7 @@ export function passageIndexBody(dimensions: number): Record<string, unknown> {
         speakers: { type: 'keyword' },
         firstAt: { type: 'date' },
         lastAt: { type: 'date' },
-        text: englishText,
+        text: highlightedText,
         textHash: { type: 'keyword' },
         embedded: { type: 'boolean' },
         indexedAt: { type: 'date' },

@@ -36,7 +36,7 @@ describe(SummarySearcher.name, () => {
     );
   });
 
-  it('tells a query with too many clauses (a 500 from OpenSearch 2.19) from an outage', async () => {
+  it('tells a query with too many clauses (a 500 from OpenSearch 2.19, a 400 from 3.5) from an outage', async () => {
     const { client, searcher } = setup();
     client.search.mockRejectedValueOnce(
       responseError(500, {
@@ -45,6 +45,21 @@ describe(SummarySearcher.name, () => {
           type: 'search_phase_execution_exception',
         },
         status: 500,
+      }),
+    );
+    await expect(searcher.search({})).rejects.toBeInstanceOf(QueryTooComplexError);
+    // 3.5: a 400 whose root cause is a query_shard_exception; too_many_clauses is its cause.
+    client.search.mockRejectedValueOnce(
+      responseError(400, {
+        error: {
+          root_cause: [{ type: 'query_shard_exception', reason: 'maxClauseCount is set to 1024' }],
+          type: 'search_phase_execution_exception',
+          caused_by: {
+            type: 'query_shard_exception',
+            caused_by: { type: 'too_many_clauses', reason: 'maxClauseCount is set to 1024' },
+          },
+        },
+        status: 400,
       }),
     );
     await expect(searcher.search({})).rejects.toBeInstanceOf(QueryTooComplexError);

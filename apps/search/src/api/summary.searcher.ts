@@ -124,7 +124,10 @@ export function topHitsOf(aggregations: unknown): Map<string, PassageHit[]> {
 
 const TOO_MANY_CLAUSES = /too_many_(nested_)?clauses/;
 
-/** OpenSearch 2.19 answers this with status 500 (a shard failure), so the body tells. */
+/**
+ * The status does not tell (OpenSearch 2.19 answered 500, a shard failure; 3.5 answers 400, and
+ * inside an `_msearch` it is an item's error either way): the error's causes do.
+ */
 function isTooManyClauses(error: unknown): boolean {
   if (!(error instanceof errors.ResponseError)) return false;
   return TOO_MANY_CLAUSES.test(JSON.stringify(error.meta.body ?? ''));
