@@ -32,8 +32,8 @@ describe('compressor', () => {
     week: 'key_points',
     month: 'brief',
     year: 'metadata',
-    // Pinned: every threshold doubled, 400 days is still brief.
-    pinned: 'brief',
+    // Pinned: kept (KEEP_IMPORTANCE, KEEP_TIER), so at 400 days still full, with its detail.
+    pinned: 'full',
   };
   const LINES = [
     'We need to plan the office move to the Elm Park building before June.',
@@ -118,7 +118,7 @@ describe('compressor', () => {
     // A compressed conversation whose row still holds its full sections is embedded from them,
     // which is the text its full-tier version was embedded from: the four new versions keep
     // the indexed vectors, and nothing is embedded again.
-    expect(await counter(harness.search.baseUrl, 'search_embedding_vectors_kept_total')).toBe(4);
+    expect(await counter(harness.search.baseUrl, 'search_embedding_vectors_kept_total')).toBe(3);
     expect((await summaryTexts()) - embeddedBefore).toBe(0);
 
     const recorded = await harness.dataSource.query<
@@ -130,7 +130,6 @@ describe('compressor', () => {
     );
     expect(recorded.map((r) => [r.conversation_id, r.to_tier])).toEqual([
       ['month', 'brief'],
-      ['pinned', 'brief'],
       ['week', 'key_points'],
       ['year', 'metadata'],
     ]);
@@ -145,7 +144,7 @@ describe('compressor', () => {
     const events = await consumeUntil(harness.kafka, TOPICS.memoryLifecycle, {
       from: lifecycleFrom,
       keep: (record) => String(record.value).includes(`"tenantId":"${harness.tenantId}"`),
-      done: (kept) => kept.length >= 4,
+      done: (kept) => kept.length >= 3,
     });
     const changes = events
       .map((record) => tierChangedEventSchema.parse(JSON.parse(String(record.value))))
@@ -154,10 +153,37 @@ describe('compressor', () => {
       );
     expect(changes.map((e) => [e.conversationId, e.fromTier, e.toTier])).toEqual([
       ['month', 'full', 'brief'],
-      ['pinned', 'full', 'brief'],
       ['week', 'full', 'key_points'],
       ['year', 'full', 'metadata'],
     ]);
+  });
+
+  it('serves the full sections of a compressed conversation with view=full', async () => {
+    const read = async (query: string) => {
+      const response = await fetch(
+        `${harness.search.baseUrl}/v1/conversations/year/summary${query}`,
+        { headers: { authorization: `Bearer ${searchKey}` } },
+      );
+      return { status: response.status, body: (await response.json()) as Record<string, never> };
+    };
+    const tier = await read('');
+    const full = await read('?view=full');
+    expect(tier.status).toBe(200);
+    expect(full.status).toBe(200);
+    expect(tier.body).toMatchObject({ tier: 'metadata', version: full.body.version });
+    // At metadata the tier view keeps a title; the full view keeps what was said.
+    expect(full.body).toMatchObject({ tier: 'metadata' });
+    const fullSections = full.body.sections as { keyPoints: string[] };
+    const tierSections = tier.body.sections as { keyPoints: string[] };
+    expect(tierSections.keyPoints).toEqual([]);
+    expect(fullSections.keyPoints.length).toBeGreaterThan(0);
+    expect(String(full.body.text)).toMatch(/Elm Park/);
+    expect(await read('?view=tier')).toEqual(tier);
+
+    const bad = await read('?view=everything&extra=1');
+    expect(bad.status).toBe(400);
+    const fields = (bad.body.errors as Array<{ field: string }>).map((e) => e.field).sort();
+    expect(fields).toEqual(['extra', 'view']);
   });
 
   it('answers POST /v1/compress for the admin key, refuses others and bad bodies', async () => {
@@ -172,7 +198,8 @@ describe('compressor', () => {
       });
     const again = await post({ dryRun: true }, adminKey);
     expect(again.status).toBe(200);
-    // week, month and pinned are looked at again (year is at metadata, fresh too young): none due.
+    // week, month and pinned are looked at again (year is at metadata, fresh too young): none
+    // due, the pinned one least of all.
     expect(await again.json()).toMatchObject({ dryRun: true, compressed: 0, examined: 3 });
     expect((await post({}, searchKey)).status).toBe(403);
     expect((await post({}, '')).status).toBe(401);
@@ -192,9 +219,20 @@ describe('compressor', () => {
       compressed: number;
       byTier: Record<string, number>;
     };
-    // fresh, week and month reach metadata; pinned (doubled thresholds) too, at 800 days.
-    expect(report.compressed).toBe(4);
-    expect(report.byTier.metadata).toBe(4);
-    expect(run.stderr).toMatch(/compress \(dry run\): 4 examined, 4 due/);
+    // fresh, week and month reach metadata; the pinned one stays full at 800 days.
+    expect(report.compressed).toBe(3);
+    expect(report.byTier.metadata).toBe(3);
+    expect(run.stderr).toMatch(/compress \(dry run\): 4 examined, 3 due/);
+
+    // A tenant whose kept conversations may go as far as key points: the pinned one stops there.
+    const keyPoints = runCli(
+      ['compress', '--tenant', harness.tenantId, '--as-of', later, '--dry-run'],
+      { KEEP_TENANT_POLICIES: JSON.stringify({ [harness.tenantId]: { tier: 'key_points' } }) },
+    );
+    expect(keyPoints.code).toBe(0);
+    const held = JSON.parse(keyPoints.stdout.trim().split('\n').pop() ?? '{}') as {
+      byTier: Record<string, number>;
+    };
+    expect(held.byTier).toMatchObject({ key_points: 1, metadata: 3 });
   });
 });

@@ -183,6 +183,8 @@ describe('lifecycle isolation: archive names, a failing conversation skipped', (
     const policy = { archiveAfterDays: 1, keepLastMessages: 0 };
     retention = new ServiceProcess('retention', {
       RETENTION_ARCHIVE_ROOT: root,
+      // Archive every summarized message (the default keeps the newest 20 in Postgres).
+      RETENTION_KEEP_LAST_MESSAGES: '0',
       RETENTION_INTERVAL_MS: '3600000',
       RETENTION_ARCHIVE_AFTER_DAYS: '36500',
       RETENTION_TENANT_POLICIES: JSON.stringify({ [tenant]: policy, [longTenant]: policy }),

@@ -61,7 +61,12 @@ describe('passages', () => {
       sort: [{ window: 'asc' }],
     });
   const cli = (args: string[]) =>
-    runCli(args, { RETENTION_ARCHIVE_ROOT: root, OPENSEARCH_INDEX_PREFIX: harness.indexPrefix });
+    runCli(args, {
+      RETENTION_ARCHIVE_ROOT: root,
+      // Archive every summarized message (the default keeps the newest 20 in Postgres).
+      RETENTION_KEEP_LAST_MESSAGES: '0',
+      OPENSEARCH_INDEX_PREFIX: harness.indexPrefix,
+    });
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'memory-passages-'));

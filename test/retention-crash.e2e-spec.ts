@@ -3,7 +3,7 @@ import { ArchiveVerificationError, readArchive } from '@memory/lifecycle';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './support/cli';
+import { createApiKey, runCli } from './support/cli';
 import { eventually } from './support/eventually';
 import { consumeUntil, endOffsets } from './support/kafka';
 import { ServiceProcess } from './support/service-process';
@@ -36,6 +36,8 @@ describe('retention killed mid-archive', () => {
   const start = async (pauseAt: string): Promise<ServiceProcess> => {
     retention = new ServiceProcess('retention', {
       RETENTION_ARCHIVE_ROOT: root,
+      // Archive every summarized message (the default keeps the newest 20 in Postgres).
+      RETENTION_KEEP_LAST_MESSAGES: '0',
       RETENTION_INTERVAL_MS: '3600000',
       RETENTION_PAUSE_AT: pauseAt,
     }).start();
@@ -100,7 +102,8 @@ describe('retention killed mid-archive', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'memory-archive-crash-'));
     await harness.setUp();
-    await harness.start();
+    // Ingest serves archived messages from the archives written here.
+    await harness.start({ RETENTION_ARCHIVE_ROOT: root });
     await harness.startSummarizer();
     const now = Date.now();
     for (const conversationId of CONVERSATIONS)
@@ -232,6 +235,18 @@ describe('retention killed mid-archive', () => {
     await expect(readArchive(root, record.relative_path)).rejects.toBeInstanceOf(
       ArchiveVerificationError,
     );
+    // Reading its messages: a 503 that names the problem, never a page missing them.
+    const ingestKey = createApiKey(harness.tenantId, 'ingest');
+    const read = (query: string) =>
+      fetch(`${harness.ingest.baseUrl}/v1/conversations/crash-c/messages${query}`, {
+        headers: { authorization: `Bearer ${ingestKey}` },
+      });
+    const unreadable = await read('');
+    expect(unreadable.status).toBe(503);
+    expect(await unreadable.json()).toMatchObject({ code: 'ARCHIVE_UNAVAILABLE' });
+    const skipped = await read('?archived=skip');
+    expect(skipped.status).toBe(200);
+    expect(await skipped.json()).toMatchObject({ items: [], archive: { firstSeq: 1 } });
     const verify = runCli(['verify-archives', '--tenant', harness.tenantId], {
       RETENTION_ARCHIVE_ROOT: root,
     });

@@ -8,7 +8,8 @@ import { TEST_DATABASE_URL } from './support/test-database';
 
 /*
  * Pins through the retention service on the real stack: a user pins a conversation of the
- * key's tenant (the compressor then keeps it richer longer, see compressor.e2e-spec.ts), and
+ * key's tenant (the compressor and retention then keep it, see compressor.e2e-spec.ts and
+ * retention-keep.e2e-spec.ts), and
  * nothing of another tenant can be pinned.
  */
 describe('retention: pins', () => {

@@ -87,7 +87,8 @@ describe('retention: archive, restore, erase', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'memory-archive-'));
     await harness.setUp();
-    await harness.start();
+    // Ingest serves archived messages from the archives retention writes here.
+    await harness.start({ RETENTION_ARCHIVE_ROOT: root });
     await harness.startSummarizer();
     await harness.startSearch();
     adminKey = harness.createKey(harness.tenantId, 'admin');
@@ -101,6 +102,8 @@ describe('retention: archive, restore, erase', () => {
     summariesFrom = await endOffsets(harness.kafka, TOPICS.memorySummaries);
     retention = new ServiceProcess('retention', {
       RETENTION_ARCHIVE_ROOT: root,
+      // Archive every summarized message (the default keeps the newest 20 in Postgres).
+      RETENTION_KEEP_LAST_MESSAGES: '0',
       RETENTION_INTERVAL_MS: '3600000',
       OPENSEARCH_INDEX_PREFIX: harness.indexPrefix,
       // Erasures are logged at info: the user's hash must be there, the id must not.
@@ -124,6 +127,8 @@ describe('retention: archive, restore, erase', () => {
   it('reports in a dry run what the first pass will archive, changing nothing', () => {
     const result = runCli(['archive', '--dry-run', '--tenant', harness.tenantId], {
       RETENTION_ARCHIVE_ROOT: root,
+      // Archive every summarized message (the default keeps the newest 20 in Postgres).
+      RETENTION_KEEP_LAST_MESSAGES: '0',
       RETENTION_ERASE_AFTER_DAYS: '250',
     });
     expect(result.code).toBe(0);
@@ -215,6 +220,98 @@ describe('retention: archive, restore, erase', () => {
     expect(archived.map((event) => event.conversationId).sort()).toEqual([...old].sort());
     expect(archived.every((event) => event.archivedMessages === 10)).toBe(true);
   }, 120_000);
+
+  it('serves archived messages from the archive, marked archived and identical to it', async () => {
+    const ingestKey = harness.createKey(harness.tenantId, 'ingest');
+    const get = async (query: string) => {
+      const response = await fetch(
+        `${harness.ingest.baseUrl}/v1/conversations/old-a/messages${query}`,
+        { headers: { authorization: `Bearer ${ingestKey}` } },
+      );
+      return { status: response.status, body: (await response.json()) as Record<string, never> };
+    };
+    const [record] = await harness.dataSource.query<
+      Array<{ relative_path: string; sha256: string }>
+    >(
+      `SELECT relative_path, sha256 FROM conversation_archives
+        WHERE tenant_id = $1 AND conversation_id = 'old-a'`,
+      [harness.tenantId],
+    );
+    const archive = await readArchive(root, record.relative_path, { sha256: record.sha256 });
+
+    // Two pages of 6 and 4, every message as the archive holds it, each marked archived.
+    const first = await get('?limit=6');
+    expect(first.status).toBe(200);
+    expect(first.body.nextAfterSeq).toBe(6);
+    const second = await get('?limit=6&afterSeq=6');
+    expect(second.body.nextAfterSeq).toBeNull();
+    const items = [
+      ...(first.body.items as Array<Record<string, unknown>>),
+      ...(second.body.items as Array<Record<string, unknown>>),
+    ];
+    expect(items).toEqual(archive.document.messages.map((m) => ({ ...m, archived: true })));
+    expect(first.body.archive).toMatchObject({
+      messageCount: 10,
+      firstSeq: 1,
+      lastSeq: 10,
+      restoredAt: null,
+    });
+    expect(String((first.body.archive as { restore: string }).restore)).toMatch(/restore/);
+
+    // archived=skip: only what Postgres holds (nothing here), and where the archive is.
+    const skipped = await get('?archived=skip');
+    expect(skipped.body).toMatchObject({ items: [], archive: { messageCount: 10 } });
+    // A recent conversation has no archive (not `recent`: the importance test counts its reads).
+    const recent = await fetch(`${harness.ingest.baseUrl}/v1/conversations/gone-1/messages`, {
+      headers: { authorization: `Bearer ${ingestKey}` },
+    });
+    const page = (await recent.json()) as { items: Array<{ archived: boolean }>; archive: null };
+    expect(page.archive).toBeNull();
+    expect(page.items.every((item) => !item.archived)).toBe(true);
+    const bad = await get('?archived=maybe');
+    expect(bad.status).toBe(400);
+  });
+
+  it('lists the archived conversations of the tenant and of one user, by API and CLI', async () => {
+    const list = async (query: string) => {
+      const response = await request('GET', `/v1/archives${query}`, adminKey);
+      expect(response.status).toBe(200);
+      return (await response.json()) as {
+        items: Array<{ conversationId: string; messageCount: number }>;
+        next: string | null;
+      };
+    };
+    const all = await list('');
+    expect(all.items.map((item) => item.conversationId)).toEqual([
+      'erase-me',
+      'gone-2',
+      'old-a',
+      'old-b',
+    ]);
+    expect(all.next).toBeNull();
+    expect(all.items.every((item) => item.messageCount === 10)).toBe(true);
+    const paged = await list('?limit=3');
+    expect(paged.next).toBe('old-a');
+    expect((await list('?after=old-a')).items.map((item) => item.conversationId)).toEqual([
+      'old-b',
+    ]);
+    expect((await list('?userId=user-2')).items.map((item) => item.conversationId)).toEqual([
+      'erase-me',
+    ]);
+    expect((await request('GET', '/v1/archives', searchKey)).status).toBe(403);
+    expect((await request('GET', '/v1/archives?limit=0&extra=1', adminKey)).status).toBe(400);
+
+    const cli = runCli(['archives', '--tenant', harness.tenantId, '--user', 'user-gone'], {
+      RETENTION_ARCHIVE_ROOT: root,
+    });
+    expect(cli.code).toBe(0);
+    const lines = cli.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { conversationId: string; relativePath: string });
+    expect(lines.map((line) => line.conversationId)).toEqual(['gone-2']);
+    expect(cli.stderr).toContain('1 archived conversations');
+  });
 
   it('stores nothing again when archived messages are replayed', async () => {
     await produce('old-b');

@@ -270,17 +270,42 @@ describe('summarizer (local backend)', () => {
       return Number(row?.n) === 12 ? true : undefined;
     });
     const env = { KAFKA_GROUP_PREFIX: harness.groupPrefix };
-    const first = runCli(['summaries', 'backfill', '--tenant', harness.tenantId], env);
+    const selection = [
+      'summaries',
+      'backfill',
+      '--tenant',
+      harness.tenantId,
+      '--conversations',
+      Array.from({ length: 12 }, (_, c) => `stored-${c}`).join(','),
+      '--workers',
+      '4',
+    ];
+    const bad = runCli([...selection, '--limit', '0'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--limit must be a whole number/);
+    // Four at a time, stopped after five: the next run goes on after them.
+    const partial = runCli([...selection, '--limit', '5'], env);
+    expect(partial.code).toBe(0);
+    expect(partial.stderr).toMatch(/stopped at --limit 5/);
+    expect(JSON.parse(partial.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+      total: 12,
+      done: 5,
+      failed: 0,
+      resumed: false,
+      limited: true,
+    });
+    const first = runCli(selection, env);
     expect(first.stderr).toMatch(/summaries backfill \[#+\.*\]/);
+    expect(first.stderr).toMatch(/resuming after 5 conversations/);
     expect(first.code).toBe(0);
     const report = JSON.parse(first.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-    // The conversations of the earlier tests are up to date already: skipped.
-    expect(report).toMatchObject({ done: 12, failed: 0, resumed: false });
+    expect(report).toMatchObject({ total: 12, done: 12, failed: 0, resumed: true, limited: false });
     for (let c = 0; c < 12; c++) {
       const summary = await harness.summary(`stored-${c}`);
       expect(summary).toMatchObject({ throughSeq: 23, publishedVersion: summary?.version });
     }
 
+    // The whole tenant: the conversations of the earlier tests and these are up to date.
     const again = runCli(['summaries', 'backfill', '--tenant', harness.tenantId], env);
     expect(JSON.parse(again.stdout.trim().split('\n').at(-1)!)).toMatchObject({
       done: 0,

@@ -2,6 +2,7 @@ import { AuthModule } from '@memory/auth';
 import { AppConfig, ConfigModule } from '@memory/config';
 import { HealthModule } from '@memory/health';
 import { KafkaModule } from '@memory/kafka';
+import { ArchivedMessageReader } from '@memory/lifecycle';
 import { ReadRecorder } from '@memory/persistence';
 import { ConversationRepository, MessageRepository, PersistenceModule } from '@memory/persistence';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -14,9 +15,15 @@ import { IngestMetrics } from './messages/ingest.metrics';
 import { MemoryMessagePublisher } from './messages/memory-message.publisher';
 import { MessageStore } from './messages/message.store';
 
+/** Ingest's own settings. */
+export interface IngestSettings {
+  /** Where retention keeps the archives (`RETENTION_ARCHIVE_ROOT`). */
+  archiveRoot: string;
+}
+
 @Module({})
 export class IngestModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, settings: IngestSettings): DynamicModule {
     return {
       module: IngestModule,
       imports: [
@@ -36,6 +43,12 @@ export class IngestModule {
         ConversationRepository,
         MemoryMessagePublisher,
         IngestMetrics,
+        {
+          provide: ArchivedMessageReader,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) =>
+            new ArchivedMessageReader(dataSource, settings.archiveRoot),
+        },
         {
           // Counts message reads toward conversation importance.
           provide: ReadRecorder,

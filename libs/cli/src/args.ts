@@ -38,6 +38,22 @@ export function optionalOption(args: ParsedArgs, name: string): string | undefin
   return typeof value === 'string' ? value : undefined;
 }
 
+/** `--name <integer>` from `min` to `max`, or `fallback` when absent. */
+export function intOption(
+  args: ParsedArgs,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (!args.options.has(name)) return fallback;
+  const raw = args.options.get(name);
+  const value = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max)
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
 /** The options every pass command takes: `--tenant`, `--as-of` and `--dry-run`. */
 export function passOptions(args: ParsedArgs): { tenantId?: string; now: Date; dryRun: boolean } {
   const tenantId = optionalOption(args, 'tenant');

@@ -22,6 +22,8 @@ import { SUMMARIES_USAGE, summariesCommand } from './commands/summaries.command'
 import {
   ARCHIVE_USAGE,
   archiveCommand,
+  ARCHIVES_USAGE,
+  archivesCommand,
   ERASE_USAGE,
   eraseCommand,
   RESTORE_USAGE,
@@ -36,6 +38,7 @@ const USAGE = `usage: npm run memory -- <command>
 
   ${API_KEYS_USAGE}
   ${ARCHIVE_USAGE}
+  ${ARCHIVES_USAGE}
   ${COMPRESS_USAGE}
   ${CONTEXT_USAGE}
   ${DLQ_USAGE}
@@ -48,7 +51,7 @@ const USAGE = `usage: npm run memory -- <command>
 
 Configuration comes from the same environment variables as the services (DATABASE_URL, KAFKA_*,
 SUMMARY_* and OPENAI_* for summaries, TIER_* and COMPRESSOR_* for compress, OPENSEARCH_* and
-EMBEDDING_* for search and context, RETENTION_* for archive, restore, erase and verify-archives).`;
+EMBEDDING_* for search and context, RETENTION_* for archive, archives, restore, erase and verify-archives).`;
 
 /** Runs a retention command with everything it may need read and checked first. */
 function withRetention(
@@ -93,6 +96,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return withDatabase((dataSource) => apiKeysCommand(dataSource, args));
     case 'archive':
       return withRetention(archiveCommand, args);
+    case 'archives':
+      return withRetention(archivesCommand, args);
     case 'restore':
       return withRetention(restoreCommand, args);
     case 'erase':

@@ -2,6 +2,7 @@ import { CompressionCandidate, CompressionOutcome, CompressionStore } from './co
 import { runCompressionPass } from './compression-pass';
 import { CompressionSettings } from './compression.settings';
 import { ConversationFailure } from './conversation-failure';
+import { DEFAULT_KEEP_POLICY } from './keep-policy';
 
 const NOW = new Date('2025-06-01T00:00:00Z');
 
@@ -43,6 +44,7 @@ function setup(broken: string[], down = false) {
       importanceStretch: 0,
     },
     tenantPolicies: {},
+    keep: { policy: DEFAULT_KEEP_POLICY, tenantPolicies: {} },
   };
   return { store, settings, compressed };
 }

@@ -22,6 +22,7 @@ import {
   OnConversationFailure,
   recordFailure,
 } from './conversation-failure';
+import { keepPolicyFor, keptTier } from './keep-policy';
 import { dueTier, isColder } from './tier-policy';
 
 /** Sends records to a topic and resolves once the brokers acknowledged them. */
@@ -180,12 +181,18 @@ export async function runCompressionPass(
       }
       report.examined++;
       const policy = policyFor(settings, candidate.tenantId);
+      const keep = keepPolicyFor(settings.keep, candidate.tenantId);
       if (dryRun) {
-        const target = dueTier(
-          candidate.lastMessageAt,
-          now,
-          policy,
-          effectiveImportance(candidate.importance, candidate.pinned),
+        const target = keptTier(
+          dueTier(
+            candidate.lastMessageAt,
+            now,
+            policy,
+            effectiveImportance(candidate.importance, candidate.pinned),
+          ),
+          keep,
+          candidate.importance,
+          candidate.pinned,
         );
         if (isColder(target, candidate.tier)) {
           report.compressed++;
@@ -194,7 +201,7 @@ export async function runCompressionPass(
         continue;
       }
       const outcome = await isolateConversation('compress', candidate, probe, failed, () =>
-        store.compress(candidate, now, policy),
+        store.compress(candidate, now, policy, keep),
       );
       if (!outcome) continue;
       switch (outcome.status) {

@@ -7,6 +7,7 @@ import {
 } from '@memory/persistence';
 import { DataSource, EntityManager } from 'typeorm';
 import { compressSummary, metadataTitle } from './tier-compression';
+import { DEFAULT_KEEP_POLICY, KeepPolicy, keptTier } from './keep-policy';
 import { dueTier, isColder, TierPolicy } from './tier-policy';
 
 export interface ConversationKey {
@@ -100,7 +101,12 @@ export class CompressionStore {
   }
 
   /** Compresses one conversation to the tier it is due for at `now`, if that is colder. */
-  async compress(key: ConversationKey, now: Date, policy: TierPolicy): Promise<CompressionOutcome> {
+  async compress(
+    key: ConversationKey,
+    now: Date,
+    policy: TierPolicy,
+    keep: KeepPolicy = DEFAULT_KEEP_POLICY,
+  ): Promise<CompressionOutcome> {
     return this.dataSource.transaction(async (manager): Promise<CompressionOutcome> => {
       const row = await this.summaries.lockRow(manager, key.tenantId, key.conversationId);
       if (row === undefined) return { status: 'gone' };
@@ -108,11 +114,13 @@ export class CompressionStore {
       if (row.version === 0 || !row.lastMessageAt || row.seenSeq > row.throughSeq)
         return { status: 'not_due' };
       const weights = await this.summaryRows.weights(manager, key.tenantId, key.conversationId);
-      const target = dueTier(
-        row.lastMessageAt,
-        now,
-        policy,
-        effectiveImportance(weights?.importance ?? 0, weights?.pinned ?? false),
+      const importance = weights?.importance ?? 0;
+      const pinned = weights?.pinned ?? false;
+      const target = keptTier(
+        dueTier(row.lastMessageAt, now, policy, effectiveImportance(importance, pinned)),
+        keep,
+        importance,
+        pinned,
       );
       if (!isColder(target, row.tier)) return { status: 'not_due' };
 
@@ -144,6 +152,9 @@ export class CompressionStore {
           throughSeq: row.throughSeq,
           backend: row.backend,
           trigger: 'compress',
+          // What the tier keeps; the next fold bounds the history (SUMMARY_HISTORY_VERSIONS).
+          sections: compression.sections,
+          tier: target,
           messageCount: 0,
           cost: {
             inputTokens: 0,

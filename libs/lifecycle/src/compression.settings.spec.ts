@@ -1,5 +1,6 @@
 import { ConfigError, EnvReader } from '@memory/config';
 import { earliestThresholdDays, policyFor, readCompressionSettings } from './compression.settings';
+import { DEFAULT_KEEP_POLICY } from './keep-policy';
 import { DEFAULT_TIER_POLICY } from './tier-policy';
 
 function read(env: Record<string, string>) {
@@ -15,6 +16,7 @@ describe(readCompressionSettings.name, () => {
     expect(settings).toEqual({
       policy: DEFAULT_TIER_POLICY,
       tenantPolicies: {},
+      keep: { policy: DEFAULT_KEEP_POLICY, tenantPolicies: {} },
       intervalMs: 3_600_000,
       batchSize: 100,
     });

@@ -1,5 +1,6 @@
 import { EnvReader } from '@memory/config';
 import { z } from 'zod';
+import { KeepSettings, readKeepSettings } from './keep-policy';
 import { DEFAULT_TIER_POLICY, policyProblems, TierPolicy } from './tier-policy';
 
 /** The compressor's settings (the service and the `compress` command share them). */
@@ -7,6 +8,8 @@ export interface CompressionSettings {
   policy: TierPolicy;
   /** Per tenant, the fields of the policy that differ from the default. */
   tenantPolicies: Record<string, Partial<TierPolicy>>;
+  /** What is compressed no further than its keep tier (pinned and important conversations). */
+  keep: KeepSettings;
   /** Time between two scheduled passes. */
   intervalMs: number;
   /** Conversations read per page of a pass. */
@@ -83,6 +86,7 @@ export function readCompressionSettings(read: EnvReader): CompressionSettings {
   return {
     policy,
     tenantPolicies,
+    keep: readKeepSettings(read),
     intervalMs: read.int('COMPRESSOR_INTERVAL_MS', 3_600_000, 1_000, 7 * 24 * 3_600_000),
     batchSize: read.int('COMPRESSOR_BATCH_SIZE', 100, 1, 10_000),
   };

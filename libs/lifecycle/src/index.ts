@@ -1,4 +1,5 @@
 export * from './tier-policy';
+export * from './keep-policy';
 export * from './tier-compression';
 export * from './compression-store';
 export * from './compression.settings';
@@ -11,6 +12,7 @@ export * from './retention/conversation-lock';
 export * from './retention/lifecycle-outbox';
 export * from './retention/archive.repository';
 export * from './retention/archiver';
+export * from './retention/archived-message-reader';
 export * from './retention/erasure.repository';
 export * from './retention/eraser';
 export * from './retention/importance-refresh';

@@ -35,12 +35,13 @@ function valid(env: Record<string, string>): RetentionSettings {
 }
 
 describe(readRetentionSettings.name, () => {
-  it('defaults to archiving after 90 days, keeping nothing, never erasing', () => {
+  it('defaults to archiving after 90 days, keeping the last 20 messages, never erasing', () => {
     const settings = valid({});
     expect(settings).toEqual({
       archiveRoot: resolve('data/archive'),
-      policy: { archiveAfterDays: 90, keepLastMessages: 0 },
+      policy: { archiveAfterDays: 90, keepLastMessages: 20 },
       tenantPolicies: {},
+      keep: { policy: { importance: 0.8, tier: 'full' }, tenantPolicies: {} },
       restoreHoldDays: 30,
       intervalMs: 3_600_000,
       batchSize: 50,

@@ -1,6 +1,7 @@
 import { EnvReader } from '@memory/config';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { KeepSettings, readKeepSettings } from './keep-policy';
 
 /** What retention does with one tenant's conversations. */
 export interface RetentionPolicy {
@@ -26,6 +27,8 @@ export interface RetentionSettings {
   policy: RetentionPolicy;
   /** Per tenant, the fields of the policy that differ from the default. */
   tenantPolicies: Record<string, Partial<RetentionPolicy>>;
+  /** What the age policies never archive or erase (pinned and important conversations). */
+  keep: KeepSettings;
   /** Days a restored conversation stays in Postgres before it may be archived again. */
   restoreHoldDays: number;
   /** Time between two scheduled passes. */
@@ -38,7 +41,8 @@ export interface RetentionSettings {
 
 export const DEFAULT_RETENTION_POLICY: RetentionPolicy = {
   archiveAfterDays: 90,
-  keepLastMessages: 0,
+  // The recent turns a conversation picks up from stay at hand (the design's default).
+  keepLastMessages: 20,
 };
 
 const MAX_DAYS = 36_500;
@@ -97,14 +101,23 @@ export function readRetentionSettings(read: EnvReader): RetentionSettings {
     },
   );
   return {
-    archiveRoot: resolve(read.string('RETENTION_ARCHIVE_ROOT', 'data/archive')),
+    archiveRoot: readArchiveRoot(read),
     policy,
     tenantPolicies,
+    keep: readKeepSettings(read),
     restoreHoldDays: read.int('RETENTION_RESTORE_HOLD_DAYS', 30, 0, MAX_DAYS),
     intervalMs: read.int('RETENTION_INTERVAL_MS', 3_600_000, 1_000, 7 * 24 * 3_600_000),
     batchSize: read.int('RETENTION_BATCH_SIZE', 50, 1, 10_000),
     pauseAt: read.oneOf('RETENTION_PAUSE_AT', RETENTION_PAUSE_POINTS, 'none'),
   };
+}
+
+/**
+ * `RETENTION_ARCHIVE_ROOT`, absolute: where retention writes archives and where ingest reads
+ * archived messages from (the same directory, mounted read-only for ingest).
+ */
+export function readArchiveRoot(read: EnvReader): string {
+  return resolve(read.string('RETENTION_ARCHIVE_ROOT', 'data/archive'));
 }
 
 /** The retention policy of one tenant. */

@@ -8,6 +8,7 @@ import { ApiKeys1763800000000 } from './migrations/1763800000000-api-keys';
 import { Summaries1763900000000 } from './migrations/1763900000000-summaries';
 import { Lifecycle1764000000000 } from './migrations/1764000000000-lifecycle';
 import { Retention1764100000000 } from './migrations/1764100000000-retention';
+import { SummaryHistory1764200000000 } from './migrations/1764200000000-summary-history';
 
 export const ENTITIES = [ApiKeyEntity, ConversationEntity, MessageEntity];
 export const MIGRATIONS = [
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   Summaries1763900000000,
   Lifecycle1764000000000,
   Retention1764100000000,
+  SummaryHistory1764200000000,
 ];
 
 /**

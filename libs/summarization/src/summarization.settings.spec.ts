@@ -24,6 +24,7 @@ describe('summarization settings', () => {
       chunkChars: 12000,
       triggers: { everyMessages: 10, idleMs: 60000, milestones: DEFAULT_MILESTONES },
       missingWaitMs: 120000,
+      historyVersions: 50,
     });
     expect(settings.llm).toBeUndefined();
   });

@@ -41,8 +41,16 @@ export interface SummarizationSettings {
    * conversation waits without holding up its partition.
    */
   missingWaitMs: number;
+  /**
+   * Summary versions per conversation whose sections stay in the history (older versions keep
+   * their counts, trigger and cost); 0 keeps none.
+   */
+  historyVersions: number;
   llm?: LlmSettings;
 }
+
+/** `SUMMARY_HISTORY_VERSIONS` by default. */
+export const DEFAULT_HISTORY_VERSIONS = 50;
 
 export const DEFAULT_MILESTONES = [10, 25, 50, 100, 200, 500];
 
@@ -91,6 +99,7 @@ export function readSummarizationSettings(read: EnvReader): SummarizationSetting
     tenantTriggers,
     sweepIntervalMs: read.int('SUMMARY_SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
     missingWaitMs: read.int('SUMMARY_MISSING_WAIT_MS', 120_000, 0, 7 * 24 * 3_600_000),
+    historyVersions: read.int('SUMMARY_HISTORY_VERSIONS', DEFAULT_HISTORY_VERSIONS, 0, 100_000),
   };
   if (backend === 'openai') {
     settings.llm = {

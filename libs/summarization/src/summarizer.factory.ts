@@ -36,7 +36,7 @@ export function createConversationSummarizer(
   settings: SummarizationSettings,
   hooks: SummarizerHooks = {},
 ): { store: SummaryStore; summarizer: ConversationSummarizer } {
-  const store = new SummaryStore(dataSource);
+  const store = new SummaryStore(dataSource, settings.historyVersions);
   const summarizer = new ConversationSummarizer(
     store,
     new LocalSummarizer(),

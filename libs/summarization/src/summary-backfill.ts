@@ -20,7 +20,20 @@ export interface BackfillReport {
   failed: number;
   skipped: number;
   failures: Array<{ tenantId: string; conversationId: string; error: string }>;
+  /** Stopped at `limit` with conversations left: running it again continues. */
+  limited: boolean;
 }
+
+export interface BackfillOptions {
+  /** Start the selection over instead of resuming an unfinished run. */
+  restart?: boolean;
+  /** Conversations worked on at once (default 1); one conversation is never worked on twice. */
+  workers?: number;
+  /** Stop after this many conversations in this invocation (resumable). */
+  limit?: number;
+}
+
+type Outcome = 'done' | 'failed' | 'skipped';
 
 export interface BackfillCallbacks {
   /** Called once the total is known, and after each conversation. */
@@ -68,8 +81,10 @@ export class SummaryBackfill {
   async run(
     selection: BackfillSelection,
     callbacks: BackfillCallbacks,
-    options: { restart?: boolean } = {},
+    options: BackfillOptions = {},
   ): Promise<BackfillReport> {
+    const workers = Math.max(1, Math.floor(options.workers ?? 1));
+    const limit = options.limit ?? Infinity;
     const key = JSON.stringify({
       tenantId: selection.tenantId ?? null,
       conversationIds: selection.conversationIds ? [...selection.conversationIds].sort() : null,
@@ -82,6 +97,7 @@ export class SummaryBackfill {
     }
     const resumed = run !== undefined;
     run ??= await this.runs.create(key, await this.conversations.count(selection));
+    const runId = run.id;
     const report: BackfillReport = {
       runId: run.id,
       resumed,
@@ -90,37 +106,70 @@ export class SummaryBackfill {
       failed: run.failed,
       skipped: run.skipped,
       failures: [...run.failures],
+      limited: false,
     };
     callbacks.onStart?.(run.total, run.done + run.failed + run.skipped);
     let cursor: [string, string] | undefined =
       run.cursor_tenant !== null && run.cursor_conversation !== null
         ? [run.cursor_tenant, run.cursor_conversation]
         : undefined;
+    let worked = 0;
     for (;;) {
-      const page = await this.page(selection, cursor);
+      if (worked >= limit) {
+        report.limited = (await this.page(selection, cursor)).length > 0;
+        if (report.limited) return report;
+        break;
+      }
+      const page = (await this.page(selection, cursor)).slice(0, limit - worked);
       if (page.length === 0) break;
-      for (const conversation of page) {
-        const outcome = await this.one(conversation, selection.rebuild, callbacks).catch(
-          (error: unknown) => {
-            report.failures.push({
-              tenantId: conversation.tenantId,
-              conversationId: conversation.conversationId,
-              error: String(error),
-            });
-            return 'failed' as const;
-          },
-        );
-        report[outcome]++;
-        cursor = [conversation.tenantId, conversation.conversationId];
-        await this.runs.progress(run.id, {
-          cursor,
+      worked += page.length;
+      // Up to `workers` conversations at once; the cursor moves only past a finished prefix, so
+      // a run stopped anywhere resumes without skipping one that was still being worked on.
+      const outcomes: Array<Outcome | undefined> = page.map(() => undefined);
+      let next = 0;
+      let finished = 0;
+      let saving: Promise<void> = Promise.resolve();
+      const settle = (): Promise<void> => {
+        let last: [string, string] | undefined;
+        for (let outcome = outcomes[finished]; outcome !== undefined; ) {
+          const conversation = page[finished];
+          report[outcome]++;
+          last = [conversation.tenantId, conversation.conversationId];
+          finished++;
+          outcome = finished < page.length ? outcomes[finished] : undefined;
+        }
+        if (!last) return saving;
+        cursor = last;
+        const progress = {
+          cursor: last,
           done: report.done,
           failed: report.failed,
           skipped: report.skipped,
           failures: report.failures.slice(-MAX_FAILURES_KEPT),
-        });
-        callbacks.onConversation?.(outcome);
-      }
+        };
+        saving = saving.then(() => this.runs.progress(runId, progress));
+        return saving;
+      };
+      const worker = async (): Promise<void> => {
+        while (next < page.length) {
+          const index = next++;
+          const conversation = page[index];
+          outcomes[index] = await this.one(conversation, selection.rebuild, callbacks).catch(
+            (error: unknown) => {
+              report.failures.push({
+                tenantId: conversation.tenantId,
+                conversationId: conversation.conversationId,
+                error: String(error),
+              });
+              return 'failed' as const;
+            },
+          );
+          callbacks.onConversation?.(outcomes[index]);
+          await settle();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(workers, page.length) }, worker));
+      await saving;
     }
     await this.runs.finish(run.id);
     return report;

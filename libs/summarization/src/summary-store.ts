@@ -14,6 +14,7 @@ import {
 } from '@memory/persistence';
 import { DataSource, EntityManager } from 'typeorm';
 import { MissingFacts } from './missing-messages';
+import { DEFAULT_HISTORY_VERSIONS } from './summarization.settings';
 import { SummaryInputMessage } from './summarizer-backend';
 
 /** Why a fold ran. */
@@ -146,7 +147,14 @@ export class SummaryStore {
   private readonly messageRows: MessageRepository;
   private readonly conversations: ConversationRepository;
 
-  constructor(private readonly dataSource: DataSource) {
+  /**
+   * `historyVersions`: how many versions per conversation keep their sections in the history
+   * (`SUMMARY_HISTORY_VERSIONS`).
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly historyVersions: number = DEFAULT_HISTORY_VERSIONS,
+  ) {
     this.summaries = new SummaryRepository(dataSource);
     this.lineage = new SummaryVersionRepository(dataSource);
     this.messageRows = new MessageRepository(dataSource);
@@ -249,8 +257,11 @@ export class SummaryStore {
           trigger: next.trigger,
           messageCount: next.messageCount,
           cost: next.cost,
+          sections: next.sections,
+          tier: 'full',
         },
         manager,
+        this.historyVersions,
       );
       return saved;
     });

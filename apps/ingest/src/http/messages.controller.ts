@@ -1,5 +1,6 @@
 import { IdentifierPipe, parseOrBadRequest } from '@memory/runtime';
 import { ApiKeyProtected, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { ArchiveVerificationError } from '@memory/lifecycle';
 import { ReadRecorder } from '@memory/persistence';
 import {
   BadRequestException,
@@ -13,6 +14,7 @@ import {
   PayloadTooLargeException,
   Post,
   Query,
+  ServiceUnavailableException,
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -22,6 +24,7 @@ import {
   ApiOkResponse,
   ApiPayloadTooLargeResponse,
   ApiQuery,
+  ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import { z } from 'zod';
@@ -32,6 +35,7 @@ import { MessagePage, MessageQueryService } from './message-query.service';
 const pageQuery = z.object({
   afterSeq: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(500).default(100),
+  archived: z.enum(['include', 'skip']).default('include'),
 });
 
 const CHAT_MESSAGE_EXAMPLE = {
@@ -92,15 +96,50 @@ export class MessagesController {
     description: 'Return messages with a greater seq (default 0)',
   })
   @ApiQuery({ name: 'limit', required: false, description: '1-500, default 100' })
-  @ApiOkResponse({ description: 'A page of messages in seq order; nextAfterSeq continues' })
+  @ApiQuery({
+    name: 'archived',
+    required: false,
+    enum: ['include', 'skip'],
+    description:
+      'include (default): archived messages are read from the verified archive and marked ' +
+      '`archived: true`; skip: only what Postgres holds (the page still says where the ' +
+      'archive is and how to restore it)',
+  })
+  @ApiOkResponse({
+    description:
+      'A page of messages in seq order, each with `archived`; nextAfterSeq continues; `archive` ' +
+      'describes the conversation’s archive (counts, seq range, dates, how to restore) or is null',
+  })
   @ApiNotFoundResponse({ description: 'The tenant has no such conversation' })
+  @ApiServiceUnavailableResponse({
+    description:
+      'The archive could not be read or verified (code ARCHIVE_UNAVAILABLE); archived=skip ' +
+      'serves what Postgres holds',
+  })
   async messages(
     @Caller() caller: ApiKeyIdentity,
     @Param('conversationId', IdentifierPipe) conversationId: string,
     @Query() rawQuery: Record<string, string>,
   ): Promise<MessagePage> {
-    const { afterSeq, limit } = parseOrBadRequest(pageQuery, rawQuery, 'invalid query');
-    const page = await this.query.page(caller.tenantId, conversationId, afterSeq, limit);
+    const { afterSeq, limit, archived } = parseOrBadRequest(pageQuery, rawQuery, 'invalid query');
+    let page;
+    try {
+      page = await this.query.page(caller.tenantId, conversationId, afterSeq, limit, archived);
+    } catch (error) {
+      if (!(error instanceof ArchiveVerificationError)) throw error;
+      this.logger.error({
+        msg: 'archived messages could not be read',
+        tenantId: caller.tenantId,
+        conversationId,
+        error: error.message,
+      });
+      throw new ServiceUnavailableException({
+        code: 'ARCHIVE_UNAVAILABLE',
+        message:
+          'the archived messages of this conversation could not be read and verified; ' +
+          'archived=skip serves what Postgres holds',
+      });
+    }
     if (!page) throw new NotFoundException(`no conversation "${conversationId}"`);
     this.reads.count(caller.tenantId, conversationId, this.logger);
     return page;

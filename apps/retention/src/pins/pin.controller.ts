@@ -25,7 +25,8 @@ export interface PinResponse {
 
 /**
  * Pins: a user marks a conversation as one to keep. A pinned conversation counts as the most
- * important, so every tier threshold is stretched for it (doubled by default).
+ * important and is kept (libs/lifecycle keep-policy): compressed no further than `KEEP_TIER`,
+ * never archived or erased by age. An erase request still erases it.
  */
 @ApiTags('pins')
 @ApiParam({ name: 'conversationId', example: 'conv-42' })
@@ -39,7 +40,12 @@ export class PinController {
 
   @Post()
   @HttpCode(200)
-  @ApiOperation({ summary: "Pin a conversation of the API key's tenant" })
+  @ApiOperation({
+    summary: "Pin a conversation of the API key's tenant",
+    description:
+      'A pinned conversation keeps its detail: compressed no further than KEEP_TIER (full by ' +
+      'default) and never archived or erased by age; an erase request still erases it.',
+  })
   @ApiOkResponse({ description: '{conversationId, pinned: true}' })
   pin(
     @Caller() caller: ApiKeyIdentity,

@@ -27,6 +27,7 @@ import {
   NotFoundException,
   Param,
   Post,
+  Query,
   ServiceUnavailableException,
   UnprocessableEntityException,
 } from '@nestjs/common';
@@ -38,6 +39,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiQuery,
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
@@ -48,6 +50,14 @@ import { z } from 'zod';
 import { RestoreResult, RetentionService } from './retention.service';
 
 const runRequestSchema = z.object({ dryRun: z.boolean().optional() }).strict();
+
+const archivesQuery = z
+  .object({
+    userId: z.string().min(1).max(256).optional(),
+    after: z.string().max(256).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  })
+  .strict();
 
 /**
  * Retention for operators and data-protection requests: run a pass (or see what it would do),
@@ -66,9 +76,11 @@ export class RetentionController {
   @ApiOperation({
     summary: "Run a retention pass for the API key's tenant now",
     description:
-      'Erases conversations past the tenant’s maximum age (if it has one), refreshes importance, ' +
-      'and archives the raw messages of summarized conversations past the archive age. With ' +
-      'dryRun, changes nothing and reports what would be archived and erased. Requests for ' +
+      'Refreshes importance, erases conversations past the tenant’s maximum age (if it has ' +
+      'one), and archives the raw messages of summarized conversations past the archive age. ' +
+      'Pinned conversations and those at or above the keep importance (KEEP_IMPORTANCE) are ' +
+      'neither erased nor archived by age; the report counts them under `kept`. With dryRun, ' +
+      'changes nothing and reports what would be archived, erased and kept. Requests for ' +
       'the tenant made while its pass waits share that pass and its report.',
   })
   @ApiBody({
@@ -105,6 +117,28 @@ export class RetentionController {
   @ApiOkResponse({ description: '{queued, waitingRequests}' })
   passes(): { queued: number; waitingRequests: number } {
     return this.retention.passQueue();
+  }
+
+  @Get('archives')
+  @ApiOperation({
+    summary: "The tenant's archived conversations, or one user's",
+    description:
+      'A page of archive records in conversation order: counts, seq range, when archived and ' +
+      'restored (a conversation whose `restoredAt` is after its `archivedAt` has its messages ' +
+      'back in Postgres). With userId, the conversations holding messages of that user. ' +
+      '`next` is the `after` of the next page, null on the last.',
+  })
+  @ApiQuery({ name: 'userId', required: false })
+  @ApiQuery({ name: 'after', required: false, description: 'a conversation id (exclusive)' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-500, default 100' })
+  @ApiOkResponse({ description: '{items: [archive record], next}' })
+  @ApiBadRequestResponse({ description: 'Field-level errors: [{field, code, message}]' })
+  async archives(
+    @Caller() caller: ApiKeyIdentity,
+    @Query() rawQuery: Record<string, string>,
+  ): Promise<{ items: ArchiveRecord[]; next: string | null }> {
+    const query = parseOrBadRequest(archivesQuery, rawQuery, 'invalid query');
+    return this.guard(() => this.retention.archiver.list(caller.tenantId, query));
   }
 
   @Get('conversations/:conversationId/archive')

@@ -1,7 +1,15 @@
-import { MemorySummary } from '@memory/contracts';
+import { MemorySummary, renderSummaryText } from '@memory/contracts';
 import { SummaryStore, toSummaryEvent } from '@memory/summarization';
 import { Injectable } from '@nestjs/common';
 import { SearchUnavailableError } from './search.errors';
+
+/**
+ * What a summary read returns: `tier`, the summary at the conversation's tier (what search
+ * shows); `full`, the full sections a compressed conversation still keeps (the same as `tier`
+ * for one at `full`).
+ */
+export const SUMMARY_VIEWS = ['tier', 'full'] as const;
+export type SummaryView = (typeof SUMMARY_VIEWS)[number];
 
 /** The current summary of a conversation, from the summarizer's table (the source of truth). */
 @Injectable()
@@ -11,9 +19,14 @@ export class ConversationSummaryService {
   /**
    * The summary as `memory.summary.v1`; undefined when the tenant has no such conversation, or
    * its messages were seen but not yet summarized (version 0). Throws
-   * {@link SearchUnavailableError} when Postgres fails.
+   * {@link SearchUnavailableError} when Postgres fails. In the `full` view, `sections` and
+   * `text` are the full ones and `tier` still says how far the conversation is compressed.
    */
-  async current(tenantId: string, conversationId: string): Promise<MemorySummary | undefined> {
+  async current(
+    tenantId: string,
+    conversationId: string,
+    view: SummaryView = 'tier',
+  ): Promise<MemorySummary | undefined> {
     let row;
     try {
       row = await this.store.load(tenantId, conversationId);
@@ -21,6 +34,8 @@ export class ConversationSummaryService {
       throw new SearchUnavailableError('database', error);
     }
     if (!row || row.version === 0) return undefined;
-    return toSummaryEvent(row);
+    const summary = toSummaryEvent(row);
+    if (view === 'tier' || !row.fullSections) return summary;
+    return { ...summary, sections: row.fullSections, text: renderSummaryText(row.fullSections) };
   }
 }

@@ -369,6 +369,7 @@ describe(SearchApiModule.name, () => {
     ]);
     expect(Object.keys(summary?.responses ?? {}).sort()).toEqual([
       '200',
+      '400',
       '401',
       '403',
       '404',

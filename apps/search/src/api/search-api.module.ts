@@ -1,6 +1,6 @@
 import { AuthModule } from '@memory/auth';
 import { ArchiveRepository } from '@memory/lifecycle';
-import { ReadRecorder } from '@memory/persistence';
+import { ReadRecorder, SummaryVersionRepository } from '@memory/persistence';
 import { SummaryStore } from '@memory/summarization';
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -12,6 +12,7 @@ import { EvidenceFinder } from './evidence.finder';
 import { SearchController } from './search.controller';
 import { SearchMetrics } from './search.metrics';
 import { SearchService } from './search.service';
+import { SummaryHistoryService } from './summary-history.service';
 import { SummaryController } from './summary.controller';
 import { SummarySearcher } from './summary.searcher';
 
@@ -33,6 +34,13 @@ import { SummarySearcher } from './summary.searcher';
     },
     SearchMetrics,
     ConversationSummaryService,
+    SummaryHistoryService,
+    {
+      // The lineage of summary versions: its table's owner.
+      provide: SummaryVersionRepository,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new SummaryVersionRepository(dataSource),
+    },
     {
       provide: SummaryStore,
       inject: [DataSource],

@@ -1,4 +1,4 @@
-import { IdentifierPipe } from '@memory/runtime';
+import { IdentifierPipe, parseOrBadRequest } from '@memory/runtime';
 import { ApiKeyProtected, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
 import { MEMORY_SUMMARY_SCHEMA, MemorySummary, memorySummarySchema } from '@memory/contracts';
 import { ReadRecorder } from '@memory/persistence';
@@ -8,17 +8,22 @@ import {
   Logger,
   NotFoundException,
   Param,
+  Query,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { ConversationSummaryService } from './conversation-summary.service';
+import { z } from 'zod';
+import { ConversationSummaryService, SUMMARY_VIEWS } from './conversation-summary.service';
+import { SummaryHistoryPage, SummaryHistoryService } from './summary-history.service';
 import { openApiSchema } from './openapi';
 import { SearchUnavailableError } from './search.errors';
 
@@ -60,6 +65,14 @@ const SUMMARY_EXAMPLE: MemorySummary = {
     updatedAt: '2026-05-01T10:05:00.000Z',
   },
 };
+const summaryQuery = z.object({ view: z.enum(SUMMARY_VIEWS).default('tier') }).strict();
+const versionsQuery = z
+  .object({
+    before: z.coerce.number().int().min(1).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+
 @ApiTags('search')
 @ApiKeyProtected('search', { perRoute: true })
 @Controller('v1')
@@ -68,8 +81,52 @@ export class SummaryController {
 
   constructor(
     private readonly summaries: ConversationSummaryService,
+    private readonly history: SummaryHistoryService,
     private readonly reads: ReadRecorder,
   ) {}
+
+  @Get('conversations/:conversationId/summary/versions')
+  @RequireScope('search')
+  @ApiOperation({
+    summary: 'The version history of a conversation’s summary, newest first',
+    description:
+      'Each version with its trigger (the fold that made it, or `compress`), seq range, ' +
+      'backend, tier, cost and time, and, for the newest SUMMARY_HISTORY_VERSIONS versions, ' +
+      'the sections it held and what it added and removed in each list section (and the ' +
+      'context line, when changed) against the version before it. Older versions keep their ' +
+      'counts only (`sections` and `changes` null). `nextBefore` is the `before` of the next, ' +
+      'older page. Erasing the conversation erases its history.',
+  })
+  @ApiParam({ name: 'conversationId', example: 'conv-42' })
+  @ApiQuery({ name: 'before', required: false, description: 'a version (exclusive)' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-100, default 20' })
+  @ApiOkResponse({ description: '{conversationId, items: [version], nextBefore}' })
+  @ApiBadRequestResponse({ description: 'Field-level errors: [{field, code, message}]' })
+  @ApiNotFoundResponse({ description: 'The tenant has no summary of this conversation' })
+  @ApiServiceUnavailableResponse({ description: 'Postgres failed' })
+  async versions(
+    @Caller() caller: ApiKeyIdentity,
+    @Param('conversationId', IdentifierPipe) conversationId: string,
+    @Query() rawQuery: Record<string, string>,
+  ): Promise<SummaryHistoryPage> {
+    const { before, limit } = parseOrBadRequest(versionsQuery, rawQuery, 'invalid query');
+    let page;
+    try {
+      page = await this.history.page(caller.tenantId, conversationId, before, limit);
+    } catch (error) {
+      if (!(error instanceof SearchUnavailableError)) throw error;
+      this.logger.error({
+        msg: 'summary history read failed',
+        tenantId: caller.tenantId,
+        conversationId,
+        error: error.message,
+      });
+      throw new ServiceUnavailableException({ message: 'summaries are unavailable, try again' });
+    }
+    if (!page)
+      throw new NotFoundException({ message: `no summary of conversation "${conversationId}"` });
+    return page;
+  }
 
   @Get('conversations/:conversationId/summary')
   @RequireScope('search')
@@ -77,9 +134,12 @@ export class SummaryController {
     summary: 'The current summary of a conversation',
     description:
       "From the summarizer's store (newer than the search index by at most the indexing delay), " +
-      "for the API key's tenant only.",
+      "for the API key's tenant only. `view=full` returns the full sections a compressed " +
+      'conversation still keeps (its `sections` and `text`; `tier` still says how far it is ' +
+      'compressed); `view=tier`, the default, the summary at its tier, as search shows it.',
   })
   @ApiParam({ name: 'conversationId', example: 'conv-42' })
+  @ApiQuery({ name: 'view', required: false, enum: SUMMARY_VIEWS, description: 'default tier' })
   @ApiOkResponse({
     description: 'memory.summary.v1: sections, text, version, throughSeq, tier, stats',
     content: {
@@ -89,6 +149,7 @@ export class SummaryController {
       },
     },
   })
+  @ApiBadRequestResponse({ description: 'Field-level errors: [{field, code, message}]' })
   @ApiNotFoundResponse({
     description: 'The tenant has no such conversation, or no summary of it yet',
     content: {
@@ -104,10 +165,12 @@ export class SummaryController {
   async summary(
     @Caller() caller: ApiKeyIdentity,
     @Param('conversationId', IdentifierPipe) conversationId: string,
+    @Query() rawQuery: Record<string, string>,
   ): Promise<MemorySummary> {
+    const { view } = parseOrBadRequest(summaryQuery, rawQuery, 'invalid query');
     let summary;
     try {
-      summary = await this.summaries.current(caller.tenantId, conversationId);
+      summary = await this.summaries.current(caller.tenantId, conversationId, view);
     } catch (error) {
       if (!(error instanceof SearchUnavailableError)) throw error;
       this.logger.error({

@@ -33,6 +33,9 @@ export const RESTORE_USAGE = `restore --tenant <id> --conversation <id>
 export const ERASE_USAGE = `erase --tenant <id> (--conversation <id> | --user <id>) --yes
       erases a conversation, or every conversation of a user, everywhere: Postgres, the
       archive, the search index, a tombstone on memory.summaries.v1, an audit event`;
+export const ARCHIVES_USAGE = `archives --tenant <id> [--user <id>]
+      lists a tenant's archived conversations (or those holding a user's messages), one JSON
+      line each: counts, seq range, when archived and restored, the file`;
 export const VERIFY_ARCHIVES_USAGE = `verify-archives [--tenant <id>]
       reads every archive back and checks it against its manifest and recorded sha256; lists
       archive files no record points at; exits 1 when anything fails`;
@@ -154,6 +157,24 @@ export async function eraseCommand(context: RetentionContext, args: ParsedArgs):
   });
 }
 
+export async function archivesCommand(context: RetentionContext, args: ParsedArgs): Promise<void> {
+  const tenantId = requireOption(args, 'tenant');
+  const userId = optionalOption(args, 'user');
+  const archiver = new Archiver(context.dataSource, context.settings.archiveRoot);
+  let listed = 0;
+  let after: string | null = '';
+  while (after !== null) {
+    const page = await archiver.list(tenantId, { userId, after, limit: 500 });
+    for (const record of page.items) process.stdout.write(`${JSON.stringify(record)}\n`);
+    listed += page.items.length;
+    after = page.next;
+  }
+  process.stderr.write(
+    `archives: ${listed} archived conversations of ${tenantId}` +
+      `${userId === undefined ? '' : ` holding messages of user ${userId}`}\n`,
+  );
+}
+
 export async function verifyArchivesCommand(
   context: RetentionContext,
   args: ParsedArgs,
@@ -235,14 +256,22 @@ function summaryLine(report: RetentionReport): string {
   const tenants = Object.entries(report.tenants).map(
     ([tenant, entry]) =>
       `${tenant}: archive ${entry.archive.conversations} conversations ` +
-      `(${entry.archive.messages} messages), erase ${entry.erase.conversations}`,
+      `(${entry.archive.messages} messages), erase ${entry.erase.conversations}` +
+      keptNote(entry.archive.kept.conversations, entry.erase.kept.conversations),
   );
   const head = report.dryRun
     ? `${report.examined} examined; would ${tenants.length > 0 ? tenants.join('; ') : 'do nothing'}`
     : `${report.examined} examined, ${report.archived} archived (${report.archivedMessages} ` +
       `messages, ${report.keptMessages} kept), ${report.busy} busy, ` +
+      `${report.kept.archive + report.kept.erase} left alone by the keep policy, ` +
       `${report.eventsPublished} lifecycle events sent`;
   return `${head}${report.stopped ? '; stopped early, the next run resumes' : ''}`;
+}
+
+/** The conversations the keep policy left alone, when there are any. */
+function keptNote(archive: number, erase: number): string {
+  if (archive === 0 && erase === 0) return '';
+  return ` (kept, pinned or important: ${archive} from archiving, ${erase} from erasing)`;
 }
 
 function countsLine(counts: Record<string, number>): string {

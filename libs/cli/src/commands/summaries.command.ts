@@ -8,14 +8,15 @@ import {
   toSummaryRecord,
 } from '@memory/summarization';
 import { DataSource } from 'typeorm';
-import { optionalOption, ParsedArgs, UsageError } from '../args';
+import { intOption, optionalOption, ParsedArgs, UsageError } from '../args';
 import { Progress } from '../progress';
 
-export const SUMMARIES_USAGE = `summaries backfill [--tenant <id>] [--conversations <id,id,...>] [--rebuild] [--restart]
+export const SUMMARIES_USAGE = `summaries backfill [--tenant <id>] [--conversations <id,id,...>] [--rebuild] [--restart] [--workers <n>] [--limit <n>]
       brings the summaries of stored conversations up to date from Postgres and publishes them
       (--rebuild: re-summarizes from the first message, e.g. after changing SUMMARY_BACKEND);
-      resumable: run it again and it continues after the last conversation it finished
-      (--restart: start the selection over instead)`;
+      --workers: conversations at once (1-32, default 1; one is never folded twice at once);
+      --limit: stop after that many conversations; resumable: run it again and it continues
+      after the last conversation it finished (--restart: start the selection over instead)`;
 
 export async function summariesCommand(
   dataSource: DataSource,
@@ -34,6 +35,8 @@ export async function summariesCommand(
   const tenantId = optionalOption(args, 'tenant');
   if (conversationIds && !tenantId)
     throw new UsageError('--conversations needs --tenant (ids are unique within a tenant)');
+  const workers = intOption(args, 'workers', 1, 1, 32);
+  const limit = args.options.has('limit') ? intOption(args, 'limit', 0, 1, 1e12) : undefined;
 
   const producer = new KafkaProducerService(createKafkaClient(kafkaConfig));
   const { store, summarizer } = createConversationSummarizer(dataSource, settings);
@@ -63,11 +66,12 @@ export async function summariesCommand(
             await store.markPublished(row.tenantId, row.conversationId, row.version);
         },
       },
-      { restart: args.options.has('restart') },
+      { restart: args.options.has('restart'), workers, limit },
     );
     progress.finish(
       `${report.done} done, ${report.failed} failed, ${report.skipped} skipped ` +
-        `of ${report.total}${report.resumed ? ' (resumed)' : ''}`,
+        `of ${report.total}${report.resumed ? ' (resumed)' : ''}` +
+        `${report.limited ? `; stopped at --limit ${limit}, run it again to continue` : ''}`,
     );
     for (const failure of report.failures)
       process.stderr.write(
@@ -81,6 +85,7 @@ export async function summariesCommand(
         done: report.done,
         failed: report.failed,
         skipped: report.skipped,
+        limited: report.limited,
       })}\n`,
     );
     if (report.failed > 0) process.exitCode = 1;

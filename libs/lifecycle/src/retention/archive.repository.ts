@@ -64,6 +64,27 @@ export class ArchiveRepository {
   }
 
   /**
+   * A page of a tenant's archive records, of one user's conversations when `userId` is given
+   * (a conversation belongs to every user its archive holds messages of), in conversation order
+   * after `after`.
+   */
+  page(
+    tenantId: string,
+    userId: string | undefined,
+    after: string,
+    limit: number,
+  ): Promise<ArchiveRow[]> {
+    return this.dataSource.query<ArchiveRow[]>(
+      `SELECT * FROM conversation_archives
+        WHERE tenant_id = $1 AND conversation_id > $2
+          AND ($3::varchar IS NULL OR $3 = ANY(user_ids))
+        ORDER BY conversation_id
+        LIMIT $4`,
+      [tenantId, after, userId ?? null, limit],
+    );
+  }
+
+  /**
    * Of these conversations of a tenant, the ones whose raw messages are archived now: a record
    * whose last archive came after its last restore, if any. Search shows their summary as
    * evidence, as they have no passages.

@@ -284,6 +284,25 @@ export class Archiver {
   }
 
   /** The archive record of a conversation, if it was ever archived. */
+  /**
+   * A page of the tenant's archives (of one user's conversations when `userId` is given), in
+   * conversation order after `after`; `next` continues, null on the last page.
+   */
+  async list(
+    tenantId: string,
+    options: { userId?: string; after?: string; limit: number },
+  ): Promise<{ items: ArchiveRecord[]; next: string | null }> {
+    const rows = await this.archives.page(
+      tenantId,
+      options.userId,
+      options.after ?? '',
+      options.limit + 1,
+    );
+    const items = rows.slice(0, options.limit).map(toRecord);
+    const last = items[items.length - 1];
+    return { items, next: rows.length > options.limit && last ? last.conversationId : null };
+  }
+
   async find(tenantId: string, conversationId: string): Promise<ArchiveRecord | undefined> {
     const runner = this.dataSource.createQueryRunner();
     try {

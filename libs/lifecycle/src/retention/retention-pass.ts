@@ -6,6 +6,7 @@ import {
   retentionPolicyFor,
 } from '../retention.settings';
 import { ConversationRepository, RetentionCandidateRow } from '@memory/persistence';
+import { isKept, keepPolicyFor } from '../keep-policy';
 import { DataSource } from 'typeorm';
 import {
   ConversationFailure,
@@ -23,10 +24,16 @@ const DAY_MS = 86_400_000;
 /** Conversation ids listed per tenant in a report (the counts are always complete). */
 const LISTED = 20;
 
+/** Conversations the keep policy left alone at one step: pinned or important enough. */
+export interface KeptReport {
+  conversations: number;
+  sample: string[];
+}
+
 /** What a pass did, or in a dry run would do, for one tenant. */
 export interface TenantRetentionReport {
-  archive: { conversations: number; messages: number; sample: string[] };
-  erase: { conversations: number; sample: string[] };
+  archive: { conversations: number; messages: number; sample: string[]; kept: KeptReport };
+  erase: { conversations: number; sample: string[]; kept: KeptReport };
 }
 
 export interface RetentionReport {
@@ -41,6 +48,8 @@ export interface RetentionReport {
   keptMessages: number;
   /** Locked by another process (archiving, restoring or erasing it): left for the next pass. */
   busy: number;
+  /** Old enough to archive or erase, but kept (pinned or important: the keep policy). */
+  kept: { archive: number; erase: number };
   /** Erased by the tenant's maximum age. */
   erased: number;
   erasedMessages: number;
@@ -83,12 +92,16 @@ export interface RetentionParts {
 interface Candidate extends RetainedConversation {
   /** Summarized messages still in Postgres. */
   archivable: number;
+  importance: number;
+  pinned: boolean;
 }
 
 /**
- * One retention pass: finishes interrupted erasures, erases conversations past their tenant's
- * maximum age, refreshes importance, archives the raw messages of summarized conversations past
- * their tenant's archive age, and sends the lifecycle events it owes. A dry run changes nothing
+ * One retention pass: finishes interrupted erasures, refreshes importance, erases conversations
+ * past their tenant's maximum age, archives the raw messages of summarized conversations past
+ * their tenant's archive age, and sends the lifecycle events it owes. Conversations the keep
+ * policy keeps (pinned, or important enough) are neither erased nor archived by age, and are
+ * counted in `kept`. A dry run changes nothing
  * and reports, per tenant, what would be archived and erased. Safe on two replicas at once:
  * each conversation is worked on under its lock, and a locked one is left for the next pass.
  * A conversation whose step fails (an archive directory that cannot be written, a row that
@@ -109,6 +122,7 @@ export async function runRetentionPass(
     archiveBytes: 0,
     keptMessages: 0,
     busy: 0,
+    kept: { archive: 0, erase: 0 },
     erased: 0,
     erasedMessages: 0,
     erasuresCompleted: 0,
@@ -121,15 +135,41 @@ export async function runRetentionPass(
   };
   const tenant = (id: string): TenantRetentionReport =>
     (report.tenants[id] ??= {
-      archive: { conversations: 0, messages: 0, sample: [] },
-      erase: { conversations: 0, sample: [] },
+      archive: {
+        conversations: 0,
+        messages: 0,
+        sample: [],
+        kept: { conversations: 0, sample: [] },
+      },
+      erase: { conversations: 0, sample: [], kept: { conversations: 0, sample: [] } },
     });
+  /** Whether the keep policy leaves `conversation` alone at `step`; counted when it does. */
+  const kept = (conversation: Candidate, step: 'archive' | 'erase'): boolean => {
+    const policy = keepPolicyFor(settings.keep, conversation.tenantId);
+    if (!isKept(policy, conversation.importance, conversation.pinned)) return false;
+    report.kept[step]++;
+    const entry = tenant(conversation.tenantId)[step].kept;
+    entry.conversations++;
+    if (entry.sample.length < LISTED) entry.sample.push(conversation.conversationId);
+    return true;
+  };
   const live = !dryRun && parts.archiver && parts.eraser;
   const steps = new Set(options.steps ?? ['erase', 'importance', 'archive']);
   const failed = recordFailure(report, options.onConversationFailed);
   const probe: DatabaseProbe = () => parts.dataSource.query('SELECT 1');
 
   if (live) report.erasuresCompleted = await parts.eraser!.completePending(failed);
+
+  // Importance first: what the keep policy reads when the steps after it decide.
+  if (!dryRun && steps.has('importance'))
+    report.importanceUpdated = await refreshImportance(
+      parts.dataSource,
+      now,
+      settings.batchSize,
+      tenantId,
+      signal,
+      failed,
+    );
 
   const eraseDays = steps.has('erase') ? earliestEraseDays(settings) : undefined;
   if (eraseDays !== undefined) {
@@ -146,6 +186,7 @@ export async function runRetentionPass(
         const policy = retentionPolicyFor(settings, conversation.tenantId);
         if (policy.eraseAfterDays === undefined) continue;
         if (ageDays(conversation.lastMessageAt, now) < policy.eraseAfterDays) continue;
+        if (kept(conversation, 'erase')) continue;
         const entry = tenant(conversation.tenantId).erase;
         if (live) {
           const result = await isolateConversation('erase', conversation, probe, failed, () =>
@@ -167,16 +208,6 @@ export async function runRetentionPass(
     }
   }
 
-  if (!dryRun && steps.has('importance'))
-    report.importanceUpdated = await refreshImportance(
-      parts.dataSource,
-      now,
-      settings.batchSize,
-      tenantId,
-      signal,
-      failed,
-    );
-
   const archiveDays = steps.has('archive') ? earliestArchiveDays(settings) : undefined;
   if (archiveDays === undefined) return finish(report, parts, live);
   for await (const page of pages(
@@ -192,6 +223,7 @@ export async function runRetentionPass(
       const policy = retentionPolicyFor(settings, conversation.tenantId);
       if (ageDays(conversation.lastMessageAt, now) < policy.archiveAfterDays) continue;
       report.examined++;
+      if (kept(conversation, 'archive')) continue;
       const entry = tenant(conversation.tenantId).archive;
       if (!live) {
         const messages = Math.max(0, conversation.archivable - policy.keepLastMessages);
@@ -282,6 +314,8 @@ function toCandidate(row: RetentionCandidateRow): Candidate {
     lastMessageAt: row.last_message_at,
     throughSeq: Number(row.through_seq),
     archivable: row.archivable,
+    importance: Number(row.importance),
+    pinned: row.pinned,
   };
 }
 

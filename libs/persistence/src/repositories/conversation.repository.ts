@@ -28,6 +28,9 @@ export interface RetentionCandidateRow {
   last_message_at: Date;
   through_seq: string;
   archivable: number;
+  /** The summary's importance (0 without a summary) and pin: what the keep policy reads. */
+  importance: number;
+  pinned: boolean;
 }
 
 /** What Postgres says about seqs of a conversation that are not in `messages`. */
@@ -174,7 +177,7 @@ export class ConversationRepository {
   ): Promise<RetentionCandidateRow[]> {
     return this.dataSource.query<RetentionCandidateRow[]>(
       `SELECT c.tenant_id, c.conversation_id, c.user_id, c.first_message_at, c.last_message_at,
-              s.through_seq, a.archivable
+              s.through_seq, a.archivable, s.importance, s.pinned
          FROM conversations c
          JOIN conversation_summaries s USING (tenant_id, conversation_id)
          CROSS JOIN LATERAL (
@@ -203,8 +206,10 @@ export class ConversationRepository {
   ): Promise<RetentionCandidateRow[]> {
     return this.dataSource.query<RetentionCandidateRow[]>(
       `SELECT c.tenant_id, c.conversation_id, c.user_id, c.first_message_at, c.last_message_at,
-              0 AS through_seq, 0 AS archivable
+              0 AS through_seq, 0 AS archivable,
+              COALESCE(s.importance, 0) AS importance, COALESCE(s.pinned, false) AS pinned
          FROM conversations c
+         LEFT JOIN conversation_summaries s USING (tenant_id, conversation_id)
         WHERE c.last_message_at < $1
           AND (c.tenant_id, c.conversation_id) > ($2, $3)
           AND ($5::varchar IS NULL OR c.tenant_id = $5)

@@ -19,6 +19,27 @@ export interface SummaryLineage {
     outputChars: number;
     durationMs: number;
   };
+  /** The sections the version holds (JSON-serializable) and its tier; kept for the history. */
+  sections?: unknown;
+  tier?: string;
+}
+
+/** A `summary_versions` row as the history reads it. */
+export interface SummaryVersionRow {
+  version: number;
+  from_seq: string;
+  through_seq: string;
+  backend: string;
+  trigger: string;
+  tier: string | null;
+  message_count: number;
+  input_tokens: number;
+  output_tokens: number;
+  input_chars: number;
+  output_chars: number;
+  duration_ms: number;
+  created_at: Date;
+  sections: unknown;
 }
 
 /**
@@ -30,16 +51,21 @@ export interface SummaryLineage {
 export class SummaryVersionRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Adds a lineage row in `manager`'s transaction (the data source's pool by default). */
+  /**
+   * Adds a lineage row in `manager`'s transaction (the data source's pool by default). With
+   * `keepSections`, only the newest that many versions of the conversation keep their sections
+   * (older rows keep their counts).
+   */
   async insert(
     lineage: SummaryLineage,
     manager: EntityManager = this.dataSource.manager,
+    keepSections?: number,
   ): Promise<void> {
     await manager.query(
       `INSERT INTO summary_versions (tenant_id, conversation_id, version, from_seq, through_seq,
          backend, trigger, message_count, input_tokens, output_tokens, input_chars,
-         output_chars, duration_ms)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+         output_chars, duration_ms, sections, tier)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::jsonb, $15)`,
       [
         lineage.tenantId,
         lineage.conversationId,
@@ -54,7 +80,38 @@ export class SummaryVersionRepository {
         lineage.cost.inputChars,
         lineage.cost.outputChars,
         lineage.cost.durationMs,
+        lineage.sections === undefined ? null : JSON.stringify(lineage.sections),
+        lineage.tier ?? null,
       ],
+    );
+    if (keepSections !== undefined)
+      await manager.query(
+        `UPDATE summary_versions SET sections = NULL
+          WHERE tenant_id = $1 AND conversation_id = $2 AND version <= $3
+            AND sections IS NOT NULL`,
+        [lineage.tenantId, lineage.conversationId, lineage.version - keepSections],
+      );
+  }
+
+  /**
+   * Up to `limit` versions of a conversation, newest first, below `before` (exclusive) when
+   * given.
+   */
+  history(
+    tenantId: string,
+    conversationId: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<SummaryVersionRow[]> {
+    return this.dataSource.query<SummaryVersionRow[]>(
+      `SELECT version, from_seq, through_seq, backend, trigger, tier, message_count,
+              input_tokens, output_tokens, input_chars, output_chars, duration_ms, created_at,
+              sections
+         FROM summary_versions
+        WHERE tenant_id = $1 AND conversation_id = $2 AND ($3::int IS NULL OR version < $3)
+        ORDER BY version DESC
+        LIMIT $4`,
+      [tenantId, conversationId, before ?? null, limit],
     );
   }
 

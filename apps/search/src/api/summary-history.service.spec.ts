@@ -1,0 +1,52 @@
+import { SummarySections } from '@memory/contracts';
+import { changesOf } from './summary-history.service';
+
+function sections(overrides: Partial<SummarySections>): SummarySections {
+  return {
+    context: '',
+    keyPoints: [],
+    decisions: [],
+    actionItems: [],
+    openQuestions: [],
+    entities: [],
+    dates: [],
+    numbers: [],
+    mood: null,
+    ...overrides,
+  };
+}
+
+describe(changesOf.name, () => {
+  it('lists the items each list section gained and lost, and a changed context line', () => {
+    const before = sections({
+      context: 'Planning the move.',
+      keyPoints: ['Movers booked', 'Keys on June 1'],
+      entities: ['Ana'],
+    });
+    const after = sections({
+      context: 'Planning the move and the party.',
+      keyPoints: ['Keys on June 1', 'Party on June 3'],
+      entities: ['Ana', 'Ben'],
+      decisions: ['Ben pays the cake'],
+    });
+    expect(changesOf(before, after)).toEqual({
+      added: {
+        keyPoints: ['Party on June 3'],
+        decisions: ['Ben pays the cake'],
+        entities: ['Ben'],
+      },
+      removed: { keyPoints: ['Movers booked'] },
+      context: { from: 'Planning the move.', to: 'Planning the move and the party.' },
+    });
+  });
+
+  it('adds everything of a first version, and nothing when nothing changed', () => {
+    const first = sections({ context: 'Hello.', dates: ['Friday'] });
+    expect(changesOf(null, first)).toEqual({
+      added: { dates: ['Friday'] },
+      removed: {},
+      context: { from: '', to: 'Hello.' },
+    });
+    expect(changesOf(first, first)).toEqual({ added: {}, removed: {} });
+  });
+});

@@ -1,0 +1,203 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './support/cli';
+import { eventually } from './support/eventually';
+import { SearchHarness } from './support/search-harness';
+import { ServiceProcess } from './support/service-process';
+
+const DAY = 86_400_000;
+
+interface TenantReport {
+  archive: { conversations: number; kept: { conversations: number; sample: string[] } };
+  erase: { conversations: number; sample: string[]; kept: { conversations: number } };
+}
+
+interface PassReport {
+  erased: number;
+  archived: number;
+  kept: { archive: number; erase: number };
+  tenants: Record<string, TenantReport>;
+}
+
+/*
+ * The keep policy on the real stack (ingest, summarizer and retention as processes; Kafka and
+ * Postgres): three conversations 800 days old, past both the archive age (90 days) and the
+ * erase age (700 here). The plain one is erased; the pinned one and the one whose importance
+ * reaches the tenant's keep importance keep every raw message in Postgres, neither archived
+ * nor erased, and the dry run says so. An erase request still erases a kept conversation. A
+ * fourth, 200 days old and of 25 messages, is archived with its newest 20 left in Postgres
+ * (the default), and its messages are all served, the archived ones marked.
+ */
+describe('retention: what matters is kept', () => {
+  const harness = new SearchHarness();
+  let root = '';
+  let retention: ServiceProcess | undefined;
+  let adminKey = '';
+  let searchKey = '';
+
+  const produce = async (conversationId: string, lines: string[], days = 800): Promise<void> => {
+    const start = Date.now() - days * DAY;
+    await harness.produce(
+      lines.map((content, i) =>
+        harness.record(
+          harness.message(conversationId, `${conversationId}-m${i + 1}`, content, {
+            role: i % 2 === 0 ? 'user' : 'assistant',
+            createdAt: new Date(start + i * 60_000).toISOString(),
+          }),
+        ),
+      ),
+    );
+  };
+  const stored = async (conversationId: string): Promise<number> => {
+    const [row] = await harness.dataSource.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM messages WHERE tenant_id = $1 AND conversation_id = $2`,
+      [harness.tenantId, conversationId],
+    );
+    return row?.n ?? 0;
+  };
+  const importance = async (conversationId: string): Promise<number> => {
+    const [row] = await harness.dataSource.query<Array<{ importance: number }>>(
+      `SELECT importance FROM conversation_summaries
+        WHERE tenant_id = $1 AND conversation_id = $2`,
+      [harness.tenantId, conversationId],
+    );
+    return Number(row?.importance ?? NaN);
+  };
+  const startRetention = async (env: Record<string, string>): Promise<ServiceProcess> => {
+    await retention?.stop();
+    retention = new ServiceProcess('retention', {
+      RETENTION_ARCHIVE_ROOT: root,
+      RETENTION_INTERVAL_MS: '3600000',
+      OPENSEARCH_INDEX_PREFIX: harness.indexPrefix,
+      ...env,
+    });
+    retention.start();
+    await retention.waitReady();
+    return retention;
+  };
+  const request = (method: string, path: string, key: string, body?: unknown) =>
+    fetch(`${retention!.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  const run = async (dryRun: boolean): Promise<PassReport> => {
+    const response = await request('POST', '/v1/retention/run', adminKey, { dryRun });
+    expect(response.status).toBe(200);
+    return (await response.json()) as PassReport;
+  };
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'memory-keep-'));
+    await harness.setUp();
+    // Ingest serves archived messages from the archives retention writes here.
+    await harness.start({ RETENTION_ARCHIVE_ROOT: root });
+    await harness.startSummarizer();
+    adminKey = harness.createKey(harness.tenantId, 'admin');
+    searchKey = harness.createKey(harness.tenantId, 'search');
+    await produce('plain', ['hi', 'hello there']);
+    await produce('pinned', ['hi again', 'hello once more']);
+    // Many turns, decisions and tasks: what importance is computed from.
+    await produce(
+      'valued',
+      Array.from({ length: 6 }, (_, i) => [
+        `We decided to move the launch of release ${i + 1} to the first Monday of the month.`,
+        `Ana will send the contract for release ${i + 1} to the lawyers by Friday.`,
+      ]).flat(),
+    );
+    // Past the archive age only: archived, its newest 20 messages left in Postgres (the default).
+    await produce(
+      'long',
+      Array.from({ length: 25 }, (_, i) => `Line ${i + 1} of a long talk about the harbour.`),
+      200,
+    );
+    for (const [conversationId, count] of Object.entries({
+      plain: 2,
+      pinned: 2,
+      valued: 12,
+      long: 25,
+    }))
+      await harness.waitForSummary(
+        conversationId,
+        (summary) => summary.throughSeq >= count,
+        120_000,
+      );
+  }, 240_000);
+
+  afterAll(async () => {
+    await retention?.stop('SIGKILL');
+    await harness.tearDown();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('keeps the pinned and the important conversation from archiving and erasing by age', async () => {
+    // A service that archives and erases nothing yet scores importance.
+    await startRetention({ RETENTION_ARCHIVE_AFTER_DAYS: '36500' });
+    const pin = await request('POST', '/v1/conversations/pinned/pin', searchKey);
+    expect(pin.status).toBe(200);
+    expect(await run(false)).toMatchObject({ erased: 0, archived: 0 });
+    await retention?.stop();
+    const plain = await importance('plain');
+    const valued = await importance('valued');
+    expect(valued).toBeGreaterThan(Math.max(plain, await importance('long')));
+    // The tenant keeps what reaches the importance of the valued one.
+    const env = {
+      RETENTION_ERASE_AFTER_DAYS: '700',
+      KEEP_TENANT_POLICIES: JSON.stringify({
+        [harness.tenantId]: { importance: valued },
+      }),
+    };
+
+    // The dry run (CLI) says what the pass will erase and what it keeps, changing nothing.
+    const dry = runCli(['archive', '--dry-run', '--tenant', harness.tenantId], {
+      RETENTION_ARCHIVE_ROOT: root,
+      ...env,
+    });
+    expect(dry.code).toBe(0);
+    const report = JSON.parse(dry.stdout.trim().split('\n').pop() ?? '{}') as PassReport;
+    const tenant = report.tenants[harness.tenantId];
+    expect(tenant?.erase).toMatchObject({ conversations: 1, sample: ['plain'] });
+    expect(tenant?.erase.kept.conversations).toBe(2);
+    expect(tenant?.archive.kept.sample.sort()).toEqual(['pinned', 'valued']);
+    expect(dry.stderr).toMatch(/kept, pinned or important: 2 from archiving, 2 from erasing/);
+    expect(await stored('plain')).toBe(2);
+
+    // The service's passes (at start-up, then on request) erase the plain one only.
+    await startRetention(env);
+    await eventually(async () => ((await stored('plain')) === 0 ? true : undefined), 60_000);
+    const live = await run(false);
+    expect(live).toMatchObject({ erased: 0, archived: 0, kept: { erase: 2, archive: 2 } });
+    expect(live.tenants[harness.tenantId]?.archive.kept.sample.sort()).toEqual([
+      'pinned',
+      'valued',
+    ]);
+    expect(await stored('pinned')).toBe(2);
+    expect(await stored('valued')).toBe(12);
+  }, 180_000);
+
+  it('archives a conversation but keeps its newest 20 messages, and serves all 25', async () => {
+    await eventually(async () => ((await stored('long')) === 20 ? true : undefined), 60_000);
+    const ingestKey = harness.createKey(harness.tenantId, 'ingest');
+    const response = await fetch(
+      `${harness.ingest.baseUrl}/v1/conversations/long/messages?limit=100`,
+      { headers: { authorization: `Bearer ${ingestKey}` } },
+    );
+    const page = (await response.json()) as {
+      items: Array<{ seq: number; archived: boolean; content: string }>;
+      archive: { messageCount: number; firstSeq: number; lastSeq: number };
+    };
+    expect(page.items.map((item) => item.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(page.items.filter((item) => item.archived).map((item) => item.seq)).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
+    expect(page.archive).toMatchObject({ messageCount: 5, firstSeq: 1, lastSeq: 5 });
+    expect(page.items[0]?.content).toBe('Line 1 of a long talk about the harbour.');
+  });
+
+  it('still erases a kept conversation on request', async () => {
+    const erase = await request('DELETE', '/v1/conversations/pinned', adminKey);
+    expect(erase.status).toBe(200);
+    expect(await stored('pinned')).toBe(0);
+  }, 60_000);
+});
