@@ -131,7 +131,7 @@ export class SummaryBackfill {
       let saving: Promise<void> = Promise.resolve();
       const settle = (): Promise<void> => {
         let last: [string, string] | undefined;
-        for (let outcome = outcomes[finished]; outcome !== undefined; ) {
+        for (let outcome = outcomes[finished]; outcome !== undefined;) {
           const conversation = page[finished];
           report[outcome]++;
           last = [conversation.tenantId, conversation.conversationId];
