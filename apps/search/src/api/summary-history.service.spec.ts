@@ -1,19 +1,8 @@
-import { SummarySections } from '@memory/contracts';
+import { emptySections, SummarySections } from '@memory/contracts';
 import { changesOf } from './summary-history.service';
 
 function sections(overrides: Partial<SummarySections>): SummarySections {
-  return {
-    context: '',
-    keyPoints: [],
-    decisions: [],
-    actionItems: [],
-    openQuestions: [],
-    entities: [],
-    dates: [],
-    numbers: [],
-    mood: null,
-    ...overrides,
-  };
+  return { ...emptySections(), ...overrides };
 }
 
 describe(changesOf.name, () => {

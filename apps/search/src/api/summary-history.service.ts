@@ -1,5 +1,5 @@
 import { SUMMARY_LIST_KEYS, SummarySections } from '@memory/contracts';
-import { SummaryVersionRepository, SummaryVersionRow } from '@memory/persistence';
+import { SummaryLineage, SummaryVersionRepository, SummaryVersionRow } from '@memory/persistence';
 import { Injectable } from '@nestjs/common';
 import { SearchUnavailableError } from './search.errors';
 
@@ -23,13 +23,7 @@ export interface SummaryVersionView {
   /** The tier of the version (`compress` versions are colder); null for versions before history. */
   tier: string | null;
   messageCount: number;
-  cost: {
-    inputTokens: number;
-    outputTokens: number;
-    inputChars: number;
-    outputChars: number;
-    durationMs: number;
-  };
+  cost: SummaryLineage['cost'];
   createdAt: string;
   /** The sections the version held; null once it is past the kept history. */
   sections: SummarySections | null;

@@ -110,22 +110,9 @@ export class SummaryController {
     @Query() rawQuery: Record<string, string>,
   ): Promise<SummaryHistoryPage> {
     const { before, limit } = parseOrBadRequest(versionsQuery, rawQuery, 'invalid query');
-    let page;
-    try {
-      page = await this.history.page(caller.tenantId, conversationId, before, limit);
-    } catch (error) {
-      if (!(error instanceof SearchUnavailableError)) throw error;
-      this.logger.error({
-        msg: 'summary history read failed',
-        tenantId: caller.tenantId,
-        conversationId,
-        error: error.message,
-      });
-      throw new ServiceUnavailableException({ message: 'summaries are unavailable, try again' });
-    }
-    if (!page)
-      throw new NotFoundException({ message: `no summary of conversation "${conversationId}"` });
-    return page;
+    return this.found(caller.tenantId, conversationId, 'summary history read failed', () =>
+      this.history.page(caller.tenantId, conversationId, before, limit),
+    );
   }
 
   @Get('conversations/:conversationId/summary')
@@ -168,22 +155,30 @@ export class SummaryController {
     @Query() rawQuery: Record<string, string>,
   ): Promise<MemorySummary> {
     const { view } = parseOrBadRequest(summaryQuery, rawQuery, 'invalid query');
-    let summary;
-    try {
-      summary = await this.summaries.current(caller.tenantId, conversationId, view);
-    } catch (error) {
-      if (!(error instanceof SearchUnavailableError)) throw error;
-      this.logger.error({
-        msg: 'summary read failed',
-        tenantId: caller.tenantId,
-        conversationId,
-        error: error.message,
-      });
-      throw new ServiceUnavailableException({ message: 'summaries are unavailable, try again' });
-    }
-    if (!summary)
-      throw new NotFoundException({ message: `no summary of conversation "${conversationId}"` });
+    const summary = await this.found(caller.tenantId, conversationId, 'summary read failed', () =>
+      this.summaries.current(caller.tenantId, conversationId, view),
+    );
     this.reads.count(caller.tenantId, conversationId, this.logger);
     return summary;
+  }
+
+  /** What `read` finds: 503 when Postgres fails (logged as `failure`), 404 when nothing. */
+  private async found<T>(
+    tenantId: string,
+    conversationId: string,
+    failure: string,
+    read: () => Promise<T | undefined>,
+  ): Promise<T> {
+    let value: T | undefined;
+    try {
+      value = await read();
+    } catch (error) {
+      if (!(error instanceof SearchUnavailableError)) throw error;
+      this.logger.error({ msg: failure, tenantId, conversationId, error: error.message });
+      throw new ServiceUnavailableException({ message: 'summaries are unavailable, try again' });
+    }
+    if (value === undefined)
+      throw new NotFoundException({ message: `no summary of conversation "${conversationId}"` });
+    return value;
   }
 }
