@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EnvReader, readDatabaseConfig } from '@memory/config';
 import { renderSummaryText, SummarySections } from '@memory/contracts';
-import { CompressionStore, DEFAULT_TIER_POLICY } from '@memory/lifecycle';
+import { CompressionStore, DEFAULT_TIER_POLICY, KeepPolicy } from '@memory/lifecycle';
 import { dataSourceOptions } from '@memory/persistence';
 import { SummaryStore } from '@memory/summarization';
 import { DataSource } from 'typeorm';
@@ -68,6 +68,8 @@ describe('lifecycle compression (Postgres)', () => {
     );
     return found;
   };
+  // A keep tier of metadata holds nothing back: the importance stretch alone decides.
+  const NO_HOLD: KeepPolicy = { importance: 0.8, tier: 'metadata' };
   const pass = async () => {
     const outcomes: Record<string, string> = {};
     for (const candidate of await store.candidates(
@@ -78,7 +80,7 @@ describe('lifecycle compression (Postgres)', () => {
       tenantId,
     ))
       outcomes[candidate.conversationId] = (
-        await store.compress(candidate, NOW, DEFAULT_TIER_POLICY)
+        await store.compress(candidate, NOW, DEFAULT_TIER_POLICY, NO_HOLD)
       ).status;
     return outcomes;
   };
@@ -141,6 +143,19 @@ describe('lifecycle compression (Postgres)', () => {
 
     // A second pass finds nothing to do.
     expect(Object.values(await pass()).every((status) => status === 'not_due')).toBe(true);
+  });
+
+  it('holds a pinned conversation at the keep tier, full by default', async () => {
+    await insert('kept', 800, true);
+    const key = { tenantId, conversationId: 'kept' };
+    expect(await store.compress(key, NOW, DEFAULT_TIER_POLICY)).toEqual({ status: 'not_due' });
+    expect((await row('kept'))?.tier).toBe('full');
+    const held = await store.compress(key, NOW, DEFAULT_TIER_POLICY, {
+      importance: 0.8,
+      tier: 'key_points',
+    });
+    expect(held).toMatchObject({ status: 'compressed', change: { toTier: 'key_points' } });
+    expect((await row('kept'))?.tier).toBe('key_points');
   });
 
   it('cuts a colder tier from the full summary, not from the previous cut', async () => {
