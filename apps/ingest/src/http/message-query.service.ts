@@ -70,7 +70,11 @@ export class MessageQueryService {
       archived === 'include'
         ? await this.archives.after(tenantId, conversationId, afterSeq, limit + 1)
         : undefined;
-    const info = fromArchive?.archive ?? (await this.archives.info(tenantId, conversationId));
+    // Included, the read says what the archive is (undefined: never archived); skipped, ask.
+    const info =
+      archived === 'include'
+        ? fromArchive?.archive
+        : await this.archives.info(tenantId, conversationId);
     const merged = new Map<number, PageItem>();
     for (const message of fromArchive?.messages ?? [])
       merged.set(message.seq, { ...message, archived: true });
