@@ -1,5 +1,6 @@
 import { FakeLlmServer } from './support/fake-llm-server';
-import { locomoTurns, SummarizerHarness } from './support/summarizer-harness';
+import { summarySectionsSchema } from '@memory/contracts';
+import { locomoTurns, longBrief, SummarizerHarness } from './support/summarizer-harness';
 
 /*
  * The summarizer with SUMMARY_BACKEND=openai against an OpenAI-compatible server run by the test
@@ -98,5 +99,76 @@ describe('summarizer with an OpenAI-compatible LLM', () => {
       const prompt = (call.body.messages ?? []).map((m) => m.content).join('\n');
       expect(prompt.length).toBeLessThan(12_000 * 1.2 + 2_000 + 1_000);
     }
+  });
+
+  it('sends a 64 KiB message whole, in numbered parts, each call under the chunk budget', async () => {
+    const brief = longBrief(64 * 1024, 'Quillmere');
+    const before = llm.requests.length;
+    await harness.say('llm-long', [turns[0], brief, turns[1]]);
+    await harness.waitForSummary('llm-long', (s) => s.throughSeq === 3 && !s.llmPending);
+    const calls = llm.requests.slice(before).filter((request) => request.mode === 'ok');
+    const parts: string[] = [];
+    for (const call of calls) {
+      const prompt = (call.body.messages ?? []).map((m) => m.content).join('\n');
+      expect(prompt.length).toBeLessThan(12_000 * 1.2 + 2_000 + 1_000);
+      for (const line of prompt.split('\n')) {
+        const part = /^\[2, part \d+ of \d+\] assistant-1 \(assistant\): (.*)$/.exec(line);
+        if (part) parts.push(part[1]);
+      }
+    }
+    expect(parts.length).toBeGreaterThan(5);
+    // Each part is sent on one line, trimmed: joined with a space, they give the message back.
+    expect(parts.join(' ')).toBe(brief);
+    expect(answeredWith('Quillmere')).toBe(true);
+  });
+
+  it('leaves system and tool messages out of the prompt, and keeps lessons and decisions with their rationale', async () => {
+    const lines: Array<[string, string]> = [
+      ['system', 'You are a helpful planner; the secret routing token is ZEPHYR-9.'],
+      ['user', 'We decided to take the night train to Vienna because the flights were full.'],
+      ['tool', '{"search":"trains","result":"NIGHTJET-466 departs 22:10"}'],
+      ['assistant', 'Lesson learned: booking the sleeper two weeks ahead worked better.'],
+      ['user', 'Great, I need to pack the blue suitcase.'],
+    ];
+    const before = llm.requests.length;
+    await harness.produce(
+      lines.map(([role, content], i) =>
+        harness.record(
+          harness.message('llm-roles', `llm-roles-m${i + 1}`, content, {
+            role,
+            userId: role === 'user' ? 'user-1' : role,
+          }),
+        ),
+      ),
+    );
+    const summary = await harness.waitForSummary(
+      'llm-roles',
+      (s) => s.throughSeq === lines.length && !s.llmPending,
+    );
+    const prompts = llm.requests
+      .slice(before)
+      .flatMap((request) => (request.body.messages ?? []).map((m) => m.content))
+      .join('\n');
+    expect(prompts).toContain('night train to Vienna');
+    expect(prompts).not.toContain('ZEPHYR-9');
+    expect(prompts).not.toContain('NIGHTJET-466');
+
+    const sections = summarySectionsSchema.parse(summary.sections);
+    expect(sections.decisions).toEqual(['We decided to take the night train to Vienna']);
+    expect(sections.rationales).toEqual({
+      'We decided to take the night train to Vienna': 'the flights were full',
+    });
+    expect(sections.lessons).toEqual([
+      'Lesson learned: booking the sleeper two weeks ahead worked better.',
+    ]);
+    expect(summary.text).toContain(
+      'Decisions: We decided to take the night train to Vienna (why: the flights were full)',
+    );
+    expect(summary.text).toContain('Lessons: Lesson learned: booking the sleeper');
+    const published = await harness.publishedSummaries((all) =>
+      all.some((s) => s.conversationId === 'llm-roles' && s.throughSeq === lines.length),
+    );
+    const record = published.filter((s) => s.conversationId === 'llm-roles').at(-1);
+    expect(record?.sections).toEqual(sections);
   });
 });

@@ -4,7 +4,12 @@ import { DLQ_HEADERS, TOPICS } from '@memory/contracts';
 import { runCli } from './support/cli';
 import { eventually } from './support/eventually';
 import { committedOffsets, consumeUntil, endOffsets, setGroupOffsets } from './support/kafka';
-import { locomoTurns, SummarizerHarness, SummaryVersion } from './support/summarizer-harness';
+import {
+  locomoTurns,
+  longBrief,
+  SummarizerHarness,
+  SummaryVersion,
+} from './support/summarizer-harness';
 import { testEnv } from './support/test-env';
 
 const CLI = resolve(__dirname, '../dist/libs/cli/src/memory.main.js');
@@ -168,6 +173,18 @@ describe('summarizer (local backend)', () => {
       [harness.tenantId],
     );
     expect(memo.bytes).toBeLessThan(64 * 1024);
+  });
+
+  it('folds a 64 KiB message whole, in parts, never cut to the chunk budget', async () => {
+    const brief = longBrief(64 * 1024, 'Quillmere');
+    await harness.say('long-message', [turns[0], brief, turns[1]]);
+    await harness.waitForSummary('long-message', (s) => s.throughSeq === 3);
+    const versions = await harness.versions('long-message');
+    expectContiguous(versions, 3);
+    // Cut to SUMMARY_CHUNK_CHARS (12,000), the folds would have read about a fifth of it.
+    const read = versions.reduce((sum, version) => sum + version.inputChars, 0);
+    expect(read).toBeGreaterThanOrEqual(brief.length);
+    expect(versions.reduce((sum, version) => sum + version.messageCount, 0)).toBe(3);
   });
 
   it('refuses to start with a wrong setting, naming the variable', async () => {

@@ -46,18 +46,39 @@ export interface FakeLlmServerOptions {
   reportUsage?: boolean;
 }
 
-type Sections = SummarySections;
-type ListKey = Exclude<keyof Sections, 'context' | 'mood'>;
+/** The fake's working sections: every list present, rationales by decision. */
+type Sections = SummarySections & { lessons: string[]; rationales: Record<string, string> };
+type ListKey = Exclude<keyof Sections, 'context' | 'mood' | 'rationales'>;
 
 const LIST_KEYS: readonly ListKey[] = [
   'keyPoints',
   'decisions',
   'actionItems',
   'openQuestions',
+  'lessons',
   'entities',
   'dates',
   'numbers',
 ];
+
+function emptyFakeSections(): Sections {
+  return { ...emptySections(), lessons: [], rationales: {} };
+}
+
+/**
+ * The reply as the fold prompt asks for it: decisions as `{decision, rationale}`, `lessons` a
+ * list, no `rationales` map.
+ */
+function replyOf(sections: Sections): Record<string, unknown> {
+  const { rationales, ...rest } = sections;
+  return {
+    ...rest,
+    decisions: sections.decisions.map((decision) => ({
+      decision,
+      rationale: rationales[decision] ?? null,
+    })),
+  };
+}
 // Per-message framing tokens, as OpenAI counts chat prompts (plus 3 to prime the reply).
 const TOKENS_PER_MESSAGE = 3;
 const REPLY_PRIMING_TOKENS = 3;
@@ -212,7 +233,7 @@ export class FakeLlmServer {
         this.reply(res, body, promptTokens, MALFORMED_REPLIES[this.completions % 3]);
         return;
       case 'ok':
-        this.reply(res, body, promptTokens, JSON.stringify(this.summarize(messages)));
+        this.reply(res, body, promptTokens, JSON.stringify(replyOf(this.summarize(messages))));
         return;
     }
   }
@@ -261,7 +282,7 @@ export class FakeLlmServer {
       /under (\d+) characters/.exec(system) ?? /under (\d+) characters/.exec(user);
     const maxChars = budgetMatch ? Number(budgetMatch[1]) : this.defaultMaxChars;
     const { previous, lines } = readFoldPrompt(user);
-    const sections = previous ?? emptySections();
+    const sections = previous ?? emptyFakeSections();
     for (const line of lines) addMessage(sections, line);
     for (const key of LIST_KEYS) sections[key] = dedupe(sections[key]);
     if (!sections.context && sections.keyPoints.length > 0) {
@@ -301,6 +322,9 @@ const CALENDAR_WORD =
   /^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december)$/i;
 const DECISION_PATTERN =
   /\b(?:decided|agreed|we'll go with|let's go with|going with|settled on|chose|choose)\b/i;
+const RATIONALE_PATTERN = /\s(?:because|since|so that)\s/i;
+const LESSON_PATTERN =
+  /\b(?:lesson|learned|learnt|next time|should have|shouldn't have|never again|worked better)\b/i;
 const ACTION_PATTERN = /\b(?:need to|needs to|have to|must|remind me|todo|i'll|we'll|going to)\b/i;
 const ENTITY_PATTERN = /(?<![.!?]\s|^)\b[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+)*/g;
 const FRUSTRATED_PATTERN = /\b(?:frustrat\w*|annoy\w*|angry|upset|terrible|awful)\b/i;
@@ -316,7 +340,8 @@ function readFoldPrompt(user: string): { previous: Sections | null; lines: Promp
       previous = parsePrevious(prior[1]);
       continue;
     }
-    const message = /^\[\d+\] (.+?) \((user|assistant|system|tool)\): (.*)$/.exec(text);
+    const message =
+      /^\[\d+(?:, part \d+ of \d+)?\] (.+?) \((user|assistant|system|tool)\): (.*)$/.exec(text);
     if (message) lines.push({ userId: message[1], role: message[2], content: message[3] });
   }
   // Not a fold prompt: treat each line as a message from the user.
@@ -332,19 +357,32 @@ function parsePrevious(text: string): Sections | null {
   if (!text.startsWith('{')) return null;
   try {
     const value = JSON.parse(text) as Partial<Record<keyof Sections, unknown>>;
-    const sections = emptySections();
+    const sections = emptyFakeSections();
     if (typeof value.context === 'string') sections.context = value.context;
     if (typeof value.mood === 'string') sections.mood = value.mood;
     for (const key of LIST_KEYS) {
       const list = value[key];
-      if (Array.isArray(list)) {
-        sections[key] = list.filter((item): item is string => typeof item === 'string');
+      if (!Array.isArray(list)) continue;
+      for (const item of list as unknown[]) {
+        if (typeof item === 'string') sections[key].push(item);
+        else if (key === 'decisions' && isDecision(item)) {
+          sections.decisions.push(item.decision);
+          if (item.rationale) sections.rationales[item.decision] = item.rationale;
+        }
       }
     }
     return sections;
   } catch {
     return null;
   }
+}
+
+function isDecision(item: unknown): item is { decision: string; rationale?: string | null } {
+  return (
+    typeof item === 'object' &&
+    item !== null &&
+    typeof (item as { decision?: unknown }).decision === 'string'
+  );
 }
 
 function addMessage(sections: Sections, line: PromptLine): void {
@@ -361,8 +399,14 @@ function addMessage(sections: Sections, line: PromptLine): void {
     if (sentence.endsWith('?') && line.role === 'user') {
       sections.openQuestions.push(clip(sentence, 120));
     }
-    if (DECISION_PATTERN.test(sentence)) sections.decisions.push(clip(sentence, 120));
-    else if (ACTION_PATTERN.test(sentence)) sections.actionItems.push(clip(sentence, 120));
+    if (DECISION_PATTERN.test(sentence)) {
+      // "We decided X because Y": the decision, and the reason given as its rationale.
+      const [decision, why] = sentence.split(RATIONALE_PATTERN, 2);
+      const text = clip(decision.replace(/[,;]\s*$/, '').trim(), 120);
+      sections.decisions.push(text);
+      if (why?.trim()) sections.rationales[text] = clip(why.trim().replace(/[.!]$/, ''), 120);
+    } else if (ACTION_PATTERN.test(sentence)) sections.actionItems.push(clip(sentence, 120));
+    if (LESSON_PATTERN.test(sentence)) sections.lessons.push(clip(sentence, 120));
   }
   const dates = line.content.match(DATE_PATTERN) ?? [];
   sections.dates.push(...dates);

@@ -194,3 +194,21 @@ export class SummarizerHarness extends IngestHarness {
 function parseSummary(record: { value: Buffer | null }): MemorySummary {
   return JSON.parse(record.value?.toString('utf8') ?? 'null') as MemorySummary;
 }
+
+/**
+ * A message of `bytes` ASCII characters (64 KiB is the most ingest accepts): numbered sentences
+ * about a brief, ending with one that names `lastWord`, so a test can tell whether its end was
+ * read.
+ */
+export function longBrief(bytes: number, lastWord: string): string {
+  const last = ` The last line of the brief names the harbour ${lastWord}.`;
+  const sentences: string[] = [];
+  let size = last.length;
+  for (let i = 1; ; i++) {
+    const sentence = `${i === 1 ? '' : ' '}Item ${i} of the brief lists berth ${i} and crane ${i % 7}.`;
+    if (size + sentence.length > bytes) break;
+    sentences.push(sentence);
+    size += sentence.length;
+  }
+  return `${sentences.join('')}${last}`;
+}

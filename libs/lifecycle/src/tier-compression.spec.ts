@@ -61,6 +61,25 @@ describe(compressSections.name, () => {
     expect(cut.mood).toBe(tier === 'key_points' ? 'optimistic' : null);
   });
 
+  it('takes lessons by rank like the other lists, and keeps rationales at key_points only', () => {
+    const full: SummarySections = {
+      ...FULL,
+      rationales: { 'They chose Elm Park': 'it has room for forty desks and a bike room' },
+      lessons: ['Visiting buildings together saved a week of emails'],
+    };
+    expect(compressSections(full, 'full')).toEqual(full);
+    const keyPoints = compressSections(full, 'key_points');
+    expect(keyPoints.decisions[0]).toBe('They chose Elm Park');
+    expect(keyPoints.rationales).toEqual(full.rationales);
+    expect(keyPoints.lessons).toEqual(full.lessons);
+    const brief = compressSections(full, 'brief');
+    expect('rationales' in brief).toBe(false);
+    const metadata = compressSections(full, 'metadata');
+    expect('lessons' in metadata || 'rationales' in metadata).toBe(false);
+    // Their words count: a full summary's lessons are information a tier can lose.
+    expect(retentionScore(full, { ...full, lessons: [] })).toBeLessThan(1);
+  });
+
   it('keeps more at key_points than at brief', () => {
     const keyPoints = compressSections(FULL, 'key_points');
     const brief = compressSections(FULL, 'brief');

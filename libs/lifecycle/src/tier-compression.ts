@@ -1,8 +1,10 @@
 import {
   emptySummaryLists,
+  listOf,
   renderSummaryText,
-  SUMMARY_LIST_KEYS,
-  SummaryListKey,
+  sectionsAsVersion,
+  SUMMARY_ALL_LIST_KEYS,
+  SummaryAnyListKey,
   SummarySections,
   SummaryTier,
 } from '@memory/contracts';
@@ -16,9 +18,10 @@ import { contentTerms } from '@memory/summarization';
  * the context: who talked, when, about what), then takes items in order of importance until
  * the share of the full summary's content terms it holds reaches the tier's target. Items are
  * taken by rank across the lists (the first key point, decision, action item, open question,
- * entity, date and number, then the second of each, …; every list is ordered most important
- * first), then the rest of the context. The last item taken may overshoot the target a little;
- * a summary whose title alone holds more keeps just the title. `key_points` keeps the mood.
+ * entity, date, number and lesson, then the second of each, …; every list is ordered most
+ * important first), then the rest of the context. The last item taken may overshoot the target
+ * a little; a summary whose title alone holds more keeps just the title. `key_points` keeps the
+ * mood and the rationale of each decision it keeps (counted with the decision).
  * `metadata` keeps the title, entities and dates only. Counts (messages, first and last
  * message) stay in the summary's stats whatever the tier.
  */
@@ -28,7 +31,7 @@ export const TIER_RETENTION_TARGETS = {
 } as const;
 
 /** The order lists are visited in, within one rank: the schema's. */
-const LIST_ORDER: readonly SummaryListKey[] = SUMMARY_LIST_KEYS;
+const LIST_ORDER: readonly SummaryAnyListKey[] = SUMMARY_ALL_LIST_KEYS;
 
 export interface Compression {
   sections: SummarySections;
@@ -101,10 +104,12 @@ export function compressSummary(full: SummarySections, tier: SummaryTier, title 
 
 /** Content terms of what the sections say (not of the rendered headings such as "Key points"). */
 function termsOf(sections: SummarySections): string[] {
-  const { context, mood, ...lists } = sections;
-  return [context, mood ?? '', ...Object.values(lists).flat()].flatMap((text) =>
-    contentTerms(text),
-  );
+  return [
+    sections.context,
+    sections.mood ?? '',
+    ...SUMMARY_ALL_LIST_KEYS.flatMap((key) => listOf(sections, key)),
+    ...Object.values(sections.rationales ?? {}),
+  ].flatMap((text) => contentTerms(text));
 }
 
 /** What a metadata summary says when the summary has no context: who, how much, when. */
@@ -136,6 +141,8 @@ function cutToTarget(full: SummarySections, target: number, keepMood: boolean): 
     ...emptySummaryLists(),
     context: '',
     mood: keepMood ? full.mood : null,
+    lessons: [],
+    rationales: {},
   };
   const kept = new Set<string>();
   const keep = (text: string): void => {
@@ -149,21 +156,26 @@ function cutToTarget(full: SummarySections, target: number, keepMood: boolean): 
     cut.context = title;
     keep(title);
   }
-  const longest = Math.max(0, ...LIST_ORDER.map((name) => full[name].length));
+  const longest = Math.max(0, ...LIST_ORDER.map((name) => listOf(full, name).length));
   for (let rank = 0; rank < longest && !reached(); rank++)
     for (const name of LIST_ORDER) {
       if (reached()) break;
-      const item = full[name][rank];
+      const item = listOf(full, name)[rank];
       if (item === undefined) continue;
-      cut[name].push(item);
+      (cut[name] ??= []).push(item);
       keep(item);
+      const why = name === 'decisions' && keepMood ? full.rationales?.[item] : undefined;
+      if (why && cut.rationales) {
+        cut.rationales[item] = why;
+        keep(why);
+      }
     }
   for (const sentence of restOfContext) {
     if (reached()) break;
     cut.context = `${cut.context} ${sentence}`.trim();
     keep(sentence);
   }
-  return cut;
+  return sectionsAsVersion(cut, '1.1');
 }
 
 /** The context's sentences, in order (the first is the title). */

@@ -1,4 +1,4 @@
-import { MemorySummary, renderSummaryText, SummarySections } from '@memory/contracts';
+import { decisionText, MemorySummary, renderSummaryText, SummarySections } from '@memory/contracts';
 
 /**
  * One conversation in the search index: its current summary, flattened for BM25 fields and
@@ -127,7 +127,7 @@ export function toDocument(
     held: {
       context: held.context,
       keyPoints: held.keyPoints,
-      decisions: held.decisions,
+      decisions: decisionsOf(held),
       actionItems: held.actionItems,
       openQuestions: held.openQuestions,
       entities: held.entities,
@@ -136,7 +136,7 @@ export function toDocument(
     },
     context: sections.context,
     keyPoints: sections.keyPoints,
-    decisions: sections.decisions,
+    decisions: decisionsOf(sections),
     actionItems: sections.actionItems,
     openQuestions: sections.openQuestions,
     entities: sections.entities,
@@ -156,4 +156,9 @@ export function toDocument(
     ...(embedding ? { embedding } : {}),
     vectorPending: owed && embedding === undefined,
   };
+}
+
+/** Decisions as indexed: each with its rationale (a 1.1 summary's `rationales`), as rendered. */
+function decisionsOf(sections: SummarySections): string[] {
+  return sections.decisions.map((decision) => decisionText(sections, decision));
 }

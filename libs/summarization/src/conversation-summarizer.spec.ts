@@ -242,4 +242,82 @@ describe(ConversationSummarizer.name, () => {
     // Counted once, by the fold that skipped them, not again by the LLM pass.
     expect(skipped).toEqual([]);
   });
+
+  describe('a message longer than the chunk budget', () => {
+    const long = (seq: number): SummaryInputMessage => ({
+      ...message(seq),
+      content: Array.from(
+        { length: 1_200 },
+        (_, i) => `Point ${i} of the long brief is about harbour ${i}.`,
+      ).join(' '),
+    });
+
+    function withSpy(store: FakeStore, failAtCall?: number) {
+      const local = new LocalSummarizer();
+      const folded: SummaryInputMessage[] = [];
+      let calls = 0;
+      jest.spyOn(local, 'fold').mockImplementation(async (previous, messages, options) => {
+        calls++;
+        if (calls === failAtCall) throw new Error('killed');
+        folded.push(...messages);
+        return new LocalSummarizer().fold(previous, messages, options);
+      });
+      const summarizer = new ConversationSummarizer(
+        store as unknown as SummaryStore,
+        local,
+        undefined,
+        readSummarizationSettings(
+          new EnvReader({ SUMMARY_CHUNK_CHARS: '12000', SUMMARY_MILESTONES: '1000' }),
+        ),
+      );
+      return { summarizer, folded };
+    }
+
+    it('is folded whole, in parts, and no version ends inside it', async () => {
+      const store = new FakeStore();
+      store.stored.set(1, message(1));
+      store.stored.set(2, long(2));
+      store.stored.set(3, message(3));
+      const { summarizer, folded } = withSpy(store);
+      const row = await summarizer.bringUpToDate({ ...store.row, seenSeq: 3 }, 'idle');
+      expect(row.throughSeq).toBe(3);
+      const parts = folded.filter((m) => m.seq === 2);
+      expect(parts.length).toBeGreaterThan(4);
+      expect(parts.map((m) => m.content).join('')).toBe(long(2).content);
+      // Message 1 fills a chunk of its own; the parts were carried into one version with
+      // message 3, and counted as one message.
+      expect(
+        store.versions.map(({ fromSeq, throughSeq, messageCount }) => [
+          fromSeq,
+          throughSeq,
+          messageCount,
+        ]),
+      ).toEqual([
+        [1, 1, 1],
+        [2, 3, 2],
+      ]);
+      expect(store.versions[1].cost.inputChars).toBeGreaterThan(long(2).content.length);
+    });
+
+    it('is refolded from its first part when a fold fails between its parts', async () => {
+      const store = new FakeStore();
+      store.stored.set(1, long(1));
+      store.stored.set(2, message(2));
+      const failing = withSpy(store, 3);
+      await expect(
+        failing.summarizer.bringUpToDate({ ...store.row, seenSeq: 2 }, 'idle'),
+      ).rejects.toThrow('killed');
+      expect(store.versions).toEqual([]);
+
+      const { summarizer, folded } = withSpy(store);
+      const row = await summarizer.bringUpToDate({ ...store.row, seenSeq: 2 }, 'idle');
+      expect(row.throughSeq).toBe(2);
+      expect(
+        folded
+          .filter((m) => m.seq === 1)
+          .map((m) => m.content)
+          .join(''),
+      ).toBe(long(1).content);
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import { addCost, renderSummaryText, SummarySections, zeroCost } from '@memory/contracts';
-import { chunkMessages } from './chunking';
+import { chunkMessages, completesMessage, endsInsideMessage } from './chunking';
 import {
   classifyMissing,
   MessagesNotYetStoredError,
@@ -144,15 +144,24 @@ export class ConversationSummarizer {
       const page = await this.pendingMessages(current, pageEnd, options.known);
       const chunks = this.plan(page, policy, this.usesLlm(current));
       if (chunks.length === 0) current = await this.store.skipThrough(current, pageEnd);
+      // Folds that end inside a split message are carried, not saved: a version never claims
+      // a message whose later parts are not folded yet (a crash refolds it from its first part).
+      let carried: CarriedFold | undefined;
       for (const [i, chunk] of chunks.entries()) {
+        const last = chunk[chunk.length - 1];
+        if (endsInsideMessage(last)) {
+          carried = await this.fold(current, chunk, carried);
+          continue;
+        }
         // The last fold of a page also covers the skipped messages after its last one.
-        const through = i === chunks.length - 1 ? pageEnd : chunk[chunk.length - 1].seq;
-        current = await this.foldChunk(
+        const through = i === chunks.length - 1 ? pageEnd : last.seq;
+        current = await this.save(
           current,
-          chunk,
+          await this.fold(current, chunk, carried),
           through,
           endReason(policy, through, trigger),
         );
+        carried = undefined;
         await options.onChunk?.();
       }
     }
@@ -169,7 +178,8 @@ export class ConversationSummarizer {
    * the local summary does not depend on how the messages were batched: a conversation streamed
    * in pieces and the same one arriving all at once are folded alike. For the LLM, consecutive
    * pieces are packed together up to the chunk budget: fewer, larger calls cost fewer tokens
-   * (the previous summary is sent once per call). Any piece over the budget is cut to it.
+   * (the previous summary is sent once per call). A message over the budget is split into
+   * parts, never cut.
    */
   private plan(
     messages: readonly SummaryInputMessage[],
@@ -258,19 +268,22 @@ export class ConversationSummarizer {
     }
   }
 
-  /** Folds `chunk` into a new version covering the seqs after `row.throughSeq` through `through`. */
-  private async foldChunk(
+  /**
+   * Folds `chunk` into the row's summary, or into what `carried` folded since the row was
+   * saved: with the LLM unless it is pending (falling back to the local backend, and then
+   * marking the row pending from its last saved LLM state).
+   */
+  private async fold(
     row: SummaryRow,
-    chunk: SummaryInputMessage[],
-    through: number,
-    trigger: FoldTrigger,
-  ): Promise<SummaryRow> {
-    const previous = draftOf(row);
+    chunk: readonly SummaryInputMessage[],
+    carried: CarriedFold | undefined,
+  ): Promise<CarriedFold> {
+    const previous = carried ? carried.draft : draftOf(row);
     const options = { maxSummaryChars: this.settings.maxSummaryChars };
     let result: FoldResult | undefined;
-    let llmPending = row.llmPending;
-    let llmBase = row.llmBase;
-    if (this.llm && !row.llmPending) {
+    let llmPending = carried?.llmPending ?? row.llmPending;
+    let llmBase = carried?.llmBase ?? row.llmBase;
+    if (this.llm && !llmPending) {
       const llm = this.llm;
       try {
         result = await tracedFold('openai', chunk.length, () => llm.fold(previous, chunk, options));
@@ -284,6 +297,28 @@ export class ConversationSummarizer {
     result ??= await tracedFold('local', chunk.length, () =>
       this.local.fold(previous, chunk, options),
     );
+    const messages = (carried?.messages ?? 0) + chunk.filter(completesMessage).length;
+    return {
+      result: carried ? { ...result, cost: addCost(carried.result.cost, result.cost) } : result,
+      draft: {
+        sections: result.sections,
+        memo: result.memo,
+        messageCount: (previous?.messageCount ?? 0) + chunk.filter(completesMessage).length,
+      },
+      llmPending,
+      llmBase,
+      messages,
+    };
+  }
+
+  /** Saves what was folded since `row` as a new version covering the seqs through `through`. */
+  private async save(
+    row: SummaryRow,
+    folded: CarriedFold,
+    through: number,
+    trigger: FoldTrigger,
+  ): Promise<SummaryRow> {
+    const { result } = folded;
     const saved = await this.store.saveVersion(row, {
       version: row.version + 1,
       fromSeq: row.throughSeq + 1,
@@ -292,10 +327,10 @@ export class ConversationSummarizer {
       sections: result.sections,
       memo: result.memo,
       backend: result.backend,
-      llmPending,
-      llmBase,
+      llmPending: folded.llmPending,
+      llmBase: folded.llmBase,
       trigger,
-      messageCount: chunk.length,
+      messageCount: folded.messages,
       cost: result.cost,
       totalCost: addCost(row.totalCost, result.cost),
     });
@@ -394,6 +429,18 @@ export class ConversationSummarizer {
     }
     return undefined;
   }
+}
+
+/** What was folded since the last saved version, not saved yet (it ends inside a message). */
+interface CarriedFold {
+  /** The last fold's result, with the cost of every fold carried. */
+  result: FoldResult;
+  /** Where the next fold continues from. */
+  draft: SummaryDraft;
+  llmPending: boolean;
+  llmBase: LlmBase | null;
+  /** Stored messages completed by the folds carried. */
+  messages: number;
 }
 
 /** The seqs after `after` through `through` that `messages` (in seq order) lacks. */

@@ -42,6 +42,20 @@ describe('summarization settings', () => {
     });
   });
 
+  it('leaves system and tool messages out of LLM prompts and writes sections 1.1 unless told', () => {
+    const base = { SUMMARY_BACKEND: 'openai' };
+    expect(read(base).llm).toMatchObject({ skipRoles: ['system', 'tool'], sectionsVersion: '1.1' });
+    expect(
+      read({ ...base, SUMMARY_LLM_SKIP_ROLES: 'none', SUMMARY_SECTIONS_VERSION: '1.0' }).llm,
+    ).toMatchObject({ skipRoles: [], sectionsVersion: '1.0' });
+    expect(read({ ...base, SUMMARY_LLM_SKIP_ROLES: 'tool' }).llm?.skipRoles).toEqual(['tool']);
+    for (const [name, value] of [
+      ['SUMMARY_LLM_SKIP_ROLES', 'tool,robot'],
+      ['SUMMARY_SECTIONS_VERSION', '2.0'],
+    ])
+      expect(() => read({ ...base, [name]: value })).toThrow(name);
+  });
+
   it('names every wrong variable', () => {
     expect(() =>
       read({

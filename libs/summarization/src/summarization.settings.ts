@@ -1,5 +1,11 @@
 import { EnvReader } from '@memory/config';
-import { SummaryBackendName } from '@memory/contracts';
+import {
+  CHAT_ROLES,
+  ChatRole,
+  SUMMARY_SECTIONS_VERSIONS,
+  SummaryBackendName,
+  SummarySectionsVersion,
+} from '@memory/contracts';
 import { z } from 'zod';
 
 /** When a conversation's summary is brought up to date. */
@@ -22,6 +28,10 @@ export interface LlmSettings {
   tokensPerMinute: number;
   /** How long a failed endpoint is left alone before it is tried again. */
   circuitOpenMs: number;
+  /** Roles whose messages the prompt leaves out (`SUMMARY_LLM_SKIP_ROLES`). */
+  skipRoles: ChatRole[];
+  /** The sections' minor version the LLM's summaries are written in (`SUMMARY_SECTIONS_VERSION`). */
+  sectionsVersion: SummarySectionsVersion;
 }
 
 export interface SummarizationSettings {
@@ -111,9 +121,24 @@ export function readSummarizationSettings(read: EnvReader): SummarizationSetting
       concurrency: read.int('OPENAI_CONCURRENCY', 4, 1, 256),
       tokensPerMinute: read.int('OPENAI_TOKENS_PER_MINUTE', 0, 0, 100_000_000),
       circuitOpenMs: read.int('OPENAI_CIRCUIT_OPEN_MS', 30_000, 0, 3_600_000),
+      skipRoles: read.custom(
+        'SUMMARY_LLM_SKIP_ROLES',
+        ['system', 'tool'],
+        `a comma-separated list of ${CHAT_ROLES.join(', ')}, or none`,
+        readRoles,
+      ),
+      sectionsVersion: read.oneOf('SUMMARY_SECTIONS_VERSION', SUMMARY_SECTIONS_VERSIONS, '1.1'),
     };
   }
   return settings;
+}
+
+/** `none`, or chat roles separated by commas; undefined when anything else is there. */
+function readRoles(raw: string): ChatRole[] | undefined {
+  if (raw.trim() === 'none') return [];
+  const roles = raw.split(',').map((role) => role.trim());
+  const known: readonly string[] = CHAT_ROLES;
+  return roles.every((role) => known.includes(role)) ? (roles as ChatRole[]) : undefined;
 }
 
 /** The trigger policy of one tenant. */

@@ -8,6 +8,11 @@ export interface SummaryInputMessage {
   content: string;
   /** ISO 8601, as the chat product sent it. */
   createdAt: string;
+  /**
+   * Set on the parts of a message too long for one fold (1-based `index` of `count`): each part
+   * carries its own slice of `content`, and the message counts as folded with its last part.
+   */
+  part?: { index: number; count: number };
 }
 
 /**

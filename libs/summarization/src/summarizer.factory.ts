@@ -26,6 +26,8 @@ export function createLlmBackend(
     concurrency: llm.concurrency,
     tokensPerMinute: llm.tokensPerMinute,
     circuitOpenMs: llm.circuitOpenMs,
+    skipRoles: llm.skipRoles,
+    sectionsVersion: llm.sectionsVersion,
     onRetry: () => hooks.llmRetry?.(),
   });
 }

@@ -38,4 +38,20 @@ describe(changesOf.name, () => {
     });
     expect(changesOf(first, first)).toEqual({ added: {}, removed: {} });
   });
+
+  it('shows lessons, and a rationale given later as the decision again with its reason', () => {
+    const before = sections({ decisions: ['Rent a van'] });
+    const after = sections({
+      decisions: ['Rent a van'],
+      rationales: { 'Rent a van': 'the car is too small' },
+      lessons: ['Measure the doorway first'],
+    });
+    expect(changesOf(before, after)).toEqual({
+      added: {
+        decisions: ['Rent a van (why: the car is too small)'],
+        lessons: ['Measure the doorway first'],
+      },
+      removed: { decisions: ['Rent a van'] },
+    });
+  });
 });

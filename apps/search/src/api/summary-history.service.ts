@@ -1,9 +1,15 @@
-import { SUMMARY_LIST_KEYS, SummarySections } from '@memory/contracts';
+import {
+  decisionText,
+  listOf,
+  SUMMARY_ALL_LIST_KEYS,
+  SummaryAnyListKey,
+  SummarySections,
+} from '@memory/contracts';
 import { SummaryLineage, SummaryVersionRepository, SummaryVersionRow } from '@memory/persistence';
 import { Injectable } from '@nestjs/common';
 import { SearchUnavailableError } from './search.errors';
 
-type ListKey = (typeof SUMMARY_LIST_KEYS)[number];
+type ListKey = SummaryAnyListKey;
 
 /** What one summary update changed against the version before it. */
 export interface SummaryChanges {
@@ -103,14 +109,24 @@ function toView(
   };
 }
 
-/** Items added and removed per list section, and the context line when it changed. */
+/**
+ * Items added and removed per list section (`lessons` too), and the context line when it
+ * changed. A decision is compared with its rationale, so a reason given later shows as the
+ * decision removed and added again with its rationale.
+ */
 export function changesOf(before: SummarySections | null, after: SummarySections): SummaryChanges {
   const changes: SummaryChanges = { added: {}, removed: {} };
-  for (const key of SUMMARY_LIST_KEYS) {
-    const was = new Set(before?.[key] ?? []);
-    const now = new Set(after[key]);
-    const added = after[key].filter((item) => !was.has(item));
-    const removed = (before?.[key] ?? []).filter((item) => !now.has(item));
+  const items = (sections: SummarySections | null, key: ListKey): string[] => {
+    if (!sections) return [];
+    if (key === 'decisions')
+      return sections.decisions.map((decision) => decisionText(sections, decision));
+    return [...listOf(sections, key)];
+  };
+  for (const key of SUMMARY_ALL_LIST_KEYS) {
+    const was = items(before, key);
+    const now = items(after, key);
+    const added = now.filter((item) => !was.includes(item));
+    const removed = was.filter((item) => !now.includes(item));
     if (added.length > 0) changes.added[key] = added;
     if (removed.length > 0) changes.removed[key] = removed;
   }

@@ -23,6 +23,22 @@ export const summarySectionsSchema = z
     numbers: z.array(z.string()),
     /** The overall tone, when it is clear (e.g. "frustrated", "grateful"); otherwise null. */
     mood: z.string().nullable(),
+    /**
+     * Since 1.1, optional (absent when empty): what was learned — what worked, what failed,
+     * what to do differently next time.
+     */
+    lessons: z
+      .array(z.string())
+      .optional()
+      .describe('Since 1.1, absent when empty: what was learned (what worked, what to change)'),
+    /**
+     * Since 1.1, optional (absent when empty): the reason given for a decision, by the
+     * decision's text as it stands in `decisions`.
+     */
+    rationales: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('Since 1.1, absent when empty: the reason given for a decision, by its text'),
   })
   .strict();
 
@@ -39,6 +55,55 @@ export const SUMMARY_LIST_KEYS = [
   'numbers',
 ] as const satisfies readonly (keyof SummarySections)[];
 export type SummaryListKey = (typeof SUMMARY_LIST_KEYS)[number];
+
+/**
+ * Minor versions of the sections. 1.0 has exactly the keys above but `lessons` and
+ * `rationales`; 1.1 adds those two, both optional, so a 1.1 reader reads 1.0 records as they
+ * are. A 1.0 reader refuses unknown keys: a producer still serving one writes 1.0, with lessons
+ * and rationales folded into the 1.0 lists ({@link sectionsAsVersion}).
+ */
+export const SUMMARY_SECTIONS_VERSIONS = ['1.0', '1.1'] as const;
+export type SummarySectionsVersion = (typeof SUMMARY_SECTIONS_VERSIONS)[number];
+
+/** Every list section, the optional `lessons` (1.1) last. */
+export const SUMMARY_ALL_LIST_KEYS = [...SUMMARY_LIST_KEYS, 'lessons'] as const;
+export type SummaryAnyListKey = (typeof SUMMARY_ALL_LIST_KEYS)[number];
+
+/** A list section's items; an absent optional list is empty. */
+export function listOf(sections: SummarySections, key: SummaryAnyListKey): readonly string[] {
+  return sections[key] ?? [];
+}
+
+/** A decision as rendered and indexed: with its rationale, when it has one. */
+export function decisionText(sections: SummarySections, decision: string): string {
+  const why = sections.rationales?.[decision];
+  return why ? `${decision} (why: ${why})` : decision;
+}
+
+/**
+ * The sections as `version` has them: at 1.0, lessons become key points ("Lesson: …") and
+ * rationales go into their decision's text; at 1.1, empty optional sections are left out.
+ */
+export function sectionsAsVersion(
+  sections: SummarySections,
+  version: SummarySectionsVersion,
+): SummarySections {
+  const { lessons, rationales, ...base } = sections;
+  if (version === '1.0')
+    return {
+      ...base,
+      keyPoints: [...base.keyPoints, ...(lessons ?? []).map((lesson) => `Lesson: ${lesson}`)],
+      decisions: base.decisions.map((decision) => decisionText(sections, decision)),
+    };
+  const kept = Object.fromEntries(
+    Object.entries(rationales ?? {}).filter(([decision]) => base.decisions.includes(decision)),
+  );
+  return {
+    ...base,
+    ...(lessons && lessons.length > 0 ? { lessons } : {}),
+    ...(Object.keys(kept).length > 0 ? { rationales: kept } : {}),
+  };
+}
 
 /** Every list section of a summary, empty, in {@link SUMMARY_LIST_KEYS} order. */
 export function emptySummaryLists(): Record<SummaryListKey, string[]> {
@@ -120,11 +185,12 @@ export function addCost(a: SummaryCost, b: SummaryCost): SummaryCost {
   };
 }
 
-const SECTION_TITLES: Array<[SummaryListKey, string]> = [
+const SECTION_TITLES: Array<[SummaryAnyListKey, string]> = [
   ['keyPoints', 'Key points'],
   ['decisions', 'Decisions'],
   ['actionItems', 'Action items'],
   ['openQuestions', 'Open questions'],
+  ['lessons', 'Lessons'],
   ['entities', 'Entities'],
   ['dates', 'Dates'],
   ['numbers', 'Numbers'],
@@ -135,7 +201,10 @@ export function renderSummaryText(sections: SummarySections): string {
   const parts: string[] = [];
   if (sections.context) parts.push(sections.context);
   for (const [key, title] of SECTION_TITLES) {
-    const items = sections[key];
+    const items =
+      key === 'decisions'
+        ? sections.decisions.map((decision) => decisionText(sections, decision))
+        : listOf(sections, key);
     if (items.length > 0) parts.push(`${title}: ${items.join('; ')}`);
   }
   if (sections.mood) parts.push(`Mood: ${sections.mood}`);

@@ -9,8 +9,9 @@ export interface FoldPrompt {
 /**
  * The chat prompt for one fold: a short fixed instruction (every call pays for it), the previous
  * summary as compact JSON of its non-empty sections, and the new messages one per line as
- * `[seq] userId (role): content`. Pure, so a benchmark can price re-summarizing a full history
- * (`previous = null`, every message) against the rolling update.
+ * `[seq] userId (role): content` (`[seq, part i of n]` for the parts of a split message). Pure,
+ * so a benchmark can price re-summarizing a full history (`previous = null`, every message)
+ * against the rolling update.
  */
 export function buildFoldPrompt(
   previous: SummaryDraft | null,
@@ -21,12 +22,14 @@ export function buildFoldPrompt(
     'You keep a running summary of a chat. Fold the new messages into the previous summary: ' +
     'keep what still matters, add new facts, drop pleasantries and small talk (greetings only: ' +
     'all fields empty). Reply with only a JSON object with exactly these keys: context (1-3 ' +
-    'sentences), keyPoints, decisions, actionItems, openQuestions, entities, dates, numbers ' +
-    '(arrays of short strings, most important first), mood (string or null). ' +
+    'sentences), keyPoints, actionItems, openQuestions, lessons (what was learned: what worked, ' +
+    'what failed, what to do differently), entities, dates, numbers (arrays of short strings, ' +
+    'most important first), decisions (array of {"decision", "rationale"}: rationale is the ' +
+    'reason given, or null), mood (string or null). ' +
     `Keep the whole summary under ${maxSummaryChars} characters.`;
   const lines = messages.map(
     (message) =>
-      `[${message.seq}] ${message.userId} (${message.role}): ${oneLine(message.content)}`,
+      `[${message.seq}${partLabel(message)}] ${message.userId} (${message.role}): ${oneLine(message.content)}`,
   );
   const user = `Previous summary: ${renderPrevious(previous?.sections)}\nNew messages:\n${lines.join('\n')}`;
   return { system, user };
@@ -39,12 +42,25 @@ export function estimateTokens(text: string): number {
 
 function renderPrevious(sections: SummarySections | undefined): string {
   if (!sections) return '(none)';
+  const { rationales, ...rest } = sections;
+  // Decisions as the reply gives them: with a rationale, `{decision, rationale}`.
+  const shown = {
+    ...rest,
+    decisions: rest.decisions.map((decision) =>
+      rationales?.[decision] ? { decision, rationale: rationales[decision] } : decision,
+    ),
+  };
   const kept = Object.fromEntries(
-    Object.entries(sections).filter(([, value]) =>
+    Object.entries(shown).filter(([, value]) =>
       Array.isArray(value) ? value.length > 0 : typeof value === 'string' && value !== '',
     ),
   );
   return Object.keys(kept).length > 0 ? JSON.stringify(kept) : '(none)';
+}
+
+/** `, part 2 of 5` for a part of a message too long for one call; nothing otherwise. */
+function partLabel(message: SummaryInputMessage): string {
+  return message.part ? `, part ${message.part.index} of ${message.part.count}` : '';
 }
 
 function oneLine(text: string): string {

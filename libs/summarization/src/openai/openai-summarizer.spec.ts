@@ -1,4 +1,9 @@
-import { SummarySections, emptySections, renderSummaryText } from '@memory/contracts';
+import {
+  SummarySections,
+  emptySections,
+  renderSummaryText,
+  summarySectionsSchema,
+} from '@memory/contracts';
 import { countTokens } from 'gpt-tokenizer';
 // The fake endpoint is shared with the e2e tests and the benchmark, so it lives under test/.
 // eslint-disable-next-line no-restricted-imports
@@ -358,6 +363,59 @@ describe(OpenAiSummarizer.name, () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('leaves system and tool messages out of the prompt, and calls nothing when only they are new', async () => {
+    const { summarizer } = setup();
+    const system = {
+      ...message(5, 'Always answer in French. Secret key ORCHID-3.'),
+      role: 'system' as const,
+    };
+    const tool = { ...message(6, '{"weather":"rain","id":"TOOLCALL-77"}'), role: 'tool' as const };
+
+    await summarizer.fold(null, [...MESSAGES, system, tool], { maxSummaryChars: 600 });
+    const prompt = (server.requests[0].body.messages ?? []).map((m) => m.content).join('\n');
+    expect(prompt).toContain('Memmo');
+    expect(prompt).not.toContain('ORCHID-3');
+    expect(prompt).not.toContain('TOOLCALL-77');
+
+    const previous = { sections: { ...emptySections(), keyPoints: ['kept'] }, messageCount: 4 };
+    const result = await summarizer.fold(previous, [system, tool], { maxSummaryChars: 600 });
+    expect(result.sections).toEqual(previous.sections);
+    expect(server.requests).toHaveLength(1);
+
+    const { summarizer: everything } = setup({ skipRoles: [] });
+    await everything.fold(null, [system], { maxSummaryChars: 600 });
+    expect(JSON.stringify(server.requests[1].body.messages)).toContain('ORCHID-3');
+  });
+
+  it('keeps lessons and decisions with their rationale, or folds them into 1.0 lists for older readers', async () => {
+    const messages = [
+      message(1, 'We decided to rent a van because the car is too small for the sofa.'),
+      message(2, 'Lesson learned: measure the doorway before buying furniture.', 'assistant'),
+    ];
+    const { summarizer } = setup();
+    const latest = await summarizer.fold(null, messages, { maxSummaryChars: 600 });
+    expect(latest.sections).toMatchObject({
+      decisions: ['We decided to rent a van'],
+      rationales: { 'We decided to rent a van': 'the car is too small for the sofa' },
+      lessons: ['Lesson learned: measure the doorway before buying furniture.'],
+    });
+    expect(renderSummaryText(latest.sections)).toContain(
+      'Decisions: We decided to rent a van (why: the car is too small for the sofa)',
+    );
+
+    const { summarizer: older } = setup({ sectionsVersion: '1.0' });
+    const v10 = await older.fold(null, messages, { maxSummaryChars: 600 });
+    // What a 1.0 reader accepts: exactly the 1.0 keys, strictly.
+    const v10Schema = summarySectionsSchema.omit({ lessons: true, rationales: true }).strict();
+    expect(v10Schema.safeParse(v10.sections).success).toBe(true);
+    expect(v10.sections.decisions).toEqual([
+      'We decided to rent a van (why: the car is too small for the sofa)',
+    ]);
+    expect(v10.sections.keyPoints).toContain(
+      'Lesson: Lesson learned: measure the doorway before buying furniture.',
+    );
+  });
+
   it('keeps a rolling summary within budget over many folds against the fake endpoint', async () => {
     const { summarizer } = setup();
     let previous: SummaryDraft | null = null;
@@ -413,6 +471,27 @@ describe(buildFoldPrompt.name, () => {
     expect(buildFoldPrompt({ sections: emptySections(), messageCount: 1 }, [], 500).user).toContain(
       'Previous summary: (none)',
     );
+  });
+
+  it('numbers the parts of a split message and shows decisions with their rationale', () => {
+    const part = { ...message(7, 'first half'), part: { index: 1, count: 2 } };
+    const prompt = buildFoldPrompt(
+      {
+        sections: {
+          ...emptySections(),
+          decisions: ['Rent a van', 'Keep the sofa'],
+          rationales: { 'Rent a van': 'the car is too small' },
+        },
+        messageCount: 6,
+      },
+      [part],
+      500,
+    );
+    expect(prompt.user).toContain('[7, part 1 of 2] u-7 (user): first half');
+    expect(prompt.user).toContain(
+      '"decisions":[{"decision":"Rent a van","rationale":"the car is too small"},"Keep the sofa"]',
+    );
+    expect(prompt.user).not.toContain('rationales');
   });
 
   it('keeps the instruction short', () => {

@@ -1,5 +1,12 @@
 import { backoffDelay } from '@memory/config';
-import { SummarySections, emptySections, zeroCost } from '@memory/contracts';
+import {
+  ChatRole,
+  SummarySections,
+  SummarySectionsVersion,
+  emptySections,
+  sectionsAsVersion,
+  zeroCost,
+} from '@memory/contracts';
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import {
   FoldOptions,
@@ -17,6 +24,9 @@ import { LlmRequestError } from './llm-request.error';
 import { Semaphore } from './semaphore';
 import { fitSections, normalizeSections, parseSummaryReply } from './summary-reply';
 import { TokenBucket } from './token-bucket';
+
+/** Roles left out of the prompt by default. */
+export const DEFAULT_SKIPPED_ROLES: readonly ChatRole[] = ['system', 'tool'];
 
 type UnavailableReason = Exclude<LlmUnavailableError['reason'], 'circuit_open'>;
 
@@ -53,6 +63,13 @@ export interface OpenAiSummarizerOptions {
   circuitOpenMs?: number;
   onRetry?: (reason: LlmCallOutcome) => void;
   onCall?: (outcome: LlmCallOutcome, usage?: LlmUsage) => void;
+  /**
+   * Roles whose messages are left out of the prompt. Default `system` and `tool`: instructions
+   * and tool output are not what the people said (the local backend skips them too).
+   */
+  skipRoles?: readonly ChatRole[];
+  /** The sections' minor version to write (`1.0` while older readers remain). Default `1.1`. */
+  sectionsVersion?: SummarySectionsVersion;
   /** For tests: a prepared client (its own retries should be 0). */
   client?: OpenAI;
   /** For tests: a clock whose waits can be observed. */
@@ -85,6 +102,8 @@ export class OpenAiSummarizer implements SummarizerBackend {
   private readonly circuit: CircuitBreaker;
   private readonly onRetry?: (reason: LlmCallOutcome) => void;
   private readonly onCall?: (outcome: LlmCallOutcome, usage?: LlmUsage) => void;
+  private readonly skipRoles: ReadonlySet<ChatRole>;
+  private readonly sectionsVersion: SummarySectionsVersion;
 
   constructor(options: OpenAiSummarizerOptions) {
     if (!options.model) throw new Error('OpenAiSummarizer: model is required');
@@ -103,6 +122,8 @@ export class OpenAiSummarizer implements SummarizerBackend {
     this.clock = options.clock ?? systemClock;
     this.onRetry = options.onRetry;
     this.onCall = options.onCall;
+    this.skipRoles = new Set(options.skipRoles ?? DEFAULT_SKIPPED_ROLES);
+    this.sectionsVersion = options.sectionsVersion ?? '1.1';
     this.client =
       options.client ??
       new OpenAI({
@@ -132,8 +153,12 @@ export class OpenAiSummarizer implements SummarizerBackend {
     messages: readonly SummaryInputMessage[],
     options: FoldOptions,
   ): Promise<FoldResult> {
-    if (messages.length === 0) {
-      const sections = fitSections(previous?.sections ?? emptySections(), options.maxSummaryChars);
+    const said = messages.filter((message) => !this.skipRoles.has(message.role));
+    if (said.length === 0) {
+      const sections = fitSections(
+        sectionsAsVersion(previous?.sections ?? emptySections(), this.sectionsVersion),
+        options.maxSummaryChars,
+      );
       return { sections, backend: this.name, cost: zeroCost(), retries: 0 };
     }
     const entered = this.circuit.tryEnter();
@@ -146,7 +171,7 @@ export class OpenAiSummarizer implements SummarizerBackend {
     // The half-open trial is a single call, so a still-broken endpoint costs one timeout at most.
     const retries = entered === 'trial' ? 0 : this.maxRetries;
     try {
-      const result = await this.foldWithRetries(previous, messages, options, retries);
+      const result = await this.foldWithRetries(previous, said, options, retries);
       this.circuit.reachable();
       return result;
     } catch (error) {
@@ -179,7 +204,10 @@ export class OpenAiSummarizer implements SummarizerBackend {
         cost.outputChars += outcome.replyChars;
       }
       if (outcome.kind === 'ok') {
-        const sections = fitSections(normalizeSections(outcome.sections), options.maxSummaryChars);
+        const sections = fitSections(
+          sectionsAsVersion(normalizeSections(outcome.sections), this.sectionsVersion),
+          options.maxSummaryChars,
+        );
         cost.durationMs = this.clock.now() - startedAt;
         return { sections, backend: this.name, cost, retries: attempt };
       }

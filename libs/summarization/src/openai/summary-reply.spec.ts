@@ -42,6 +42,59 @@ describe(parseSummaryReply.name, () => {
   });
 });
 
+describe('decisions with a rationale, and lessons (sections 1.1)', () => {
+  it('reads decisions given as objects, keeping each rationale by its decision', () => {
+    const sections = parseSummaryReply(
+      JSON.stringify({
+        context: 'Moving house.',
+        decisions: [
+          { decision: 'Rent a van', rationale: 'the car is too small' },
+          { text: 'Move on Saturday', why: null },
+          'Keep the sofa',
+        ],
+        lessons: ['Measure the doorway first'],
+      }),
+    );
+    expect(sections).toMatchObject({
+      decisions: ['Rent a van', 'Move on Saturday', 'Keep the sofa'],
+      rationales: { 'Rent a van': 'the car is too small' },
+      lessons: ['Measure the doorway first'],
+    });
+  });
+
+  it('refuses a decision object without its text, and a lesson that is not a string', () => {
+    expect(parseSummaryReply('{"decisions": [{"rationale": "why"}]}')).toBeNull();
+    expect(parseSummaryReply('{"context": "x", "lessons": [42]}')).toBeNull();
+  });
+
+  it('drops the rationale of a decision dropped to fit, and empty optional sections', () => {
+    const sections = normalizeSections({
+      ...emptySections(),
+      decisions: ['  Rent a van ', 'Keep the sofa'],
+      rationales: {
+        'Rent a van': ' the car is too small ',
+        Gone: 'no longer there',
+        'Keep the sofa': ' ',
+      },
+      lessons: [],
+    });
+    expect(sections.rationales).toEqual({ 'Rent a van': 'the car is too small' });
+    expect('lessons' in sections).toBe(false);
+    const both: SummarySections = {
+      ...emptySections(),
+      decisions: ['Rent a van', 'Keep the sofa'],
+      rationales: { 'Rent a van': 'the car is too small', 'Keep the sofa': 'it is new' },
+    };
+    const first = {
+      ...both,
+      decisions: ['Rent a van'],
+      rationales: { 'Rent a van': 'the car is too small' },
+    };
+    const fitted = fitSections(both, renderSummaryText(first).length);
+    expect(fitted).toEqual(first);
+  });
+});
+
 describe(normalizeSections.name, () => {
   it('trims, collapses whitespace, drops empty items and repeats', () => {
     const result = normalizeSections({
