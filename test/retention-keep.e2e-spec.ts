@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './support/cli';
 import { eventually } from './support/eventually';
-import { SearchHarness } from './support/search-harness';
+import { OPENSEARCH_URL, SearchHarness } from './support/search-harness';
 import { ServiceProcess } from './support/service-process';
 
 const DAY = 86_400_000;
@@ -94,6 +94,7 @@ describe('retention: what matters is kept', () => {
     // Ingest serves archived messages from the archives retention writes here.
     await harness.start({ RETENTION_ARCHIVE_ROOT: root });
     await harness.startSummarizer();
+    await harness.startSearch();
     adminKey = harness.createKey(harness.tenantId, 'admin');
     searchKey = harness.createKey(harness.tenantId, 'search');
     await produce('plain', ['hi', 'hello there']);
@@ -175,6 +176,71 @@ describe('retention: what matters is kept', () => {
     expect(await stored('pinned')).toBe(2);
     expect(await stored('valued')).toBe(12);
   }, 180_000);
+
+  it('carries importance to search: each summary document holds its score, minImportance filters by it', async () => {
+    const valued = await importance('valued');
+    expect(await importance('pinned')).toBe(1);
+    // The passes' importance_changed events (or the indexer's read of Postgres) reach the index.
+    const indexed = async (): Promise<Map<string, number>> => {
+      const response = await fetch(`${OPENSEARCH_URL}/${harness.indexPrefix}-summaries/_search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: { term: { tenantId: harness.tenantId } },
+          _source: ['conversationId', 'importance'],
+        }),
+      });
+      const body = (await response.json()) as {
+        hits?: { hits: Array<{ _source: { conversationId: string; importance: number } }> };
+      };
+      return new Map(
+        (body.hits?.hits ?? []).map((hit) => [hit._source.conversationId, hit._source.importance]),
+      );
+    };
+    await eventually(async () => {
+      const scores = await indexed();
+      const close = (id: string, value: number) => Math.abs((scores.get(id) ?? -1) - value) < 1e-4;
+      return close('valued', valued) && close('pinned', 1) ? true : undefined;
+    }, 60_000);
+
+    // Rewritten whole with its new importance, a document kept its vector (the greetings-only
+    // ones have none to keep).
+    const count = async (filter: unknown[]): Promise<number> => {
+      const response = await fetch(`${OPENSEARCH_URL}/${harness.indexPrefix}-summaries/_count`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: { bool: { filter: [{ term: { tenantId: harness.tenantId } }, ...filter] } },
+        }),
+      });
+      return ((await response.json()) as { count: number }).count;
+    };
+    await eventually(
+      async () => ((await count([{ term: { vectorPending: true } }])) === 0 ? true : undefined),
+      60_000,
+    );
+    expect(
+      await count([{ term: { conversationId: 'valued' } }, { exists: { field: 'embedding' } }]),
+    ).toBe(1);
+
+    const search = async (body: Record<string, unknown>) => {
+      const response = await harness.post('/v1/search', body, searchKey);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const ids = (body: Record<string, unknown>) =>
+      ((body.results ?? []) as Array<{ conversationId: string }>).map((r) => r.conversationId);
+    const query = { query: 'release contract lawyers hello harbour', mode: 'keyword', k: 10 };
+    const everything = await search(query);
+    expect(everything.status).toBe(200);
+    expect(ids(everything.body)).toEqual(expect.arrayContaining(['valued', 'pinned', 'long']));
+    const important = await search({ ...query, minImportance: valued });
+    expect(important.status).toBe(200);
+    expect(ids(important.body).sort()).toEqual(['pinned', 'valued']);
+
+    const wrong = await search({ ...query, minImportance: 2 });
+    expect(wrong.status).toBe(400);
+    expect(JSON.stringify(wrong.body)).toContain('minImportance');
+  }, 120_000);
 
   it('archives a conversation but keeps its newest 20 messages, and serves all 25', async () => {
     await eventually(async () => ((await stored('long')) === 20 ? true : undefined), 60_000);

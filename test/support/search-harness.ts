@@ -5,7 +5,7 @@ import { endOffsets, setGroupOffsets } from './kafka';
 import { ServiceProcess } from './service-process';
 import { SummarizerHarness } from './summarizer-harness';
 
-const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
+export const OPENSEARCH_URL = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
 
 /**
  * The whole pipeline to search: ingest, summarizer and search as processes in one consumer

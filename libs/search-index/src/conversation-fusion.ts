@@ -126,6 +126,34 @@ export function fuseConversationLists(
 }
 
 /**
+ * Default of `SEARCH_IMPORTANCE_BOOST`: how much a conversation's importance (0..1, retention's
+ * score) raises its fused score, as `score × (1 + boost × importance)`: a pinned conversation
+ * (importance 1) gains a tenth of its score. Small on purpose: importance says what matters to
+ * the user, not what answers this query, so it reorders near-ties and never lifts a poor match
+ * over a good one. On the LoCoMo sample it leaves recall as it is (docs/benchmarks.md).
+ */
+export const DEFAULT_IMPORTANCE_BOOST = 0.1;
+
+/**
+ * The ranking with each conversation's score raised by its importance (see
+ * {@link DEFAULT_IMPORTANCE_BOOST}; absent: 0), best first, ties in their previous order.
+ */
+export function boostByImportance(
+  ranking: readonly FusedConversation[],
+  importance: ReadonlyMap<string, number>,
+  boost: number,
+): FusedConversation[] {
+  if (boost <= 0) return [...ranking];
+  return ranking
+    .map((hit, index) => ({
+      hit: { ...hit, score: hit.score * (1 + boost * (importance.get(hit.id) ?? 0)) },
+      index,
+    }))
+    .sort((a, b) => b.hit.score - a.hit.score || a.index - b.index)
+    .map(({ hit }) => hit);
+}
+
+/**
  * The passage ranking (ids are passage ids): the passage lists given fused with their weights in
  * {@link FUSION_WEIGHTS}. Ranks are `[keyword, semantic]`, null where absent or not given.
  */

@@ -159,6 +159,17 @@ export function summaryList(hits: readonly ListHit[]): ScoredId[] {
   });
 }
 
+/** The importance each summary list hit carries (its doc value), by conversation id. */
+export function importanceOfHits(hits: readonly ListHit[]): Map<string, number> {
+  const importance = new Map<string, number>();
+  for (const hit of hits) {
+    const value = listHitValue(hit, 'importance');
+    const id = listHitValue(hit, 'conversationId');
+    if (typeof value === 'number' && typeof id === 'string') importance.set(id, value);
+  }
+  return importance;
+}
+
 /**
  * The document id of a list hit: `_id` when OpenSearch returned it, else made from its doc
  * values (a passage's `tenantId/conversationId/window`).

@@ -50,9 +50,10 @@ export const RESULT_FIELDS = [
  * document's source (its vector among it), and reading 200 ids made a summary BM25 list cost
  * 12.5 ms of OpenSearch CPU against 7.8 (`npm run bench:search-requests`, docs/benchmarks.md).
  */
-export const SUMMARY_LIST_FIELDS = ['conversationId'] as const satisfies ReadonlyArray<
-  keyof SummaryDocument
->;
+export const SUMMARY_LIST_FIELDS = [
+  'conversationId',
+  'importance',
+] as const satisfies ReadonlyArray<keyof SummaryDocument>;
 
 /** Who may be found: always one tenant (the API key's), optionally narrowed by the request. */
 export interface SearchScope {
@@ -62,6 +63,8 @@ export interface SearchScope {
   /** On `lastMessageAt`, inclusive. */
   from?: string;
   to?: string;
+  /** Only conversations whose summary's importance is at least this (0..1). */
+  minImportance?: number;
 }
 
 /** A slice of a ranking: `results` fetches what a result shows, `ids` only ids and scores. */
@@ -77,6 +80,8 @@ export function scopeFilters(scope: SearchScope): QueryContainer[] {
   const filters: QueryContainer[] = [{ term: { tenantId: scope.tenantId } }];
   if (scope.userId !== undefined) filters.push({ term: { userId: scope.userId } });
   if (scope.tier !== undefined) filters.push({ term: { tier: scope.tier } });
+  if (scope.minImportance !== undefined)
+    filters.push({ range: { importance: { gte: scope.minImportance } } });
   filters.push(...dateRange('lastMessageAt', scope));
   return filters;
 }

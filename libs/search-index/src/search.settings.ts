@@ -1,5 +1,6 @@
 import { EnvReader } from '@memory/config';
 import { EmbeddingSettings, readEmbeddingSettings } from '@memory/embeddings';
+import { DEFAULT_IMPORTANCE_BOOST } from './conversation-fusion';
 
 /**
  * The search service's own settings. Its per-API-key rate (`SEARCH_RATE_LIMIT_PER_SECOND`,
@@ -18,6 +19,8 @@ export interface SearchSettings {
    * summaries only.
    */
   passageVectors: boolean;
+  /** How much importance raises a conversation's score (`SEARCH_IMPORTANCE_BOOST`, 0..1). */
+  importanceBoost: number;
 }
 
 /** Default of `SEARCH_KNN_EF_SEARCH`: recall@10 against exact search about 0.95 at 100,000 summaries (docs/benchmarks.md). */
@@ -28,5 +31,14 @@ export function readSearchSettings(read: EnvReader): SearchSettings {
     embeddings: readEmbeddingSettings(read),
     knnEfSearch: read.int('SEARCH_KNN_EF_SEARCH', DEFAULT_KNN_EF_SEARCH, 1, 10_000),
     passageVectors: read.bool('SEARCH_PASSAGE_VECTORS', true),
+    importanceBoost: read.custom(
+      'SEARCH_IMPORTANCE_BOOST',
+      DEFAULT_IMPORTANCE_BOOST,
+      'a number from 0 to 1',
+      (raw) => {
+        const value = Number(raw);
+        return /^\d*\.?\d+$/.test(raw.trim()) && value >= 0 && value <= 1 ? value : undefined;
+      },
+    ),
   };
 }

@@ -42,7 +42,10 @@ export interface SummaryDocument {
   version: number;
   backend: string;
   llmPending: boolean;
-  /** 0..1; the lifecycle issue computes it, 0 until then. */
+  /**
+   * 0..1, as retention last computed it (0 until then): from Postgres when the document is
+   * built, and set again on each `importance_changed` lifecycle event.
+   */
   importance: number;
   /** When this document was written to the index. */
   indexedAt: string;
@@ -113,6 +116,7 @@ export function toDocument(
   embedding: number[] | undefined,
   indexedAt: Date = new Date(),
   full?: SummarySections,
+  importance = 0,
 ): SummaryDocument {
   const { sections, stats } = summary;
   const held = full ?? sections;
@@ -151,7 +155,7 @@ export function toDocument(
     version: summary.version,
     backend: stats.backend,
     llmPending: stats.llmPending,
-    importance: 0,
+    importance,
     indexedAt: indexedAt.toISOString(),
     ...(embedding ? { embedding } : {}),
     vectorPending: owed && embedding === undefined,

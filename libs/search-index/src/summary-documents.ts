@@ -26,6 +26,7 @@ export async function summaryDocuments(
   indexedAt: Date = new Date(),
   held: ReadonlyMap<string, SummarySections> = new Map(),
   indexed: ReadonlyMap<string, { embeddedText: string; embedding?: number[] }> = new Map(),
+  importance: ReadonlyMap<string, number> = new Map(),
 ): Promise<{ documents: SummaryDocument[]; embedded: number; reused: number; deferred: number }> {
   const full = (summary: MemorySummary): SummarySections | undefined =>
     held.get(documentId(summary.tenantId, summary.conversationId));
@@ -51,7 +52,14 @@ export async function summaryDocuments(
     positions.forEach((position, i) => byPosition.set(position, vectors[i]));
   }
   const documents = summaries.map((summary, position) => {
-    return toDocument(summary, byPosition.get(position), indexedAt, full(summary));
+    const id = documentId(summary.tenantId, summary.conversationId);
+    return toDocument(
+      summary,
+      byPosition.get(position),
+      indexedAt,
+      full(summary),
+      importance.get(id),
+    );
   });
   const embedded = embedder ? texts.length : 0;
   return { documents, embedded, reused, deferred: texts.length - embedded };

@@ -268,4 +268,65 @@ export class SummaryIndex
     const items = await bulk(this.client, body, true);
     return vectorWrites(items, isConflict, left);
   }
+
+  /**
+   * Sets the importance of conversations' documents: each is read and, when its importance
+   * differs, written again whole at the version it was read as (`external_gte`), like the
+   * vector filler does: an update would raise its version and make the next summary version
+   * stale. A newer version written meanwhile refuses the write (`stale`: it took its importance
+   * from Postgres when it was built); a conversation without a document is `missing` (its first
+   * summary will carry the score). Documents read from an index the alias no longer points to
+   * are left (`stale`).
+   */
+  async setImportance(
+    scores: ReadonlyArray<{ tenantId: string; conversationId: string; importance: number }>,
+  ): Promise<{ updated: number; unchanged: number; missing: number; stale: number }> {
+    const outcome = { updated: 0, unchanged: 0, missing: 0, stale: 0 };
+    if (scores.length === 0) return outcome;
+    const wanted = new Map(
+      scores.map((score) => [documentId(score.tenantId, score.conversationId), score.importance]),
+    );
+    const response = await this.client.mget({
+      index: this.alias,
+      body: { ids: [...wanted.keys()] },
+    });
+    const docs = (response.body.docs ?? []) as Array<{
+      _id: string;
+      _index: string;
+      found?: boolean;
+      _version?: number;
+      _source?: SummaryDocument;
+    }>;
+    const current = await this.currentIndex();
+    const body: Array<Record<string, unknown>> = [];
+    for (const doc of docs) {
+      const importance = wanted.get(doc._id);
+      if (importance === undefined) continue;
+      if (!doc.found || doc._version === undefined || !doc._source) outcome.missing++;
+      else if (doc._index !== current) outcome.stale++;
+      else if (Math.abs((doc._source.importance ?? 0) - importance) < 1e-6) outcome.unchanged++;
+      else
+        body.push(
+          {
+            index: {
+              _index: this.alias,
+              _id: doc._id,
+              version: doc._version,
+              version_type: 'external_gte',
+            },
+          },
+          { ...doc._source, importance },
+        );
+    }
+    if (body.length === 0) return outcome;
+    const items = await bulk(this.client, body, true);
+    const failures: BulkItem[] = [];
+    for (const item of items) {
+      if (item.status < 300) outcome.updated++;
+      else if (isConflict(item)) outcome.stale++;
+      else failures.push(item);
+    }
+    throwFailures(failures, items.length);
+    return outcome;
+  }
 }

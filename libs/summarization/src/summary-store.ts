@@ -166,6 +166,16 @@ export class SummaryStore {
     return row ? toRow(row) : undefined;
   }
 
+  /** Each conversation's stored importance (0 until computed), by `summaryKey`. */
+  async importanceOf(
+    keys: ReadonlyArray<{ tenantId: string; conversationId: string }>,
+  ): Promise<Map<string, number>> {
+    const rows = await this.summaries.importanceOf(keys);
+    return new Map(
+      rows.map((row) => [summaryKey(row.tenantId, row.conversationId), row.importance]),
+    );
+  }
+
   /** The seen seq of each conversation before this batch (0 for a new one), by key. */
   async seenBefore(
     conversations: readonly SeenConversation[],

@@ -29,7 +29,7 @@ const KEYS: Record<string, ApiKeyIdentity> = {
   providers: [
     {
       provide: SEARCH_SETTINGS,
-      useValue: { knnEfSearch: 600 },
+      useValue: { knnEfSearch: 600, importanceBoost: 0.1 },
     },
     {
       provide: AuthConfig,

@@ -41,7 +41,7 @@ const cursorSchema = z.strictObject({
  * a cursor only continues the query it came from.
  */
 export function queryHash(criteria: Omit<SearchCriteria, 'evidence'>): string {
-  const { query, mode, userId, tier, from, to, k } = criteria;
+  const { query, mode, userId, tier, from, to, k, minImportance } = criteria;
   const identity = JSON.stringify([
     query,
     mode,
@@ -50,6 +50,8 @@ export function queryHash(criteria: Omit<SearchCriteria, 'evidence'>): string {
     from ?? null,
     to ?? null,
     k,
+    // Only when set, so the cursors of searches without it stay valid across this change.
+    ...(minImportance !== undefined ? [minImportance] : []),
   ]);
   return createHash('sha256').update(identity, 'utf8').digest('base64url').slice(0, 22);
 }

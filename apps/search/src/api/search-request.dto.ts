@@ -23,6 +23,14 @@ export const searchRequestSchema = z
       ),
     userId: z.string().min(1).max(128).optional().describe("Only this user's conversations"),
     tier: z.enum(SUMMARY_TIERS).optional().describe('Only summaries of this tier'),
+    minImportance: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe(
+        "Only conversations whose importance (retention's 0..1 score: pins, decisions, reads…) is at least this",
+      ),
     from: isoDate.optional().describe('Last message at or after (ISO date or date-time)'),
     to: isoDate
       .optional()
@@ -54,6 +62,7 @@ export interface SearchCriteria {
   mode: SearchMode;
   userId?: string;
   tier?: SummaryTier;
+  minImportance?: number;
   from?: string;
   to?: string;
   k: number;

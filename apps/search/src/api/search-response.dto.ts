@@ -40,8 +40,10 @@ export const searchResultSchema = z.object({
   score: z
     .number()
     .describe(
-      'The weighted mean of the min-max normalized scores (0..1) over the lists of the mode: ' +
-        'keyword: summary and passage BM25; semantic: summary and passage k-NN; hybrid: all four',
+      'The weighted mean of the min-max normalized scores (0..1) over the lists of the mode ' +
+        '(keyword: summary and passage BM25; semantic: summary and passage k-NN; hybrid: all ' +
+        'four), raised by importance: × (1 + SEARCH_IMPORTANCE_BOOST × importance), so up to ' +
+        '1.1 by default',
     ),
   matchedBy: z
     .array(z.enum(['keyword', 'semantic']))

@@ -34,11 +34,14 @@ function kindOf(body: SearchBody, passages: boolean): Kind {
   return semantic ? 'semantic' : 'keyword';
 }
 
-function hit(id: string, score = 1, tier = 'full'): IndexedHit {
+function hit(id: string, score = 1, tier = 'full', importance?: number): IndexedHit {
   const conversationId = id.split('/')[1] ?? id;
   return {
     _id: id,
     _score: score,
+    ...(importance !== undefined
+      ? { fields: { conversationId: [conversationId], importance: [importance] } }
+      : {}),
     _source: {
       conversationId,
       userId: 'user-7',
@@ -90,10 +93,12 @@ interface Rankings {
   deepKeyword?: string[];
   /** Summary documents that exist (all ids asked for, when absent), and their tiers. */
   summaries?: Record<string, string>;
+  /** Importance of summary documents (0 when absent). */
+  importance?: Record<string, number>;
   archived?: string[];
 }
 
-function setup(rankings: Rankings = {}) {
+function setup(rankings: Rankings = {}, importanceBoost = 0) {
   const bodies: Array<{ kind: Kind; body: SearchBody }> = [];
   const idsOf = (body: SearchBody): string[] =>
     (body.query?.bool?.filter as Array<{ ids?: { values: string[] } }>).find((filter) => filter.ids)
@@ -110,18 +115,27 @@ function setup(rankings: Rankings = {}) {
     if (kind === 'hydrate') {
       const known = rankings.summaries;
       const ids = idsOf(body).filter((id) => !known || known[id] !== undefined);
-      const tier = (body.query?.bool?.filter as Array<{ term?: { tier?: string } }>).find(
-        (filter) => filter.term?.tier,
-      )?.term?.tier;
+      const filters = body.query?.bool?.filter as Array<{
+        term?: { tier?: string };
+        range?: { importance?: { gte: number } };
+      }>;
+      const tier = filters.find((filter) => filter.term?.tier)?.term?.tier;
+      const least = filters.find((filter) => filter.range?.importance)?.range?.importance?.gte;
+      const importance = (id: string) => rankings.importance?.[id] ?? 0;
       // OpenSearch returns them in its own order.
       return Promise.resolve(
         [...ids]
           .reverse()
           .filter((id) => !tier || (known?.[id] ?? 'full') === tier)
-          .map((id) => hit(id, 0, known?.[id] ?? 'full')),
+          .filter((id) => least === undefined || importance(id) >= least)
+          .map((id) => hit(id, 0, known?.[id] ?? 'full', importance(id))),
       );
     }
-    return Promise.resolve(ranked(kind, body).map((id, index) => hit(id, 10 - index)));
+    return Promise.resolve(
+      ranked(kind, body).map((id, index) =>
+        hit(id, 10 - index, 'full', rankings.importance?.[id] ?? 0),
+      ),
+    );
   });
   const searchPassages = jest.fn((body: SearchBody): Promise<PassageHit[]> => {
     const kind = kindOf(body, true);
@@ -182,7 +196,7 @@ function setup(rankings: Rankings = {}) {
     archives as unknown as ArchiveStatus,
     embedder as unknown as EmbeddingBackend,
     metrics as unknown as SearchMetrics,
-    { knnEfSearch: 600 },
+    { knnEfSearch: 600, importanceBoost },
   );
   return { service, searcher, embedder, metrics, bodies, archives };
 }
@@ -422,6 +436,68 @@ describe(SearchService.name, () => {
       'a',
       'b',
     ]);
+  });
+
+  it('with minImportance, filters the summary lists and keeps a passage-only conversation only when its summary is that important', async () => {
+    const { service, bodies } = setup({
+      keyword: ['t/a'],
+      passageKeyword: ['t/n/1', 't/b/1', 't/c/1'],
+      summaries: { 't/a': 'full', 't/b': 'full', 't/c': 'full' },
+      importance: { 't/a': 0.9, 't/b': 0.6, 't/c': 0.2 },
+    });
+    const outcome = await service.search('t', {
+      query: 'dentist',
+      mode: 'keyword',
+      minImportance: 0.5,
+    });
+    if (!outcome.ok) throw new Error('expected results');
+    expect(outcome.response.results.map((result) => result.conversationId).sort()).toEqual([
+      'a',
+      'b',
+    ]);
+    const list = bodies.find((body) => body.kind === 'keyword')?.body;
+    expect(JSON.stringify(list?.query)).toContain('{"range":{"importance":{"gte":0.5}}}');
+  });
+
+  it('raises each conversation by its importance, passage-only ones too, and keeps ties in order', async () => {
+    const rankings = {
+      keyword: ['t/a', 't/b', 't/c', 't/d'],
+      passageKeyword: [] as string[],
+      importance: { 't/c': 1 },
+    };
+    const order = async (boost: number, extra: Partial<Rankings> = {}) => {
+      const { service } = setup({ ...rankings, ...extra }, boost);
+      const outcome = await service.search('t', { query: 'dentist', mode: 'keyword' });
+      if (!outcome.ok) throw new Error('expected results');
+      return outcome.response.results.map((result) => result.conversationId);
+    };
+    // Normalized 1, 2/3, 1/3, 0: c at 1/3 × (1 + boost).
+    expect(await order(0)).toEqual(['a', 'b', 'c', 'd']);
+    expect(await order(0.5)).toEqual(['a', 'b', 'c', 'd']);
+    expect(await order(1)).toEqual(['a', 'b', 'c', 'd']);
+    expect(
+      await order(1, { importance: { 't/c': 1, 't/b': 0 }, keyword: ['t/a', 't/c', 't/b', 't/d'] }),
+    ).toEqual(['c', 'a', 'b', 'd']);
+    // Found by its passages alone, n's importance is read from its summary document.
+    const scores = async (boost: number) => {
+      const { service } = setup(
+        {
+          keyword: ['t/a', 't/b'],
+          passageKeyword: ['t/a/1', 't/n/1', 't/x/1'],
+          importance: { 't/n': 1 },
+        },
+        boost,
+      );
+      const outcome = await service.search('t', { query: 'dentist', mode: 'keyword' });
+      if (!outcome.ok) throw new Error('expected results');
+      return new Map(
+        outcome.response.results.map((result) => [result.conversationId, result.score]),
+      );
+    };
+    const [plain, boosted] = [await scores(0), await scores(1)];
+    expect(plain.get('n')).toBeGreaterThan(0);
+    expect(boosted.get('n')).toBeCloseTo(2 * (plain.get('n') ?? 0), 3);
+    expect(boosted.get('a')).toBeCloseTo(plain.get('a') ?? 0, 3);
   });
 
   it('gives each result its best passages, says how they matched, tops up the short ones', async () => {

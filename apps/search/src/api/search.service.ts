@@ -10,7 +10,9 @@ import {
   FusedConversation,
   foundWithoutPassages,
   ListDepth,
+  boostByImportance,
   fuseConversationLists,
+  importanceOfHits,
   FUSION_WEIGHTS,
   listHitValue,
   fusePassageLists,
@@ -80,7 +82,8 @@ export class SearchService {
     private readonly archives: ArchiveStatus,
     @Inject(EMBEDDER) private readonly embedder: EmbeddingBackend,
     private readonly metrics: SearchMetrics,
-    @Inject(SEARCH_SETTINGS) private readonly settings: Pick<SearchSettings, 'knnEfSearch'>,
+    @Inject(SEARCH_SETTINGS)
+    private readonly settings: Pick<SearchSettings, 'knnEfSearch' | 'importanceBoost'>,
   ) {}
 
   private get efSearch(): number {
@@ -132,8 +135,8 @@ export class SearchService {
    * neither repeats nor skips a conversation; such a page ranks both depths.
    */
   private async page(tenantId: string, request: SearchRequest): Promise<Page> {
-    const { userId, tier, from, to, offset } = request;
-    const scope: SearchScope = { tenantId, userId, tier, from, to };
+    const { userId, tier, from, to, minImportance, offset } = request;
+    const scope: SearchScope = { tenantId, userId, tier, from, to, minImportance };
     const size = Math.min(request.k, MAX_RESULTS - offset);
     const end = offset + size;
     const text = keywordText(request.query);
@@ -243,32 +246,50 @@ export class SearchService {
         : [];
     const archived = await this.archives.archivedAmong(scope.tenantId, silent);
     let ranking = fuseConversationLists(lists, FUSION_WEIGHTS, archived);
-    if (scope.tier !== undefined) ranking = await this.inTier(scope, ranking, summarized);
+    const importance = importanceOfHits(summaryHits);
+    const filtered = scope.tier !== undefined || scope.minImportance !== undefined;
+    const boost = this.settings.importanceBoost;
+    const unknown = ranking.filter((hit) => !summarized.has(hit.id)).map((hit) => hit.id);
+    if (unknown.length > 0 && (filtered || boost > 0)) {
+      const found = await this.summariesOf(
+        filtered ? scope : { tenantId: scope.tenantId },
+        unknown,
+      );
+      if (filtered) ranking = ranking.filter((hit) => summarized.has(hit.id) || found.has(hit.id));
+      for (const [id, value] of found) importance.set(id, value);
+    }
+    ranking = boostByImportance(ranking, importance, boost);
     return { ranking: ranking.slice(0, MAX_RESULTS), hits, truncated };
   }
 
   /**
-   * With a tier filter, the summary lists hold only summaries of that tier, and a conversation
-   * found by its passages alone is kept only when its summary document is of that tier: one with
-   * no summary yet has no tier, so it is left out (a tier asks for summaries of that tier).
+   * The importance of conversations found by their passages alone, read from their summary
+   * documents within `scope`, by conversation id. With a tier or importance filter, the summary
+   * lists hold only summaries that pass it, and a conversation found by its passages alone is
+   * kept only when its summary document passes too: one with no summary yet has neither tier
+   * nor importance, so it is left out (the filter asks about summaries). Without one, its
+   * importance feeds the boost.
    */
-  private async inTier(
+  private async summariesOf(
     scope: SearchScope,
-    ranking: FusedConversation[],
-    summarized: ReadonlySet<string>,
-  ): Promise<FusedConversation[]> {
-    const unknown = ranking.filter((hit) => !summarized.has(hit.id)).map((hit) => hit.id);
-    if (unknown.length === 0) return ranking;
-    const inTier = await this.searcher.search({
+    ids: readonly string[],
+  ): Promise<Map<string, number>> {
+    const hits = await this.searcher.search({
       ...hydrateBody(
         scope,
-        unknown.map((id) => documentId(scope.tenantId, id)),
+        ids.map((id) => documentId(scope.tenantId, id)),
         '',
       ),
       _source: false,
+      docvalue_fields: ['conversationId', 'importance'],
     });
-    const kept = new Set(inTier.map((hit) => hit._id?.slice(scope.tenantId.length + 1)));
-    return ranking.filter((hit) => summarized.has(hit.id) || kept.has(hit.id));
+    const found = new Map<string, number>();
+    for (const hit of hits) {
+      const id = hit._id?.slice(scope.tenantId.length + 1);
+      const value = listHitValue(hit, 'importance');
+      if (id) found.set(id, typeof value === 'number' ? value : 0);
+    }
+    return found;
   }
 
   private embed(query: string): Promise<number[]> {

@@ -65,6 +65,33 @@ describe(conversationsToRebuild.name, () => {
         { tenantId: 'acme', conversationId: 'c2' },
         { tenantId: 'acme', conversationId: 'c4' },
       ],
+      importance: [],
+      undecodable: 0,
+    });
+  });
+
+  it('keeps the last importance of each conversation in the batch', () => {
+    const importance = (conversationId: string, value: number) =>
+      Buffer.from(
+        JSON.stringify({
+          schema: 'memory.lifecycle.v1',
+          type: 'importance_changed',
+          tenantId: 'acme',
+          conversationId,
+          occurredAt: '2026-05-01T10:00:00.000Z',
+          importance: value,
+          previous: null,
+          pinned: false,
+        }),
+      );
+    expect(
+      conversationsToRebuild([importance('c1', 0.2), importance('c2', 0.5), importance('c1', 0.9)]),
+    ).toEqual({
+      conversations: [],
+      importance: [
+        { tenantId: 'acme', conversationId: 'c2', importance: 0.5 },
+        { tenantId: 'acme', conversationId: 'c1', importance: 0.9 },
+      ],
       undecodable: 0,
     });
   });
@@ -72,6 +99,7 @@ describe(conversationsToRebuild.name, () => {
   it('counts what it cannot read', () => {
     expect(conversationsToRebuild([null, Buffer.from('{'), event('archived', 'c1')])).toEqual({
       conversations: [],
+      importance: [],
       undecodable: 3,
     });
   });

@@ -29,7 +29,10 @@ function setup(
       return Promise.resolve({ indexed: documents.length, stale: 0, deleted: 0 });
     },
   } as unknown as SummaryIndex;
-  const store = { loadMany: () => Promise.resolve(rows) } as unknown as SummaryStore;
+  const store = {
+    loadMany: () => Promise.resolve(rows),
+    importanceOf: () => Promise.resolve(new Map<string, number>()),
+  } as unknown as SummaryStore;
   const indexer = new SummaryIndexer(index, new IndexingMetrics(), store);
   return { indexer, written };
 }

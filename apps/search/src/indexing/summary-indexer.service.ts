@@ -11,7 +11,7 @@ import { Injectable } from '@nestjs/common';
 import { IndexingMetrics } from './indexing.metrics';
 import { ConversationRef } from './summary-record';
 import { documentId, heldSectionsOf, summaryDocuments } from '@memory/search-index';
-import { SummaryStore, toSummaryEvent } from '@memory/summarization';
+import { SummaryStore, summaryKey, toSummaryEvent } from '@memory/summarization';
 
 /**
  * Writes summaries to the index (with the summary version as external version, so a stale one
@@ -28,7 +28,8 @@ import { SummaryStore, toSummaryEvent } from '@memory/summarization';
  * version (its record, when it comes, is then already indexed), and one whose version the
  * index already holds is left. A new version whose text to embed is the indexed one's
  * (compression to a tier keeps embedding the held full text; a version that changed only
- * counts or times) keeps the indexed vector and owes none.
+ * counts or times) keeps the indexed vector and owes none. Each document carries its
+ * conversation's importance as Postgres holds it (see {@link settleImportance}).
  */
 @Injectable()
 export class SummaryIndexer {
@@ -45,12 +46,14 @@ export class SummaryIndexer {
   async put(records: readonly MemorySummary[]): Promise<BulkOutcome> {
     const { summaries, held, indexed, skipped } = await this.newestNotIndexed(records);
     if (summaries.length === 0) return { indexed: 0, stale: skipped, deleted: 0 };
+    const importance = await this.importanceOf(summaries);
     const { documents, reused, deferred } = await summaryDocuments(
       undefined,
       summaries,
       new Date(),
       held,
       indexed,
+      importance,
     );
     this.metrics.kept(reused);
     const outcome = await inSpan(
@@ -62,6 +65,7 @@ export class SummaryIndexer {
       },
       () => this.write(documents, []),
     );
+    await this.settleImportance(summaries, importance);
     const now = Date.now();
     for (const summary of summaries)
       this.metrics.indexedAfter((now - Date.parse(summary.stats.updatedAt)) / 1000);
@@ -105,6 +109,41 @@ export class SummaryIndexer {
       if (full) held.set(id, full);
     }
     return { summaries, held, indexed, skipped: records.length - summaries.length };
+  }
+
+  /** The stored importance of each summary's conversation, by document id. */
+  private async importanceOf(summaries: readonly MemorySummary[]): Promise<Map<string, number>> {
+    const scores = await this.store.importanceOf(summaries);
+    return new Map(
+      summaries.map((summary) => {
+        const id = documentId(summary.tenantId, summary.conversationId);
+        return [id, scores.get(summaryKey(summary.tenantId, summary.conversationId)) ?? 0];
+      }),
+    );
+  }
+
+  /**
+   * Reads the importance again once the documents are written: a score retention stored after
+   * the first read has had its `importance_changed` event, which may have been applied before
+   * this write and then overwritten by it. Any such document gets the score now.
+   */
+  private async settleImportance(
+    summaries: readonly MemorySummary[],
+    written: ReadonlyMap<string, number>,
+  ): Promise<void> {
+    const now = await this.importanceOf(summaries);
+    const changed = summaries.filter((summary) => {
+      const id = documentId(summary.tenantId, summary.conversationId);
+      return now.get(id) !== written.get(id);
+    });
+    if (changed.length === 0) return;
+    await this.index.setImportance(
+      changed.map((summary) => ({
+        tenantId: summary.tenantId,
+        conversationId: summary.conversationId,
+        importance: now.get(documentId(summary.tenantId, summary.conversationId)) ?? 0,
+      })),
+    );
   }
 
   private async write(

@@ -18,7 +18,7 @@ import {
   windowStartsOf,
   windowStartsOfAll,
 } from '@memory/search-index';
-import { SummaryStore, toSummaryEvent } from '@memory/summarization';
+import { SummaryStore, summaryKey, toSummaryEvent } from '@memory/summarization';
 import { Client } from '@opensearch-project/opensearch';
 import { DataSource } from 'typeorm';
 import { optionalOption, ParsedArgs, UsageError } from '../args';
@@ -169,8 +169,9 @@ async function* documents(
   pages: AsyncIterable<SummaryPage>,
   embedder: EmbeddingBackend,
 ): AsyncIterable<SummaryDocument[]> {
-  for await (const { summaries, held } of pages)
-    yield (await summaryDocuments(embedder, summaries, new Date(), held)).documents;
+  for await (const { summaries, held, importance } of pages)
+    yield (await summaryDocuments(embedder, summaries, new Date(), held, new Map(), importance))
+      .documents;
 }
 
 /**
@@ -271,10 +272,14 @@ async function* allPassages(
   if (rest.length > 0) yield rest;
 }
 
-/** A page of summaries, with the full texts of the compressed ones (by document id). */
+/**
+ * A page of summaries, with the full texts of the compressed ones and each conversation's
+ * importance (by document id).
+ */
 interface SummaryPage {
   summaries: MemorySummary[];
   held: Map<string, SummarySections>;
+  importance: Map<string, number>;
 }
 
 /**
@@ -327,7 +332,15 @@ class SummaryReader {
           return full ? [[documentId(row.tenantId, row.conversationId), full] as const] : [];
         }),
       );
-      if (summarized.length > 0) yield { summaries: summarized.map(toSummaryEvent), held };
+      const scores = await this.store.importanceOf(summarized);
+      const importance = new Map(
+        summarized.map((row) => [
+          documentId(row.tenantId, row.conversationId),
+          scores.get(summaryKey(row.tenantId, row.conversationId)) ?? 0,
+        ]),
+      );
+      if (summarized.length > 0)
+        yield { summaries: summarized.map(toSummaryEvent), held, importance };
       if (keys.length < size) return;
     }
   }

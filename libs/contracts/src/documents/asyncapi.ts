@@ -51,7 +51,7 @@ export { lifecycleEventJsonSchema } from '../memory-lifecycle/memory-lifecycle.a
 export type AsyncApiDocument = Record<string, unknown>;
 
 /** Version of this document; bump it when a contract in it changes. */
-export const CONTRACTS_VERSION = '1.5.0';
+export const CONTRACTS_VERSION = '1.6.0';
 
 type ChannelId = keyof typeof TOPICS;
 type Service = 'upstream' | 'ingest' | 'summarizer' | 'compressor' | 'retention' | 'search' | 'cli';
@@ -287,9 +287,10 @@ const OPERATIONS: Record<string, OperationDoc> = {
     service: 'retention',
     status: 'built',
     summary:
-      'Retention records `archived` and `restored` in an outbox in Postgres, in the ' +
-      'transaction that makes them true (the messages removed from Postgres once their ' +
-      'archive is verified, or put back from it), and sends them after that commit, oldest ' +
+      'Retention records `archived`, `restored` and `importance_changed` in an outbox in ' +
+      'Postgres, in the transaction that makes them true (the messages removed from Postgres ' +
+      'once their archive is verified, or put back from it; the score stored), and sends them ' +
+      'after that commit, oldest ' +
       'first; a crash in between sends them again, never loses them. After an erasure it sends ' +
       '`erased`, an audit record with ids and counts, never content; an erasure interrupted ' +
       'after its commit is finished, event included, by the next pass. Events still in the ' +

@@ -18,6 +18,7 @@ import {
   lifecycleEventSchema,
   MEMORY_LIFECYCLE_SCHEMA,
   restoredEventSchema,
+  importanceChangedEventSchema,
   tierChangedEventSchema,
 } from './memory-lifecycle.schema';
 
@@ -144,6 +145,26 @@ const LIFECYCLE_CONTRACTS: Record<LifecycleEvent['type'], ContractSpec> = {
     },
     refinements: {},
   },
+  importance_changed: {
+    name: `${MEMORY_LIFECYCLE_SCHEMA} importance_changed`,
+    schema: importanceChangedEventSchema,
+    title: 'importance_changed',
+    description:
+      "Since 1.6.0. Retention recomputed the conversation's importance and it changed (or was " +
+      'computed for the first time); sent from an outbox in Postgres after the commit that ' +
+      'stored it. Search keeps it on the summary document. Readers of an older version skip ' +
+      'records of a type they do not know.',
+    fields: {
+      ...LIFECYCLE_COMMON_FIELDS,
+      type: 'What happened: always `importance_changed`.',
+      importance:
+        'The new score, 0..1: pins, length, speaker changes, decisions, action items, ' +
+        'entities and recent reads (see docs/architecture.md).',
+      previous: 'The score before, 0..1; null when it had never been computed.',
+      pinned: 'Whether the conversation is pinned.',
+    },
+    refinements: {},
+  },
 };
 
 /**
@@ -230,17 +251,26 @@ const EXAMPLE_LIFECYCLE_EVENTS: LifecycleEvent[] = [
       compressions: 2,
     },
   },
+  {
+    ...EXAMPLE_LIFECYCLE_BASE,
+    type: 'importance_changed',
+    occurredAt: '2026-05-02T03:00:01.800Z',
+    importance: 0.82,
+    previous: 0.35,
+    pinned: true,
+  },
 ];
 
 export function lifecycleEventAsyncApi(): AsyncApiMessage {
   return {
     name: MEMORY_LIFECYCLE_SCHEMA,
     title: 'Conversation lifecycle event',
-    summary: 'A conversation changed tier, was archived, restored or erased.',
+    summary:
+      'A conversation changed tier, was archived, restored or erased, or its importance changed.',
     description:
-      'One of four event types, told apart by `type`: `tier_changed` (sent by the ' +
-      'compressor), `archived`, `restored` and `erased` (sent by retention). Ids and counts ' +
-      'only, never content.',
+      'One of five event types, told apart by `type`: `tier_changed` (sent by the ' +
+      'compressor), `archived`, `restored`, `erased` and `importance_changed` (sent by ' +
+      'retention). Ids, counts and scores only, never content.',
     contentType: 'application/json',
     headers: schemaRef('traceHeaders'),
     payload: schemaRef('lifecycleEvent'),

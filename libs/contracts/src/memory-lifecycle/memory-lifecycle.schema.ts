@@ -112,7 +112,26 @@ export const erasedEventSchema = z
   })
   .strict();
 
+/**
+ * `importance_changed` (since contracts 1.6.0): retention recomputed the conversation's
+ * importance and it changed (or was computed for the first time). Sent from the outbox written
+ * in the transaction that stored the score; search keeps it on the summary document (for the
+ * `minImportance` filter and the importance boost). A reader of an older version skips it.
+ */
+export const importanceChangedEventSchema = z
+  .object({
+    ...lifecycleBase,
+    type: z.literal('importance_changed'),
+    /** The new score, 0..1. */
+    importance: z.number().min(0).max(1),
+    /** The score before, 0..1; null when it was never computed. */
+    previous: z.number().min(0).max(1).nullable(),
+    pinned: z.boolean(),
+  })
+  .strict();
+
 export type ArchivedEvent = z.infer<typeof archivedEventSchema>;
+export type ImportanceChangedEvent = z.infer<typeof importanceChangedEventSchema>;
 export type RestoredEvent = z.infer<typeof restoredEventSchema>;
 export type ErasedEvent = z.infer<typeof erasedEventSchema>;
 export type ErasureCounts = z.infer<typeof erasureCountsSchema>;
@@ -123,5 +142,6 @@ export const lifecycleEventSchema = z.discriminatedUnion('type', [
   archivedEventSchema,
   restoredEventSchema,
   erasedEventSchema,
+  importanceChangedEventSchema,
 ]);
 export type LifecycleEvent = z.infer<typeof lifecycleEventSchema>;

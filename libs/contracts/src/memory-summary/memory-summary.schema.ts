@@ -30,7 +30,9 @@ export const summarySectionsSchema = z
     lessons: z
       .array(z.string())
       .optional()
-      .describe('Since 1.1, absent when empty: what was learned (what worked, what to change)'),
+      .describe(
+        'Since contracts 1.6.0 (sections 1.1), absent when empty: what was learned (what worked, what to change)',
+      ),
     /**
      * Since 1.1, optional (absent when empty): the reason given for a decision, by the
      * decision's text as it stands in `decisions`.
@@ -38,7 +40,9 @@ export const summarySectionsSchema = z
     rationales: z
       .record(z.string(), z.string())
       .optional()
-      .describe('Since 1.1, absent when empty: the reason given for a decision, by its text'),
+      .describe(
+        'Since contracts 1.6.0 (sections 1.1), absent when empty: the reason given for a decision, by its text',
+      ),
   })
   .strict();
 

@@ -1,7 +1,15 @@
+import { ImportanceChangedEvent, MEMORY_LIFECYCLE_SCHEMA } from '@memory/contracts';
 import { ImportanceFactsRow, SummaryRepository } from '@memory/persistence';
 import { DataSource } from 'typeorm';
 import { isolateConversation, OnConversationFailure } from '../conversation-failure';
 import { ImportanceFacts, importanceScore } from '../importance';
+import { LifecycleOutbox } from './lifecycle-outbox';
+
+/**
+ * A score that moved less than this is not a change worth an event (scores are stored as
+ * `real`, so a recomputed equal score may differ in its last bits).
+ */
+export const IMPORTANCE_EPSILON = 1e-4;
 
 /** Reads counted for importance: those of the last `READ_WINDOW_DAYS` days. */
 export const READ_WINDOW_DAYS = 30;
@@ -16,6 +24,9 @@ type FactsRow = ImportanceFactsRow & {
  * the window). Facts come from the summary's full sections (a compressed summary keeps them),
  * the conversation's counters, its messages in Postgres (speaker changes; once messages are
  * archived the last count stands) and `conversation_reads`. Returns how many were updated.
+ * Each score that changed (by more than {@link IMPORTANCE_EPSILON}, or computed for the first
+ * time) is announced by an `importance_changed` lifecycle event, written to the outbox in the
+ * transaction that stores it (search keeps importance on its documents).
  * With `onFailure`, a conversation that cannot be scored or written is handed to it and
  * skipped, and the others are updated all the same.
  */
@@ -50,7 +61,7 @@ export async function refreshImportance(
       if (one) scored.push(one);
     }
     try {
-      await writeScores(summaries, scored, now);
+      await writeScores(dataSource, summaries, scored, now);
       updated += scored.length;
     } catch (error) {
       if (!onFailure) throw error;
@@ -58,7 +69,7 @@ export async function refreshImportance(
       for (const one of scored) {
         const key = { tenantId: one.row.tenant_id, conversationId: one.row.conversation_id };
         const written = await isolate(key, probe, onFailure, async () => {
-          await writeScores(summaries, [one], now);
+          await writeScores(dataSource, summaries, [one], now);
           return true;
         });
         if (written) updated++;
@@ -93,19 +104,50 @@ function isolate<T>(
 }
 
 async function writeScores(
+  dataSource: DataSource,
   summaries: SummaryRepository,
   scored: Scored[],
   now: Date,
 ): Promise<void> {
   if (scored.length === 0) return;
-  await summaries.writeImportance(
-    scored.map((s) => ({
-      tenantId: s.row.tenant_id,
-      conversationId: s.row.conversation_id,
-      score: s.score,
-      facts: JSON.stringify({ ...s.facts, computedAt: now.toISOString() }),
-    })),
-  );
+  await dataSource.transaction(async (manager) => {
+    await summaries.writeImportance(
+      scored.map((s) => ({
+        tenantId: s.row.tenant_id,
+        conversationId: s.row.conversation_id,
+        score: s.score,
+        facts: JSON.stringify({ ...s.facts, computedAt: now.toISOString() }),
+      })),
+      manager,
+    );
+    await LifecycleOutbox.addAll(
+      manager,
+      scored.flatMap((s) => changeOf(s, now)),
+    );
+  });
+}
+
+/** The event announcing a scored conversation's new importance, if it changed. */
+function changeOf(scored: Scored, now: Date): ImportanceChangedEvent[] {
+  const first = scored.row.previous === null;
+  const before = first ? null : scored.row.score_before;
+  if (before !== null && Math.abs(before - scored.score) <= IMPORTANCE_EPSILON) return [];
+  return [
+    {
+      schema: MEMORY_LIFECYCLE_SCHEMA,
+      type: 'importance_changed',
+      tenantId: scored.row.tenant_id,
+      conversationId: scored.row.conversation_id,
+      occurredAt: now.toISOString(),
+      importance: clamp01(scored.score),
+      previous: before === null ? null : clamp01(before),
+      pinned: scored.row.pinned,
+    },
+  ];
+}
+
+function clamp01(value: number): number {
+  return Math.min(1, Math.max(0, value));
 }
 
 function factsOf(row: FactsRow): ImportanceFacts {

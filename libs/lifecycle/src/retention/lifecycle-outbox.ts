@@ -6,7 +6,7 @@ import type { SendRecords } from '../compression-pass';
 const PAGE = 500;
 
 /**
- * Retention's lifecycle events (archived, restored) are written in the transaction that makes
+ * Retention's lifecycle events (archived, restored, importance_changed) are written in the transaction that makes
  * them true and sent to `memory.lifecycle.v1` afterwards, oldest first, each row removed only
  * once the brokers acknowledged it: a crash in between sends it again, never loses it. The
  * owner of `lifecycle_outbox`: the only code that holds SQL for it (docs/architecture.md, "one
@@ -21,6 +21,20 @@ export class LifecycleOutbox {
       conversationKey(event.tenantId, event.conversationId),
       JSON.stringify(event),
     ]);
+  }
+
+  /** Adds events inside `manager`'s transaction, in order. */
+  static async addAll(manager: EntityManager, events: readonly LifecycleEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await manager.query(
+      `INSERT INTO lifecycle_outbox (record_key, event)
+       SELECT k, e::jsonb FROM unnest($1::varchar[], $2::text[]) WITH ORDINALITY AS u (k, e, n)
+        ORDER BY n`,
+      [
+        events.map((event) => conversationKey(event.tenantId, event.conversationId)),
+        events.map((event) => JSON.stringify(event)),
+      ],
+    );
   }
 
   /** Drops the events not sent yet about a conversation, in `manager`'s transaction. */

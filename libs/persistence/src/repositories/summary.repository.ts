@@ -328,10 +328,15 @@ export class SummaryRepository {
     );
   }
 
-  /** Pins or unpins a summarized conversation; false when there is no such summary. */
+  /**
+   * Pins or unpins a summarized conversation; false when there is no such summary. Its
+   * importance (1 while pinned) is marked for the next refresh to compute again.
+   */
   async setPinned(tenantId: string, conversationId: string, pinned: boolean): Promise<boolean> {
     const result = await this.dataSource.query<unknown[]>(
-      `UPDATE conversation_summaries SET pinned = $3
+      `UPDATE conversation_summaries
+          SET pinned = $3,
+              importance_facts = jsonb_set(importance_facts, '{computedAt}', 'null'::jsonb)
         WHERE tenant_id = $1 AND conversation_id = $2 AND version > 0
         RETURNING 1`,
       [tenantId, conversationId, pinned],
@@ -376,11 +381,15 @@ export class SummaryRepository {
     ]);
   }
 
-  /** Writes importance scores and the facts they came from (facts as JSON text). */
+  /**
+   * Writes importance scores and the facts they came from (facts as JSON text), in `manager`'s
+   * transaction when given.
+   */
   async writeImportance(
     scores: ReadonlyArray<Key & { score: number; facts: string }>,
+    manager: EntityManager = this.dataSource.manager,
   ): Promise<void> {
-    await this.dataSource.query(
+    await manager.query(
       `UPDATE conversation_summaries s SET importance = u.score, importance_facts = u.facts
          FROM unnest($1::varchar[], $2::varchar[], $3::real[], $4::jsonb[])
               AS u (tenant_id, conversation_id, score, facts)
@@ -392,6 +401,25 @@ export class SummaryRepository {
         scores.map((s) => s.facts),
       ],
     );
+  }
+
+  /** The stored importance of each of `keys` that has a summary (0 until computed). */
+  async importanceOf(keys: ReadonlyArray<Key>): Promise<Array<Key & { importance: number }>> {
+    if (keys.length === 0) return [];
+    const rows = await this.dataSource.query<
+      Array<{ tenant_id: string; conversation_id: string; importance: number }>
+    >(
+      `SELECT s.tenant_id, s.conversation_id, s.importance
+         FROM conversation_summaries s
+         JOIN unnest($1::varchar[], $2::varchar[]) AS k (tenant_id, conversation_id)
+           ON s.tenant_id = k.tenant_id AND s.conversation_id = k.conversation_id`,
+      [keys.map((k) => k.tenantId), keys.map((k) => k.conversationId)],
+    );
+    return rows.map((row) => ({
+      tenantId: row.tenant_id,
+      conversationId: row.conversation_id,
+      importance: row.importance,
+    }));
   }
 
   /** How many conversations have a summary (`version > 0`). */

@@ -90,4 +90,6 @@ export interface ImportanceFactsRow {
   entities: number;
   recent_reads: number;
   previous: unknown;
+  /** The stored score (0 until first computed, when `previous` is null). */
+  score_before: number;
 }

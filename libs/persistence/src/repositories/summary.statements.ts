@@ -10,10 +10,12 @@ export const COLUMNS = `tenant_id, conversation_id, user_id, version, through_se
 
 /**
  * What importance is computed from, for up to $5 summarized conversations after ($3, $4) whose
- * facts are missing or stale ($1 now, $2 the reads window in days, $6 an optional tenant).
+ * facts are missing or stale ($1 now, $2 the reads window in days, $6 an optional tenant): never
+ * computed or marked for computing (a pin changed), summary updated or read since, or a day old.
  */
 export const IMPORTANCE_FACTS = `
 SELECT s.tenant_id, s.conversation_id, s.pinned, c.message_count, s.importance_facts AS previous,
+       s.importance AS score_before,
        jsonb_array_length(COALESCE(COALESCE(s.full_sections, s.sections)->'decisions', '[]')) AS decisions,
        jsonb_array_length(COALESCE(COALESCE(s.full_sections, s.sections)->'actionItems', '[]')) AS action_items,
        jsonb_array_length(COALESCE(COALESCE(s.full_sections, s.sections)->'entities', '[]')) AS entities,
@@ -34,7 +36,7 @@ SELECT s.tenant_id, s.conversation_id, s.pinned, c.message_count, s.importance_f
  WHERE s.version > 0
    AND (s.tenant_id, s.conversation_id) > ($3, $4)
    AND ($6::varchar IS NULL OR s.tenant_id = $6)
-   AND (s.importance_facts IS NULL
+   AND ((s.importance_facts->>'computedAt') IS NULL
         OR s.updated_at > (s.importance_facts->>'computedAt')::timestamptz
         OR (s.importance_facts->>'computedAt')::timestamptz < $1::timestamptz - interval '1 day'
         OR EXISTS (SELECT 1 FROM conversation_reads r
