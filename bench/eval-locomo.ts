@@ -18,6 +18,9 @@
 // - context evidence recall through POST /v1/context at 500, 1000 and 2000 tokens: the share of
 //   its evidence turns the context cites, against BM25 over single raw turns packed into the
 //   same budget (bm25Turns: bench/lib/context-recall.ts);
+// - every session's importance is scored first (`memory importance`, as retention does), and
+//   searches are filtered and boosted by it as in production (SEARCH_IMPORTANCE_BOOST, set to
+//   0 to measure without the boost);
 // - with --tune, the fusion weights chosen by leave-one-conversation-out over the four lists
 //   fetched from the run's indexes (bench/lib/fusion-tuning.ts).
 // --tier <full|key_points|brief|metadata> of earlier versions is read as the --age holding it.
@@ -26,6 +29,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SUMMARY_TIERS, SummaryTier } from '@memory/contracts';
+import { DEFAULT_IMPORTANCE_BOOST } from '@memory/search-index';
 import { DEFAULT_LOCOMO_DIR, loadLocomo, LocomoConversation } from '@memory/datasets';
 import { LocalEmbedder } from '@memory/embeddings';
 import { Kafka, logLevel } from 'kafkajs';
@@ -47,7 +51,15 @@ import {
   until,
   waitReady,
 } from '../deploy/run/services';
-import { Age, AGE_OF_TIER, agePlan, AGES, bringToAge, isAge } from './lib/age-stages';
+import {
+  Age,
+  AGE_OF_TIER,
+  agePlan,
+  AGES,
+  bringToAge,
+  isAge,
+  scoreImportance,
+} from './lib/age-stages';
 import { bm25TurnsRecall, CONTEXT_BUDGETS, contextRecall } from './lib/context-recall';
 import { barsOf, EvalReport, reportText } from './lib/eval-report';
 import { fetchLists, leaveOneConversationOut } from './lib/fusion-tuning';
@@ -133,6 +145,9 @@ async function main(): Promise<void> {
     SUMMARY_SWEEP_INTERVAL_MS: '500',
     SEARCH_RATE_LIMIT_PER_SECOND: '10000',
     SEARCH_RATE_LIMIT_BURST: '10000',
+    // The boost the service runs with (its default unless set): reported with the figures.
+    SEARCH_IMPORTANCE_BOOST:
+      process.env.SEARCH_IMPORTANCE_BOOST ?? String(DEFAULT_IMPORTANCE_BOOST),
     INGEST_PORT: String(ports.ingest),
     SUMMARIZER_PORT: String(ports.summarizer),
     SEARCH_PORT: String(ports.search),
@@ -151,6 +166,14 @@ async function main(): Promise<void> {
   await waitSummarized(tools, conversations, env.DATABASE_URL, config.opensearch, prefix);
   const passages = await waitPassages(tools, conversations, config.opensearch, prefix);
   const stage = await bringToAge(tools, plan, conversations, env, config.opensearch, prefix);
+  const importance = await scoreImportance(
+    tools,
+    plan,
+    conversations,
+    env,
+    config.opensearch,
+    prefix,
+  );
 
   const perMode: Record<string, Metrics[]> = { hybrid: [], semantic: [], keyword: [] };
   const asked = progress('eval', questions.length * MODES.length, 'searches');
@@ -224,6 +247,7 @@ async function main(): Promise<void> {
     k: config.k,
     age: plan.age,
     stage,
+    importance: { ...importance, boost: Number(env.SEARCH_IMPORTANCE_BOOST) },
     passages,
     modes,
     context,

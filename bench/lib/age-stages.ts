@@ -177,10 +177,7 @@ export async function bringToAge(
 
   const db = await benchDataSource(env.DATABASE_URL, 'memory-eval');
   try {
-    const keys = conversations.flatMap((c) =>
-      c.sessions.map((s) => ({ tenantId: tenantOf(c), conversationId: conversationIdOf(s) })),
-    );
-    for (const row of await new SummaryStore(db).loadMany(keys))
+    for (const row of await new SummaryStore(db).loadMany(sessionKeys(conversations)))
       outcome.tiers[row.tier] = (outcome.tiers[row.tier] ?? 0) + 1;
     outcome.messagesInPostgres = await new MessageRepository(db).countForTenants(
       conversations.map(tenantOf),
@@ -236,6 +233,64 @@ export async function bringToAge(
   return outcome;
 }
 
+/** What the importance step reports: how many sessions were scored, and how the scores spread. */
+export interface ImportanceOutcome {
+  scored: number;
+  mean: number;
+  max: number;
+  /** Summary documents holding a score above 0 once the events were applied. */
+  indexed: number;
+}
+
+/**
+ * Scores every session's importance as the retention service does first in each pass
+ * (`memory importance` per tenant, which sends an `importance_changed` event for each score),
+ * then waits until the summaries index holds the scores (search's lifecycle consumer), so the
+ * searches that follow are filtered and boosted by them as in production.
+ */
+export async function scoreImportance(
+  tools: EvalTools,
+  plan: AgePlan,
+  conversations: readonly LocomoConversation[],
+  env: Record<string, string>,
+  opensearch: string,
+  prefix: string,
+): Promise<ImportanceOutcome> {
+  const runEnv = { ...env, ...plan.env };
+  let scored = 0;
+  for (const conversation of conversations) {
+    const report = lastJson(tools.cli(['importance', '--tenant', tenantOf(conversation)], runEnv));
+    scored += Number(report.importanceUpdated);
+  }
+  const db = await benchDataSource(env.DATABASE_URL, 'memory-eval');
+  let scores: number[];
+  try {
+    scores = [...(await new SummaryStore(db).importanceOf(sessionKeys(conversations))).values()];
+  } finally {
+    await db.destroy();
+  }
+  const positive = scores.filter((score) => score > 0).length;
+  let indexed = 0;
+  await tools.until(async () => {
+    indexed =
+      (await countDocs(opensearch, summariesAlias(prefix), {
+        range: { importance: { gt: 0 } },
+      })) ?? 0;
+    return indexed >= positive ? true : undefined;
+  }, 'the importance scores to reach the summaries index');
+  const outcome = {
+    scored,
+    mean: scores.reduce((sum, score) => sum + score, 0) / Math.max(1, scores.length),
+    max: Math.max(0, ...scores),
+    indexed,
+  };
+  tools.say(
+    `importance: ${scored} sessions scored (mean ${outcome.mean.toFixed(3)}, max ` +
+      `${outcome.max.toFixed(3)}), ${indexed} summary documents hold a score`,
+  );
+  return outcome;
+}
+
 /**
  * Documents of `index` (matching `query`); undefined when the index does not exist, -1 when
  * OpenSearch does not answer (yet).
@@ -253,6 +308,15 @@ export async function countDocs(
   if (response?.status === 404) return undefined;
   if (!response?.ok) return -1;
   return ((await response.json()) as { count: number }).count;
+}
+
+/** Every session of the conversations, as the conversation it is in the system. */
+function sessionKeys(
+  conversations: readonly LocomoConversation[],
+): Array<{ tenantId: string; conversationId: string }> {
+  return conversations.flatMap((c) =>
+    c.sessions.map((s) => ({ tenantId: tenantOf(c), conversationId: conversationIdOf(s) })),
+  );
 }
 
 /** The JSON report a CLI pass prints as its last stdout line. */

@@ -1,5 +1,5 @@
 // The LoCoMo evaluation's report: its JSON shape, the table it prints, and the issue's bars.
-import { Age, AgeOutcome } from './age-stages';
+import { Age, AgeOutcome, ImportanceOutcome } from './age-stages';
 import { CONTEXT_BUDGETS, ContextBudget, ContextFigures } from './context-recall';
 import { TuningReport } from './fusion-tuning';
 import { Metrics } from './retrieval-metrics';
@@ -11,6 +11,8 @@ export interface EvalReport {
   k: number;
   age: Age;
   stage: AgeOutcome;
+  /** The sessions' importance, and the boost the searches ran with. */
+  importance: ImportanceOutcome & { boost: number };
   /** Whether the run's services wrote passages (false on a build without them). */
   passages: boolean;
   modes: Record<string, Metrics>;
@@ -68,6 +70,9 @@ export function reportText(report: EvalReport): string {
     `age ${report.age}: as of ${stage.asOf}; tiers ${JSON.stringify(stage.tiers)}; ` +
       `${stage.messagesInPostgres} raw messages in Postgres, ${stage.archives} archives; ` +
       `passages ${report.passages ? 'on' : 'off'}`,
+    `importance: ${report.importance.scored} sessions scored, mean ` +
+      `${report.importance.mean.toFixed(3)}, max ${report.importance.max.toFixed(3)}; ` +
+      `boost ${report.importance.boost}`,
     '',
     'mode      recall@1 recall@5 recall@10  hit@5    MRR',
   );

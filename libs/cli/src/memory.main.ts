@@ -22,6 +22,8 @@ import { SUMMARIES_USAGE, summariesCommand } from './commands/summaries.command'
 import {
   ARCHIVE_USAGE,
   archiveCommand,
+  IMPORTANCE_USAGE,
+  importanceCommand,
   ARCHIVES_USAGE,
   archivesCommand,
   ERASE_USAGE,
@@ -43,6 +45,7 @@ const USAGE = `usage: npm run memory -- <command>
   ${CONTEXT_USAGE}
   ${DLQ_USAGE}
   ${ERASE_USAGE}
+  ${IMPORTANCE_USAGE}
   ${RESTORE_USAGE}
   ${SEARCH_USAGE}
   ${SUMMARIES_USAGE}
@@ -98,6 +101,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return withRetention(archiveCommand, args);
     case 'archives':
       return withRetention(archivesCommand, args);
+    case 'importance':
+      return withRetention(importanceCommand, args);
     case 'restore':
       return withRetention(restoreCommand, args);
     case 'erase':

@@ -10,6 +10,7 @@ import {
   resummarize,
   RetentionReport,
   RetentionSettings,
+  RetentionStep,
   runRetentionPass,
   SendRecords,
   toRecord,
@@ -27,6 +28,11 @@ export const ARCHIVE_USAGE = `archive [--tenant <id>] [--as-of <ISO date>] [--dr
       removes them from Postgres; --dry-run reports per tenant what would be archived and, by
       the tenants' maximum ages, erased. The retention service runs this every
       RETENTION_INTERVAL_MS, with policy erasure`;
+export const IMPORTANCE_USAGE = `importance [--tenant <id>] [--as-of <ISO date>]
+      recomputes the importance of conversations whose inputs changed (summary, reads, a pin,
+      or a day old) and sends an importance_changed event for each score that changed (search
+      keeps it for minImportance and its boost). The retention service does this first in each
+      pass`;
 export const RESTORE_USAGE = `restore --tenant <id> --conversation <id>
       verifies a conversation's archive, puts its messages back into Postgres, re-summarizes
       it and publishes the summary (search re-indexes it)`;
@@ -50,8 +56,28 @@ export interface RetentionContext {
 }
 
 export async function archiveCommand(context: RetentionContext, args: ParsedArgs): Promise<void> {
+  const { dryRun } = passOptions(args);
+  // A dry run also reports what the tenants' maximum ages would erase.
+  await passCommand(context, args, dryRun ? ['erase', 'archive'] : ['archive']);
+}
+
+export async function importanceCommand(
+  context: RetentionContext,
+  args: ParsedArgs,
+): Promise<void> {
+  if (args.options.has('dry-run')) throw new UsageError('importance has no --dry-run');
+  await passCommand(context, args, ['importance']);
+}
+
+/** One retention pass of `steps`, with a progress line, a summary line and the JSON report. */
+async function passCommand(
+  context: RetentionContext,
+  args: ParsedArgs,
+  steps: RetentionStep[],
+): Promise<void> {
   const { tenantId, now, dryRun } = passOptions(args);
-  const label = dryRun ? 'archive (dry run)' : 'archive';
+  const name = steps.includes('importance') ? 'importance' : 'archive';
+  const label = dryRun ? `${name} (dry run)` : name;
   const started = Date.now();
   const report = await withKafka(context, !dryRun, async (send) => {
     const stop = new AbortController();
@@ -72,8 +98,7 @@ export async function archiveCommand(context: RetentionContext, args: ParsedArgs
           settings: context.settings,
           tenantId,
           dryRun,
-          // A dry run also reports what the tenants' maximum ages would erase.
-          steps: dryRun ? ['erase', 'archive'] : ['archive'],
+          steps,
           signal: stop.signal,
           onProgress: (progress) => {
             if (Date.now() - lastLine < 2_000) return;
@@ -264,6 +289,7 @@ function summaryLine(report: RetentionReport): string {
     : `${report.examined} examined, ${report.archived} archived (${report.archivedMessages} ` +
       `messages, ${report.keptMessages} kept), ${report.busy} busy, ` +
       `${report.kept.archive + report.kept.erase} left alone by the keep policy, ` +
+      `${report.importanceUpdated} importance scores computed, ` +
       `${report.eventsPublished} lifecycle events sent`;
   return `${head}${report.stopped ? '; stopped early, the next run resumes' : ''}`;
 }
