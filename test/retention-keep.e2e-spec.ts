@@ -93,7 +93,8 @@ describe('retention: what matters is kept', () => {
     await harness.setUp();
     // Ingest serves archived messages from the archives retention writes here.
     await harness.start({ RETENTION_ARCHIVE_ROOT: root });
-    await harness.startSummarizer();
+    // Profiles looked at again a second after a change (the default waits 10 minutes).
+    await harness.startSummarizer({ SUMMARY_PROFILE_INTERVAL_MS: '1000' });
     await harness.startSearch();
     adminKey = harness.createKey(harness.tenantId, 'admin');
     searchKey = harness.createKey(harness.tenantId, 'search');
@@ -266,4 +267,70 @@ describe('retention: what matters is kept', () => {
     expect(erase.status).toBe(200);
     expect(await stored('pinned')).toBe(0);
   }, 60_000);
+
+  it('keeps a profile of the user from their summaries, cites its sources, and forgets what is erased', async () => {
+    interface Profile {
+      sections: Record<string, Array<{ text: string; conversations: string[] }>>;
+      conversations: string[];
+    }
+    const profile = async (): Promise<{ status: number; body?: Profile }> => {
+      const response = await harness.get('/v1/users/user-1/profile', searchKey);
+      return response.status === 200
+        ? { status: 200, body: (await response.json()) as Profile }
+        : { status: response.status };
+    };
+    // Built by the summarizer's sweep from the user's summaries: the valued conversation's
+    // decisions and tasks, each citing it.
+    const built = await eventually(async () => {
+      const found = await profile();
+      return found.body?.conversations.includes('valued') ? found.body : undefined;
+    }, 60_000);
+    const cited = [...built.sections.decisions, ...built.sections.openItems].filter((item) =>
+      item.conversations.includes('valued'),
+    );
+    expect(cited.map((item) => item.text).join(' ')).toMatch(/release|contract/);
+    // A fact the user stated, with the conversation it came from.
+    expect(built.sections.facts).toContainEqual({
+      text: expect.stringContaining('harbour') as string,
+      conversations: ['long'],
+    });
+    expect((await harness.get('/v1/users/nobody/profile', searchKey)).status).toBe(404);
+
+    // The context answer for the user carries the profile, cited as such.
+    const context = await harness.post(
+      '/v1/context',
+      { query: 'what was decided about the release?', userId: 'user-1', tokenBudget: 2000 },
+      searchKey,
+    );
+    expect(context.status).toBe(200);
+    const answer = (await context.json()) as { items: Array<{ kind: string }>; text: string };
+    expect(answer.items.map((item) => item.kind)).toContain('profile');
+    expect(answer.text).toContain('[profile:user-1] profile');
+
+    // Erasing a conversation drops the profile citing it at once; the next one cites the rest.
+    const erase = await request('DELETE', '/v1/conversations/valued', adminKey);
+    expect(erase.status).toBe(200);
+    const [left] = await harness.dataSource.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM user_profiles
+        WHERE tenant_id = $1 AND source_conversations @> ARRAY['valued']::text[]`,
+      [harness.tenantId],
+    );
+    expect(left?.n).toBe(0);
+    const rebuilt = await eventually(async () => {
+      const found = await profile();
+      return found.body ? found.body : undefined;
+    }, 60_000);
+    expect(rebuilt.conversations).not.toContain('valued');
+    expect(JSON.stringify(rebuilt)).not.toMatch(/release \d|contract for release/);
+
+    // Erasing the user leaves no profile.
+    const gone = runCli(['erase', '--tenant', harness.tenantId, '--user', 'user-1', '--yes'], {
+      RETENTION_ARCHIVE_ROOT: root,
+      OPENSEARCH_INDEX_PREFIX: harness.indexPrefix,
+    });
+    expect(gone.code).toBe(0);
+    expect((await profile()).status).toBe(404);
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect((await profile()).status).toBe(404);
+  }, 180_000);
 });

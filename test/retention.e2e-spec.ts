@@ -559,6 +559,7 @@ const ERASE_TABLES: Record<string, 'scrubbed' | 'no-conversation-data'> = {
   archived_message_ids: 'scrubbed',
   conversation_reads: 'scrubbed',
   lifecycle_outbox: 'scrubbed',
+  user_profiles: 'scrubbed',
   erasures: 'no-conversation-data',
   api_keys: 'no-conversation-data',
   schema_migrations: 'no-conversation-data',

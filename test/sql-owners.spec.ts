@@ -69,6 +69,10 @@ const OWNERS: Record<string, { owner: string; file: string; statements?: string 
     owner: 'LifecycleOutbox',
     file: 'libs/lifecycle/src/retention/lifecycle-outbox.ts',
   },
+  user_profiles: {
+    owner: 'UserProfileRepository',
+    file: 'libs/persistence/src/repositories/user-profile.repository.ts',
+  },
 };
 
 /**

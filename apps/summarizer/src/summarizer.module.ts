@@ -7,6 +7,7 @@ import {
   createConversationSummarizer,
   SummarizationSettings,
   SummaryStore,
+  UserProfileBuilder,
 } from '@memory/summarization';
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -44,6 +45,11 @@ export class SummarizerModule {
           provide: SummaryStore,
           inject: [SUMMARIZER_PARTS],
           useFactory: (parts: { store: SummaryStore }) => parts.store,
+        },
+        {
+          provide: UserProfileBuilder,
+          inject: [SUMMARIZER_PARTS],
+          useFactory: (parts: { profiles: UserProfileBuilder }) => parts.profiles,
         },
         {
           provide: ConversationSummarizer,

@@ -9,6 +9,7 @@ import { Summaries1763900000000 } from './migrations/1763900000000-summaries';
 import { Lifecycle1764000000000 } from './migrations/1764000000000-lifecycle';
 import { Retention1764100000000 } from './migrations/1764100000000-retention';
 import { SummaryHistory1764200000000 } from './migrations/1764200000000-summary-history';
+import { UserProfiles1764300000000 } from './migrations/1764300000000-user-profiles';
 
 export const ENTITIES = [ApiKeyEntity, ConversationEntity, MessageEntity];
 export const MIGRATIONS = [
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   Lifecycle1764000000000,
   Retention1764100000000,
   SummaryHistory1764200000000,
+  UserProfiles1764300000000,
 ];
 
 /**

@@ -11,3 +11,4 @@ export * from './repositories/summary.repository';
 export * from './repositories/summary.rows';
 export * from './repositories/summary-version.repository';
 export * from './repositories/read-recorder';
+export * from './repositories/user-profile.repository';

@@ -82,6 +82,16 @@ export interface ContextSources {
   currentSummary(tenantId: string, conversationId: string): Promise<ContextSummary | undefined>;
   /** Of these conversations, those whose raw messages are archived (not restored). */
   archived(tenantId: string, conversationIds: readonly string[]): Promise<Set<string>>;
+  /** The user's profile (Postgres), undefined when there is none; without it, none is shown. */
+  profile?(tenantId: string, userId: string): Promise<ContextProfile | undefined>;
+}
+
+/** A user's profile as the context shows it: its lines, best first, and when it was built. */
+export interface ContextProfile {
+  userId: string;
+  builtAt: string;
+  /** One line per item, e.g. `Preference: I prefer mornings (conv-42)`. */
+  lines: string[];
 }
 
 /** Passages fetched for packing: more than any budget up to 8,000 tokens can hold. */
@@ -90,7 +100,8 @@ export const CONTEXT_PASSAGES = 80;
 export const CONTEXT_ARCHIVE_CANDIDATES = 20;
 
 /**
- * The context answer: the live conversation's summary, then evidence across the tenant's
+ * The context answer: the live conversation's summary, the user's profile (with `userId`), then
+ * evidence across the tenant's
  * conversations best first, packed into the token budget. Passages are ranked by their fused
  * passage score (passage BM25 and k-NN lists, {@link fusePassageLists}) blended with their
  * conversation's fused score over all four lists ({@link CONTEXT_CONVERSATION_SHARE}); a
@@ -120,11 +131,14 @@ export class ContextAssembler {
       to: request.to,
     };
     const text = keywordText(request.query);
-    const [live, vector] = await Promise.all([
+    const [live, vector, profile] = await Promise.all([
       request.conversationId === undefined
         ? undefined
         : this.sources.currentSummary(request.tenantId, request.conversationId),
       this.sources.embed(request.query),
+      request.userId === undefined || !this.sources.profile
+        ? undefined
+        : this.sources.profile(request.tenantId, request.userId),
     ]);
     const queries = conversationListQueries('hybrid', scope, text, vector, this.efSearch);
     const names = Object.keys(queries) as ConversationList[];
@@ -194,6 +208,7 @@ export class ContextAssembler {
     const summaryById = new Map(summaries.map((hit) => [hit._source?.conversationId, hit._source]));
     const candidates: ContextCandidate[] = [];
     if (live) candidates.push(summaryCandidate(live));
+    if (profile && profile.lines.length > 0) candidates.push(profileCandidate(profile));
     for (const entry of chosen) {
       if (entry.kind === 'evidence') {
         const source = passageById.get(entry.id);
@@ -228,6 +243,20 @@ function summaryCandidate(summary: ContextSummary): ContextCandidate {
     firstAt: summary.firstMessageAt,
     lastAt: summary.lastMessageAt,
     lines: [summary.text],
+  };
+}
+
+function profileCandidate(profile: ContextProfile): ContextCandidate {
+  return {
+    kind: 'profile',
+    conversationId: '',
+    seqFrom: 0,
+    seqTo: 0,
+    messageIds: [],
+    speakers: [profile.userId],
+    firstAt: null,
+    lastAt: profile.builtAt,
+    lines: profile.lines,
   };
 }
 

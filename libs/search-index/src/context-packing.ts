@@ -1,11 +1,15 @@
 import { countTokens } from 'gpt-tokenizer';
 
+/** What an item of the context answer is. */
+export type ContextItemKind = 'summary' | 'evidence' | 'profile';
+
 /**
- * Something the context answer may hold: a conversation's summary, or a passage of its raw
- * messages (one line per message, `lines[i]` the message `messageIds[i]`).
+ * Something the context answer may hold: a conversation's summary, a passage of its raw
+ * messages (one line per message, `lines[i]` the message `messageIds[i]`), or the user's
+ * profile (one line per item; `speakers` is the user, `conversationId` empty).
  */
 export interface ContextCandidate {
-  kind: 'summary' | 'evidence';
+  kind: ContextItemKind;
   conversationId: string;
   seqFrom: number;
   seqTo: number;
@@ -19,7 +23,7 @@ export interface ContextCandidate {
 
 /** One block of the context answer. */
 export interface ContextItem {
-  kind: 'summary' | 'evidence';
+  kind: ContextItemKind;
   conversationId: string;
   seqFrom: number;
   seqTo: number;
@@ -163,10 +167,12 @@ export function mergeEvidence(parts: readonly ContextCandidate[]): ContextCandid
   };
 }
 
-/** The citation of an item: `[conversationId#seqFrom-seqTo]`. */
+/** The citation of an item: `[conversationId#seqFrom-seqTo]`; a profile's `[profile:userId]`. */
 export function citation(
-  item: Pick<ContextCandidate, 'conversationId' | 'seqFrom' | 'seqTo'>,
+  item: Pick<ContextCandidate, 'conversationId' | 'seqFrom' | 'seqTo'> &
+    Partial<Pick<ContextCandidate, 'kind' | 'speakers'>>,
 ): string {
+  if (item.kind === 'profile') return `[profile:${item.speakers?.[0] ?? ''}]`;
   return `[${item.conversationId}#${item.seqFrom}-${item.seqTo}]`;
 }
 
@@ -179,7 +185,12 @@ function bodyOf(group: Group): string {
 }
 
 function header(candidate: ContextCandidate): string {
-  const what = candidate.kind === 'summary' ? 'summary' : 'messages';
+  const what =
+    candidate.kind === 'evidence'
+      ? 'messages'
+      : candidate.kind === 'summary'
+        ? 'summary'
+        : 'profile';
   const when = dateRange(candidate.firstAt, candidate.lastAt);
   const who = candidate.speakers.length > 0 ? ` · ${candidate.speakers.join(', ')}` : '';
   return `${citation(candidate)} ${what}${when ? ` · ${when}` : ''}${who}`;

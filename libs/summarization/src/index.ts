@@ -11,3 +11,5 @@ export * from './summary-backfill';
 export * from './backfill-run.store';
 export * from './local/local-summarizer';
 export { contentTerms } from './local/text';
+export * from './profile/user-profile';
+export * from './profile/user-profile.builder';

@@ -56,6 +56,8 @@ export interface SummarizationSettings {
    * their counts, trigger and cost); 0 keeps none.
    */
   historyVersions: number;
+  /** User profiles: how often each may be looked at (0: none kept), and from how many summaries. */
+  profiles: { intervalMs: number; conversations: number };
   llm?: LlmSettings;
 }
 
@@ -110,6 +112,10 @@ export function readSummarizationSettings(read: EnvReader): SummarizationSetting
     sweepIntervalMs: read.int('SUMMARY_SWEEP_INTERVAL_MS', 5_000, 100, 3_600_000),
     missingWaitMs: read.int('SUMMARY_MISSING_WAIT_MS', 120_000, 0, 7 * 24 * 3_600_000),
     historyVersions: read.int('SUMMARY_HISTORY_VERSIONS', DEFAULT_HISTORY_VERSIONS, 0, 100_000),
+    profiles: {
+      intervalMs: read.int('SUMMARY_PROFILE_INTERVAL_MS', 600_000, 0, 7 * 24 * 3_600_000),
+      conversations: read.int('SUMMARY_PROFILE_CONVERSATIONS', 50, 1, 1_000),
+    },
   };
   if (backend === 'openai') {
     settings.llm = {

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { ConversationSummarizer, SummarizerEvents } from './conversation-summarizer';
 import { LocalSummarizer } from './local/local-summarizer';
 import { OpenAiSummarizer } from './openai/openai-summarizer';
+import { UserProfileBuilder } from './profile/user-profile.builder';
 import { SummarizationSettings } from './summarization.settings';
 import { SummaryStore } from './summary-store';
 
@@ -32,19 +33,19 @@ export function createLlmBackend(
   });
 }
 
-/** The store and the summarizer as the service and the backfill command use them. */
+/** The store, the summarizer and the profiles, as the service and the backfill command use them. */
 export function createConversationSummarizer(
   dataSource: DataSource,
   settings: SummarizationSettings,
   hooks: SummarizerHooks = {},
-): { store: SummaryStore; summarizer: ConversationSummarizer } {
+): { store: SummaryStore; summarizer: ConversationSummarizer; profiles: UserProfileBuilder } {
   const store = new SummaryStore(dataSource, settings.historyVersions);
-  const summarizer = new ConversationSummarizer(
-    store,
-    new LocalSummarizer(),
-    createLlmBackend(settings, hooks),
-    settings,
-    hooks,
+  const llm = createLlmBackend(settings, hooks);
+  const summarizer = new ConversationSummarizer(store, new LocalSummarizer(), llm, settings, hooks);
+  const profiles = new UserProfileBuilder(
+    dataSource,
+    { ...settings.profiles, maxChars: settings.maxSummaryChars },
+    llm,
   );
-  return { store, summarizer };
+  return { store, summarizer, profiles };
 }

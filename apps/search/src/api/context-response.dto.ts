@@ -3,12 +3,13 @@ import { CONTEXT_BUDGET } from '@memory/search-index';
 
 export const contextItemSchema = z.object({
   kind: z
-    .enum(['summary', 'evidence'])
+    .enum(['summary', 'evidence', 'profile'])
     .describe(
       "summary: a conversation's current summary (the live one's, or an archived one's); " +
-        'evidence: consecutive raw messages, overlapping passages merged',
+        'evidence: consecutive raw messages, overlapping passages merged; profile: the ' +
+        "user's profile (with userId), one line per item with the conversations it came from",
     ),
-  conversationId: z.string(),
+  conversationId: z.string().describe('Empty for a profile'),
   seqFrom: z.number().int(),
   seqTo: z.number().int(),
   messageIds: z

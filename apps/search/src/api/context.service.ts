@@ -7,6 +7,7 @@ import {
   ContextSummary,
   SearchSettings,
 } from '@memory/search-index';
+import { profileLines, UserProfileReader } from '@memory/summarization';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
 import { ArchiveStatus } from './archive-status.service';
@@ -23,7 +24,7 @@ export type ContextOutcome =
 
 /**
  * The context answer of `POST /v1/context`: the {@link ContextAssembler} over this service's
- * index searcher, embedding model, summaries (Postgres) and archive records.
+ * index searcher, embedding model, summaries, archive records and user profiles (Postgres).
  */
 @Injectable()
 export class ContextService {
@@ -35,6 +36,7 @@ export class ContextService {
     @Inject(EMBEDDER) embedder: EmbeddingBackend,
     summaries: ConversationSummaryService,
     archives: ArchiveStatus,
+    profiles: UserProfileReader,
     @Inject(SEARCH_SETTINGS) settings: Pick<SearchSettings, 'knnEfSearch'>,
   ) {
     this.assembler = new ContextAssembler(
@@ -45,6 +47,16 @@ export class ContextService {
         currentSummary: async (tenantId, conversationId) =>
           optional(await summaries.current(tenantId, conversationId)),
         archived: (tenantId, ids) => archives.archivedAmong(tenantId, ids),
+        profile: async (tenantId, userId) => {
+          const profile = await profiles.load(tenantId, userId);
+          return (
+            profile && {
+              userId,
+              builtAt: profile.builtAt,
+              lines: profileLines(profile.sections),
+            }
+          );
+        },
       },
       settings.knnEfSearch,
     );

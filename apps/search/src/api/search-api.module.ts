@@ -1,7 +1,7 @@
 import { AuthModule } from '@memory/auth';
 import { ArchiveRepository } from '@memory/lifecycle';
 import { ReadRecorder, SummaryVersionRepository } from '@memory/persistence';
-import { SummaryStore } from '@memory/summarization';
+import { SummaryStore, UserProfileReader } from '@memory/summarization';
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ArchiveStatus } from './archive-status.service';
@@ -15,11 +15,15 @@ import { SearchService } from './search.service';
 import { SummaryHistoryService } from './summary-history.service';
 import { SummaryController } from './summary.controller';
 import { SummarySearcher } from './summary.searcher';
+import { UserProfileController } from './user-profile.controller';
 
-/** The search REST API: POST /v1/search, POST /v1/context and GET /v1/conversations/:id/summary. */
+/**
+ * The search REST API: POST /v1/search, POST /v1/context, GET /v1/conversations/:id/summary
+ * (and its versions) and GET /v1/users/:id/profile.
+ */
 @Module({
   imports: [AuthModule],
-  controllers: [SearchController, ContextController, SummaryController],
+  controllers: [SearchController, ContextController, SummaryController, UserProfileController],
   providers: [
     SearchService,
     ContextService,
@@ -45,6 +49,11 @@ import { SummarySearcher } from './summary.searcher';
       provide: SummaryStore,
       inject: [DataSource],
       useFactory: (dataSource: DataSource) => new SummaryStore(dataSource),
+    },
+    {
+      provide: UserProfileReader,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new UserProfileReader(dataSource),
     },
     {
       // Counts summary reads toward importance (searches do not count).

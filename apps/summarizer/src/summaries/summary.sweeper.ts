@@ -6,6 +6,7 @@ import {
   SummaryRow,
   SummaryStore,
   summaryKey,
+  UserProfileBuilder,
 } from '@memory/summarization';
 import {
   BeforeApplicationShutdown,
@@ -29,7 +30,8 @@ const UNPUBLISHED_GRACE_MS = 10_000;
  * The time-based side of the summarizer, every `SUMMARY_SWEEP_INTERVAL_MS`:
  * - folds what waits in conversations that went quiet (the idle trigger);
  * - publishes versions a crash left unpublished;
- * - once the LLM answers again, redoes with it the summaries made locally meanwhile.
+ * - once the LLM answers again, redoes with it the summaries made locally meanwhile;
+ * - builds again the user profiles whose summaries changed (`UserProfileBuilder`).
  * Every write is conditional on the version it read, so it never undoes the consumer's work.
  */
 @Injectable()
@@ -45,6 +47,7 @@ export class SummarySweeper implements OnApplicationBootstrap, BeforeApplication
     private readonly store: SummaryStore,
     private readonly summarizer: ConversationSummarizer,
     private readonly publisher: SummaryPublisher,
+    private readonly profiles: UserProfileBuilder,
     private readonly metrics: SummarizerMetrics,
     @Inject(SUMMARIZATION_SETTINGS) private readonly settings: SummarizationSettings,
   ) {}
@@ -81,6 +84,15 @@ export class SummarySweeper implements OnApplicationBootstrap, BeforeApplication
     await this.publishLeftovers();
     if (this.stopped) return;
     await this.catchUpLlm();
+    if (this.stopped) return;
+    await this.refreshProfiles();
+  }
+
+  /** Builds again the user profiles whose summaries changed (at most every interval each). */
+  private async refreshProfiles(): Promise<void> {
+    const counts = await this.profiles.refreshDue();
+    if (counts.built + counts.dropped + counts.empty > 0)
+      this.logger.log({ msg: 'user profiles refreshed', ...counts });
   }
 
   private async foldIdle(): Promise<void> {

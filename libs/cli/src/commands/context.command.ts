@@ -11,7 +11,12 @@ import {
   SourceHit,
   summariesAlias,
 } from '@memory/search-index';
-import { SummaryStore, toSummaryEvent } from '@memory/summarization';
+import {
+  profileLines,
+  SummaryStore,
+  toSummaryEvent,
+  UserProfileReader,
+} from '@memory/summarization';
 import { DataSource } from 'typeorm';
 import { optionalOption, ParsedArgs, requireOption, UsageError } from '../args';
 
@@ -39,6 +44,7 @@ export async function contextCommand(
   const client = createOpenSearchClient(opensearch);
   const store = new SummaryStore(dataSource);
   const archives = new ArchiveRepository(dataSource);
+  const profiles = new UserProfileReader(dataSource);
   const assembler = new ContextAssembler(
     {
       search: async ({ target, body }) => {
@@ -62,6 +68,16 @@ export async function contextCommand(
         return row && row.version > 0 ? contextSummaryOf(toSummaryEvent(row)) : undefined;
       },
       archived: (tenant, ids) => archives.archivedAmong(tenant, ids),
+      profile: async (tenant, user) => {
+        const profile = await profiles.load(tenant, user);
+        return (
+          profile && {
+            userId: user,
+            builtAt: profile.builtAt,
+            lines: profileLines(profile.sections),
+          }
+        );
+      },
     },
     settings.knnEfSearch,
   );

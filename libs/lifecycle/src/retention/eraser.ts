@@ -12,6 +12,7 @@ import {
   ReadRecorder,
   SummaryRepository,
   SummaryVersionRepository,
+  UserProfileRepository,
 } from '@memory/persistence';
 import { BackfillRunStore } from '@memory/summarization';
 import { createHash } from 'node:crypto';
@@ -130,6 +131,8 @@ export class Eraser {
       onConversation?.(results.length, conversations.length);
     }
     const counts = sumCounts(results.map((result) => result.counts));
+    // A profile that cites none of those conversations any more (all erased) goes too.
+    await new UserProfileRepository(this.dataSource).deleteUser(tenantId, userId);
     await this.erasures.recordUser(
       tenantId,
       subjectHash('user', userId),
@@ -265,7 +268,8 @@ function withHashedSubject(work: PendingErasure): PendingErasure {
 /**
  * Deletes every row of a conversation in `manager`'s transaction, each table through its owner
  * and in this order (the archive record, messages, archived ids, summary, lineage,
- * compressions, reads, backfill runs, queued events, the conversation), and counts them.
+ * compressions, reads, backfill runs, queued events, profiles citing it, the conversation), and
+ * counts them.
  */
 async function deleteConversationRows(
   dataSource: DataSource,
@@ -288,6 +292,8 @@ async function deleteConversationRows(
   await BackfillRunStore.forgetConversation(...ids);
   // Events not sent yet about it (archived, restored): the erased event stands for them.
   await LifecycleOutbox.discard(...ids);
+  // Profiles that cite it: built again from what is left by the summarizer's next sweep.
+  await new UserProfileRepository(dataSource).deleteCiting(...ids);
   await new ConversationRepository(dataSource).deleteConversation(...ids);
   return { counts, archive: archives[0]?.relative_path ?? null };
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { deleteConversationRows, updatedCount } from './affected-rows';
 import {
+  ProfileInputRow,
   FoldWrite,
   ImportanceFactsRow,
   SeenInput,
@@ -420,6 +421,28 @@ export class SummaryRepository {
       conversationId: row.conversation_id,
       importance: row.importance,
     }));
+  }
+
+  /** The newest `limit` summaries of a user (by their last message), for building the profile. */
+  profileInputs(tenantId: string, userId: string, limit: number): Promise<ProfileInputRow[]> {
+    return this.dataSource.query<ProfileInputRow[]>(
+      `SELECT conversation_id, version, sections, full_sections, last_message_at
+         FROM conversation_summaries
+        WHERE tenant_id = $1 AND user_id = $2 AND version > 0
+        ORDER BY last_message_at DESC NULLS LAST, conversation_id
+        LIMIT $3`,
+      [tenantId, userId, limit],
+    );
+  }
+
+  /** Whether every one of `conversationIds` still has a summary (none was erased meanwhile). */
+  async allSummarized(tenantId: string, conversationIds: readonly string[]): Promise<boolean> {
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM conversation_summaries
+        WHERE tenant_id = $1 AND conversation_id = ANY($2::varchar[]) AND version > 0`,
+      [tenantId, conversationIds],
+    );
+    return (row?.n ?? 0) === new Set(conversationIds).size;
   }
 
   /** How many conversations have a summary (`version > 0`). */

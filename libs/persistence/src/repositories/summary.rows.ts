@@ -93,3 +93,12 @@ export interface ImportanceFactsRow {
   /** The stored score (0 until first computed, when `previous` is null). */
   score_before: number;
 }
+
+/** One of a user's summaries, as a profile is built from it. */
+export interface ProfileInputRow {
+  conversation_id: string;
+  version: number;
+  sections: unknown;
+  full_sections: unknown;
+  last_message_at: Date | null;
+}
