@@ -1,5 +1,6 @@
 import { FakeLlmServer } from './support/fake-llm-server';
 import { summarySectionsSchema } from '@memory/contracts';
+import { eventually } from './support/eventually';
 import { locomoTurns, longBrief, SummarizerHarness } from './support/summarizer-harness';
 
 /*
@@ -20,6 +21,8 @@ describe('summarizer with an OpenAI-compatible LLM', () => {
       OPENAI_MAX_RETRIES: '2',
       OPENAI_TIMEOUT_MS: '1500',
       OPENAI_CIRCUIT_OPEN_MS: '1000',
+      // User profiles looked at again a second after a change (the default waits 10 minutes).
+      SUMMARY_PROFILE_INTERVAL_MS: '1000',
     });
     await harness.setUp();
     await harness.start();
@@ -170,5 +173,39 @@ describe('summarizer with an OpenAI-compatible LLM', () => {
     );
     const record = published.filter((s) => s.conversationId === 'llm-roles').at(-1);
     expect(record?.sections).toEqual(sections);
+  });
+
+  it("builds the user's profile with the LLM, each item citing conversations of theirs", async () => {
+    const conversations = new Set(
+      (
+        await harness.dataSource.query<Array<{ conversation_id: string }>>(
+          `SELECT conversation_id FROM conversation_summaries
+            WHERE tenant_id = $1 AND user_id = 'user-1'`,
+          [harness.tenantId],
+        )
+      ).map((row) => row.conversation_id),
+    );
+    const profile = await eventually(async () => {
+      const [row] = await harness.dataSource.query<
+        Array<{
+          backend: string;
+          sections: Record<string, Array<{ text: string; conversations: string[] }>>;
+          source_conversations: string[];
+        }>
+      >(
+        `SELECT backend, sections, source_conversations FROM user_profiles
+          WHERE tenant_id = $1 AND user_id = 'user-1'`,
+        [harness.tenantId],
+      );
+      return row?.backend === 'openai' && row.source_conversations.length === conversations.size
+        ? row
+        : undefined;
+    }, 60_000);
+    const items = Object.values(profile.sections).flat();
+    expect(items.length).toBeGreaterThan(0);
+    for (const item of items) {
+      expect(item.conversations.length).toBeGreaterThan(0);
+      for (const id of item.conversations) expect(conversations.has(id)).toBe(true);
+    }
   });
 });
