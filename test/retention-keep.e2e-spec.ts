@@ -268,7 +268,7 @@ describe('retention: what matters is kept', () => {
     expect(await stored('pinned')).toBe(0);
   }, 60_000);
 
-  it('keeps a profile of the user from their summaries, cites its sources, and forgets what is erased', async () => {
+  it('keeps a profile and monthly roll-ups of the user from their summaries, cites their sources, and forgets what is erased', async () => {
     interface Profile {
       sections: Record<string, Array<{ text: string; conversations: string[] }>>;
       conversations: string[];
@@ -307,6 +307,36 @@ describe('retention: what matters is kept', () => {
     expect(answer.items.map((item) => item.kind)).toContain('profile');
     expect(answer.text).toContain('[profile:user-1] profile');
 
+    // Monthly roll-ups: the month of the 800-day-old conversations holds the valued one.
+    interface Rollups {
+      items: Array<{ month: string; text: string; conversations: string[] }>;
+    }
+    const rollups = async (query = ''): Promise<Rollups> => {
+      const response = await harness.get(`/v1/users/user-1/rollups${query}`, searchKey);
+      expect(response.status).toBe(200);
+      return (await response.json()) as Rollups;
+    };
+    const oldMonth = new Date(Date.now() - 800 * DAY).toISOString().slice(0, 7);
+    const longMonth = new Date(Date.now() - 200 * DAY).toISOString().slice(0, 7);
+    const months = await eventually(async () => {
+      const found = await rollups();
+      return found.items.some((item) => item.conversations.includes('valued')) &&
+        found.items.some((item) => item.month === longMonth)
+        ? found
+        : undefined;
+    }, 60_000);
+    const old = months.items.find((item) => item.month === oldMonth);
+    expect(old?.conversations).toContain('valued');
+    expect(old?.text).toMatch(/release/);
+    expect((await rollups('?q=release launch')).items.map((item) => item.month)).toEqual([
+      oldMonth,
+    ]);
+    expect((await rollups(`?from=${longMonth}`)).items.map((item) => item.month)).toEqual([
+      longMonth,
+    ]);
+    const bad = await harness.get('/v1/users/user-1/rollups?from=2026-13', searchKey);
+    expect(bad.status).toBe(400);
+
     // Erasing a conversation drops the profile citing it at once; the next one cites the rest.
     const erase = await request('DELETE', '/v1/conversations/valued', adminKey);
     expect(erase.status).toBe(200);
@@ -321,6 +351,14 @@ describe('retention: what matters is kept', () => {
       return found.body ? found.body : undefined;
     }, 60_000);
     expect(rebuilt.conversations).not.toContain('valued');
+    // Its month's roll-up went with it (no other conversation of that month is left).
+    await eventually(async () => {
+      const found = await rollups();
+      return found.items.every((item) => !item.conversations.includes('valued')) &&
+        found.items.some((item) => item.month === longMonth)
+        ? true
+        : undefined;
+    }, 60_000);
     expect(JSON.stringify(rebuilt)).not.toMatch(/release \d|contract for release/);
 
     // Erasing the user leaves no profile.
@@ -330,7 +368,9 @@ describe('retention: what matters is kept', () => {
     });
     expect(gone.code).toBe(0);
     expect((await profile()).status).toBe(404);
+    expect((await rollups()).items).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     expect((await profile()).status).toBe(404);
+    expect((await rollups()).items).toEqual([]);
   }, 180_000);
 });

@@ -560,6 +560,7 @@ const ERASE_TABLES: Record<string, 'scrubbed' | 'no-conversation-data'> = {
   conversation_reads: 'scrubbed',
   lifecycle_outbox: 'scrubbed',
   user_profiles: 'scrubbed',
+  user_rollups: 'scrubbed',
   erasures: 'no-conversation-data',
   api_keys: 'no-conversation-data',
   schema_migrations: 'no-conversation-data',

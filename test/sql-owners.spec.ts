@@ -73,6 +73,10 @@ const OWNERS: Record<string, { owner: string; file: string; statements?: string 
     owner: 'UserProfileRepository',
     file: 'libs/persistence/src/repositories/user-profile.repository.ts',
   },
+  user_rollups: {
+    owner: 'UserRollupRepository',
+    file: 'libs/persistence/src/repositories/user-rollup.repository.ts',
+  },
 };
 
 /**

@@ -10,6 +10,7 @@ import { Lifecycle1764000000000 } from './migrations/1764000000000-lifecycle';
 import { Retention1764100000000 } from './migrations/1764100000000-retention';
 import { SummaryHistory1764200000000 } from './migrations/1764200000000-summary-history';
 import { UserProfiles1764300000000 } from './migrations/1764300000000-user-profiles';
+import { UserRollups1764400000000 } from './migrations/1764400000000-user-rollups';
 
 export const ENTITIES = [ApiKeyEntity, ConversationEntity, MessageEntity];
 export const MIGRATIONS = [
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   Retention1764100000000,
   SummaryHistory1764200000000,
   UserProfiles1764300000000,
+  UserRollups1764400000000,
 ];
 
 /**

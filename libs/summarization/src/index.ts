@@ -13,3 +13,4 @@ export * from './local/local-summarizer';
 export { contentTerms } from './local/text';
 export * from './profile/user-profile';
 export * from './profile/user-profile.builder';
+export * from './profile/user-rollup';

@@ -56,7 +56,10 @@ export interface SummarizationSettings {
    * their counts, trigger and cost); 0 keeps none.
    */
   historyVersions: number;
-  /** User profiles: how often each may be looked at (0: none kept), and from how many summaries. */
+  /**
+   * User profiles and monthly roll-ups: how often each user's may be looked at again after a
+   * change (0: none kept), and from how many of their newest summaries a profile is built.
+   */
   profiles: { intervalMs: number; conversations: number };
   llm?: LlmSettings;
 }

@@ -1,22 +1,40 @@
 import { ApiKeyIdentity, ApiKeyProtected, Caller, RequireScope } from '@memory/auth';
-import { IdentifierPipe } from '@memory/runtime';
-import { UserProfile, UserProfileReader } from '@memory/summarization';
+import { IdentifierPipe, parseOrBadRequest } from '@memory/runtime';
+import { UserProfile, UserProfileReader, UserRollup } from '@memory/summarization';
+import { z } from 'zod';
 import {
   Controller,
   Get,
   Logger,
   NotFoundException,
   Param,
+  Query,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
+  ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM');
+const rollupsQuery = z
+  .object({
+    from: month.optional(),
+    to: month.optional(),
+    q: z.string().trim().min(1).max(500).optional(),
+    limit: z.coerce.number().int().min(1).max(120).default(12),
+  })
+  .strict()
+  .refine(({ from, to }) => from === undefined || to === undefined || from <= to, {
+    path: ['to'],
+    message: 'must not be before from',
+  });
 
 const PROFILE_EXAMPLE: UserProfile = {
   tenantId: 'acme',
@@ -40,6 +58,50 @@ export class UserProfileController {
   private readonly logger = new Logger(UserProfileController.name);
 
   constructor(private readonly profiles: UserProfileReader) {}
+
+  @Get('users/:userId/rollups')
+  @RequireScope('search')
+  @ApiOperation({
+    summary: "A user's monthly roll-ups: what happened each month",
+    description:
+      "For the API key's tenant: per month (UTC, by each conversation's last message), a " +
+      "summary of that month's conversation summaries of the user, with the conversations it " +
+      'came from, newest month first. `from`/`to` (YYYY-MM, inclusive) narrow the months; `q` ' +
+      'searches their text (full-text, English: words, "phrases", -exclusions), best match ' +
+      'first. Built again with the profile, when a month’s conversations changed.',
+  })
+  @ApiParam({ name: 'userId', example: 'user-7' })
+  @ApiQuery({ name: 'from', required: false, example: '2026-01' })
+  @ApiQuery({ name: 'to', required: false, example: '2026-03' })
+  @ApiQuery({ name: 'q', required: false, example: 'lease bank' })
+  @ApiQuery({ name: 'limit', required: false, description: '1-120, default 12' })
+  @ApiOkResponse({ description: '{userId, items: [{month, text, sections, conversations, …}]}' })
+  @ApiBadRequestResponse({ description: 'Field-level errors: [{field, code, message}]' })
+  @ApiServiceUnavailableResponse({ description: 'Postgres failed' })
+  async rollups(
+    @Caller() caller: ApiKeyIdentity,
+    @Param('userId', IdentifierPipe) userId: string,
+    @Query() rawQuery: Record<string, string>,
+  ): Promise<{ userId: string; items: UserRollup[] }> {
+    const { from, to, q, limit } = parseOrBadRequest(rollupsQuery, rawQuery, 'invalid query');
+    try {
+      const items = await this.profiles.rollups(caller.tenantId, userId, {
+        from,
+        to,
+        query: q,
+        limit,
+      });
+      return { userId, items };
+    } catch (error) {
+      this.logger.error({
+        msg: 'roll-ups read failed',
+        tenantId: caller.tenantId,
+        userId,
+        error: String(error),
+      });
+      throw new ServiceUnavailableException({ message: 'roll-ups are unavailable, try again' });
+    }
+  }
 
   @Get('users/:userId/profile')
   @RequireScope('search')

@@ -23,6 +23,8 @@ import { SummaryPublisher } from './summary.publisher';
 const SWEEP_LIMIT = 200;
 /** Longest wait before an LLM pass that failed for one conversation is tried again. */
 const CATCH_UP_BACKOFF_MAX_MS = 10 * 60_000;
+/** Longest time between two looks for due user profiles. */
+const PROFILE_LOOK_MAX_MS = 60_000;
 /** A summary saved this long ago and still unpublished was left by a crash, not in flight. */
 const UNPUBLISHED_GRACE_MS = 10_000;
 
@@ -40,6 +42,8 @@ export class SummarySweeper implements OnApplicationBootstrap, BeforeApplication
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
+  /** When the sweep last looked for due profiles (ms since the epoch). */
+  private profilesLookedAt = 0;
   /** Conversations whose LLM pass failed, and when to try again. */
   private readonly catchUpBackoff = new Map<string, { attempts: number; nextAt: number }>();
 
@@ -88,10 +92,18 @@ export class SummarySweeper implements OnApplicationBootstrap, BeforeApplication
     await this.refreshProfiles();
   }
 
-  /** Builds again the user profiles whose summaries changed (at most every interval each). */
+  /**
+   * Builds again the user profiles and roll-ups whose summaries changed (at most every interval
+   * each). Looks at most once a minute (or once per interval, when shorter): finding the due
+   * users reads every summary's user and update time.
+   */
   private async refreshProfiles(): Promise<void> {
+    const every = Math.min(this.settings.profiles.intervalMs, PROFILE_LOOK_MAX_MS);
+    if (this.settings.profiles.intervalMs <= 0 || Date.now() - this.profilesLookedAt < every)
+      return;
+    this.profilesLookedAt = Date.now();
     const counts = await this.profiles.refreshDue();
-    if (counts.built + counts.dropped + counts.empty > 0)
+    if (counts.built + counts.dropped + counts.empty + counts.rollups > 0)
       this.logger.log({ msg: 'user profiles refreshed', ...counts });
   }
 

@@ -13,6 +13,7 @@ import {
   SummaryRepository,
   SummaryVersionRepository,
   UserProfileRepository,
+  UserRollupRepository,
 } from '@memory/persistence';
 import { BackfillRunStore } from '@memory/summarization';
 import { createHash } from 'node:crypto';
@@ -131,8 +132,9 @@ export class Eraser {
       onConversation?.(results.length, conversations.length);
     }
     const counts = sumCounts(results.map((result) => result.counts));
-    // A profile that cites none of those conversations any more (all erased) goes too.
+    // Their profile and roll-ups go too (those built from the erased conversations already went).
     await new UserProfileRepository(this.dataSource).deleteUser(tenantId, userId);
+    await new UserRollupRepository(this.dataSource).deleteUser(tenantId, userId);
     await this.erasures.recordUser(
       tenantId,
       subjectHash('user', userId),
@@ -292,8 +294,9 @@ async function deleteConversationRows(
   await BackfillRunStore.forgetConversation(...ids);
   // Events not sent yet about it (archived, restored): the erased event stands for them.
   await LifecycleOutbox.discard(...ids);
-  // Profiles that cite it: built again from what is left by the summarizer's next sweep.
+  // Profiles and roll-ups built from it: built again from what is left by the next sweep.
   await new UserProfileRepository(dataSource).deleteCiting(...ids);
+  await new UserRollupRepository(dataSource).deleteCiting(...ids);
   await new ConversationRepository(dataSource).deleteConversation(...ids);
   return { counts, archive: archives[0]?.relative_path ?? null };
 }

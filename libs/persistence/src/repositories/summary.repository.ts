@@ -445,6 +445,36 @@ export class SummaryRepository {
     return (row?.n ?? 0) === new Set(conversationIds).size;
   }
 
+  /**
+   * Every summarized conversation of a user (up to `limit`, newest first) with its summary
+   * version and last message time: what monthly roll-ups are grouped and hashed from.
+   */
+  userSummaryKeys(
+    tenantId: string,
+    userId: string,
+    limit: number,
+  ): Promise<Array<{ conversation_id: string; version: number; last_message_at: Date | null }>> {
+    return this.dataSource.query(
+      `SELECT conversation_id, version, last_message_at
+         FROM conversation_summaries
+        WHERE tenant_id = $1 AND user_id = $2 AND version > 0
+        ORDER BY last_message_at DESC NULLS LAST, conversation_id
+        LIMIT $3`,
+      [tenantId, userId, limit],
+    );
+  }
+
+  /** Some conversations' summaries, as profiles and roll-ups are built from them. */
+  summariesOf(tenantId: string, conversationIds: readonly string[]): Promise<ProfileInputRow[]> {
+    return this.dataSource.query<ProfileInputRow[]>(
+      `SELECT conversation_id, version, sections, full_sections, last_message_at
+         FROM conversation_summaries
+        WHERE tenant_id = $1 AND conversation_id = ANY($2::varchar[]) AND version > 0
+        ORDER BY last_message_at DESC NULLS LAST, conversation_id`,
+      [tenantId, conversationIds],
+    );
+  }
+
   /** How many conversations have a summary (`version > 0`). */
   async countSummarized(): Promise<number> {
     const [row] = await this.dataSource.query<Array<{ count: string }>>(

@@ -79,7 +79,7 @@ export function buildLocalProfile(
 }
 
 /** A local summary's item without its `speaker: ` prefix. */
-function unspoken(item: string): string {
+export function unspoken(item: string): string {
   return SPEAKER.exec(item)?.[2] ?? item;
 }
 
