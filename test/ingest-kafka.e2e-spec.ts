@@ -142,6 +142,31 @@ describe('ingest from Kafka (effectively once, in order, bad input dead-lettered
     }
     expect(await harness.storedCount()).toBe(30 + malformed.length + 1);
   });
+
+  it("stores records framed by a schema registry and wrapped in Kafka Connect's envelope", async () => {
+    const before = await harness.storedCount();
+    const framed = harness.record(
+      harness.message('formats', 'formats-framed', 'framed by a registry'),
+    );
+    const enveloped = harness.record(harness.message('formats', 'formats-connect', 'from Connect'));
+    await harness.produce([
+      {
+        ...framed,
+        // Magic byte 0 and a 4-byte schema id, as Confluent's JSON Schema serializer writes.
+        value: Buffer.concat([Buffer.from([0, 0, 0, 0, 42]), Buffer.from(String(framed.value))]),
+      },
+      {
+        ...enveloped,
+        value: JSON.stringify({
+          schema: { type: 'struct', optional: false, name: 'chat.message.v1' },
+          payload: JSON.parse(String(enveloped.value)) as unknown,
+        }),
+      },
+    ]);
+    await harness.waitForStored(before + 2);
+    const formats = (await harness.conversations()).get('formats');
+    expect(formats).toEqual({ ids: ['formats-framed', 'formats-connect'], gapFree: true });
+  });
 });
 
 function ofTenant(records: KafkaMessage[], tenantId: string): KafkaMessage[] {

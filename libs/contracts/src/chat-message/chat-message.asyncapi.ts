@@ -51,7 +51,9 @@ export const CHAT_MESSAGES_CHANNEL: AsyncApiChannelText = {
     'the operator CLI when it replays dead letters or submits corrected ones. Ingest ' +
     'validates each record (UTF-8, JSON, the chat.message.v1 schema, the key), stores the ' +
     'valid ones once and in order per conversation, and moves the others to ' +
-    '`chat.messages.dlq.v1` without retrying them.',
+    '`chat.messages.dlq.v1` without retrying them. Since 1.6.0, a value framed by a schema ' +
+    "registry's wire format (magic byte 0, a 4-byte schema id, then the JSON) or wrapped in " +
+    "Kafka Connect's JSON envelope (`{schema, payload}`) is read as the message inside.",
 };
 
 export function chatMessageAsyncApi(): AsyncApiMessage {

@@ -20,6 +20,35 @@ describe(decodeChatMessage.name, () => {
     expect(result).toEqual({ ok: true, message: valid });
   });
 
+  it("takes a schema registry's wire-format frame off (magic byte 0, 4-byte schema id)", () => {
+    const framed = Buffer.concat([Buffer.from([0, 0, 0, 1, 44]), bytes(valid)]);
+    expect(decodeChatMessage(framed, Buffer.from('acme:conv:42'))).toEqual({
+      ok: true,
+      message: valid,
+    });
+    // A frame around something else is judged as that something else.
+    const notJson = Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), Buffer.from('hello')]);
+    expect(decodeChatMessage(notJson)).toMatchObject({ ok: false, code: 'NOT_JSON' });
+  });
+
+  it("unwraps Kafka Connect's JSON envelope, and only an envelope", () => {
+    const envelope = { schema: { type: 'struct', fields: [], optional: false }, payload: valid };
+    expect(decodeChatMessage(bytes(envelope))).toEqual({ ok: true, message: valid });
+    expect(decodeChatMessage(bytes({ schema: null, payload: valid }))).toEqual({
+      ok: true,
+      message: valid,
+    });
+    // A third key, or a payload that is not an object: not an envelope, refused as it is.
+    expect(decodeChatMessage(bytes({ ...envelope, extra: 1 }))).toMatchObject({
+      ok: false,
+      code: 'UNKNOWN_SCHEMA',
+    });
+    expect(decodeChatMessage(bytes({ schema: null, payload: 'text' }))).toMatchObject({
+      ok: false,
+      code: 'UNKNOWN_SCHEMA',
+    });
+  });
+
   it('refuses bytes that are not UTF-8', () => {
     expect(decodeChatMessage(Buffer.from([0x7b, 0xff]))).toMatchObject({
       ok: false,

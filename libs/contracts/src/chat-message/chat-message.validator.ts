@@ -60,10 +60,12 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Decodes and validates one `chat.messages.v1` record: UTF-8, JSON, the `chat.message.v1`
  * schema, and a key equal to `tenantId:conversationId` (which keeps a conversation on one
- * partition, in order).
+ * partition, in order). Two framings common in Kafka shops are recognized and taken off first
+ * (see {@link unframe}): a schema registry's wire format, and Kafka Connect's JSON envelope.
  */
 export function decodeChatMessage(value: Buffer | null, key?: Buffer | null): DecodeResult {
   if (value === null || value.length === 0) return reject('EMPTY_VALUE', 'record has no value');
+  value = unframe(value);
   if (value.length > RECORD_MAX_BYTES)
     return reject(
       'RECORD_TOO_LARGE',
@@ -81,7 +83,7 @@ export function decodeChatMessage(value: Buffer | null, key?: Buffer | null): De
   } catch (error) {
     return reject('NOT_JSON', `record value is not JSON: ${(error as Error).message}`);
   }
-  const result = validateChatMessage(json);
+  const result = validateChatMessage(unwrapConnectEnvelope(json));
   if (!result.ok || key === undefined) return result;
   const expected = conversationKey(result.message.tenantId, result.message.conversationId);
   const actual = key?.toString('utf8');
@@ -92,6 +94,35 @@ export function decodeChatMessage(value: Buffer | null, key?: Buffer | null): De
     );
   }
   return result;
+}
+
+/**
+ * A value without a schema registry's wire-format frame: magic byte 0, then the 4-byte schema
+ * id, then the JSON (Confluent's JSON Schema serializer, and registries that speak its
+ * protocol). JSON text never starts with a zero byte, so a framed value cannot be mistaken for
+ * a plain one; the schema id is not looked up (the contract is validated as for any value).
+ */
+export function unframe(value: Buffer): Buffer {
+  return value.length > 5 && value[0] === 0 ? value.subarray(5) : value;
+}
+
+/**
+ * The payload of Kafka Connect's JSON envelope (`JsonConverter` with `schemas.enable=true`):
+ * `{"schema": {...} | null, "payload": {...}}` and nothing else; any other value as it is. A
+ * chat message has a string `schema` and many other fields, so the two cannot be confused.
+ */
+export function unwrapConnectEnvelope(json: unknown): unknown {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return json;
+  const keys = Object.keys(json);
+  const { schema, payload } = json as { schema?: unknown; payload?: unknown };
+  const isEnvelope =
+    keys.length === 2 &&
+    keys.includes('schema') &&
+    keys.includes('payload') &&
+    (schema === null || (typeof schema === 'object' && !Array.isArray(schema))) &&
+    payload !== null &&
+    typeof payload === 'object';
+  return isEnvelope ? payload : json;
 }
 
 /** Validates an already parsed value against the `chat.message.v1` contract. */
