@@ -30,7 +30,7 @@ import {
   SummaryStore,
   summaryKey,
 } from './summary-store';
-import { inSpan } from '@memory/telemetry';
+import { tracedFold } from './traced-fold';
 
 /** Messages read from Postgres per round trip while folding a backlog. */
 const PAGE_SIZE = 500;
@@ -478,26 +478,4 @@ function endReason(policy: TriggerPolicy, last: number, pass: FoldTrigger): Fold
   if (policy.everyMessages > 0 && last % policy.everyMessages === 0) return 'count';
   if (policy.milestones.includes(last)) return 'milestone';
   return pass;
-}
-
-/** A backend call as a span, with its cost (tokens for an LLM, characters locally) as attributes. */
-function tracedFold(
-  backend: string,
-  messages: number,
-  fold: () => Promise<FoldResult>,
-): Promise<FoldResult> {
-  return inSpan(
-    'summarizer backend',
-    { 'memory.summary.backend': backend, 'memory.messages': messages },
-    async (span) => {
-      const result = await fold();
-      span.setAttributes({
-        'gen_ai.usage.input_tokens': result.cost.inputTokens,
-        'gen_ai.usage.output_tokens': result.cost.outputTokens,
-        'memory.summary.input_chars': result.cost.inputChars,
-        'memory.summary.output_chars': result.cost.outputChars,
-      });
-      return result;
-    },
-  );
 }

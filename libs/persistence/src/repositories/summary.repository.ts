@@ -10,7 +10,23 @@ import {
   SummaryVersionKeyRow,
   TierCandidateRow,
 } from './summary.rows';
-import { COLUMNS, IMPORTANCE_FACTS } from './summary.statements';
+import {
+  ALL_SUMMARIZED,
+  SUMMARIZED_AMONG,
+  SET_PINNED,
+  WRITE_TIER,
+  RESET_FOR_REBUILD,
+  UPDATE_IF_AT,
+  RECORD_SEEN,
+  SKIP_THROUGH,
+  WAITING,
+  COLUMNS,
+  IMPORTANCE_FACTS,
+  IMPORTANCE_OF,
+  PROFILE_INPUTS,
+  SUMMARIES_OF,
+  USER_SUMMARY_KEYS,
+} from './summary.statements';
 
 type Key = { tenantId: string; conversationId: string };
 
@@ -54,33 +70,14 @@ export class SummaryRepository {
    * conversation erased after its last message here gets no row.
    */
   recordSeen(conversations: readonly SeenInput[]): Promise<SummaryRecordRow[]> {
-    return this.dataSource.query<SummaryRecordRow[]>(
-      `INSERT INTO conversation_summaries AS s
-         (tenant_id, conversation_id, user_id, seen_seq, first_message_at, last_message_at)
-       SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::bigint[],
-                            $5::timestamptz[], $6::timestamptz[])
-                AS seen (tenant_id, conversation_id, user_id, seen_seq, first_at, last_at)
-        WHERE NOT EXISTS (
-          SELECT 1 FROM erasures e
-           WHERE e.tenant_id = seen.tenant_id AND e.erased_at >= seen.last_at
-             AND e.subject_hash =
-                 encode(sha256(convert_to('conversation:' || seen.conversation_id, 'UTF8')), 'hex'))
-       ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET
-         seen_seq = GREATEST(s.seen_seq, EXCLUDED.seen_seq),
-         first_message_at = LEAST(s.first_message_at, EXCLUDED.first_message_at),
-         last_message_at = GREATEST(s.last_message_at, EXCLUDED.last_message_at),
-         last_received_at = CASE WHEN EXCLUDED.seen_seq > s.seen_seq THEN now()
-                                 ELSE s.last_received_at END
-       RETURNING ${COLUMNS}`,
-      [
-        conversations.map((c) => c.tenantId),
-        conversations.map((c) => c.conversationId),
-        conversations.map((c) => c.userId),
-        conversations.map((c) => c.seenSeq),
-        conversations.map((c) => c.firstMessageAt),
-        conversations.map((c) => c.lastMessageAt),
-      ],
-    );
+    return this.dataSource.query<SummaryRecordRow[]>(RECORD_SEEN, [
+      conversations.map((c) => c.tenantId),
+      conversations.map((c) => c.conversationId),
+      conversations.map((c) => c.userId),
+      conversations.map((c) => c.seenSeq),
+      conversations.map((c) => c.firstMessageAt),
+      conversations.map((c) => c.lastMessageAt),
+    ]);
   }
 
   /** Moves `through_seq` on if the row is still at `version`/`throughSeq`. */
@@ -90,13 +87,13 @@ export class SummaryRepository {
     version: number,
     fromThroughSeq: number,
   ): Promise<SummaryRecordRow | undefined> {
-    const result = await this.dataSource.query<[SummaryRecordRow[], number]>(
-      `UPDATE conversation_summaries SET through_seq = $3, seen_seq = GREATEST(seen_seq, $3),
-         updated_at = now()
-       WHERE tenant_id = $1 AND conversation_id = $2 AND version = $4 AND through_seq = $5
-       RETURNING ${COLUMNS}`,
-      [key.tenantId, key.conversationId, throughSeq, version, fromThroughSeq],
-    );
+    const result = await this.dataSource.query<[SummaryRecordRow[], number]>(SKIP_THROUGH, [
+      key.tenantId,
+      key.conversationId,
+      throughSeq,
+      version,
+      fromThroughSeq,
+    ]);
     return result[0][0];
   }
 
@@ -108,37 +105,26 @@ export class SummaryRepository {
     throughSeq: number,
     next: FoldWrite,
   ): Promise<SummaryRecordRow | undefined> {
-    const rows = await manager.query<SummaryRecordRow[]>(
-      `UPDATE conversation_summaries SET
-         version = $3, through_seq = $4, seen_seq = GREATEST(seen_seq, $4), text = $5,
-         sections = $6, memo = $7, backend = $8, llm_pending = $9, llm_base = $10,
-         last_update = $11, input_tokens = $12, output_tokens = $13, input_chars = $14,
-         output_chars = $15, duration_ms = $16, updated_at = now(),
-         tier = 'full', full_sections = NULL,
-         tier_changed_at = CASE WHEN tier = 'full' THEN tier_changed_at ELSE now() END
-       WHERE tenant_id = $1 AND conversation_id = $2 AND version = $17 AND through_seq = $18
-       RETURNING ${COLUMNS}`,
-      [
-        key.tenantId,
-        key.conversationId,
-        next.version,
-        next.throughSeq,
-        next.text,
-        next.sections,
-        next.memo,
-        next.backend,
-        next.llmPending,
-        next.llmBase,
-        next.lastUpdate,
-        next.totals.inputTokens,
-        next.totals.outputTokens,
-        next.totals.inputChars,
-        next.totals.outputChars,
-        next.totals.durationMs,
-        version,
-        throughSeq,
-      ],
-    );
+    const rows = await manager.query<SummaryRecordRow[]>(UPDATE_IF_AT, [
+      key.tenantId,
+      key.conversationId,
+      next.version,
+      next.throughSeq,
+      next.text,
+      next.sections,
+      next.memo,
+      next.backend,
+      next.llmPending,
+      next.llmBase,
+      next.lastUpdate,
+      next.totals.inputTokens,
+      next.totals.outputTokens,
+      next.totals.inputChars,
+      next.totals.outputChars,
+      next.totals.durationMs,
+      version,
+      throughSeq,
+    ]);
     // TypeORM returns [rows, affected] for UPDATE ... RETURNING on postgres.
     const updated = (Array.isArray(rows[0]) ? rows[0] : rows) as SummaryRecordRow[];
     return updated[0];
@@ -150,14 +136,12 @@ export class SummaryRepository {
     version: number,
     throughSeq: number,
   ): Promise<SummaryRecordRow | undefined> {
-    const result = await this.dataSource.query<[SummaryRecordRow[], number]>(
-      `UPDATE conversation_summaries SET through_seq = 0, text = '', sections = NULL,
-         full_sections = NULL, memo = NULL,
-         llm_pending = false, llm_base = NULL, updated_at = now()
-       WHERE tenant_id = $1 AND conversation_id = $2 AND version = $3 AND through_seq = $4
-       RETURNING ${COLUMNS}`,
-      [key.tenantId, key.conversationId, version, throughSeq],
-    );
+    const result = await this.dataSource.query<[SummaryRecordRow[], number]>(RESET_FOR_REBUILD, [
+      key.tenantId,
+      key.conversationId,
+      version,
+      throughSeq,
+    ]);
     return result[0][0];
   }
 
@@ -176,20 +160,12 @@ export class SummaryRepository {
     overrides: ReadonlyMap<string, number>,
     limit: number,
   ): Promise<SummaryRecordRow[]> {
-    return this.dataSource.query<SummaryRecordRow[]>(
-      `WITH idle AS (
-         SELECT s.tenant_id, s.conversation_id, COALESCE(o.idle_ms, $3::bigint) AS idle_ms
-           FROM conversation_summaries s
-           LEFT JOIN unnest($1::varchar[], $2::bigint[]) AS o(tenant_id, idle_ms)
-             ON o.tenant_id = s.tenant_id
-          WHERE s.seen_seq > s.through_seq)
-       SELECT ${COLUMNS} FROM conversation_summaries
-         JOIN idle USING (tenant_id, conversation_id)
-        WHERE idle.idle_ms > 0
-          AND last_received_at < now() - idle.idle_ms * interval '1 millisecond'
-        ORDER BY last_received_at LIMIT $4`,
-      [[...overrides.keys()], [...overrides.values()], idleMs, limit],
-    );
+    return this.dataSource.query<SummaryRecordRow[]>(WAITING, [
+      [...overrides.keys()],
+      [...overrides.values()],
+      idleMs,
+      limit,
+    ]);
   }
 
   /** The current rows of some conversations (those that exist). */
@@ -311,22 +287,15 @@ export class SummaryRepository {
     key: Key,
     change: { version: number; tier: string; sections: string; text: string; at: Date },
   ): Promise<void> {
-    await manager.query(
-      `UPDATE conversation_summaries SET
-         version = $3, tier = $4, sections = $5, text = $6,
-         full_sections = COALESCE(full_sections, sections), tier_changed_at = $7,
-         updated_at = now()
-       WHERE tenant_id = $1 AND conversation_id = $2`,
-      [
-        key.tenantId,
-        key.conversationId,
-        change.version,
-        change.tier,
-        change.sections,
-        change.text,
-        change.at,
-      ],
-    );
+    await manager.query(WRITE_TIER, [
+      key.tenantId,
+      key.conversationId,
+      change.version,
+      change.tier,
+      change.sections,
+      change.text,
+      change.at,
+    ]);
   }
 
   /**
@@ -334,14 +303,11 @@ export class SummaryRepository {
    * importance (1 while pinned) is marked for the next refresh to compute again.
    */
   async setPinned(tenantId: string, conversationId: string, pinned: boolean): Promise<boolean> {
-    const result = await this.dataSource.query<unknown[]>(
-      `UPDATE conversation_summaries
-          SET pinned = $3,
-              importance_facts = jsonb_set(importance_facts, '{computedAt}', 'null'::jsonb)
-        WHERE tenant_id = $1 AND conversation_id = $2 AND version > 0
-        RETURNING 1`,
-      [tenantId, conversationId, pinned],
-    );
+    const result = await this.dataSource.query<unknown[]>(SET_PINNED, [
+      tenantId,
+      conversationId,
+      pinned,
+    ]);
     return updatedCount(result) > 0;
   }
 
@@ -409,13 +375,7 @@ export class SummaryRepository {
     if (keys.length === 0) return [];
     const rows = await this.dataSource.query<
       Array<{ tenant_id: string; conversation_id: string; importance: number }>
-    >(
-      `SELECT s.tenant_id, s.conversation_id, s.importance
-         FROM conversation_summaries s
-         JOIN unnest($1::varchar[], $2::varchar[]) AS k (tenant_id, conversation_id)
-           ON s.tenant_id = k.tenant_id AND s.conversation_id = k.conversation_id`,
-      [keys.map((k) => k.tenantId), keys.map((k) => k.conversationId)],
-    );
+    >(IMPORTANCE_OF, [keys.map((k) => k.tenantId), keys.map((k) => k.conversationId)]);
     return rows.map((row) => ({
       tenantId: row.tenant_id,
       conversationId: row.conversation_id,
@@ -425,23 +385,15 @@ export class SummaryRepository {
 
   /** The newest `limit` summaries of a user (by their last message), for building the profile. */
   profileInputs(tenantId: string, userId: string, limit: number): Promise<ProfileInputRow[]> {
-    return this.dataSource.query<ProfileInputRow[]>(
-      `SELECT conversation_id, version, sections, full_sections, last_message_at
-         FROM conversation_summaries
-        WHERE tenant_id = $1 AND user_id = $2 AND version > 0
-        ORDER BY last_message_at DESC NULLS LAST, conversation_id
-        LIMIT $3`,
-      [tenantId, userId, limit],
-    );
+    return this.dataSource.query<ProfileInputRow[]>(PROFILE_INPUTS, [tenantId, userId, limit]);
   }
 
   /** Whether every one of `conversationIds` still has a summary (none was erased meanwhile). */
   async allSummarized(tenantId: string, conversationIds: readonly string[]): Promise<boolean> {
-    const [row] = await this.dataSource.query<Array<{ n: number }>>(
-      `SELECT count(*)::int AS n FROM conversation_summaries
-        WHERE tenant_id = $1 AND conversation_id = ANY($2::varchar[]) AND version > 0`,
-      [tenantId, conversationIds],
-    );
+    const [row] = await this.dataSource.query<Array<{ n: number }>>(ALL_SUMMARIZED, [
+      tenantId,
+      conversationIds,
+    ]);
     return (row?.n ?? 0) === new Set(conversationIds).size;
   }
 
@@ -454,25 +406,12 @@ export class SummaryRepository {
     userId: string,
     limit: number,
   ): Promise<Array<{ conversation_id: string; version: number; last_message_at: Date | null }>> {
-    return this.dataSource.query(
-      `SELECT conversation_id, version, last_message_at
-         FROM conversation_summaries
-        WHERE tenant_id = $1 AND user_id = $2 AND version > 0
-        ORDER BY last_message_at DESC NULLS LAST, conversation_id
-        LIMIT $3`,
-      [tenantId, userId, limit],
-    );
+    return this.dataSource.query(USER_SUMMARY_KEYS, [tenantId, userId, limit]);
   }
 
   /** Some conversations' summaries, as profiles and roll-ups are built from them. */
   summariesOf(tenantId: string, conversationIds: readonly string[]): Promise<ProfileInputRow[]> {
-    return this.dataSource.query<ProfileInputRow[]>(
-      `SELECT conversation_id, version, sections, full_sections, last_message_at
-         FROM conversation_summaries
-        WHERE tenant_id = $1 AND conversation_id = ANY($2::varchar[]) AND version > 0
-        ORDER BY last_message_at DESC NULLS LAST, conversation_id`,
-      [tenantId, conversationIds],
-    );
+    return this.dataSource.query<ProfileInputRow[]>(SUMMARIES_OF, [tenantId, conversationIds]);
   }
 
   /** How many conversations have a summary (`version > 0`). */
@@ -512,14 +451,10 @@ export class SummaryRepository {
   summarizedAmong(
     keys: readonly Key[],
   ): Promise<Array<{ tenant_id: string; conversation_id: string }>> {
-    return this.dataSource.query(
-      `SELECT s.tenant_id, s.conversation_id
-         FROM conversation_summaries s
-         JOIN unnest($1::text[], $2::text[]) AS k(tenant_id, conversation_id)
-           ON s.tenant_id = k.tenant_id AND s.conversation_id = k.conversation_id
-        WHERE s.version > 0`,
-      [keys.map((key) => key.tenantId), keys.map((key) => key.conversationId)],
-    );
+    return this.dataSource.query(SUMMARIZED_AMONG, [
+      keys.map((key) => key.tenantId),
+      keys.map((key) => key.conversationId),
+    ]);
   }
 
   /**
