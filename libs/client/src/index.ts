@@ -1,0 +1,7 @@
+export { MemoryApiError, MemoryNetworkError } from './errors';
+export type { RequestOptions } from './http';
+export { CHAT_MESSAGES_TOPIC, chatMessageRecord } from './kafka';
+export type { ChatMessageRecord } from './kafka';
+export { INGEST_BATCH, LOCAL_URLS, MemoryAdmin, MemoryClient } from './memory-client';
+export type { MemoryClientOptions, ServiceName } from './memory-client';
+export type * from './types';
