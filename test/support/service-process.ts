@@ -14,7 +14,7 @@ export class ServiceProcess {
   private stopping = false;
 
   constructor(
-    readonly service: ServiceName,
+    readonly service: ServiceName | 'mcp',
     private readonly env: Record<string, string> = {},
   ) {}
 

@@ -10,8 +10,11 @@ export { TEST_DATABASE_URL };
 
 export const TEST_PORT_OFFSET = 100;
 
-export function testPort(service: ServiceName): number {
-  return DEFAULT_PORTS[service] + TEST_PORT_OFFSET;
+/** The MCP server's port (apps/mcp, MCP_PORT): it is no service of libs/config. */
+const MCP_PORT = 3006;
+
+export function testPort(service: ServiceName | 'mcp'): number {
+  return (service === 'mcp' ? MCP_PORT : DEFAULT_PORTS[service]) + TEST_PORT_OFFSET;
 }
 
 /** The environment of a service process started by a test. */
@@ -26,6 +29,10 @@ export function testEnv(overrides: Record<string, string> = {}): NodeJS.ProcessE
     COMPRESSOR_PORT: String(testPort('compressor')),
     RETENTION_PORT: String(testPort('retention')),
     SEARCH_PORT: String(testPort('search')),
+    MCP_PORT: String(testPort('mcp')),
+    MEMORY_INGEST_URL: `http://127.0.0.1:${testPort('ingest')}`,
+    MEMORY_SEARCH_URL: `http://127.0.0.1:${testPort('search')}`,
+    MEMORY_RETENTION_URL: `http://127.0.0.1:${testPort('retention')}`,
     ...overrides,
   };
 }

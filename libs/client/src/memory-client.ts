@@ -7,6 +7,7 @@ import type {
   ContextResponse,
   ConversationSummary,
   IngestResult,
+  KeyIdentity,
   MessagePage,
   MessagesParams,
   OperationReport,
@@ -107,6 +108,11 @@ export class MemoryClient {
       result.messageIds.push(...answer.messageIds);
     }
     return result;
+  }
+
+  /** The tenant and scopes of the client's API key (401 `API_KEY_INVALID` when unknown). */
+  whoami(options: RequestOptions = {}): Promise<KeyIdentity> {
+    return this.transport.request('GET', this.urls.search, 'v1/whoami', options);
   }
 
   /** One page of conversations found by `POST /v1/search` (`nextCursor` for the next). */

@@ -273,3 +273,11 @@ export interface FieldError {
   /** The message of a batch the error is about. */
   index?: number;
 }
+
+/** Who an API key is (`GET /v1/whoami`). */
+export interface KeyIdentity {
+  keyId: string;
+  tenantId: string;
+  /** `ingest`, `search`, `admin` (admin may do everything). */
+  scopes: string[];
+}

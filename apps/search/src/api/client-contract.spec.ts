@@ -7,6 +7,7 @@ import type { ContextResponse } from './context-response.dto';
 import type { searchRequestSchema } from './search-request.dto';
 import type { SearchResponse } from './search-response.dto';
 import type { SummaryHistoryPage } from './summary-history.service';
+import type { WhoAmI } from './whoami.controller';
 
 /** `true` when every A is a B: the checks below fail the typecheck when the two drift apart. */
 type Fits<A, B> = [A] extends [B] ? true : false;
@@ -27,6 +28,7 @@ const responses: true[] = [
   true satisfies Fits<MemorySummary, client.ConversationSummary>,
   true satisfies Fits<SummaryHistoryPage, client.SummaryHistoryPage>,
   true satisfies Fits<Omit<UserProfile, never>, client.UserProfile>,
+  true satisfies Fits<WhoAmI, client.KeyIdentity>,
 ];
 
 describe('the client types (libs/client) against the search service', () => {

@@ -16,6 +16,7 @@ import { SummaryHistoryService } from './summary-history.service';
 import { SummaryController } from './summary.controller';
 import { SummarySearcher } from './summary.searcher';
 import { UserProfileController } from './user-profile.controller';
+import { WhoAmIController } from './whoami.controller';
 
 /**
  * The search REST API: POST /v1/search, POST /v1/context, GET /v1/conversations/:id/summary
@@ -23,7 +24,13 @@ import { UserProfileController } from './user-profile.controller';
  */
 @Module({
   imports: [AuthModule],
-  controllers: [SearchController, ContextController, SummaryController, UserProfileController],
+  controllers: [
+    SearchController,
+    ContextController,
+    SummaryController,
+    UserProfileController,
+    WhoAmIController,
+  ],
   providers: [
     SearchService,
     ContextService,
