@@ -140,22 +140,22 @@ describe('the README commands', () => {
     for (const command of commands) command.kill();
   });
 
-  it('npm start runs the five services; Ctrl-C stops them, exits 0 and leaves the engines it did not start', async () => {
+  it('npm start runs the five services and the MCP server; Ctrl-C stops them, exits 0 and leaves the engines it did not start', async () => {
     const prefix = await groupsAtTopicEnds(testKafka(), 'e2e-start');
     const start = new Command(
       'start',
       testEnv({ KAFKA_GROUP_PREFIX: prefix, OPENSEARCH_INDEX_PREFIX: prefix, LOG_FORMAT: 'json' }),
     );
     commands.push(start);
-    await start.waitFor('all five services are ready', 600_000);
-    for (const service of SERVICE_NAMES)
+    await start.waitFor('all five services and the MCP server are ready', 600_000);
+    for (const service of [...SERVICE_NAMES, 'mcp' as const])
       expect(await answers(`http://127.0.0.1:${testPort(service)}/health/live`)).toBe(true);
 
     start.interrupt();
     expect(await start.exited).toEqual({ code: 0, signal: null });
     expect(start.text()).toContain('stopped');
     expect(start.leftOver()).toEqual([]);
-    for (const service of SERVICE_NAMES)
+    for (const service of [...SERVICE_NAMES, 'mcp' as const])
       expect(await answers(`http://127.0.0.1:${testPort(service)}/health/live`)).toBe(false);
     await enginesStillAnswer();
   }, 900_000);
@@ -174,6 +174,11 @@ describe('the README commands', () => {
     expect(carResults).toMatch(/\| 1 \| [a-z0-9-]+ +\|/);
     expect(carResults).toMatch(/\[[a-z0-9-]+#\d+-\d+\] \d{4}-\d{2}-\d{2} /);
     expect(demo.text()).toContain('context for a prompt');
+    // How to point an MCP client at it: the HTTP endpoint with the agent key, and stdio.
+    expect(demo.text()).toMatch(
+      /"url": "http:\/\/localhost:3006\/mcp",\s+"headers": \{"Authorization": "Bearer mk_/,
+    );
+    expect(demo.text()).toContain('"MCP_TRANSPORT": "stdio", "MEMORY_API_KEY": "mk_');
 
     demo.interrupt();
     expect(await demo.exited).toEqual({ code: 0, signal: null });

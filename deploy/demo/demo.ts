@@ -7,6 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import {
+  ChatMessageRecord,
+  chatMessageRecord,
+  ChatRole,
+  MemoryClient,
+  SearchMode,
+  SearchResult,
+} from '@memory/client';
 import { consumerGroupPairs } from '@memory/contracts';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { Cell, fmt, progress, say, table } from '../run/console';
@@ -30,13 +38,16 @@ import {
 
 const SCOPE = 'demo';
 const DATABASE = 'memory_demo';
-const SERVICES: Record<string, number> = {
+const SERVICES = {
   ingest: 3001,
   summarizer: 3002,
   compressor: 3003,
   retention: 3004,
   search: 3005,
 };
+/** The MCP server for agents (apps/mcp), in front of the services. */
+const MCP_PORT = 3006;
+const local = (port: number) => `http://127.0.0.1:${port}`;
 const serverUrl = serverUrlOf();
 const brokers = brokersOf();
 const openSearchUrl = process.env.OPENSEARCH_URL ?? 'http://127.0.0.1:9200';
@@ -53,35 +64,6 @@ interface DemoData {
   searches: Array<{ query: string; mode: string; expect?: string }>;
 }
 
-/** A line of evidence of a search result: the messages that matched. */
-interface Evidence {
-  seqFrom: number;
-  seqTo: number;
-  speakers: string[];
-  at: string;
-  text: string;
-  highlights?: string[];
-}
-
-/** A result of POST /v1/search, as far as the demo shows it. */
-interface SearchResult {
-  conversationId: string;
-  tier: string | null;
-  score: number;
-  snippet?: string;
-  summary?: { context?: string; keyPoints?: string[] } | null;
-  evidence?: Evidence[];
-  evidenceSource?: string;
-}
-
-/** POST /v1/context, as far as the demo shows it. */
-interface ContextAnswer {
-  budget: number;
-  tokens: number;
-  items: unknown[];
-  text: string;
-}
-
 const CONTEXT_QUERY = 'What did we decide about the car?';
 
 const data = JSON.parse(
@@ -90,43 +72,23 @@ const data = JSON.parse(
 const tenantId = data.tenantId;
 const DAY = 86_400_000;
 
-async function api<T>(
-  port: number,
-  method: string,
-  path: string,
-  key: string,
-  body?: unknown,
-): Promise<T> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-
 /** Every message of the sample, dated `daysAgo` before now (a conversation keeps its pace). */
-function records(now: number): Array<{ key: string; value: string }> {
-  const out: Array<{ key: string; value: string }> = [];
+function records(now: number): ChatMessageRecord[] {
+  const out: ChatMessageRecord[] = [];
   for (const conversation of data.conversations) {
     const start = now - conversation.daysAgo * DAY;
-    conversation.messages.forEach((message, i) => {
-      out.push({
-        key: `${tenantId}:${conversation.conversationId}`,
-        value: JSON.stringify({
-          schema: 'chat.message.v1',
+    conversation.messages.forEach((message, i) =>
+      out.push(
+        chatMessageRecord(tenantId, {
           messageId: `${conversation.conversationId}-${i + 1}`,
-          tenantId,
           conversationId: conversation.conversationId,
           userId: conversation.userId,
-          role: message.role,
+          role: message.role as ChatRole,
           content: message.content,
           createdAt: new Date(start + message.minutesAfterStart * 60_000).toISOString(),
         }),
-      });
-    });
+      ),
+    );
   }
   return out;
 }
@@ -161,12 +123,28 @@ async function main(): Promise<void> {
       Object.entries(SERVICES).map(([name, port]) => [`${name.toUpperCase()}_PORT`, String(port)]),
     ),
   };
-  say(SCOPE, 'starting the five services');
+  say(SCOPE, 'starting the five services and the MCP server');
   for (const name of Object.keys(SERVICES)) startService(SCOPE, name, env);
-  for (const port of Object.values(SERVICES)) await waitReady(port);
+  startService(SCOPE, 'mcp', {
+    ...env,
+    MCP_PORT: String(MCP_PORT),
+    MEMORY_INGEST_URL: local(SERVICES.ingest),
+    MEMORY_SEARCH_URL: local(SERVICES.search),
+    MEMORY_RETENTION_URL: local(SERVICES.retention),
+  });
+  for (const port of [...Object.values(SERVICES), MCP_PORT]) await waitReady(port);
 
   const searchKey = apiKey(tenantId, 'demo', 'search', env);
+  const agentKey = apiKey(tenantId, 'demo-agent', 'search,ingest', env);
   const adminKey = apiKey(tenantId, 'demo', 'admin', env);
+  const urls = {
+    ingest: local(SERVICES.ingest),
+    search: local(SERVICES.search),
+    retention: local(SERVICES.retention),
+    compressor: local(SERVICES.compressor),
+  };
+  const memory = new MemoryClient({ apiKey: searchKey, urls });
+  const admin = new MemoryClient({ apiKey: adminKey, urls }).admin;
 
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
@@ -184,12 +162,9 @@ async function main(): Promise<void> {
     async () => {
       let ready = 0;
       for (const conversation of data.conversations) {
-        const summary = await api<{ throughSeq: number }>(
-          SERVICES.search,
-          'GET',
-          `/v1/conversations/${conversation.conversationId}/summary`,
-          searchKey,
-        ).catch(() => undefined);
+        const summary = await memory
+          .summary(conversation.conversationId, { timeoutMs: 5_000 })
+          .catch(() => undefined);
         if (summary && summary.throughSeq >= conversation.messages.length) ready++;
       }
       waiting.update(ready);
@@ -201,23 +176,20 @@ async function main(): Promise<void> {
   );
   waiting.end(data.conversations.length);
 
-  const compressed = await api<{ compressed: number; byTier: Record<string, number> }>(
-    SERVICES.compressor,
-    'POST',
-    '/v1/compress',
-    adminKey,
-    {},
-  );
+  const compressed = (await admin.compress()) as {
+    compressed: number;
+    byTier: Record<string, number>;
+  };
   const tiers = Object.entries(compressed.byTier)
     .filter(([, n]) => n > 0)
     .map(([tier, n]) => `${n} to ${tier}`)
     .join(', ');
   say(SCOPE, `age tiers applied: ${compressed.compressed} compressed (${tiers || 'none due'})`);
-  const retained = await api<{
+  const retained = (await admin.retention()) as {
     archived: number;
     archivedMessages: number;
     importanceUpdated: number;
-  }>(SERVICES.retention, 'POST', '/v1/retention/run', adminKey, {});
+  };
   say(
     SCOPE,
     `retention: ${retained.archived} conversations archived to ${archiveRoot} ` +
@@ -228,18 +200,12 @@ async function main(): Promise<void> {
   await new Promise((done) => setTimeout(done, 3_000));
 
   for (const search of data.searches) {
-    const answer = await api<{ results: SearchResult[] }>(
-      SERVICES.search,
-      'POST',
-      '/v1/search',
-      searchKey,
-      {
-        query: search.query,
-        mode: search.mode,
-        k: 3,
-        evidence: 2,
-      },
-    );
+    const answer = await memory.search({
+      query: search.query,
+      mode: search.mode as SearchMode,
+      k: 3,
+      evidence: 2,
+    });
     const first = answer.results[0]?.conversationId;
     const verdict =
       search.expect === undefined
@@ -269,10 +235,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const context = await api<ContextAnswer>(SERVICES.search, 'POST', '/v1/context', searchKey, {
-    query: CONTEXT_QUERY,
-    tokenBudget: 300,
-  });
+  const context = await memory.context({ query: CONTEXT_QUERY, tokenBudget: 300 });
   process.stdout.write(
     `\n  context for a prompt: "${CONTEXT_QUERY}" (POST /v1/context, ${context.tokens} of ` +
       `${context.budget} tokens, ${context.items.length} items)\n${indent(indent(context.text))}\n`,
@@ -281,6 +244,7 @@ async function main(): Promise<void> {
   process.stdout.write(`
   The system is running, with these API keys for tenant "${tenantId}":
     search: ${searchKey}
+    agent:  ${agentKey}   (search and ingest: every MCP tool)
     admin:  ${adminKey}
 
   Swagger UI (OpenAPI) of each service:
@@ -295,13 +259,21 @@ ${Object.entries(SERVICES)
       -H 'content-type: application/json' -d '{"query": "what did we decide about the car?", "tokenBudget": 500}'
     curl -s localhost:3005/metrics | grep kafka_consumer_lag
 
+  An agent's MCP client (Claude Desktop, Cursor, VS Code, ...) reaches memory at
+  http://localhost:${MCP_PORT}/mcp (Streamable HTTP) with the agent key, for example:
+    {"mcpServers": {"memory": {"url": "http://localhost:${MCP_PORT}/mcp",
+      "headers": {"Authorization": "Bearer ${agentKey}"}}}}
+  or over stdio, started by the client itself:
+    {"mcpServers": {"memory": {"command": "node", "args": ["${resolve(ROOT, 'dist/apps/mcp/src/main.js')}"],
+      "env": {"MCP_TRANSPORT": "stdio", "MEMORY_API_KEY": "${agentKey}"}}}}
+
   Ctrl-C stops the services, and the engines if this demo started them (STACK_KEEP=true keeps them).
 `);
 }
 
 /** One evidence line: where in the conversation, when, who, and what was said. */
-function evidenceLine(conversationId: string, evidence: Evidence): string {
-  const date = evidence.at.slice(0, 10);
+function evidenceLine(conversationId: string, evidence: SearchResult['evidence'][number]): string {
+  const date = (evidence.at ?? '').slice(0, 10);
   const text = evidence.highlights?.[0] ? plainText(evidence.highlights[0]) : evidence.text;
   return `[${conversationId}#${evidence.seqFrom}-${evidence.seqTo}] ${date} ${text}`;
 }

@@ -19,6 +19,8 @@ const SERVICES = [
   { name: 'compressor', port: 3003, color: 33 },
   { name: 'retention', port: 3004, color: 32 },
   { name: 'search', port: 3005, color: 34 },
+  // The MCP server for agents (apps/mcp): no data of its own, it calls the services above.
+  { name: 'mcp', port: 3006, color: 37 },
 ];
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
@@ -78,6 +80,11 @@ const env = {
   ...process.env,
   LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json'),
 };
+// The MCP server finds the services where this script starts them.
+for (const name of ['ingest', 'search', 'retention']) {
+  const variable = `MEMORY_${name.toUpperCase()}_URL`;
+  env[variable] ??= `http://127.0.0.1:${portOf(SERVICES.find((s) => s.name === name))}`;
+}
 const ready =
   run('starting the stack', ['deploy/stack/stack.mjs', 'up'], {
     STACK_STARTED_FILE: startedFile,
@@ -184,7 +191,7 @@ if (!stopping) {
   say(
     'start',
     states.every((s) => s === 'ready')
-      ? 'all five services are ready; Ctrl-C stops them'
+      ? 'all five services and the MCP server are ready; Ctrl-C stops them'
       : 'some services are not ready yet; see their logs above',
   );
 }
