@@ -12,6 +12,7 @@ import type {
   MessagesParams,
   OperationReport,
   PinResponse,
+  RestoreResult,
   RollupsParams,
   SearchParams,
   SearchResponse,
@@ -295,7 +296,7 @@ export class MemoryAdmin {
   }
 
   /** Puts an archived conversation's messages back into Postgres and re-summarizes it. */
-  restore(conversationId: string, options: RequestOptions = {}): Promise<OperationReport> {
+  restore(conversationId: string, options: RequestOptions = {}): Promise<RestoreResult> {
     return this.transport.request(
       'POST',
       this.urls.retention,

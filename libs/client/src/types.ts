@@ -254,6 +254,19 @@ export interface PinResponse {
 /** What an admin operation reports (a compression or retention pass, restore, erasure). */
 export type OperationReport = Record<string, unknown>;
 
+/** What a restore put back (`POST /v1/conversations/{id}/restore`). */
+export interface RestoreResult {
+  relativePath: string;
+  sha256: string;
+  revision: number;
+  messageCount: number;
+  firstSeq: number;
+  lastSeq: number;
+  restoredMessages: number;
+  /** The summary version made from the restored messages. */
+  summaryVersion: number | null;
+}
+
 export interface ArchivesParams {
   userId?: string;
   after?: string;
