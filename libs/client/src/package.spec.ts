@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -43,6 +43,37 @@ describe('the client as an npm package of its own', () => {
       );
     } finally {
       rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it("typechecks the README's example against this package", () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const example = /### TypeScript client[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain("from '@conversation-memory/client'");
+    const dir = mkdtempSync(join(__dirname, '.readme-example-'));
+    try {
+      const file = join(dir, 'example.ts');
+      // Top-level await is the example's; a CommonJS check needs it in a function.
+      const lines = (example ?? '')
+        .replace("'@conversation-memory/client'", "'../index'")
+        .split('\n');
+      const imports = lines.filter((line) => line.startsWith('import '));
+      const body = lines.filter((line) => !line.startsWith('import '));
+      writeFileSync(
+        file,
+        [...imports, 'export async function example() {', ...body, '}'].join('\n'),
+      );
+      const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+      const options = ['--noEmit', '--strict', '--target', 'ES2022', '--module', 'commonjs'];
+      const result = spawnSync(
+        process.execPath,
+        [tsc, '--ignoreConfig', ...options, '--lib', 'ES2023,DOM', '--types', 'node', file],
+        { cwd: ROOT, encoding: 'utf8' },
+      );
+      expect(result.stdout).toBe('');
+      expect(result.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
