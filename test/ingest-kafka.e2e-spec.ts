@@ -169,6 +169,62 @@ describe('ingest from Kafka (effectively once, in order, bad input dead-lettered
   });
 });
 
+describe('ingest from Kafka with INGEST_KEY_MODE=from-value (keys the producer chose)', () => {
+  const harness = new IngestHarness();
+
+  beforeAll(async () => {
+    await harness.setUp();
+    await harness.start({ INGEST_KEY_MODE: 'from-value' });
+  });
+
+  afterAll(() => harness.tearDown());
+
+  it('stores records keyed anyhow, on any partition, once, and re-keys them on memory.messages.v1', async () => {
+    // One conversation spread the way such producers spread it: no key, a user id as key,
+    // another system's id, each on a partition of its own.
+    const keys = [null, 'user-42', 'crm:ticket-9'];
+    const records: Message[] = Array.from({ length: 12 }, (_, i) => {
+      const { value } = harness.record(harness.message('loose', `loose-m${i}`, `message ${i}`));
+      return { key: keys[i % 3], partition: i % 3, value };
+    });
+    // Sent again under other keys: still stored once.
+    const again = records.slice(0, 4).map((record) => ({ ...record, key: 'retry', partition: 0 }));
+    await harness.produce([...records, ...again]);
+    await harness.waitForStored(12);
+    await harness.waitCaughtUp();
+    expect(await harness.storedCount()).toBe(12);
+    const loose = (await harness.conversations()).get('loose');
+    expect(loose?.gapFree).toBe(true);
+    expect([...(loose?.ids ?? [])].sort()).toEqual(records.map((_, i) => `loose-m${i}`).sort());
+    // Within one source partition the produce order holds.
+    for (let partition = 0; partition < 3; partition++) {
+      const sent = records
+        .filter((_, i) => i % 3 === partition)
+        .map((_, j) => `loose-m${j * 3 + partition}`);
+      expect(loose?.ids.filter((id) => sent.includes(id))).toEqual(sent);
+    }
+
+    const published = await consumeUntil(harness.kafka, TOPICS.memoryMessages, {
+      keep: (record) => ofTenant([record], harness.tenantId).length > 0,
+      done: (kept) => kept.length >= 12,
+      from: harness.publishedFrom,
+    });
+    // A duplicate is published again with the seq it was stored under (consumers ignore it).
+    const seqs = new Map(
+      published.map((record) => {
+        const event = JSON.parse(String(record.value)) as { messageId: string; seq: number };
+        return [event.messageId, event.seq];
+      }),
+    );
+    expect(seqs.size).toBe(12);
+    expect([...seqs.values()].sort((a, b) => a - b)).toEqual(records.map((_, i) => i + 1));
+    expect(new Set(published.map((record) => record.key?.toString()))).toEqual(
+      new Set([`${harness.tenantId}:loose`]),
+    );
+    expect(new Set(published.map((record) => record.partition)).size).toBe(1);
+  });
+});
+
 function ofTenant(records: KafkaMessage[], tenantId: string): KafkaMessage[] {
   return records.filter((record) => record.key?.toString().startsWith(`${tenantId}:`));
 }

@@ -14,11 +14,14 @@ import { ChatMessageConsumer } from './messages/chat-message.consumer';
 import { IngestMetrics } from './messages/ingest.metrics';
 import { MemoryMessagePublisher } from './messages/memory-message.publisher';
 import { MessageStore } from './messages/message.store';
+import { INGEST_KEY_MODE, IngestKeyMode } from './messages/key-mode';
 
 /** Ingest's own settings. */
 export interface IngestSettings {
   /** Where retention keeps the archives (`RETENTION_ARCHIVE_ROOT`). */
   archiveRoot: string;
+  /** How the keys of chat.messages.v1 records are checked (`INGEST_KEY_MODE`). */
+  keyMode: IngestKeyMode;
 }
 
 @Module({})
@@ -43,6 +46,7 @@ export class IngestModule {
         ConversationRepository,
         MemoryMessagePublisher,
         IngestMetrics,
+        { provide: INGEST_KEY_MODE, useValue: settings.keyMode },
         {
           provide: ArchivedMessageReader,
           inject: [DataSource],

@@ -1,4 +1,10 @@
-import { ChatMessage, CONSUMER_GROUPS, decodeChatMessage, TOPICS } from '@memory/contracts';
+import {
+  ChatMessage,
+  CONSUMER_GROUPS,
+  conversationKey,
+  decodeChatMessage,
+  TOPICS,
+} from '@memory/contracts';
 import {
   BatchConsumerFactory,
   BatchContext,
@@ -15,10 +21,11 @@ import {
   traceHeaders,
   wantsRecordSpan,
 } from '@memory/telemetry';
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Span } from '@opentelemetry/api';
 import { IHeaders } from 'kafkajs';
 import { IngestMetrics } from './ingest.metrics';
+import { INGEST_KEY_MODE, IngestKeyMode } from './key-mode';
 import { MemoryMessagePublisher } from './memory-message.publisher';
 import { MessageStore } from './message.store';
 
@@ -46,6 +53,7 @@ export class ChatMessageConsumer implements OnModuleInit {
     private readonly deadLetters: DeadLetterPublisher,
     private readonly memoryMessages: MemoryMessagePublisher,
     private readonly metrics: IngestMetrics,
+    @Inject(INGEST_KEY_MODE) private readonly keyMode: IngestKeyMode = 'strict',
   ) {}
 
   onModuleInit(): void {
@@ -78,9 +86,14 @@ export class ChatMessageConsumer implements OnModuleInit {
     const headers: Array<IHeaders | undefined> = [];
     const receivedAt: Date[] = [];
     const rejected: DeadLetter[] = [];
+    const strict = this.keyMode === 'strict';
+    let rekeyed = 0;
     for (const record of batch.messages) {
-      const decoded = decodeChatMessage(record.value, record.key);
+      const decoded = decodeChatMessage(record.value, strict ? record.key : undefined);
       if (decoded.ok) {
+        const { tenantId, conversationId } = decoded.message;
+        if (!strict && record.key?.toString('utf8') !== conversationKey(tenantId, conversationId))
+          rekeyed++;
         valid.push(decoded.message);
         headers.push(record.headers);
         receivedAt.push(new Date(Number(record.timestamp)));
@@ -134,6 +147,7 @@ export class ChatMessageConsumer implements OnModuleInit {
       stored: fresh,
       duplicates: valid.length - fresh,
       deadLettered: countBy(rejected, (letter) => letter.code),
+      rekeyed,
       seconds: Number(process.hrtime.bigint() - started) / 1e9,
     });
     this.logger.debug({

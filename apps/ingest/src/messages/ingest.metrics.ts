@@ -21,6 +21,10 @@ export class IngestMetrics {
   private readonly deadLettered = meter.createCounter('ingest.records.dead_lettered', {
     description: 'Records sent to chat.messages.dlq.v1, by reason',
   });
+  private readonly rekeyed = meter.createCounter('ingest.records.rekeyed', {
+    description:
+      'Records whose key was not tenantId:conversationId, taken by INGEST_KEY_MODE=from-value',
+  });
   private readonly batchSize = meter.createHistogram('ingest.batch.size', {
     description: 'Records per consumed batch',
     advice: { explicitBucketBoundaries: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000] },
@@ -36,6 +40,7 @@ export class IngestMetrics {
     stored: number;
     duplicates: number;
     deadLettered: ReadonlyMap<string, number>;
+    rekeyed?: number;
     seconds: number;
   }): void {
     const attributes = { topic: outcome.topic, partition: outcome.partition };
@@ -44,6 +49,7 @@ export class IngestMetrics {
     this.duplicates.add(outcome.duplicates, attributes);
     for (const [reason, count] of outcome.deadLettered)
       this.deadLettered.add(count, { ...attributes, reason });
+    if (outcome.rekeyed) this.rekeyed.add(outcome.rekeyed, attributes);
     this.batchSize.record(outcome.records, attributes);
     this.batchDuration.record(outcome.seconds, attributes);
   }
