@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { testEnv } from './test-env';
 
@@ -17,6 +17,29 @@ export function runCli(
     },
   );
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * Runs the CLI without blocking this process: for commands that call a server the test itself
+ * runs (an in-test HTTP server cannot answer while `spawnSync` waits).
+ */
+export function runCliAsync(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(
+      process.execPath,
+      [resolve(__dirname, '../../dist/libs/cli/src/memory.main.js'), ...args],
+      { env: testEnv(env), stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    child.once('error', fail);
+    child.once('close', (code) => done({ code, stdout, stderr }));
+  });
 }
 
 /** Creates an API key of `tenantId` with `scopes` (comma-separated) through the CLI; returns it. */

@@ -17,6 +17,7 @@ import { API_KEYS_USAGE, apiKeysCommand } from './commands/api-keys.command';
 import { COMPRESS_USAGE, compressCommand } from './commands/compress.command';
 import { CONTEXT_USAGE, contextCommand } from './commands/context.command';
 import { DLQ_USAGE, dlqCommand } from './commands/dlq.command';
+import { SCHEMAS_USAGE, schemasCommand, RegistryError } from './commands/schemas.command';
 import { SEARCH_USAGE, searchCommand } from './commands/search.command';
 import { SUMMARIES_USAGE, summariesCommand } from './commands/summaries.command';
 import {
@@ -47,6 +48,7 @@ const USAGE = `usage: npm run memory -- <command>
   ${ERASE_USAGE}
   ${IMPORTANCE_USAGE}
   ${RESTORE_USAGE}
+  ${SCHEMAS_USAGE}
   ${SEARCH_USAGE}
   ${SUMMARIES_USAGE}
   ${TOPICS_USAGE}
@@ -125,6 +127,8 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     case 'dlq':
       return dlqCommand(kafkaConfig(), args);
+    case 'schemas':
+      return schemasCommand(args, process.env);
     case 'search': {
       const read = new EnvReader(process.env);
       const opensearch = readOpenSearchConfig(read);
@@ -152,7 +156,11 @@ Logger.overrideLogger(['error', 'warn']);
 main(process.argv.slice(2)).then(
   () => process.exit(process.exitCode ?? 0),
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof ConfigError)
+    if (
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof RegistryError
+    )
       process.stderr.write(`${error.message}\n`);
     else
       process.stderr.write(

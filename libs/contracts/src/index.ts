@@ -8,3 +8,8 @@ export * from './memory-message/memory-message.decoder';
 export * from './topics.constants';
 export * from './memory-summary/memory-summary.schema';
 export * from './memory-lifecycle/memory-lifecycle.schema';
+export {
+  chatMessageJsonSchema,
+  memoryMessageJsonSchema,
+  memorySummaryJsonSchema,
+} from './documents/json-schemas';

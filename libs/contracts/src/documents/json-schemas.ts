@@ -22,8 +22,8 @@ import {
  * JSON Schemas of the event values, generated from the zod schemas the services validate with,
  * so that producers and consumers in other languages can validate the same way.
  *
- * Not part of the `@memory/contracts` barrel: only the document generator and its test import
- * this folder, never a service.
+ * The barrel exports the three standalone schemas (the CLI registers them with a schema
+ * registry); the rest of this folder is the document generator's, never a service's.
  */
 
 export type JsonSchema = z.core.JSONSchema.JSONSchema;
