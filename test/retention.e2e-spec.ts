@@ -563,6 +563,7 @@ const ERASE_TABLES: Record<string, 'scrubbed' | 'no-conversation-data'> = {
   user_rollups: 'scrubbed',
   erasures: 'no-conversation-data',
   api_keys: 'no-conversation-data',
+  tenant_jwt_keys: 'no-conversation-data',
   schema_migrations: 'no-conversation-data',
 };
 

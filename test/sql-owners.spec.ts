@@ -32,6 +32,7 @@ const OWNERS: Record<string, { owner: string; file: string; statements?: string 
     file: 'libs/persistence/src/repositories/message.repository.ts',
   },
   api_keys: { owner: 'ApiKeyStore', file: 'libs/auth/src/api-key.store.ts' },
+  tenant_jwt_keys: { owner: 'JwtKeyStore', file: 'libs/auth/src/jwt-key.store.ts' },
   conversation_summaries: {
     owner: 'SummaryRepository',
     file: 'libs/persistence/src/repositories/summary.repository.ts',

@@ -65,12 +65,15 @@ describe('readMcpSettings', () => {
     expect(service?.ports).toContain(`${MCP_DEFAULT_PORT}:${MCP_DEFAULT_PORT}`);
     const read = new Set<string>();
     readMcpSettings(
-      new Proxy({}, {
-        get: (_target, name) => {
-          if (typeof name === 'string') read.add(name);
-          return undefined;
+      new Proxy(
+        {},
+        {
+          get: (_target, name) => {
+            if (typeof name === 'string') read.add(name);
+            return undefined;
+          },
         },
-      }),
+      ),
     );
     // MEMORY_API_KEY is for stdio only; MEMORY_URL is the one-gateway alternative to the three.
     const missing = [...read].filter(

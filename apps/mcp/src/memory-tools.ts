@@ -61,6 +61,13 @@ export function registerMemoryTools(
   identity: KeyIdentity,
   onCall: (call: ToolCall) => void = () => undefined,
 ): void {
+  /** The user a tool acts for: the argument, else the credential's own user. */
+  const userOf = (userId: string | undefined): string => {
+    const user = userId ?? identity.userId;
+    if (user === undefined)
+      throw new Error('userId is required: this credential is of no one user');
+    return user;
+  };
   const allowed = (scope: Scope) =>
     identity.scopes.includes(scope) || identity.scopes.includes('admin');
   const tool = <Shape extends z.ZodRawShape>(
@@ -213,11 +220,13 @@ export function registerMemoryTools(
       title: 'Get a user profile',
       description:
         "What a user's conversations say about them: facts, preferences, decisions and open items, each citing the conversations it came from. Built in the background from their summaries.",
-      input: { userId: id },
+      input: {
+        userId: id.optional().describe("The user; a user's own credential may leave it out"),
+      },
       readOnly: true,
     },
     async ({ userId }) => {
-      const profile = await client.profile(userId);
+      const profile = await client.profile(userOf(userId));
       return ok(renderProfile(profile), { profile });
     },
   );
@@ -254,7 +263,9 @@ export function registerMemoryTools(
         'Add a message to a conversation through the normal pipeline (validated, deduplicated, stored, summarized, indexed): searchable by its words within seconds. Give messageId to make a retry safe (the same id is stored once).',
       input: {
         conversationId: id,
-        userId: id.describe('Whose conversation it is'),
+        userId: id
+          .optional()
+          .describe("Whose conversation it is; a user's own credential may leave it out"),
         content: z.string().min(1).max(60_000).describe('The text to remember'),
         role: z.enum(['user', 'assistant', 'system', 'tool']).optional().describe('default user'),
         messageId: id.optional().describe('Defaults to a new id'),
@@ -270,7 +281,7 @@ export function registerMemoryTools(
       const message = {
         messageId: messageId ?? `mcp-${randomUUID()}`,
         conversationId,
-        userId,
+        userId: userOf(userId),
         role: role ?? 'user',
         content,
         createdAt: createdAt ?? new Date().toISOString(),

@@ -25,7 +25,10 @@ export function ApiKeyProtected(
   return applyDecorators(
     ApiBearerAuth(),
     ApiUnauthorizedResponse({
-      description: 'Missing, unknown or revoked API key',
+      description:
+        'Missing, unknown or revoked API key (API_KEY_MISSING, API_KEY_INVALID), or a user ' +
+        'token that is expired (TOKEN_EXPIRED) or does not verify against its tenant’s keys ' +
+        '(TOKEN_INVALID)',
       content: errorContent({
         statusCode: 401,
         code: 'API_KEY_INVALID',
@@ -33,7 +36,9 @@ export function ApiKeyProtected(
       }),
     }),
     ApiForbiddenResponse({
-      description: `The API key lacks the "${scope}" scope`,
+      description:
+        `The API key lacks the "${scope}" scope (API_KEY_SCOPE_MISSING), or a credential bound ` +
+        'to one user names another user (USER_MISMATCH)',
       content: errorContent({
         statusCode: 403,
         code: 'API_KEY_SCOPE_MISSING',

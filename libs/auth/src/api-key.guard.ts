@@ -15,6 +15,8 @@ import { Request, Response } from 'express';
 import { AUTH_ERROR_CODES, ApiKeyRateLimiter, tooManyRequests } from './api-key-rate-limiter';
 import { ApiKeyIdentity, ApiKeyStore, KeyLookupsThrottledError } from './api-key.store';
 import { AuthMetrics } from './auth.metrics';
+import { claimedTenant, JwtRejected, looksLikeJwt, verifyUserToken } from './jwt';
+import { JwtKeyStore } from './jwt-key.store';
 
 const SCOPE_KEY = 'memory:api-key-scope';
 
@@ -34,8 +36,9 @@ export const Caller = createParamDecorator(
 );
 
 /**
- * Authenticates `Authorization: Bearer <key>` (or `X-API-Key: <key>`), applies the key's rate
- * limit and checks the route's scope. Every query then runs for the key's tenant only. Every
+ * Authenticates `Authorization: Bearer <key>` (or `X-API-Key: <key>`) — an API key, or a
+ * tenant's user token (JWT, verified against the keys the tenant registered) — applies the
+ * credential's rate limit and checks the route's scope. Every query then runs for the key's tenant only. Every
  * refusal answers `{message, code}` (see {@link AUTH_ERROR_CODES}); 429s carry `Retry-After`.
  */
 @Injectable()
@@ -47,6 +50,7 @@ export class ApiKeyGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly limiter: ApiKeyRateLimiter,
     private readonly metrics: AuthMetrics,
+    private readonly jwtKeys: JwtKeyStore,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -60,7 +64,9 @@ export class ApiKeyGuard implements CanActivate {
         code: AUTH_ERROR_CODES.missingKey,
       });
     }
-    const identity = await this.verify(presented, http.getResponse<Response>());
+    const identity = looksLikeJwt(presented)
+      ? await this.verifyToken(presented)
+      : await this.verify(presented, http.getResponse<Response>());
     if (!identity) {
       this.metrics.refused('unknown_key');
       throw new UnauthorizedException({
@@ -82,6 +88,30 @@ export class ApiKeyGuard implements CanActivate {
     }
     request.apiKey = identity;
     return true;
+  }
+
+  /**
+   * A tenant's user token (JWT): verified against the keys of the tenant it claims; a token
+   * signed with another tenant's key, expired or malformed gets 401 with its code.
+   */
+  private async verifyToken(token: string): Promise<ApiKeyIdentity> {
+    try {
+      return verifyUserToken(token, await this.jwtKeys.keysOf(claimedTenant(token)));
+    } catch (error) {
+      if (error instanceof JwtRejected) {
+        this.metrics.refused(error.code === 'TOKEN_EXPIRED' ? 'token_expired' : 'token_invalid');
+        throw new UnauthorizedException({ message: error.message, code: error.code });
+      }
+      this.metrics.refused('unavailable');
+      this.logger.error({
+        msg: 'token key look-up failed',
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw new ServiceUnavailableException({
+        message: 'authentication is unavailable, try again',
+        code: AUTH_ERROR_CODES.unavailable,
+      });
+    }
   }
 
   private async verify(key: string, response: Response): Promise<ApiKeyIdentity | null> {

@@ -5,9 +5,12 @@ import { DataSource, IsNull, Repository } from 'typeorm';
 import { TakeResult } from './token-buckets';
 
 export interface ApiKeyIdentity {
+  /** The API key's id, or `jwt:<verification key id>` for a token. */
   keyId: string;
   tenantId: string;
   scopes: readonly ApiKeyScope[];
+  /** Set for a credential of one end user: every call sees only that user's conversations. */
+  userId?: string;
 }
 
 export interface CreatedApiKey {
@@ -107,12 +110,16 @@ export class ApiKeyStore {
     tenantId: string,
     name: string,
     scopes: readonly ApiKeyScope[],
+    userId: string | null = null,
   ): Promise<CreatedApiKey> {
+    if (userId !== null && scopes.includes('admin'))
+      throw new Error('a key bound to a user cannot have the admin scope');
     const key = KEY_PREFIX + randomBytes(32).toString('base64url');
     const saved = await this.repository.save({
       tenantId,
       name,
       scopes: [...scopes],
+      userId,
       keyHash: hashApiKey(key),
       keyPrefix: key.slice(0, 10),
       revokedAt: null,
@@ -235,8 +242,13 @@ export class ApiKeyStore {
       throw error;
     }
     this.options.onLookup?.(found ? 'found' : 'unknown');
-    const identity = found
-      ? { keyId: found.id, tenantId: found.tenantId, scopes: found.scopes }
+    const identity: ApiKeyIdentity | null = found
+      ? {
+          keyId: found.id,
+          tenantId: found.tenantId,
+          scopes: found.scopes,
+          ...(found.userId ? { userId: found.userId } : {}),
+        }
       : null;
     if (generation === this.generation) {
       const ttl = identity ? this.options.knownKeyTtlMs : this.options.unknownKeyTtlMs;

@@ -11,6 +11,8 @@ export type AuthRefusal =
   | 'lookups_throttled'
   | 'rate_limited'
   | 'missing_scope'
+  | 'token_expired'
+  | 'token_invalid'
   | 'unavailable';
 
 /** OpenTelemetry instruments of API-key authentication, shared by every service with an API. */

@@ -5,6 +5,9 @@ import { ApiKeyRateLimiter } from './api-key-rate-limiter';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeyStore } from './api-key.store';
 import { AuthMetrics } from './auth.metrics';
+import { JwtKeyStore } from './jwt-key.store';
+import { UserAccess } from './user-scope';
+import { ConversationRepository } from '@memory/persistence';
 import { RevocationPoller } from './revocation.poller';
 import { TokenBuckets } from './token-buckets';
 
@@ -52,8 +55,19 @@ import { TokenBuckets } from './token-buckets';
           metrics,
         ),
     },
+    {
+      provide: JwtKeyStore,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new JwtKeyStore(dataSource),
+    },
+    {
+      provide: UserAccess,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) =>
+        new UserAccess(new ConversationRepository(dataSource)),
+    },
     ApiKeyGuard,
   ],
-  exports: [ApiKeyStore, ApiKeyGuard, ApiKeyRateLimiter, AuthMetrics],
+  exports: [ApiKeyStore, ApiKeyGuard, ApiKeyRateLimiter, AuthMetrics, JwtKeyStore, UserAccess],
 })
 export class AuthModule {}

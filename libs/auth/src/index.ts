@@ -6,3 +6,6 @@ export * from './auth.module';
 export * from './revocation.poller';
 export * from './token-buckets';
 export * from './api-key-protected.decorator';
+export * from './jwt';
+export * from './jwt-key.store';
+export * from './user-scope';

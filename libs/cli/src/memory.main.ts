@@ -13,7 +13,7 @@ import { readSummarizationSettings } from '@memory/summarization';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { parseArgs, UsageError } from './args';
-import { API_KEYS_USAGE, apiKeysCommand } from './commands/api-keys.command';
+import { API_KEYS_USAGE, apiKeysCommand, jwtKeysCommand } from './commands/api-keys.command';
 import { COMPRESS_USAGE, compressCommand } from './commands/compress.command';
 import { CONTEXT_USAGE, contextCommand } from './commands/context.command';
 import { DLQ_USAGE, dlqCommand } from './commands/dlq.command';
@@ -99,6 +99,8 @@ async function main(argv: readonly string[]): Promise<void> {
   switch (args.positional[0]) {
     case 'api-keys':
       return withDatabase((dataSource) => apiKeysCommand(dataSource, args));
+    case 'jwt-keys':
+      return withDatabase((dataSource) => jwtKeysCommand(dataSource, args, process.env));
     case 'archive':
       return withRetention(archiveCommand, args);
     case 'archives':

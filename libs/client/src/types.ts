@@ -293,4 +293,6 @@ export interface KeyIdentity {
   tenantId: string;
   /** `ingest`, `search`, `admin` (admin may do everything). */
   scopes: string[];
+  /** Set for a credential bound to one end user: every call sees only that user's memory. */
+  userId?: string;
 }

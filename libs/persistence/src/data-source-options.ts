@@ -11,6 +11,7 @@ import { Retention1764100000000 } from './migrations/1764100000000-retention';
 import { SummaryHistory1764200000000 } from './migrations/1764200000000-summary-history';
 import { UserProfiles1764300000000 } from './migrations/1764300000000-user-profiles';
 import { UserRollups1764400000000 } from './migrations/1764400000000-user-rollups';
+import { UserCredentials1764500000000 } from './migrations/1764500000000-user-credentials';
 
 export const ENTITIES = [ApiKeyEntity, ConversationEntity, MessageEntity];
 export const MIGRATIONS = [
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   SummaryHistory1764200000000,
   UserProfiles1764300000000,
   UserRollups1764400000000,
+  UserCredentials1764500000000,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import { KafkaProducerService } from '@memory/kafka';
+import { ConversationRepository } from '@memory/persistence';
 import { Message } from 'kafkajs';
 import { HttpIngestService } from './http-ingest.service';
 
@@ -11,7 +12,12 @@ describe(HttpIngestService.name, () => {
         return Promise.resolve([]);
       },
     } as unknown as KafkaProducerService;
-    return { service: new HttpIngestService(producer), sent };
+    // Conversation c-2 is bob's; the others are new.
+    const conversations = {
+      find: (_tenantId: string, conversationId: string) =>
+        Promise.resolve(conversationId === 'c-2' ? { userId: 'bob' } : null),
+    } as unknown as ConversationRepository;
+    return { service: new HttpIngestService(producer, conversations), sent };
   };
   const message = (patch: Record<string, unknown> = {}) => ({
     schema: 'chat.message.v1',
@@ -61,5 +67,31 @@ describe(HttpIngestService.name, () => {
       ok: false,
       oversize: true,
     });
+  });
+
+  it("takes only the bound user's messages, in conversations no other user owns", async () => {
+    const { service, sent } = setup();
+    expect(await service.submit('acme', [message({ userId: 'ana' })], 'ana')).toMatchObject({
+      ok: true,
+    });
+    const refused = await service.submit(
+      'acme',
+      [message({ userId: 'bob' }), message({ userId: 'ana', messageId: 'm-2' })],
+      'ana',
+    );
+    expect(refused).toMatchObject({
+      ok: false,
+      errors: [{ index: 0, field: 'userId', code: 'USER_MISMATCH' }],
+    });
+    const theirs = await service.submit(
+      'acme',
+      [message({ userId: 'ana', conversationId: 'c-2' })],
+      'ana',
+    );
+    expect(theirs).toMatchObject({
+      ok: false,
+      errors: [{ index: 0, field: 'conversationId', code: 'USER_MISMATCH' }],
+    });
+    expect(sent).toHaveLength(1);
   });
 });

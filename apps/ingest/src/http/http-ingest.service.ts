@@ -8,6 +8,7 @@ import {
   validateChatMessage,
 } from '@memory/contracts';
 import { KafkaProducerService } from '@memory/kafka';
+import { ConversationRepository } from '@memory/persistence';
 import { Injectable } from '@nestjs/common';
 import { propagation, context } from '@opentelemetry/api';
 
@@ -16,7 +17,7 @@ export const MAX_MESSAGES_PER_REQUEST = 500;
 export interface MessageError extends Omit<FieldError, 'code'> {
   /** Position of the message in the request's `messages` (0 for a single message). */
   index: number;
-  code: ChatMessageErrorCode | 'TENANT_MISMATCH';
+  code: ChatMessageErrorCode | 'TENANT_MISMATCH' | 'USER_MISMATCH';
 }
 
 export type SubmitResult =
@@ -29,10 +30,21 @@ export type SubmitResult =
  */
 @Injectable()
 export class HttpIngestService {
-  constructor(private readonly producer: KafkaProducerService) {}
+  constructor(
+    private readonly producer: KafkaProducerService,
+    private readonly conversations: ConversationRepository,
+  ) {}
 
-  /** Validates all messages (the key's tenant fills a missing tenantId) and produces them together. */
-  async submit(tenantId: string, inputs: readonly unknown[]): Promise<SubmitResult> {
+  /**
+   * Validates all messages (the key's tenant fills a missing tenantId) and produces them
+   * together. With `userId` (a credential bound to one user) every message must be that user's,
+   * in a conversation that is not another user's.
+   */
+  async submit(
+    tenantId: string,
+    inputs: readonly unknown[],
+    userId?: string,
+  ): Promise<SubmitResult> {
     const messages: ChatMessage[] = [];
     const errors: MessageError[] = [];
     inputs.forEach((input, index) => {
@@ -52,10 +64,19 @@ export class HttpIngestService {
           field: 'tenantId',
           message: "must be the API key's tenant",
         });
+      } else if (userId !== undefined && result.message.userId !== userId) {
+        errors.push({
+          index,
+          code: 'USER_MISMATCH',
+          field: 'userId',
+          message: "must be the credential's user",
+        });
       } else {
         messages.push(result.message);
       }
     });
+    if (userId !== undefined && errors.length === 0)
+      errors.push(...(await this.othersConversations(tenantId, userId, messages)));
     if (errors.length > 0) {
       return {
         ok: false,
@@ -79,6 +100,34 @@ export class HttpIngestService {
       accepted: messages.length,
       messageIds: messages.map((message) => message.messageId),
     };
+  }
+
+  /** Errors for messages in conversations another user owns (for a user-bound credential). */
+  private async othersConversations(
+    tenantId: string,
+    userId: string,
+    messages: readonly ChatMessage[],
+  ): Promise<MessageError[]> {
+    const owners = new Map<string, string | undefined>();
+    for (const { conversationId } of messages)
+      if (!owners.has(conversationId))
+        owners.set(
+          conversationId,
+          (await this.conversations.find(tenantId, conversationId))?.userId,
+        );
+    return messages.flatMap((message, index) => {
+      const owner = owners.get(message.conversationId);
+      return owner !== undefined && owner !== userId
+        ? [
+            {
+              index,
+              code: 'USER_MISMATCH' as const,
+              field: 'conversationId',
+              message: "must be a conversation of the credential's user",
+            },
+          ]
+        : [];
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 import { IdentifierPipe, parseOrBadRequest } from '@memory/runtime';
-import { ApiKeyProtected, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { ApiKeyIdentity, ApiKeyProtected, Caller, RequireScope, UserAccess } from '@memory/auth';
 import { ArchiveVerificationError } from '@memory/lifecycle';
 import { ReadRecorder } from '@memory/persistence';
 import {
@@ -57,6 +57,7 @@ export class MessagesController {
     private readonly ingest: HttpIngestService,
     private readonly query: MessageQueryService,
     private readonly reads: ReadRecorder,
+    private readonly access: UserAccess,
   ) {}
 
   @Post('messages')
@@ -80,7 +81,7 @@ export class MessagesController {
     @Body() body: unknown,
   ): Promise<{ accepted: number; messageIds: string[] }> {
     const inputs = messagesOf(body);
-    const result = await this.ingest.submit(caller.tenantId, inputs);
+    const result = await this.ingest.submit(caller.tenantId, inputs, caller.userId);
     if (result.ok) return { accepted: result.accepted, messageIds: result.messageIds };
     const response = { message: 'invalid messages', errors: result.errors };
     throw result.oversize
@@ -122,6 +123,7 @@ export class MessagesController {
     @Query() rawQuery: Record<string, string>,
   ): Promise<MessagePage> {
     const { afterSeq, limit, archived } = parseOrBadRequest(pageQuery, rawQuery, 'invalid query');
+    await this.access.assertConversation(caller, conversationId);
     let page;
     try {
       page = await this.query.page(caller.tenantId, conversationId, afterSeq, limit, archived);

@@ -1,5 +1,5 @@
 import { IdentifierPipe } from '@memory/runtime';
-import { ApiKeyProtected, ApiKeyIdentity, Caller } from '@memory/auth';
+import { ApiKeyIdentity, ApiKeyProtected, Caller, UserAccess } from '@memory/auth';
 import { PinStore } from '@memory/lifecycle';
 import {
   Controller,
@@ -36,7 +36,10 @@ export interface PinResponse {
 export class PinController {
   private readonly logger = new Logger(PinController.name);
 
-  constructor(private readonly pins: PinStore) {}
+  constructor(
+    private readonly pins: PinStore,
+    private readonly access: UserAccess,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -70,8 +73,10 @@ export class PinController {
     conversationId: string,
     pinned: boolean,
   ): Promise<PinResponse> {
+    const notFound = { message: `no summary of conversation "${conversationId}"` };
+    await this.access.assertConversation(caller, conversationId, notFound);
     if (!(await this.pins.setPinned(caller.tenantId, conversationId, pinned)))
-      throw new NotFoundException({ message: `no summary of conversation "${conversationId}"` });
+      throw new NotFoundException(notFound);
     this.logger.log({
       msg: pinned ? 'pinned' : 'unpinned',
       tenantId: caller.tenantId,

@@ -1,4 +1,11 @@
-import { ApiKeyIdentity, ApiKeyProtected, Caller, RequireScope } from '@memory/auth';
+import {
+  ApiKeyIdentity,
+  ApiKeyProtected,
+  bodyForUser,
+  Caller,
+  RequireScope,
+  UserAccess,
+} from '@memory/auth';
 import { CONTEXT_BUDGET } from '@memory/search-index';
 import {
   BadRequestException,
@@ -33,7 +40,10 @@ import { SearchUnavailableError } from './search.errors';
 @ApiKeyProtected('search', { perRoute: true })
 @Controller('v1')
 export class ContextController {
-  constructor(private readonly service: ContextService) {}
+  constructor(
+    private readonly service: ContextService,
+    private readonly access: UserAccess,
+  ) {}
 
   @Post('context')
   @HttpCode(200)
@@ -88,9 +98,12 @@ export class ContextController {
     content: errorContent({ message: 'context is unavailable, try again' }),
   })
   async context(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<ContextResponse> {
+    const conversationId = (body as { conversationId?: unknown } | null)?.conversationId;
+    if (typeof conversationId === 'string')
+      await this.access.assertConversation(caller, conversationId);
     let outcome;
     try {
-      outcome = await this.service.context(caller.tenantId, body);
+      outcome = await this.service.context(caller.tenantId, bodyForUser(caller, body));
     } catch (error) {
       if (error instanceof SearchUnavailableError)
         throw new ServiceUnavailableException({ message: 'context is unavailable, try again' });

@@ -1,4 +1,4 @@
-import { ApiKeyProtected, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { ApiKeyIdentity, ApiKeyProtected, bodyForUser, Caller, RequireScope } from '@memory/auth';
 import { MAX_RESULTS } from '@memory/search-index';
 import {
   BadRequestException,
@@ -99,7 +99,7 @@ export class SearchController {
   async search(@Caller() caller: ApiKeyIdentity, @Body() body: unknown): Promise<SearchResponse> {
     let outcome;
     try {
-      outcome = await this.service.search(caller.tenantId, body);
+      outcome = await this.service.search(caller.tenantId, bodyForUser(caller, body));
     } catch (error) {
       if (error instanceof SearchUnavailableError)
         throw new ServiceUnavailableException({ message: 'search is unavailable, try again' });

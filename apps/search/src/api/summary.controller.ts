@@ -1,5 +1,5 @@
 import { IdentifierPipe, parseOrBadRequest } from '@memory/runtime';
-import { ApiKeyProtected, ApiKeyIdentity, Caller, RequireScope } from '@memory/auth';
+import { ApiKeyIdentity, ApiKeyProtected, Caller, RequireScope, UserAccess } from '@memory/auth';
 import { MEMORY_SUMMARY_SCHEMA, MemorySummary, memorySummarySchema } from '@memory/contracts';
 import { ReadRecorder } from '@memory/persistence';
 import {
@@ -83,6 +83,7 @@ export class SummaryController {
     private readonly summaries: ConversationSummaryService,
     private readonly history: SummaryHistoryService,
     private readonly reads: ReadRecorder,
+    private readonly access: UserAccess,
   ) {}
 
   @Get('conversations/:conversationId/summary/versions')
@@ -110,6 +111,7 @@ export class SummaryController {
     @Query() rawQuery: Record<string, string>,
   ): Promise<SummaryHistoryPage> {
     const { before, limit } = parseOrBadRequest(versionsQuery, rawQuery, 'invalid query');
+    await this.access.assertConversation(caller, conversationId, noSummary(conversationId));
     return this.found(caller.tenantId, conversationId, 'summary history read failed', () =>
       this.history.page(caller.tenantId, conversationId, before, limit),
     );
@@ -155,6 +157,7 @@ export class SummaryController {
     @Query() rawQuery: Record<string, string>,
   ): Promise<MemorySummary> {
     const { view } = parseOrBadRequest(summaryQuery, rawQuery, 'invalid query');
+    await this.access.assertConversation(caller, conversationId, noSummary(conversationId));
     const summary = await this.found(caller.tenantId, conversationId, 'summary read failed', () =>
       this.summaries.current(caller.tenantId, conversationId, view),
     );
@@ -177,8 +180,11 @@ export class SummaryController {
       this.logger.error({ msg: failure, tenantId, conversationId, error: error.message });
       throw new ServiceUnavailableException({ message: 'summaries are unavailable, try again' });
     }
-    if (value === undefined)
-      throw new NotFoundException({ message: `no summary of conversation "${conversationId}"` });
+    if (value === undefined) throw new NotFoundException(noSummary(conversationId));
     return value;
   }
+}
+
+function noSummary(conversationId: string): { message: string } {
+  return { message: `no summary of conversation "${conversationId}"` };
 }

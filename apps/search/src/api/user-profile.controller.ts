@@ -1,4 +1,4 @@
-import { ApiKeyIdentity, ApiKeyProtected, Caller, RequireScope } from '@memory/auth';
+import { ApiKeyIdentity, ApiKeyProtected, Caller, RequireScope, userOfCall } from '@memory/auth';
 import { IdentifierPipe, parseOrBadRequest } from '@memory/runtime';
 import { UserProfile, UserProfileReader, UserRollup } from '@memory/summarization';
 import { z } from 'zod';
@@ -83,6 +83,7 @@ export class UserProfileController {
     @Param('userId', IdentifierPipe) userId: string,
     @Query() rawQuery: Record<string, string>,
   ): Promise<{ userId: string; items: UserRollup[] }> {
+    userOfCall(caller, userId);
     const { from, to, q, limit } = parseOrBadRequest(rollupsQuery, rawQuery, 'invalid query');
     try {
       const items = await this.profiles.rollups(caller.tenantId, userId, {
@@ -126,6 +127,7 @@ export class UserProfileController {
     @Caller() caller: ApiKeyIdentity,
     @Param('userId', IdentifierPipe) userId: string,
   ): Promise<UserProfile> {
+    userOfCall(caller, userId);
     let profile: UserProfile | undefined;
     try {
       profile = await this.profiles.load(caller.tenantId, userId);

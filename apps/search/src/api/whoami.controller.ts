@@ -6,6 +6,8 @@ export interface WhoAmI {
   keyId: string;
   tenantId: string;
   scopes: string[];
+  /** Set when the credential is bound to one end user (a user's key or token). */
+  userId?: string;
 }
 
 /**
@@ -19,8 +21,10 @@ export interface WhoAmI {
 export class WhoAmIController {
   @Get('whoami')
   @ApiOperation({
-    summary: 'The tenant and scopes of the presented API key',
-    description: 'Any valid key may ask; an unknown or revoked key gets 401.',
+    summary: 'The tenant, scopes and user of the presented API key or token',
+    description:
+      'Any valid credential may ask; an unknown or revoked key, or an expired or wrongly ' +
+      'signed token, gets 401. `userId` is set for a credential bound to one end user.',
   })
   @ApiOkResponse({
     description: '{keyId, tenantId, scopes}',
@@ -31,6 +35,11 @@ export class WhoAmIController {
     },
   })
   whoami(@Caller() caller: ApiKeyIdentity): WhoAmI {
-    return { keyId: caller.keyId, tenantId: caller.tenantId, scopes: [...caller.scopes] };
+    return {
+      keyId: caller.keyId,
+      tenantId: caller.tenantId,
+      scopes: [...caller.scopes],
+      ...(caller.userId !== undefined ? { userId: caller.userId } : {}),
+    };
   }
 }

@@ -25,6 +25,10 @@ export class ApiKeyEntity {
   @Column({ type: 'text', array: true })
   scopes!: ApiKeyScope[];
 
+  /** When set, the key reads and writes only this user's conversations. */
+  @Column({ name: 'user_id', type: 'varchar', length: 128, nullable: true })
+  userId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
