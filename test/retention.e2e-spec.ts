@@ -564,6 +564,8 @@ const ERASE_TABLES: Record<string, 'scrubbed' | 'no-conversation-data'> = {
   erasures: 'no-conversation-data',
   api_keys: 'no-conversation-data',
   tenant_jwt_keys: 'no-conversation-data',
+  webhooks: 'no-conversation-data',
+  webhook_deliveries: 'scrubbed',
   schema_migrations: 'no-conversation-data',
 };
 

@@ -33,6 +33,14 @@ const OWNERS: Record<string, { owner: string; file: string; statements?: string 
   },
   api_keys: { owner: 'ApiKeyStore', file: 'libs/auth/src/api-key.store.ts' },
   tenant_jwt_keys: { owner: 'JwtKeyStore', file: 'libs/auth/src/jwt-key.store.ts' },
+  webhooks: {
+    owner: 'WebhookRepository',
+    file: 'libs/persistence/src/repositories/webhook.repository.ts',
+  },
+  webhook_deliveries: {
+    owner: 'WebhookRepository',
+    file: 'libs/persistence/src/repositories/webhook.repository.ts',
+  },
   conversation_summaries: {
     owner: 'SummaryRepository',
     file: 'libs/persistence/src/repositories/summary.repository.ts',

@@ -3,7 +3,7 @@ import { AppConfig, ConfigModule } from '@memory/config';
 import { HealthModule } from '@memory/health';
 import { KafkaModule } from '@memory/kafka';
 import { OpenSearchModule } from '@memory/opensearch';
-import { PersistenceModule } from '@memory/persistence';
+import { PersistenceModule, WebhookRepository } from '@memory/persistence';
 import { PinStore } from '@memory/lifecycle';
 import { DynamicModule, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -12,6 +12,12 @@ import { RetentionController } from './retention/retention.controller';
 import { RetentionMetrics } from './retention/retention.metrics';
 import { RetentionService } from './retention/retention.service';
 import { RETENTION_SETTINGS, RetentionServiceSettings } from './retention/retention.tokens';
+import { WebhookController } from './webhooks/webhook.controller';
+import { WebhookEventsConsumer } from './webhooks/webhook-events.consumer';
+import { WebhookMetrics } from './webhooks/webhook.metrics';
+import { WebhookSender } from './webhooks/webhook.sender';
+import { WEBHOOK_SETTINGS } from './webhooks/webhook.settings';
+import { WebhookTenants } from './webhooks/webhook-tenants';
 
 @Module({})
 export class RetentionModule {
@@ -26,7 +32,7 @@ export class RetentionModule {
         HealthModule.forRoot(['kafka', 'postgres', 'opensearch']),
         AuthModule,
       ],
-      controllers: [PinController, RetentionController],
+      controllers: [PinController, RetentionController, WebhookController],
       providers: [
         { provide: RETENTION_SETTINGS, useValue: settings },
         {
@@ -36,6 +42,16 @@ export class RetentionModule {
         },
         RetentionMetrics,
         RetentionService,
+        { provide: WEBHOOK_SETTINGS, useValue: settings.webhooks },
+        {
+          provide: WebhookRepository,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => new WebhookRepository(dataSource),
+        },
+        WebhookTenants,
+        WebhookMetrics,
+        WebhookEventsConsumer,
+        WebhookSender,
       ],
     };
   }

@@ -5,3 +5,5 @@ export type { ChatMessageRecord } from './kafka';
 export { INGEST_BATCH, LOCAL_URLS, MemoryAdmin, MemoryClient } from './memory-client';
 export type { MemoryClientOptions, ServiceName } from './memory-client';
 export type * from './types';
+export { signWebhook, verifyWebhook, WEBHOOK_HEADERS } from './webhooks';
+export type { WebhookCheck } from './webhooks';

@@ -21,6 +21,9 @@ import type {
   SummaryHistoryPage,
   UserProfile,
   UserRollups,
+  Webhook,
+  WebhookDelivery,
+  WebhookEventType,
 } from './types';
 
 export type ServiceName = 'ingest' | 'search' | 'retention' | 'compressor';
@@ -315,6 +318,71 @@ export class MemoryAdmin {
       this.urls.retention,
       `v1/conversations/${segment(conversationId)}`,
       options,
+    );
+  }
+
+  /** Registers a webhook; the answer carries its signing secret, shown this once. */
+  createWebhook(
+    webhook: { url: string; events?: WebhookEventType[]; description?: string },
+    options: RequestOptions = {},
+  ): Promise<Webhook & { secret: string }> {
+    return this.transport.request('POST', this.urls.retention, 'v1/webhooks', {
+      ...options,
+      body: webhook,
+    });
+  }
+
+  async webhooks(options: RequestOptions = {}): Promise<Webhook[]> {
+    const answer = await this.transport.request<{ items: Webhook[] }>(
+      'GET',
+      this.urls.retention,
+      'v1/webhooks',
+      options,
+    );
+    return answer.items;
+  }
+
+  deleteWebhook(id: string, options: RequestOptions = {}): Promise<{ id: string; deleted: true }> {
+    return this.transport.request(
+      'DELETE',
+      this.urls.retention,
+      `v1/webhooks/${segment(id)}`,
+      options,
+    );
+  }
+
+  /** A webhook's deliveries, newest first (`status` filters). */
+  async webhookDeliveries(
+    id: string,
+    {
+      status,
+      limit,
+      ...options
+    }: RequestOptions & { status?: WebhookDelivery['status']; limit?: number } = {},
+  ): Promise<WebhookDelivery[]> {
+    const answer = await this.transport.request<{ items: WebhookDelivery[] }>(
+      'GET',
+      this.urls.retention,
+      `v1/webhooks/${segment(id)}/deliveries`,
+      { ...options, query: { status, limit } },
+    );
+    return answer.items;
+  }
+
+  /** Sends deliveries again: those named, or every failed one of the webhook. */
+  replayWebhook(
+    id: string,
+    deliveryIds: readonly string[] = [],
+    options: RequestOptions = {},
+  ): Promise<{ replayed: number }> {
+    return this.transport.request(
+      'POST',
+      this.urls.retention,
+      `v1/webhooks/${segment(id)}/replay`,
+      {
+        ...options,
+        body: { deliveryIds },
+      },
     );
   }
 

@@ -296,3 +296,33 @@ export interface KeyIdentity {
   /** Set for a credential bound to one end user: every call sees only that user's memory. */
   userId?: string;
 }
+
+export type WebhookEventType =
+  | 'summary.updated'
+  | 'tier.changed'
+  | 'conversation.archived'
+  | 'conversation.restored'
+  | 'conversation.erased';
+
+export interface Webhook {
+  id: string;
+  tenantId: string;
+  url: string;
+  events: WebhookEventType[];
+  description: string;
+  createdAt: string;
+}
+
+export interface WebhookDelivery {
+  id: string;
+  eventId: string;
+  type: WebhookEventType;
+  conversationId: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+}

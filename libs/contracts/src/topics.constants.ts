@@ -71,6 +71,8 @@ export const CONSUMER_GROUPS = {
   searchIndexer: { group: 'search-indexer', topic: TOPICS.memorySummaries },
   searchPassages: { group: 'search-passages', topic: TOPICS.memoryMessages },
   searchLifecycle: { group: 'search-lifecycle', topic: TOPICS.memoryLifecycle },
+  webhookSummaries: { group: 'webhooks-summaries', topic: TOPICS.memorySummaries },
+  webhookLifecycle: { group: 'webhooks-lifecycle', topic: TOPICS.memoryLifecycle },
 } as const satisfies Record<string, { group: string; topic: TopicName }>;
 
 export type ConsumerGroup = (typeof CONSUMER_GROUPS)[keyof typeof CONSUMER_GROUPS];

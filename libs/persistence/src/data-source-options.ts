@@ -12,6 +12,7 @@ import { SummaryHistory1764200000000 } from './migrations/1764200000000-summary-
 import { UserProfiles1764300000000 } from './migrations/1764300000000-user-profiles';
 import { UserRollups1764400000000 } from './migrations/1764400000000-user-rollups';
 import { UserCredentials1764500000000 } from './migrations/1764500000000-user-credentials';
+import { Webhooks1764600000000 } from './migrations/1764600000000-webhooks';
 
 export const ENTITIES = [ApiKeyEntity, ConversationEntity, MessageEntity];
 export const MIGRATIONS = [
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   UserProfiles1764300000000,
   UserRollups1764400000000,
   UserCredentials1764500000000,
+  Webhooks1764600000000,
 ];
 
 /**

@@ -13,3 +13,4 @@ export * from './repositories/summary-version.repository';
 export * from './repositories/read-recorder';
 export * from './repositories/user-profile.repository';
 export * from './repositories/user-rollup.repository';
+export * from './repositories/webhook.repository';

@@ -1,4 +1,5 @@
 import type * as client from '@memory/client';
+import type { DeliveryView, Webhook } from '@memory/persistence';
 import type { PinResponse } from '../pins/pin.controller';
 import type { RestoreResult } from './retention.service';
 
@@ -8,6 +9,8 @@ type Fits<A, B> = [A] extends [B] ? true : false;
 const checks: true[] = [
   true satisfies Fits<RestoreResult, client.RestoreResult>,
   true satisfies Fits<PinResponse, client.PinResponse>,
+  true satisfies Fits<Webhook, client.Webhook>,
+  true satisfies Fits<DeliveryView, client.WebhookDelivery>,
 ];
 
 describe('the client types (libs/client) against the retention service', () => {

@@ -14,6 +14,7 @@ import {
   SummaryVersionRepository,
   UserProfileRepository,
   UserRollupRepository,
+  WebhookRepository,
 } from '@memory/persistence';
 import { BackfillRunStore } from '@memory/summarization';
 import { createHash } from 'node:crypto';
@@ -270,7 +271,8 @@ function withHashedSubject(work: PendingErasure): PendingErasure {
 /**
  * Deletes every row of a conversation in `manager`'s transaction, each table through its owner
  * and in this order (the archive record, messages, archived ids, summary, lineage,
- * compressions, reads, backfill runs, queued events, profiles citing it, the conversation), and
+ * compressions, reads, backfill runs, queued events, profiles citing it, webhook deliveries about
+ * it, the conversation), and
  * counts them.
  */
 async function deleteConversationRows(
@@ -297,6 +299,8 @@ async function deleteConversationRows(
   // Profiles and roll-ups built from it: built again from what is left by the next sweep.
   await new UserProfileRepository(dataSource).deleteCiting(...ids);
   await new UserRollupRepository(dataSource).deleteCiting(...ids);
+  // Webhook deliveries about it (their payloads hold its summaries); the erased event follows.
+  await new WebhookRepository(dataSource).deleteConversation(...ids);
   await new ConversationRepository(dataSource).deleteConversation(...ids);
   return { counts, archive: archives[0]?.relative_path ?? null };
 }
