@@ -28,7 +28,8 @@ export const CHAT_MESSAGE_ERROR_MEANINGS: Record<ChatMessageErrorCode, string> =
   CREATED_AT_IN_FUTURE: '`createdAt` is too far in the future, and nothing else is wrong',
   CREATED_AT_OUT_OF_RANGE:
     '`createdAt` is before 1970-01-01T00:00:00Z or has a UTC offset beyond ±15:59 (Postgres refuses it)',
-  KEY_MISMATCH: 'the record key is missing or not `tenantId:conversationId` of the value',
+  KEY_MISMATCH:
+    'the record key is missing or not `tenantId:conversationId` of the value (with `INGEST_KEY_MODE=strict`, the default)',
 };
 
 export const EXAMPLE_CHAT_MESSAGE = {
@@ -53,7 +54,11 @@ export const CHAT_MESSAGES_CHANNEL: AsyncApiChannelText = {
     'valid ones once and in order per conversation, and moves the others to ' +
     '`chat.messages.dlq.v1` without retrying them. Since 1.6.0, a value framed by a schema ' +
     "registry's wire format (magic byte 0, a 4-byte schema id, then the JSON) or wrapped in " +
-    "Kafka Connect's JSON envelope (`{schema, payload}`) is read as the message inside.",
+    "Kafka Connect's JSON envelope (`{schema, payload}`) is read as the message inside; the " +
+    'JSON Schema is registered per topic value (`chat.messages.v1-value`) by `npm run memory ' +
+    '-- schemas register`. Since 1.7.0, ingest run with `INGEST_KEY_MODE=from-value` takes ' +
+    'records with any key (or none): tenant and conversation come from the value, and the ' +
+    'stored message is re-keyed `tenantId:conversationId` on `memory.messages.v1`.',
 };
 
 export function chatMessageAsyncApi(): AsyncApiMessage {

@@ -51,7 +51,7 @@ export { lifecycleEventJsonSchema } from '../memory-lifecycle/memory-lifecycle.a
 export type AsyncApiDocument = Record<string, unknown>;
 
 /** Version of this document; bump it when a contract in it changes. */
-export const CONTRACTS_VERSION = '1.6.0';
+export const CONTRACTS_VERSION = '1.7.0';
 
 type ChannelId = keyof typeof TOPICS;
 type Service = 'upstream' | 'ingest' | 'summarizer' | 'compressor' | 'retention' | 'search' | 'cli';
@@ -271,6 +271,28 @@ const OPERATIONS: Record<string, OperationDoc> = {
     summary:
       'Search moves summary records it cannot parse, validate or attribute to a conversation ' +
       'to their dead-letter topic.',
+  },
+  retentionReceivesSummariesForWebhooks: {
+    action: 'receive',
+    channel: 'memorySummaries',
+    service: 'retention',
+    status: 'built',
+    summary:
+      'Retention turns each summary version of a tenant with webhooks into `summary.updated` ' +
+      "deliveries (once per webhook and record); a tombstone deletes the conversation's " +
+      'deliveries. A new group starts at the end of the topic.',
+    group: CONSUMER_GROUPS.webhookSummaries.group,
+  },
+  retentionReceivesLifecycleForWebhooks: {
+    action: 'receive',
+    channel: 'memoryLifecycle',
+    service: 'retention',
+    status: 'built',
+    summary:
+      'Retention turns `tier_changed`, `archived`, `restored` and `erased` of a tenant with ' +
+      'webhooks into deliveries (`tier.changed`, `conversation.archived`, ...); it ignores ' +
+      '`importance_changed`.',
+    group: CONSUMER_GROUPS.webhookLifecycle.group,
   },
   compressorSendsLifecycleEvents: {
     action: 'send',
