@@ -204,6 +204,17 @@ describe('MemoryClient', () => {
         fake.requests.map((r) => (JSON.parse(r.body) as { messages: [] }).messages.length),
       ).toEqual([200, 200, 50]);
       expect(JSON.parse(fake.requests[0].body).messages[0].schema).toBe('chat.message.v1');
+
+      // Long messages: batches stay under the body limit.
+      fake.requests.length = 0;
+      const long = Array.from({ length: 40 }, (_, n) => ({
+        ...message(n),
+        content: 'x'.repeat(60_000),
+      }));
+      expect((await client.ingest(long)).accepted).toBe(40);
+      expect(fake.requests.length).toBeGreaterThan(1);
+      for (const request of fake.requests)
+        expect(Buffer.byteLength(request.body)).toBeLessThan(1024 * 1024);
     } finally {
       await fake.close();
     }

@@ -38,6 +38,8 @@ export const LOCAL_URLS: Readonly<Record<ServiceName, string>> = {
 
 /** Messages per `POST /v1/messages` (the service takes at most 500, in at most 1 MiB). */
 export const INGEST_BATCH = 200;
+/** JSON bytes per `POST /v1/messages`, below the service's 1 MiB. */
+export const INGEST_BATCH_BYTES = 900 * 1024;
 
 export interface MemoryClientOptions {
   /** A key made with `npm run memory -- api-keys create`; its tenant scopes every call. */
@@ -89,10 +91,11 @@ export class MemoryClient {
   }
 
   /**
-   * Sends messages through `POST /v1/messages` in batches of {@link INGEST_BATCH}: each batch
-   * is produced to chat.messages.v1 and acknowledged by Kafka before the next. A message sent
-   * twice is stored once (by messageId). Throws on the first refused batch (its field errors
-   * carry `index` within that batch); the batches before it were accepted.
+   * Sends messages through `POST /v1/messages` in batches of at most {@link INGEST_BATCH}
+   * messages and {@link INGEST_BATCH_BYTES} of JSON (the service takes 500 and 1 MiB): each
+   * batch is produced to chat.messages.v1 and acknowledged by Kafka before the next. A message
+   * sent twice is stored once (by messageId). Throws on the first refused batch (its field
+   * errors carry `index` within that batch); the batches before it were accepted.
    */
   async ingest(
     messages: ChatMessageInput | readonly ChatMessageInput[],
@@ -100,13 +103,12 @@ export class MemoryClient {
   ): Promise<IngestResult> {
     const all = Array.isArray(messages) ? messages : [messages as ChatMessageInput];
     const result: IngestResult = { accepted: 0, messageIds: [] };
-    for (let start = 0; start < all.length; start += INGEST_BATCH) {
-      const batch = all.slice(start, start + INGEST_BATCH);
+    for (const batch of batches(all.map(withSchema))) {
       const answer = await this.transport.request<IngestResult>(
         'POST',
         this.urls.ingest,
         'v1/messages',
-        { ...options, body: { messages: batch.map(withSchema) } },
+        { ...options, body: { messages: batch } },
       );
       result.accepted += answer.accepted;
       result.messageIds.push(...answer.messageIds);
@@ -410,6 +412,28 @@ function serviceUrls(options: MemoryClientOptions): Record<ServiceName, string> 
     urls[name] = url;
   }
   return urls;
+}
+
+/** Consecutive runs of messages within the batch limits (a lone larger message goes alone). */
+function batches(messages: readonly ChatMessageInput[]): ChatMessageInput[][] {
+  const out: ChatMessageInput[][] = [];
+  let current: ChatMessageInput[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = new TextEncoder().encode(JSON.stringify(message)).length + 1;
+    if (
+      current.length > 0 &&
+      (current.length >= INGEST_BATCH || bytes + size > INGEST_BATCH_BYTES)
+    ) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 function withSchema(message: ChatMessageInput): ChatMessageInput {
