@@ -65,13 +65,16 @@ describe('mcp', () => {
 
   beforeAll(async () => {
     await harness.setUp();
-    await harness.start();
-    await harness.startSummarizer({ SUMMARY_PROFILE_INTERVAL_MS: '1000' });
-    await harness.startSearch();
+    // The processes start side by side: each waits for its own readiness.
     retention.start();
-    await retention.waitReady();
     mcp.start();
-    await mcp.waitReady();
+    await Promise.all([
+      harness.start(),
+      harness.startSummarizer({ SUMMARY_PROFILE_INTERVAL_MS: '1000' }),
+      harness.startSearch(),
+      retention.waitReady(),
+      mcp.waitReady(120_000),
+    ]);
     keys.a = harness.createKey(harness.tenantId, 'search,ingest');
     keys.b = harness.createKey(tenantB, 'search,ingest');
     keys.searchOnly = harness.createKey(harness.tenantId, 'search');

@@ -27,7 +27,10 @@ describe('user-bound credentials', () => {
   const harness = new SearchHarness();
   const tenant = harness.tenantId;
   const otherTenant = `${tenant}-b`;
-  const retention = new ServiceProcess('retention', { KAFKA_GROUP_PREFIX: harness.groupPrefix });
+  const retention = new ServiceProcess('retention', {
+    KAFKA_GROUP_PREFIX: harness.groupPrefix,
+    OPENSEARCH_INDEX_PREFIX: harness.indexPrefix,
+  });
   const mcp = new ServiceProcess('mcp', { MCP_KEY_CACHE_MS: '0' });
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const dir = mkdtempSync(join(tmpdir(), 'memory-jwt-'));
@@ -59,13 +62,16 @@ describe('user-bound credentials', () => {
 
   beforeAll(async () => {
     await harness.setUp();
-    await harness.start();
-    await harness.startSummarizer();
-    await harness.startSearch();
+    // The processes start side by side: each waits for its own readiness.
     retention.start();
     mcp.start();
-    await retention.waitReady();
-    await mcp.waitReady();
+    await Promise.all([
+      harness.start(),
+      harness.startSummarizer(),
+      harness.startSearch(),
+      retention.waitReady(),
+      mcp.waitReady(120_000),
+    ]);
     await harness.produce([
       ...RENT.map((content, i) =>
         harness.record(harness.message('ana-rent', `ana-${i}`, content, { userId: 'ana' })),
@@ -254,6 +260,26 @@ describe('user-bound credentials', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('erasing the user revokes the keys bound to them, and the keys forget them', async () => {
+    const admin = clientOf(harness.createKey(tenant, 'admin'));
+    await admin.admin.eraseUser('ana');
+    await eventually(
+      async () => (await status(clientOf(credentials.anaKey ?? '').whoami())) === 401 || undefined,
+      15_000,
+      250,
+    );
+    const [row] = await harness.dataSource.query<Array<{ n: number }>>(
+      'SELECT count(*)::int AS n FROM api_keys WHERE tenant_id = $1 AND user_id = $2',
+      [tenant, 'ana'],
+    );
+    expect(row?.n).toBe(0);
+    // A token of hers stays valid until it expires, and finds nothing.
+    await eventually(async () => {
+      const found = await clientOf(credentials.hsToken ?? '').search({ query: 'rent landlord' });
+      return found.results.length === 0 || undefined;
+    }, 30_000);
   });
 });
 

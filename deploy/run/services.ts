@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { commitGroupOffsets } from '@memory/kafka';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { say } from './console';
@@ -159,11 +160,12 @@ export async function groupsAtEnd(
     for (const [topic, group] of topicGroups) {
       const offsets = await admin.fetchTopicOffsets(topic).catch(() => []);
       if (offsets.length > 0)
-        await admin.setOffsets({
-          groupId: `${prefix}.${group}`,
+        await commitGroupOffsets(
+          kafka,
+          `${prefix}.${group}`,
           topic,
-          partitions: offsets.map(({ partition, high }) => ({ partition, offset: high })),
-        });
+          offsets.map(({ partition, high }) => ({ partition, offset: high })),
+        );
     }
   } finally {
     await admin.disconnect();

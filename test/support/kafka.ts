@@ -1,3 +1,4 @@
+import { commitGroupOffsets } from '@memory/kafka';
 import { randomUUID } from 'node:crypto';
 import { Batch, Kafka, KafkaMessage, logLevel } from 'kafkajs';
 
@@ -150,19 +151,13 @@ export async function endOffsets(
  * reads from there: tests use it to skip what earlier runs left on shared topics, and to
  * replay a batch.
  */
-export async function setGroupOffsets(
+export function setGroupOffsets(
   kafka: Kafka,
   groupId: string,
   topic: string,
   partitions: Array<{ partition: number; offset: string }>,
 ): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.setOffsets({ groupId, topic, partitions });
-  } finally {
-    await admin.disconnect();
-  }
+  return commitGroupOffsets(kafka, groupId, topic, partitions);
 }
 
 /** Committed offsets of a group on `topic`, by partition. */

@@ -145,6 +145,20 @@ export class ApiKeyStore {
   }
 
   /**
+   * Erasure of a user: the keys bound to them are revoked and no longer name them (a revoked
+   * key never verifies, so clearing the user cannot widen it). Returns how many keys.
+   */
+  async forgetUser(tenantId: string, userId: string): Promise<number> {
+    const rows = await this.dataSource.query<unknown>(
+      `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()), user_id = NULL
+        WHERE tenant_id = $1 AND user_id = $2 RETURNING id`,
+      [tenantId, userId],
+    );
+    this.invalidate();
+    return Array.isArray(rows) && Array.isArray(rows[0]) ? rows[0].length : 0;
+  }
+
+  /**
    * The identity behind a presented key, or null when it is unknown or revoked. Throws
    * {@link KeyLookupsThrottledError} when the key would need a look-up over the budget, and
    * the database's error when the look-up fails.

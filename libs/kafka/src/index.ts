@@ -6,3 +6,4 @@ export * from './kafka-admin.service';
 export * from './kafka-client.factory';
 export * from './kafka-producer.service';
 export * from './kafka.module';
+export * from './group-offsets';

@@ -1,3 +1,4 @@
+import { ApiKeyStore } from '@memory/auth';
 import {
   conversationKey,
   ErasedEvent,
@@ -136,6 +137,8 @@ export class Eraser {
     // Their profile and roll-ups go too (those built from the erased conversations already went).
     await new UserProfileRepository(this.dataSource).deleteUser(tenantId, userId);
     await new UserRollupRepository(this.dataSource).deleteUser(tenantId, userId);
+    // Keys bound to them are revoked and forget them.
+    await new ApiKeyStore(this.dataSource).forgetUser(tenantId, userId);
     await this.erasures.recordUser(
       tenantId,
       subjectHash('user', userId),
