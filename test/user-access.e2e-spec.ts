@@ -264,6 +264,15 @@ describe('user-bound credentials', () => {
 
   it('erasing the user revokes the keys bound to them, and the keys forget them', async () => {
     const admin = clientOf(harness.createKey(tenant, 'admin'));
+    // Her messages sent above are stored and indexed first (one arriving during the erasure is
+    // another case).
+    await eventually(async () => {
+      const rows = await harness.dataSource.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM conversations WHERE tenant_id = $1 AND user_id = 'ana'`,
+        [tenant],
+      );
+      return (rows[0]?.n === 2 && (await harness.vectorsFilled())) || undefined;
+    }, 30_000);
     await admin.admin.eraseUser('ana');
     await eventually(
       async () => (await status(clientOf(credentials.anaKey ?? '').whoami())) === 401 || undefined,

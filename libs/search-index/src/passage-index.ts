@@ -132,7 +132,24 @@ export class PassageIndex
     conversations: readonly ConversationKey[],
     keep: ReadonlyMap<string, readonly number[]> = new Map(),
   ): Promise<number> {
-    if (conversations.length === 0) return 0;
+    // A passage changed while the delete ran (its vector landed, or it was rewritten) is a
+    // version conflict, which delete-by-query skips: run it again while there were conflicts,
+    // a few times. What still conflicts then is left to the next rebuild (search rebuilds an
+    // erased or archived conversation's passages when the lifecycle event arrives).
+    let deleted = 0;
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const outcome = await this.deleteOnce(conversations, keep);
+      deleted += outcome.deleted;
+      if (outcome.conflicts === 0) break;
+    }
+    return deleted;
+  }
+
+  private async deleteOnce(
+    conversations: readonly ConversationKey[],
+    keep: ReadonlyMap<string, readonly number[]> = new Map(),
+  ): Promise<{ deleted: number; conflicts: number }> {
+    if (conversations.length === 0) return { deleted: 0, conflicts: 0 };
     const response = await this.client
       .deleteByQuery({
         index: this.alias,
@@ -162,16 +179,20 @@ export class PassageIndex
       })
       .catch((error: unknown) => {
         // No passages index yet (the search service never started): nothing to delete.
-        if (isIndexNotFound(error)) return { body: { deleted: 0 } };
+        if (isIndexNotFound(error)) return { body: { deleted: 0, version_conflicts: 0 } };
         throw error;
       });
-    const body = response.body as { deleted?: number; failures?: unknown[] };
+    const body = response.body as {
+      deleted?: number;
+      version_conflicts?: number;
+      failures?: unknown[];
+    };
     if ((body.failures ?? []).length > 0)
       throw new Error(
         `passages of ${conversations.length} conversations not all deleted: ` +
           JSON.stringify(body.failures?.slice(0, 3)).slice(0, 500),
       );
-    return body.deleted ?? 0;
+    return { deleted: body.deleted ?? 0, conflicts: body.version_conflicts ?? 0 };
   }
 
   /**

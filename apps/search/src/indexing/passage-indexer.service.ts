@@ -50,7 +50,30 @@ export class PassageIndexer {
     );
     const outcome = await this.index.write(documents);
     this.metrics.passagesWritten(outcome);
+    await this.settleRemoved(plan, byConversation);
     return outcome;
+  }
+
+  /**
+   * Reads the windows' messages again after the write: a conversation that lost messages
+   * meanwhile (erased or archived while this batch was on its way) is rebuilt from what is held
+   * now, so a passage written from the earlier read does not outlive the erasure.
+   */
+  private async settleRemoved(
+    plan: readonly ConversationWindows[],
+    before: ReadonlyMap<string, readonly PassageInputRow[]>,
+  ): Promise<void> {
+    const now = new Map<string, number>();
+    for (const row of await this.messages.inSeqRanges(plan))
+      now.set(conversationKeyOf(row), (now.get(conversationKeyOf(row)) ?? 0) + 1);
+    for (const entry of plan) {
+      const key = conversationKeyOf(entry);
+      if ((now.get(key) ?? 0) < (before.get(key)?.length ?? 0))
+        await this.rebuildConversation({
+          tenantId: entry.tenantId,
+          conversationId: entry.conversationId,
+        });
+    }
   }
 
   /**
