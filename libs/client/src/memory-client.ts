@@ -416,11 +416,12 @@ function serviceUrls(options: MemoryClientOptions): Record<ServiceName, string> 
 
 /** Consecutive runs of messages within the batch limits (a lone larger message goes alone). */
 function batches(messages: readonly ChatMessageInput[]): ChatMessageInput[][] {
+  const encoder = new TextEncoder();
   const out: ChatMessageInput[][] = [];
   let current: ChatMessageInput[] = [];
   let bytes = 0;
   for (const message of messages) {
-    const size = new TextEncoder().encode(JSON.stringify(message)).length + 1;
+    const size = encoder.encode(JSON.stringify(message)).length + 1;
     if (
       current.length > 0 &&
       (current.length >= INGEST_BATCH || bytes + size > INGEST_BATCH_BYTES)

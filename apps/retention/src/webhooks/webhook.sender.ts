@@ -60,8 +60,11 @@ export class WebhookSender implements OnModuleInit, OnApplicationShutdown {
     const lease = Math.ceil((PER_WEBHOOK * this.settings.timeoutMs) / 1000) + 30;
     const due = await this.deliveries.claim(PER_WEBHOOK, PER_ROUND, lease);
     const byWebhook = new Map<string, DueDelivery[]>();
-    for (const delivery of due)
-      byWebhook.set(delivery.webhookId, [...(byWebhook.get(delivery.webhookId) ?? []), delivery]);
+    for (const delivery of due) {
+      const queue = byWebhook.get(delivery.webhookId);
+      if (queue) queue.push(delivery);
+      else byWebhook.set(delivery.webhookId, [delivery]);
+    }
     await Promise.all([...byWebhook.values()].map((queue) => this.sendInOrder(queue)));
     return due.length;
   }

@@ -63,9 +63,8 @@ export class PassageIndexer {
     plan: readonly ConversationWindows[],
     before: ReadonlyMap<string, readonly PassageInputRow[]>,
   ): Promise<void> {
-    const now = new Map<string, number>();
-    for (const row of await this.messages.inSeqRanges(plan))
-      now.set(conversationKeyOf(row), (now.get(conversationKeyOf(row)) ?? 0) + 1);
+    // Counts only: the check costs one small query, not a second read of the contents.
+    const now = await this.messages.countInSeqRanges(plan);
     for (const entry of plan) {
       const key = conversationKeyOf(entry);
       if ((now.get(key) ?? 0) < (before.get(key)?.length ?? 0))

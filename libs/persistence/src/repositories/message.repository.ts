@@ -184,6 +184,26 @@ export class MessageRepository {
     return rows.map(toPassageInput);
   }
 
+  /** How many messages each conversation holds in these seq ranges (`tenant/conversation`). */
+  async countInSeqRanges(ranges: readonly ConversationSeqRange[]): Promise<Map<string, number>> {
+    if (ranges.length === 0) return new Map();
+    const rows = await this.dataSource.query<Array<{ key: string; n: number }>>(
+      `SELECT r.tenant_id || '/' || r.conversation_id AS key, count(m.seq)::int AS n
+         FROM unnest($1::varchar[], $2::varchar[], $3::bigint[], $4::bigint[])
+              AS r (tenant_id, conversation_id, seq_from, seq_to)
+         JOIN messages m ON m.tenant_id = r.tenant_id AND m.conversation_id = r.conversation_id
+                        AND m.seq BETWEEN r.seq_from AND r.seq_to
+        GROUP BY r.tenant_id, r.conversation_id`,
+      [
+        ranges.map((r) => r.tenantId),
+        ranges.map((r) => r.conversationId),
+        ranges.map((r) => r.seqFrom),
+        ranges.map((r) => r.seqTo),
+      ],
+    );
+    return new Map(rows.map((row) => [row.key, row.n]));
+  }
+
   /**
    * Per conversation, the lowest and highest seq of the messages stored at or after `since`
    * (`ingested_at`; a scan of the table: for the rare operator run, not a service's path).
