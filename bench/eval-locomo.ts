@@ -3,7 +3,7 @@
 // the figures, 1 when the run itself fails (a stage not reached, a service error).
 //
 //   npm run eval:locomo -- [--data <dir>] [--out <file.json>] [--k 10]
-//                          [--age live|compressed|archived|old] [--tune]
+//                          [--age live|compressed|archived|old] [--tune] [--lists-out <file>]
 //
 // Each LoCoMo file becomes a tenant (`locomo-<file>`), each session a conversation
 // (`session-<n>`), each turn a message whose id is its dia_id ("D3:5"). Steps: stack up; build;
@@ -22,7 +22,8 @@
 //   searches are filtered and boosted by it as in production (SEARCH_IMPORTANCE_BOOST, set to
 //   0 to measure without the boost);
 // - with --tune, the fusion weights chosen by leave-one-conversation-out over the four lists
-//   fetched from the run's indexes (bench/lib/fusion-tuning.ts).
+//   fetched from the run's indexes (bench/lib/fusion-tuning.ts); --lists-out writes those
+//   lists with each question as JSON, and BENCH_KEEP_INDEX=true keeps the run's indices.
 // --tier <full|key_points|brief|metadata> of earlier versions is read as the --age holding it.
 // BENCH_SKIP_BUILD=true runs the dist/ of an earlier build as it is.
 import { randomUUID } from 'node:crypto';
@@ -62,7 +63,7 @@ import {
 } from './lib/age-stages';
 import { bm25TurnsRecall, CONTEXT_BUDGETS, contextRecall } from './lib/context-recall';
 import { barsOf, EvalReport, reportText } from './lib/eval-report';
-import { fetchLists, leaveOneConversationOut } from './lib/fusion-tuning';
+import { fetchLists, leaveOneConversationOut, writeLists } from './lib/fusion-tuning';
 import { questionsOf, sessionNumberOf, tenantOf } from './lib/locomo-evidence';
 import {
   checkGroups,
@@ -88,6 +89,7 @@ const config = {
   data: resolve(process.cwd(), option('data', process.env.LOCOMO_DIR || DEFAULT_LOCOMO_DIR)),
   age: ageOption(),
   tune: process.argv.includes('--tune'),
+  listsOut: option('lists-out'),
   out: option('out'),
   k: Number(option('k', '10')),
   brokers: brokers(),
@@ -225,12 +227,11 @@ async function main(): Promise<void> {
   let tuning: EvalReport['tuning'];
   try {
     raw = await rawTextBaselines(tools, embedder, conversations, questions, config.k);
-    if (config.tune)
-      tuning = leaveOneConversationOut(
-        conversations,
-        questions,
-        await fetchLists(tools, embedder, questions, config.opensearch, prefix),
-      );
+    if (config.tune || config.listsOut) {
+      const lists = await fetchLists(tools, embedder, questions, config.opensearch, prefix);
+      if (config.tune) tuning = leaveOneConversationOut(conversations, questions, lists);
+      if (config.listsOut) writeLists(config.listsOut, questions, lists);
+    }
   } finally {
     await embedder.close();
   }
@@ -260,8 +261,11 @@ async function main(): Promise<void> {
     writeFileSync(resolve(process.cwd(), config.out), `${JSON.stringify(report, null, 2)}\n`);
     say('eval', `wrote ${config.out}`);
   }
-  for (const index of [`${prefix}-summaries*`, `${prefix}-passages*`])
-    await fetch(`${config.opensearch}/${index}`, { method: 'DELETE' }).catch(() => undefined);
+  if (process.env.BENCH_KEEP_INDEX === 'true')
+    say('eval', `BENCH_KEEP_INDEX: kept the indices ${prefix}-summaries and ${prefix}-passages`);
+  else
+    for (const index of [`${prefix}-summaries*`, `${prefix}-passages*`])
+      await fetch(`${config.opensearch}/${index}`, { method: 'DELETE' }).catch(() => undefined);
   rmSync(plan.env.RETENTION_ARCHIVE_ROOT, { recursive: true, force: true });
   process.exit(0);
 }

@@ -49,6 +49,20 @@ describe('context', () => {
     'Good luck with the negotiation.',
   ];
 
+  // Three visits on three dates: May's speaks of the dentist appointment the most.
+  const VISITS: Array<[string, string, string[]]> = [
+    [
+      'dentist-may',
+      '2025-05-14T09:00:00Z',
+      [
+        'My dentist appointment is on Thursday, the dentist wants an x-ray.',
+        'Remember to ask the dentist about the appointment for the crown.',
+      ],
+    ],
+    ['dentist-june', '2025-06-20T09:00:00Z', ['The dentist appointment went well today.']],
+    ['haircut', '2025-07-02T09:00:00Z', ['I booked a haircut appointment for Friday.']],
+  ];
+
   const post = async <T>(path: string, body: unknown, key = keyA) => {
     const response = await harness.post(path, body, key);
     return { status: response.status, json: (await response.json()) as T };
@@ -69,6 +83,15 @@ describe('context', () => {
     await harness.say('garden', GARDEN);
     await harness.say('live', LIVE);
     await harness.produce(
+      VISITS.flatMap(([conversationId, createdAt, contents]) =>
+        contents.map((content, i) =>
+          harness.record(
+            harness.message(conversationId, `${conversationId}-m${i + 1}`, content, { createdAt }),
+          ),
+        ),
+      ),
+    );
+    await harness.produce(
       RENT.map((content, i) =>
         harness.record(
           harness.message('rent-b', `rent-b-m${i + 1}`, content, { tenantId: tenantB }),
@@ -81,12 +104,14 @@ describe('context', () => {
       const rent = await search({ query: 'landlord', mode: 'keyword' });
       const garden = await search({ query: 'tomato', mode: 'keyword' });
       const other = await search({ query: 'landlord', mode: 'keyword' }, keyB);
+      const visits = await search({ query: 'appointment', mode: 'keyword' });
       const live = await harness.get('/v1/conversations/live/summary', keyA);
       const found = (results: SearchResult[] | undefined, id: string) =>
         (results ?? []).some((r) => r.conversationId === id && r.evidence.length > 0);
       return found(rent.json.results, 'rent') &&
         found(garden.json.results, 'garden') &&
         found(other.json.results, 'rent-b') &&
+        VISITS.every(([id]) => found(visits.json.results, id)) &&
         live.status === 200 &&
         (await harness.vectorsFilled())
         ? true
@@ -125,7 +150,9 @@ describe('context', () => {
       expect(countTokens(json.text)).toBe(json.tokens);
       expect(json.items.length).toBeGreaterThan(0);
       for (const item of json.items)
-        expect(['rent', 'garden', 'live']).toContain(item.conversationId);
+        expect(['rent', 'garden', 'live', ...VISITS.map(([id]) => id)]).toContain(
+          item.conversationId,
+        );
       expect(json.text).not.toContain('rent-b');
       const quoted = json.items.flatMap((item) => item.messageIds);
       expect(new Set(quoted).size).toBe(quoted.length);
@@ -137,6 +164,46 @@ describe('context', () => {
     const other = await context({ query: 'landlord rent increase', tokenBudget: 2000 }, keyB);
     expect(other.json.items.length).toBeGreaterThan(0);
     for (const item of other.json.items) expect(item.conversationId).toBe('rent-b');
+  });
+
+  it('ranks conversations and evidence from a date the query names first, and says what it read', async () => {
+    type Dated = { periods?: Array<{ text: string; from: string; to: string }> };
+    const dated = (body: Record<string, unknown>) =>
+      post<{ results?: Array<SearchResult & { matchedBy: string[] }> } & Dated>('/v1/search', body);
+    for (const mode of ['keyword', 'hybrid']) {
+      // Without a date, the visit that says the most about it comes first.
+      const plain = await dated({ query: 'dentist appointment', mode });
+      expect(plain.json.results?.[0]?.conversationId).toBe('dentist-may');
+      expect(plain.json.periods).toBeUndefined();
+      for (const query of [
+        'dentist appointment in June 2025',
+        'the dentist appointment on 20 June',
+        'dentist appointment 2025-06-20',
+      ]) {
+        const { status, json } = await dated({ query, mode });
+        expect(status).toBe(200);
+        expect(json.periods?.length).toBe(1);
+        expect(json.results?.[0]?.conversationId).toBe('dentist-june');
+        expect(json.results?.[0]?.matchedBy).toContain('period');
+        expect(
+          json.results?.find((r) => r.conversationId === 'dentist-may')?.matchedBy,
+        ).not.toContain('period');
+        // readDates false: the date's words are only words, and May is first again.
+        const off = await dated({ query, mode, readDates: false });
+        expect(off.json.periods).toBeUndefined();
+        expect(off.json.results?.[0]?.conversationId).toBe('dentist-may');
+      }
+    }
+    expect(
+      (await dated({ query: 'dentist in June 2025' })).json.periods?.map((p) => [p.from, p.to]),
+    ).toEqual([['2025-06-01T00:00:00.000Z', '2025-07-01T00:00:00.000Z']]);
+
+    const answer = await context({ query: 'dentist appointment in June 2025', tokenBudget: 300 });
+    expect(answer.json.items[0]?.conversationId).toBe('dentist-june');
+    const plain = await context({ query: 'dentist appointment', tokenBudget: 300 });
+    expect(plain.json.items[0]?.conversationId).toBe('dentist-may');
+    const invalid = await dated({ query: 'dentist', readDates: 'yes' });
+    expect(invalid.status).toBe(400);
   });
 
   it('puts the live conversation’s summary first', async () => {

@@ -7,6 +7,8 @@
 // the weights and share with the best
 // hybrid recall@5 over the questions of the other files are chosen and scored on the held-out
 // file's questions; the held-out file never takes part in its own choice.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { LocomoConversation } from '@memory/datasets';
 import { LocalEmbedder } from '@memory/embeddings';
 import {
@@ -130,6 +132,21 @@ export async function fetchLists(
   }
   bar.end(all.length);
   return all;
+}
+
+/**
+ * The lists `fetchLists` gave, with each question's file, text and relevant sessions, as JSON
+ * (`--lists-out`): for studying other fusions offline without running the services again.
+ */
+export function writeLists(file: string, questions: readonly Question[], hits: readonly Hits[]) {
+  const rows = questions.map((q, i) => ({
+    conversation: q.conversation.id,
+    question: q.question,
+    relevant: [...q.relevant],
+    evidence: [...q.evidence],
+    hits: hits[i],
+  }));
+  writeFileSync(resolve(process.cwd(), file), `${JSON.stringify(rows)}\n`);
 }
 
 /** Leave-one-conversation-out over `conversations`, from the lists `fetchLists` gave. */

@@ -33,9 +33,20 @@ export interface SearchParams {
   minImportance?: number;
   from?: string;
   to?: string;
+  /** Read the dates the query names ("in June", "last week") and favour conversations from then; default true. */
+  readDates?: boolean;
   k?: number;
   evidence?: number;
   cursor?: string;
+}
+
+/** A period of time a query named, as the service read it. */
+export interface QueryPeriod {
+  text: string;
+  from: string;
+  to: string;
+  /** Named without a year: that month or day of every year. */
+  everyYear: boolean;
 }
 
 export interface Evidence {
@@ -55,7 +66,7 @@ export interface SearchResult {
   userId: string;
   tier: SummaryTier | null;
   score: number;
-  matchedBy: ('keyword' | 'semantic')[];
+  matchedBy: ('keyword' | 'semantic' | 'period')[];
   snippet: string;
   highlights: Record<string, string[]>;
   summary: { context: string; keyPoints: string[] } | null;
@@ -70,6 +81,8 @@ export interface SearchResult {
 
 export interface SearchResponse {
   mode: SearchMode;
+  /** The periods the query names, when it names any. */
+  periods?: QueryPeriod[];
   results: SearchResult[];
   nextCursor?: string;
 }
@@ -83,6 +96,8 @@ export interface ContextParams {
   userId?: string;
   from?: string;
   to?: string;
+  /** As in search: evidence from the periods the query names goes first; default true. */
+  readDates?: boolean;
 }
 
 export interface ContextItem {

@@ -10,10 +10,14 @@ import {
 import {
   conversationListQueries,
   conversationLists,
+  conversationSpans,
   ListHit,
+  listHitValue,
   ListQuery,
+  passageHitId,
   passageList,
   passageScopeOf,
+  withSpanFields,
 } from './conversation-query.builder';
 import {
   ContextCandidate,
@@ -23,6 +27,7 @@ import {
   TokenCounter,
 } from './context-packing';
 import { PassageDocument } from './passage-document';
+import { boostByPeriods, inPeriods, PERIOD_BOOST, periodsOf, timeOf } from './query-periods';
 import { passageHydrateBody } from './passage-query.builder';
 import { DEFAULT_KNN_EF_SEARCH } from './search.settings';
 import { hydrateBody, keywordText, SearchScope } from './search-query.builder';
@@ -38,6 +43,8 @@ export interface ContextQuery {
   userId?: string;
   from?: string;
   to?: string;
+  /** Read the periods the query names ({@link periodsOf}); default true. */
+  readDates?: boolean;
 }
 
 /** A conversation's current summary as the context shows it. */
@@ -140,17 +147,23 @@ export class ContextAssembler {
         ? undefined
         : this.sources.profile(request.tenantId, request.userId),
     ]);
-    const queries = conversationListQueries('hybrid', scope, text, vector, this.efSearch);
+    const periods = request.readDates === false ? [] : periodsOf(request.query);
+    const lists = conversationListQueries('hybrid', scope, text, vector, this.efSearch);
+    const queries = periods.length > 0 ? withSpanFields(lists) : lists;
     const names = Object.keys(queries) as ConversationList[];
     const answers = await this.searchAll(names.flatMap((name) => queries[name] ?? []));
     const hits = Object.fromEntries(names.map((name, index) => [name, answers[index] ?? []]));
-    const lists = conversationLists(hits);
-    const silent = foundWithoutPassages(lists, CONTEXT_ARCHIVE_CANDIDATES).filter(
+    const fusable = conversationLists(hits);
+    const silent = foundWithoutPassages(fusable, CONTEXT_ARCHIVE_CANDIDATES).filter(
       (id) => id !== request.conversationId,
     );
     const archived =
       silent.length > 0 ? await this.sources.archived(request.tenantId, silent) : new Set<string>();
-    const conversations = fuseConversationLists(lists, FUSION_WEIGHTS, archived);
+    const conversations = boostByPeriods(
+      fuseConversationLists(fusable, FUSION_WEIGHTS, archived),
+      conversationSpans(hits),
+      periods,
+    );
     const conversationScore = new Map(conversations.map((hit) => [hit.id, hit.score]));
     const keyword = passageList(hits.passageKeyword ?? []);
     const semantic = passageList(hits.passageSemantic ?? []);
@@ -158,6 +171,16 @@ export class ContextAssembler {
       [...keyword, ...semantic].map((hit) => [hit.id, hit.conversationId]),
     );
     const share = CONTEXT_CONVERSATION_SHARE;
+    // A passage from a period the query names goes up as its conversation does.
+    const during = new Set<string>();
+    if (periods.length > 0)
+      for (const hit of [...(hits.passageKeyword ?? []), ...(hits.passageSemantic ?? [])]) {
+        const id = passageHitId(hit);
+        const from = timeOf(listHitValue(hit, 'firstAt'));
+        const to = timeOf(listHitValue(hit, 'lastAt')) ?? from;
+        if (id && from !== undefined && to !== undefined && inPeriods(periods, from, to))
+          during.add(id);
+      }
     const ranked: Array<{
       id: string;
       conversationId: string;
@@ -169,7 +192,9 @@ export class ContextAssembler {
         id: hit.id,
         conversationId,
         kind: 'evidence',
-        score: (1 - share) * hit.score + share * (conversationScore.get(conversationId) ?? 0),
+        score:
+          ((1 - share) * hit.score + share * (conversationScore.get(conversationId) ?? 0)) *
+          (during.has(hit.id) ? 1 + PERIOD_BOOST : 1),
       };
     });
 

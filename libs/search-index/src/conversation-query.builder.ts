@@ -13,6 +13,7 @@ import {
   passageSemanticBody,
 } from './passage-query.builder';
 import { passageId } from './passage-document';
+import { TimeSpan, timeOf } from './query-periods';
 import { ScoredId } from './score-fusion';
 import { DEFAULT_KNN_EF_SEARCH } from './search.settings';
 import { keywordBody, SearchBody, SearchScope, semanticBody } from './search-query.builder';
@@ -210,4 +211,62 @@ export function conversationLists(
         : summaryList(list),
     ]),
   );
+}
+
+/** The date doc values that say when a list hit was said: a summary's or a passage's. */
+const SPAN_FIELDS = {
+  summaries: ['firstMessageAt', 'lastMessageAt'],
+  passages: ['firstAt', 'lastAt'],
+} as const;
+
+/**
+ * The lists with their hits' time spans among the doc values they read, for a query that names
+ * a period ({@link periodsOf}); a query that names none keeps the lists as they are.
+ */
+export function withSpanFields(
+  queries: Partial<Record<ConversationList, ListQuery>>,
+): Partial<Record<ConversationList, ListQuery>> {
+  return Object.fromEntries(
+    Object.entries(queries).map(([name, query]) => {
+      const fields = (query.body.docvalue_fields ?? []) as string[];
+      return [
+        name,
+        {
+          ...query,
+          body: { ...query.body, docvalue_fields: [...fields, ...SPAN_FIELDS[query.target]] },
+        },
+      ];
+    }),
+  );
+}
+
+/**
+ * When each conversation of the lists was said, by conversation id: the spans of its passages in
+ * the passage lists (where the words or meaning matched), or, when no passage of it is listed (an
+ * archived conversation, one found by its summary alone), its summary's first to last message.
+ * A long conversation is thus placed by the passages that matched, not by all the time it spans.
+ */
+export function conversationSpans(
+  hits: Partial<Record<ConversationList, readonly ListHit[]>>,
+): Map<string, TimeSpan[]> {
+  const spans = new Map<string, TimeSpan[]>();
+  const add = (
+    hit: ListHit,
+    id: unknown,
+    [from, to]: readonly [string, string],
+    only: boolean,
+  ): void => {
+    const start = timeOf(listHitValue(hit, from));
+    const end = timeOf(listHitValue(hit, to)) ?? start;
+    if (typeof id !== 'string' || start === undefined || end === undefined) return;
+    if (only && spans.has(id)) return;
+    spans.set(id, [...(spans.get(id) ?? []), [start, end]]);
+  };
+  for (const name of ['passageKeyword', 'passageSemantic'] as const)
+    for (const hit of hits[name] ?? [])
+      add(hit, listHitValue(hit, 'conversationId'), SPAN_FIELDS.passages, false);
+  for (const name of ['summaryKeyword', 'summarySemantic'] as const)
+    for (const hit of hits[name] ?? [])
+      add(hit, summaryList([hit])[0]?.id, SPAN_FIELDS.summaries, true);
+  return spans;
 }

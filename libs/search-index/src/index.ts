@@ -16,3 +16,4 @@ export * from './aliased-index';
 export * from './passage-index';
 export * from './conversation-removal';
 export * from './vector-target';
+export * from './query-periods';

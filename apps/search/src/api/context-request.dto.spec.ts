@@ -4,7 +4,7 @@ describe(parseContextRequest.name, () => {
   it('fills the default budget and trims the query', () => {
     expect(parseContextRequest({ query: '  dentist  ' })).toEqual({
       ok: true,
-      request: { query: 'dentist', tokenBudget: 1000 },
+      request: { query: 'dentist', tokenBudget: 1000, readDates: true },
     });
   });
 
@@ -16,6 +16,7 @@ describe(parseContextRequest.name, () => {
       userId: 'user-7',
       from: '2026-05-01',
       to: '2026-05-02T10:00:00Z',
+      readDates: false,
     };
     expect(parseContextRequest(body)).toEqual({ ok: true, request: body });
   });

@@ -25,6 +25,13 @@ export const contextRequestSchema = z
     userId: z.string().min(1).max(128).optional().describe("Only this user's conversations"),
     from: isoDate.optional().describe('Evidence written at or after (ISO date or date-time)'),
     to: isoDate.optional().describe('Evidence written at or before'),
+    readDates: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Read the dates the query names ("on 3 June 2023", "last week"), as search does: ' +
+          'evidence and conversations from then rank higher. false: the words are only words',
+      ),
   })
   .refine(({ from, to }) => inOrder(from, to), {
     path: ['to'],

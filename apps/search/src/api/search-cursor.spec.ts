@@ -1,7 +1,6 @@
 import { decodeCursor, encodeCursor, queryHash } from './search-cursor';
-import { SearchCriteria } from './search-request.dto';
 
-type Criteria = Omit<SearchCriteria, 'evidence'>;
+type Criteria = Parameters<typeof queryHash>[0];
 
 function criteria(overrides: Partial<Criteria> = {}): Criteria {
   return { query: 'dentist friday', mode: 'hybrid', k: 10, ...overrides };
@@ -41,8 +40,11 @@ describe('search cursor', () => {
       { from: '2026-05-01' },
       { to: '2026-05-01' },
       { k: 11 },
+      { readDates: false },
     ])
       expect(queryHash(criteria(change))).not.toBe(base);
+    // Reading dates is the default: saying so is the same query.
+    expect(queryHash(criteria({ readDates: true }))).toBe(base);
     // The same value under another field is another query.
     expect(queryHash(criteria({ from: '2026-05-01' }))).not.toBe(
       queryHash(criteria({ to: '2026-05-01' })),

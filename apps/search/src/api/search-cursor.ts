@@ -40,8 +40,10 @@ const cursorSchema = z.strictObject({
  * A short hash of everything that decides a query's ranking (text, mode, filters, page size):
  * a cursor only continues the query it came from.
  */
-export function queryHash(criteria: Omit<SearchCriteria, 'evidence'>): string {
-  const { query, mode, userId, tier, from, to, k, minImportance } = criteria;
+export function queryHash(
+  criteria: Omit<SearchCriteria, 'evidence' | 'readDates'> & { readDates?: boolean },
+): string {
+  const { query, mode, userId, tier, from, to, k, minImportance, readDates } = criteria;
   const identity = JSON.stringify([
     query,
     mode,
@@ -52,6 +54,7 @@ export function queryHash(criteria: Omit<SearchCriteria, 'evidence'>): string {
     k,
     // Only when set, so the cursors of searches without it stay valid across this change.
     ...(minImportance !== undefined ? [minImportance] : []),
+    ...(readDates === false ? ['noDates'] : []),
   ]);
   return createHash('sha256').update(identity, 'utf8').digest('base64url').slice(0, 22);
 }

@@ -5,7 +5,7 @@ describe(parseSearchRequest.name, () => {
   it('fills the defaults and trims the query', () => {
     expect(parseSearchRequest({ query: '  dentist  ' })).toEqual({
       ok: true,
-      request: { query: 'dentist', mode: 'hybrid', k: 10, evidence: 3, offset: 0 },
+      request: { query: 'dentist', mode: 'hybrid', k: 10, evidence: 3, readDates: true, offset: 0 },
     });
   });
 
@@ -19,6 +19,7 @@ describe(parseSearchRequest.name, () => {
       to: '2026-05-02T10:00:00+02:00',
       k: 100,
       evidence: 0,
+      readDates: false,
     };
     expect(parseSearchRequest(body)).toEqual({ ok: true, request: { ...body, offset: 0 } });
   });
@@ -82,7 +83,7 @@ describe(parseSearchRequest.name, () => {
     const cursor = encodeCursor({ offset: 5, mode: 'semantic', queryHash: queryHash(criteria) });
     expect(parseSearchRequest({ ...criteria, cursor })).toEqual({
       ok: true,
-      request: { ...criteria, evidence: 3, offset: 5 },
+      request: { ...criteria, evidence: 3, readDates: true, offset: 5 },
     });
     expect(parseSearchRequest({ ...criteria, k: 6, cursor })).toMatchObject({
       ok: false,

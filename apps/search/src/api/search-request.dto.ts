@@ -35,6 +35,14 @@ export const searchRequestSchema = z
     to: isoDate
       .optional()
       .describe('Last message at or before (a date without time includes that whole day)'),
+    readDates: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Read the dates the query names ("on 3 June 2023", "in March", "last week", "yesterday") ' +
+          'and rank the conversations from then higher among those found (their score doubled); ' +
+          'the periods read come back as periods. false: the words are only words',
+      ),
     k: z.number().int().min(1).max(100).default(10).describe('Results per page'),
     evidence: z
       .number()
@@ -65,6 +73,7 @@ export interface SearchCriteria {
   minImportance?: number;
   from?: string;
   to?: string;
+  readDates: boolean;
   k: number;
   evidence: number;
 }

@@ -42,15 +42,17 @@ export const searchResultSchema = z.object({
     .describe(
       'The weighted mean of the min-max normalized scores (0..1) over the lists of the mode ' +
         '(keyword: summary and passage BM25; semantic: summary and passage k-NN; hybrid: all ' +
-        'four), raised by importance: × (1 + SEARCH_IMPORTANCE_BOOST × importance), so up to ' +
-        '1.1 by default',
+        'four), doubled when it is from a period the query names (readDates), then raised by ' +
+        'importance: × (1 + SEARCH_IMPORTANCE_BOOST × importance), so up to 2.2 by default',
     ),
   matchedBy: z
-    .array(z.enum(['keyword', 'semantic']))
+    .array(z.enum(['keyword', 'semantic', 'period']))
     .describe(
       'The lists that found the conversation: keyword (summary or passage BM25), semantic ' +
         '(summary or passage k-NN). Vectors follow the text by a moment (two-phase indexing): ' +
-        'a conversation indexed just now is found by keyword before it can be found by meaning',
+        'a conversation indexed just now is found by keyword before it can be found by meaning. ' +
+        'period: its matching passages (or, without any, its summary) fall in a period the ' +
+        'query names, which doubled its score',
     ),
   snippet: z
     .string()
@@ -87,8 +89,27 @@ export const searchResultSchema = z.object({
     ),
 });
 
+/** A period of time the query named, as read (`readDates`). */
+export const queryPeriodSchema = z.object({
+  text: z.string().describe('The words of the query it was read from'),
+  from: z.string().describe('Start, ISO 8601 UTC (a day named is widened by a day each side)'),
+  to: z.string().describe('End (exclusive)'),
+  everyYear: z
+    .boolean()
+    .describe(
+      'Named without a year ("in June"): that month or day of every year; from/to show this year',
+    ),
+});
+
 export const searchResponseSchema = z.object({
   mode: z.enum(SEARCH_MODES),
+  periods: z
+    .array(queryPeriodSchema)
+    .optional()
+    .describe(
+      'The periods the query names, when it names any (readDates): conversations from them ' +
+        'scored double (their matchedBy holds period)',
+    ),
   results: z.array(searchResultSchema),
   nextCursor: z
     .string()
@@ -97,6 +118,7 @@ export const searchResponseSchema = z.object({
 });
 
 export type SearchResult = z.infer<typeof searchResultSchema>;
+export type QueryPeriodView = z.infer<typeof queryPeriodSchema>;
 export type Evidence = z.infer<typeof evidenceSchema>;
 export type SearchResponse = z.infer<typeof searchResponseSchema>;
 

@@ -22,7 +22,13 @@ import {
   passageHitId,
   passageList,
   passageScopeOf,
+  boostByPeriods,
+  conversationSpans,
+  inPeriods,
+  periodsOf,
+  QueryPeriod,
   SearchScope,
+  withSpanFields,
   SearchSettings,
   summaryList,
 } from '@memory/search-index';
@@ -53,6 +59,8 @@ export type SearchOutcome =
 
 interface Page {
   results: SearchResult[];
+  /** The periods the query names (`readDates`). */
+  periods: QueryPeriod[];
   /** Whether the ranking goes on after this page. */
   more: boolean;
   /** Set once the pages are past the first pages' ranking: how many of it were shown. */
@@ -62,6 +70,8 @@ interface Page {
 /** A fused ranking, the list hits it came from, and whether a list was cut at its depth. */
 interface Ranked {
   ranking: FusedConversation[];
+  /** Conversations of the ranking raised by a period the query names. */
+  inPeriod: Set<string>;
   hits: Partial<Record<ConversationList, Array<IndexedHit | PassageHit>>>;
   truncated: boolean;
 }
@@ -141,7 +151,8 @@ export class SearchService {
     const end = offset + size;
     const text = keywordText(request.query);
     const vector = request.mode === 'keyword' ? undefined : await this.embed(request.query);
-    const rank = (depth: ListDepth) => this.rank(request.mode, scope, text, vector, depth);
+    const periods = request.readDates ? periodsOf(request.query) : [];
+    const rank = (depth: ListDepth) => this.rank(request.mode, scope, text, vector, depth, periods);
 
     let ranked: Ranked;
     let ranking: FusedConversation[];
@@ -167,7 +178,7 @@ export class SearchService {
       more = ranking.length > end;
     }
     const slice = ranking.slice(offset, end);
-    if (slice.length === 0) return { results: [], more: false };
+    if (slice.length === 0) return { results: [], periods, more: false };
     const { hits } = ranked;
 
     // The page's summaries and its evidence in one request: the evidence needs only the passages.
@@ -197,7 +208,7 @@ export class SearchService {
       conversationId: hit.id,
       summary: summaries.get(hit.id),
       score: hit.score,
-      matchedBy: matchedBy(hit),
+      matchedBy: matchedBy(hit, ranked.inPeriod),
     }));
     const evidence = await plan.finish(evidenceAnswers, page);
     const results = page.map(({ conversationId, summary, score, matchedBy: by }): SearchResult => {
@@ -212,12 +223,14 @@ export class SearchService {
           );
       return { ...result, matchedBy: by };
     });
-    return { results, more, kept };
+    return { results, periods, more, kept };
   }
 
   /**
    * The lists of the mode (summary and passage BM25, k-NN, or all four) `depth` deep, in one
-   * `_msearch`, fused into one conversation ranking by {@link fuseConversationLists}.
+   * `_msearch`, fused into one conversation ranking by {@link fuseConversationLists}; the
+   * conversations from a period the query names raised ({@link boostByPeriods}), then those
+   * that matter to the user ({@link boostByImportance}).
    */
   private async rank(
     mode: SearchRequest['mode'],
@@ -225,8 +238,11 @@ export class SearchService {
     text: string,
     vector: number[] | undefined,
     depth: ListDepth,
+    periods: readonly QueryPeriod[],
   ): Promise<Ranked> {
-    const queries = conversationListQueries(mode, scope, text, vector, this.efSearch, depth);
+    const lists = conversationListQueries(mode, scope, text, vector, this.efSearch, depth);
+    // Their time spans are read only when the query names a period.
+    const queries = periods.length > 0 ? withSpanFields(lists) : lists;
     const names = Object.keys(queries) as ConversationList[];
     const answers = await this.searcher.many(names.flatMap((name) => queries[name] ?? []));
     const hits: Partial<Record<ConversationList, Array<IndexedHit | PassageHit>>> =
@@ -238,14 +254,21 @@ export class SearchService {
     );
     const summaryHits = [...(hits.summaryKeyword ?? []), ...(hits.summarySemantic ?? [])];
     const summarized = new Set(summaryList(summaryHits).map((hit) => hit.id));
-    const lists = conversationLists(hits);
+    const fusable = conversationLists(hits);
     // Conversations whose raw messages are archived are fused over the summary lists alone.
     const silent =
       queries.passageKeyword || queries.passageSemantic
-        ? foundWithoutPassages(lists, depth.summaries)
+        ? foundWithoutPassages(fusable, depth.summaries)
         : [];
     const archived = await this.archives.archivedAmong(scope.tenantId, silent);
-    let ranking = fuseConversationLists(lists, FUSION_WEIGHTS, archived);
+    let ranking = fuseConversationLists(fusable, FUSION_WEIGHTS, archived);
+    const inPeriod = new Set<string>();
+    if (periods.length > 0) {
+      const spans = conversationSpans(hits);
+      for (const [id, times] of spans)
+        if (times.some(([a, b]) => inPeriods(periods, a, b))) inPeriod.add(id);
+      ranking = boostByPeriods(ranking, spans, periods);
+    }
     const importance = importanceOfHits(summaryHits);
     const filtered = scope.tier !== undefined || scope.minImportance !== undefined;
     const boost = this.settings.importanceBoost;
@@ -259,7 +282,7 @@ export class SearchService {
       for (const [id, value] of found) importance.set(id, value);
     }
     ranking = boostByImportance(ranking, importance, boost);
-    return { ranking: ranking.slice(0, MAX_RESULTS), hits, truncated };
+    return { ranking: ranking.slice(0, MAX_RESULTS), inPeriod, hits, truncated };
   }
 
   /**
@@ -298,7 +321,11 @@ export class SearchService {
 
   private response(request: SearchRequest, page: Page): SearchResponse {
     const next = request.offset + request.k;
-    const response: SearchResponse = { mode: request.mode, results: page.results };
+    const response: SearchResponse = {
+      mode: request.mode,
+      ...(page.periods.length > 0 ? { periods: page.periods } : {}),
+      results: page.results,
+    };
     if (page.more && next < MAX_RESULTS)
       response.nextCursor = encodeCursor({
         offset: next,
@@ -347,12 +374,19 @@ function passageRanking(
   };
 }
 
-/** The kinds of list (keyword, semantic) a conversation of the fused ranking was found in. */
-export function matchedBy(hit: FusedConversation): SearchResult['matchedBy'] {
+/**
+ * The kinds of list (keyword, semantic) a conversation of the fused ranking was found in, and
+ * `period` when a period the query names raised it.
+ */
+export function matchedBy(
+  hit: FusedConversation,
+  inPeriod: ReadonlySet<string> = new Set(),
+): SearchResult['matchedBy'] {
   const found = (lists: readonly ConversationList[]) =>
     lists.some((list) => typeof hit.ranks[list] === 'number');
   const by: SearchResult['matchedBy'] = [];
   if (found(['summaryKeyword', 'passageKeyword'])) by.push('keyword');
   if (found(['summarySemantic', 'passageSemantic'])) by.push('semantic');
+  if (inPeriod.has(hit.id)) by.push('period');
   return by;
 }

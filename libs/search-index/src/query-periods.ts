@@ -1,0 +1,305 @@
+/**
+ * Dates a query names ("on 3 June, 2023", "in March", "last week", "yesterday") read as periods
+ * of time, so that conversations from then rank higher among those the query's words and
+ * meaning found ({@link boostByPeriods}). People ask their memory by date as much as by topic:
+ * "what did we decide on Tuesday?"; the words "Tuesday" or "June" are rarely in the messages,
+ * so neither BM25 nor the embedding can tell when a conversation took place. Time in the index
+ * is UTC; English only.
+ */
+
+const DAY = 86_400_000;
+
+/**
+ * A day named is widened by this on each side: the index keeps UTC, and "3 June" spans from
+ * 2 June 10:00 to 4 June 14:00 UTC across the world's time zones.
+ */
+export const PERIOD_DAY_SLACK_MS = DAY;
+
+/**
+ * How much a period named in the query raises a conversation from then: its fused score times
+ * `1 + PERIOD_BOOST`. Doubled, a conversation from the period named goes above one that is not
+ * unless the other matches the words more than twice as well: the date decides among matches
+ * of similar strength, and a strong match from another time (the user misremembered the date)
+ * still shows. On the LoCoMo sample the choice hardly matters from 0.5 up (docs/benchmarks.md).
+ */
+export const PERIOD_BOOST = 1;
+
+/** A period a query names: `[from, to)` in UTC, and the words it was read from. */
+export interface QueryPeriod {
+  /** The words of the query, as written. */
+  text: string;
+  /** Start (inclusive), ISO 8601 UTC; for `everyYear`, in the year of the query's time. */
+  from: string;
+  /** End (exclusive). */
+  to: string;
+  /** Named without a year ("in June", "March 3"): that month or day of any year. */
+  everyYear: boolean;
+}
+
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+const MONTH =
+  '(january|february|march|april|may|june|july|august|september|october|november|december|' +
+  'jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\\.?';
+const DAY_OF_MONTH = '(\\d{1,2})(?:st|nd|rd|th)?';
+const YEAR = '((?:19[7-9]|20\\d)\\d)';
+/** Words before a month or a year that make it a date ("in May", not "may"). */
+const BEFORE = '(?:in|during|since|until|till|before|after|by|from|of|early|late|mid|last|this)';
+/** Words after "may" or "march" that make it a verb ("this may be"), not a month. */
+const VERBS =
+  '(?:be|have|not|help|want|need|also|still|seem|mean|well|just|take|make|get|go|come|look|on)\\b';
+const COUNTS: Record<string, number> = {
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+};
+const UNIT_DAYS: Record<string, number> = { day: 1, week: 7, month: 30, year: 365 };
+
+type Reader = (match: RegExpExecArray, now: Date) => Omit<QueryPeriod, 'text'> | undefined;
+
+/** The forms read, most specific first; words one form took are not read again by another. */
+const FORMS: ReadonlyArray<[RegExp, Reader]> = [
+  [
+    new RegExp(`\\b${YEAR}-(\\d{2})-(\\d{2})\\b`, 'g'),
+    (m) => day(Number(m[1]), Number(m[2]) - 1, Number(m[3])),
+  ],
+  [new RegExp(`\\b${YEAR}-(\\d{2})\\b`, 'g'), (m) => month(Number(m[1]), Number(m[2]) - 1)],
+  [
+    new RegExp(`\\b${DAY_OF_MONTH}\\s+(?:of\\s+)?${MONTH}(?:,?\\s+${YEAR})?\\b`, 'gi'),
+    (m) => day(yearOf(m[3]), monthIndex(m[2]), Number(m[1])),
+  ],
+  [
+    new RegExp(`\\b${MONTH}\\s+${DAY_OF_MONTH}\\b(?:,?\\s+${YEAR}\\b)?`, 'gi'),
+    (m) => day(yearOf(m[3]), monthIndex(m[1]), Number(m[2])),
+  ],
+  [new RegExp(`\\b${MONTH},?\\s+${YEAR}\\b`, 'gi'), (m) => month(Number(m[2]), monthIndex(m[1]))],
+  [
+    new RegExp(
+      `\\b${BEFORE}\\s+(?:the\\s+month\\s+of\\s+)?${MONTH}(?![\\w-])(?!\\s+${VERBS})`,
+      'gi',
+    ),
+    (m) => month(undefined, monthIndex(m[1])),
+  ],
+  [new RegExp(`\\b${BEFORE}\\s+${YEAR}\\b`, 'gi'), (m) => range(year(Number(m[1])))],
+  [/\btoday\b|\bthis morning\b|\btonight\b/gi, (_, now) => range(dayRange(startOfDay(now)))],
+  [/\byesterday\b|\blast night\b/gi, (_, now) => range(dayRange(startOfDay(now) - DAY))],
+  [
+    /\b(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten)\s+(day|week|month|year)s?\s+ago\b/gi,
+    (m, now) => {
+      const count = COUNTS[m[1].toLowerCase()] ?? Number(m[1]);
+      const unit = UNIT_DAYS[m[2].toLowerCase()] * DAY;
+      const at = now.getTime() - count * unit;
+      return unit === DAY
+        ? range(dayRange(startOfDay(new Date(at))))
+        : range([at - unit / 2, at + unit / 2]);
+    },
+  ],
+  [/\b(last|past|previous|this)\s+(weekend|week|month|year)\b/gi, (m, now) => relative(m, now)],
+  [
+    /\b(?:(on|last|this)\s+)?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/gi,
+    (m, now) => weekday(m[1]?.toLowerCase(), WEEKDAYS.indexOf(m[2].toLowerCase()), now),
+  ],
+];
+
+/**
+ * The periods `query` names, in the order written, none when it names none. Relative forms
+ * (yesterday, last week, 3 days ago, on Tuesday) count back from `now`; a month or day without
+ * a year stands for that month or day of every year (`everyYear`). Days are widened by
+ * {@link PERIOD_DAY_SLACK_MS}. Impossible dates ("31 June") are not read.
+ */
+export function periodsOf(query: string, now: Date = new Date()): QueryPeriod[] {
+  const taken: Array<[number, number]> = [];
+  const found: Array<QueryPeriod & { at: number }> = [];
+  for (const [pattern, read] of FORMS) {
+    pattern.lastIndex = 0;
+    for (let match = pattern.exec(query); match; match = pattern.exec(query)) {
+      const start = match.index;
+      const end = start + match[0].length;
+      if (taken.some(([a, b]) => start < b && end > a)) continue;
+      const period = read(match, now);
+      if (!period) continue;
+      taken.push([start, end]);
+      found.push({ text: match[0], ...period, at: start });
+    }
+  }
+  return found
+    .sort((a, b) => a.at - b.at)
+    .map(({ at: _at, ...period }) => (period.everyYear ? inYearOf(period, now) : period));
+}
+
+/** A period of every year shown in the year of `now` (it was read in a base year). */
+function inYearOf(period: QueryPeriod, now: Date): QueryPeriod {
+  const from = Date.parse(period.from);
+  const years = now.getUTCFullYear() - new Date(from + PERIOD_DAY_SLACK_MS).getUTCFullYear();
+  return {
+    ...period,
+    from: new Date(shiftYears(from, years)).toISOString(),
+    to: new Date(shiftYears(Date.parse(period.to), years)).toISOString(),
+  };
+}
+
+/**
+ * Whether the time from `from` to `to` (ms, inclusive) meets one of `periods`. A period of
+ * every year is tried in each year the time touches (and the year before, for a period that
+ * crosses into January with its slack).
+ */
+export function inPeriods(periods: readonly QueryPeriod[], from: number, to: number): boolean {
+  if (!(from <= to)) return false;
+  return periods.some((period) => {
+    const start = Date.parse(period.from);
+    const end = Date.parse(period.to);
+    if (!period.everyYear) return from < end && to >= start;
+    const base = new Date(start).getUTCFullYear();
+    for (let y = new Date(from).getUTCFullYear() - 1; y <= new Date(to).getUTCFullYear(); y++) {
+      const shift = shiftYears(start, y - base) - start;
+      if (from < end + shift && to >= start + shift) return true;
+    }
+    return false;
+  });
+}
+
+/** A time span (ms) of a conversation or a passage. */
+export type TimeSpan = readonly [number, number];
+
+/**
+ * The ranking with each conversation that `spans` place in one of `periods` raised to
+ * `score × (1 + boost)`, best first, ties in their previous order. A conversation without a
+ * known span keeps its score. Nothing changes without periods.
+ */
+export function boostByPeriods<T extends { id: string; score: number }>(
+  ranking: readonly T[],
+  spans: ReadonlyMap<string, readonly TimeSpan[]>,
+  periods: readonly QueryPeriod[],
+  boost: number = PERIOD_BOOST,
+): T[] {
+  if (periods.length === 0 || boost <= 0) return [...ranking];
+  return ranking
+    .map((hit, index) => {
+      const during = (spans.get(hit.id) ?? []).some(([a, b]) => inPeriods(periods, a, b));
+      return { hit: during ? { ...hit, score: hit.score * (1 + boost) } : hit, index };
+    })
+    .sort((a, b) => b.hit.score - a.hit.score || a.index - b.index)
+    .map(({ hit }) => hit);
+}
+
+/** A date value of a hit (an ISO string or epoch ms) as ms, undefined when absent or bad. */
+export function timeOf(value: unknown): number | undefined {
+  const time =
+    typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isFinite(time) ? time : undefined;
+}
+
+function range([from, to]: readonly [number, number]): Omit<QueryPeriod, 'text'> {
+  return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), everyYear: false };
+}
+
+function yearOf(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : Number(text);
+}
+
+function monthIndex(name: string): number {
+  const key = name.toLowerCase().replace('.', '').slice(0, 3);
+  return MONTHS.findIndex((month) => month.startsWith(key));
+}
+
+/** A day (widened by the slack); without a year, that day of every year. */
+function day(y: number | undefined, m: number, d: number): Omit<QueryPeriod, 'text'> | undefined {
+  const base = y ?? 2000; // a leap year, so that 29 February is a day
+  const start = Date.UTC(base, m, d);
+  const date = new Date(start);
+  if (m < 0 || date.getUTCMonth() !== m || date.getUTCDate() !== d) return undefined;
+  return {
+    ...range([start - PERIOD_DAY_SLACK_MS, start + DAY + PERIOD_DAY_SLACK_MS]),
+    everyYear: y === undefined,
+  };
+}
+
+/** A calendar month; without a year, that month of every year. */
+function month(y: number | undefined, m: number): Omit<QueryPeriod, 'text'> | undefined {
+  if (m < 0 || m > 11) return undefined;
+  const base = y ?? 2000;
+  return { ...range([Date.UTC(base, m, 1), Date.UTC(base, m + 1, 1)]), everyYear: y === undefined };
+}
+
+function year(y: number): [number, number] {
+  return [Date.UTC(y, 0, 1), Date.UTC(y + 1, 0, 1)];
+}
+
+function startOfDay(at: Date): number {
+  return Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
+}
+
+function dayRange(start: number): [number, number] {
+  return [start - PERIOD_DAY_SLACK_MS, start + DAY + PERIOD_DAY_SLACK_MS];
+}
+
+/** Monday 00:00 UTC of the week `at` is in. */
+function startOfWeek(at: Date): number {
+  return startOfDay(at) - ((at.getUTCDay() + 6) % 7) * DAY;
+}
+
+/** last/past/previous/this week, weekend, month or year. */
+function relative(match: RegExpExecArray, now: Date): Omit<QueryPeriod, 'text'> {
+  const which = match[1].toLowerCase();
+  const unit = match[2].toLowerCase();
+  const time = now.getTime();
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  if (which === 'past')
+    return range([time - UNIT_DAYS[unit === 'weekend' ? 'week' : unit] * DAY, time]);
+  const last = which !== 'this';
+  switch (unit) {
+    case 'weekend': {
+      // The Saturday and Sunday before this week (last) or of it (this), with the day's slack.
+      const saturday = startOfWeek(now) + 5 * DAY - (last ? 7 * DAY : 0);
+      return range([saturday - PERIOD_DAY_SLACK_MS, saturday + 2 * DAY + PERIOD_DAY_SLACK_MS]);
+    }
+    case 'week': {
+      const monday = startOfWeek(now) - (last ? 7 * DAY : 0);
+      return range([monday, monday + 7 * DAY]);
+    }
+    case 'month':
+      return range(last ? [Date.UTC(y, m - 1, 1), Date.UTC(y, m, 1)] : [Date.UTC(y, m, 1), time]);
+    default:
+      return range(last ? year(y - 1) : [Date.UTC(y, 0, 1), time]);
+  }
+}
+
+/** (on|last|this) <weekday>: the last such day before today ("on": today counts). */
+function weekday(which: string | undefined, target: number, now: Date): Omit<QueryPeriod, 'text'> {
+  const today = now.getUTCDay();
+  let back = (today - target + 7) % 7;
+  if (back === 0 && which === 'last') back = 7;
+  return range(dayRange(startOfDay(now) - back * DAY));
+}
+
+/** `at` moved by `years`, 29 February to 28 February where needed. */
+function shiftYears(at: number, years: number): number {
+  const date = new Date(at);
+  const moved = new Date(at);
+  moved.setUTCFullYear(date.getUTCFullYear() + years);
+  if (moved.getUTCMonth() !== date.getUTCMonth()) moved.setUTCDate(0);
+  return moved.getTime();
+}
