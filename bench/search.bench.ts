@@ -57,7 +57,8 @@
 // (10), BENCH_CONCURRENCY (8), BENCH_QUERIES (500 per mode), BENCH_WARMUP (100 per mode),
 // BENCH_RECALL_QUERIES (100), BENCH_SENTENCES (4000, the pool), BENCH_CHUNK (500 documents per
 // bulk request), BENCH_SEED, BENCH_FORCE_MERGE (true), BENCH_SKIP_BUILD (false),
-// BENCH_KEEP_INDEX (false), plus the services' KAFKA_BROKERS, DATABASE_URL (only its server is
+// BENCH_KEEP_INDEX (false), BENCH_EF_SWEEP (none; e.g. 400,600,800,1000: summary recall@10 and
+// the walk's time at each ef_search, at first-page depth), plus the services' KAFKA_BROKERS, DATABASE_URL (only its server is
 // used), OPENSEARCH_URL and EMBEDDING_* (the bench embeds with the same model as the service).
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -115,7 +116,7 @@ import {
 } from './lib/search-bench-engine';
 import { loadCorpus } from './lib/search-bench-corpus';
 import { engineOf } from './lib/search-bench-load';
-import { printReport, searchReport } from './lib/search-bench-report';
+import { EfSweepPoint, printReport, searchReport } from './lib/search-bench-report';
 import {
   addCpu,
   figures,
@@ -150,6 +151,15 @@ const config = {
   forceMerge: process.env.BENCH_FORCE_MERGE !== 'false',
   skipBuild: process.env.BENCH_SKIP_BUILD === 'true',
   keepIndex: process.env.BENCH_KEEP_INDEX === 'true',
+  efSweep: (process.env.BENCH_EF_SWEEP ?? '')
+    .split(',')
+    .filter((value) => value.trim() !== '')
+    .map((value) => {
+      const ef = Number(value);
+      if (!Number.isInteger(ef) || ef < 1 || ef > 10_000)
+        throw new Error(`BENCH_EF_SWEEP: ${value} is not an ef_search (1..10000)`);
+      return ef;
+    }),
   out: option('out'),
   serverUrl: serverUrl(),
   brokers: brokers(),
@@ -430,6 +440,26 @@ async function main(): Promise<void> {
     const passageKnn = await passageRecall(firstDepth, 'passage');
     const summaryKnnFull = await summaryRecall(FULL_DEPTH, 'summary, full depth');
     const passageKnnFull = await passageRecall(FULL_DEPTH, 'passage, full depth');
+    // BENCH_EF_SWEEP: the summary list at first-page depth with each ef_search given, for
+    // sizing SEARCH_KNN_EF_SEARCH (recall against the time of one walk).
+    const efSweep: EfSweepPoint[] = [];
+    for (const efSearch of config.efSweep) {
+      const figures = await recallOf(
+        `summary, ef_search ${efSearch}`,
+        index.alias,
+        (q) =>
+          semanticBody(
+            scope,
+            q.vector,
+            { from: 0, size: K, output: 'ids' },
+            q.text,
+            Math.max(efSearch, firstDepth.summaries),
+            firstDepth.summaries,
+          ),
+        scopeFilters(scope),
+      );
+      efSweep.push({ efSearch, ...figures });
+    }
 
     // 8. The report.
     const results = {
@@ -452,6 +482,7 @@ async function main(): Promise<void> {
       passageKnn,
       summaryKnnFull,
       passageKnnFull,
+      efSweep,
       firstDepth,
       queryEmbedding,
       summaries: {

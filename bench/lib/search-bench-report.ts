@@ -9,6 +9,9 @@ import { Cell, SearchBenchTools } from './search-bench-tools';
 export const TARGET_HYBRID_P99_MS = { oneClient: 40, concurrent: 100 };
 export const TARGET_RECALL = 0.95;
 
+/** The summary list's recall and walk time at one ef_search (`BENCH_EF_SWEEP`). */
+export type EfSweepPoint = RecallFigures & { efSearch: number };
+
 /** What a run measured, as the report shows it. */
 export interface SearchBenchResults {
   k: number;
@@ -29,6 +32,7 @@ export interface SearchBenchResults {
   passageKnn: RecallFigures | null;
   summaryKnnFull: RecallFigures;
   passageKnnFull: RecallFigures | null;
+  efSweep: EfSweepPoint[];
   firstDepth: { summaries: number; passages: number };
   queryEmbedding: LatencyStats;
   summaries: LoadFigures & {
@@ -107,6 +111,7 @@ export function searchReport(r: SearchBenchResults): Record<string, unknown> {
     firstDepth: r.firstDepth,
     summaryKnnFullDepth: recall(r.summaryKnnFull),
     passageKnnFullDepth: r.passageKnnFull ? recall(r.passageKnnFull) : null,
+    efSweep: r.efSweep.map((point) => ({ efSearch: point.efSearch, ...recall(point) })),
     queryEmbeddingMs: ms(r.queryEmbedding),
     load: r.summaries,
     passageLoad: r.passages,
@@ -220,6 +225,7 @@ export function printReport(r: SearchBenchResults, { fmt, table }: SearchBenchTo
       (r.passageKnn ? recallLine('passage (first pages)', r.passageKnn) : '') +
       recallLine('summary (full depth)', r.summaryKnnFull) +
       (r.passageKnnFull ? recallLine('passage (full depth)', r.passageKnnFull) : '') +
+      r.efSweep.map((point) => recallLine(`summary, ef_search ${point.efSearch}`, point)).join('') +
       `query embedding in this process, one at a time: p50 ${fmt(r.queryEmbedding.p50Ms, 1)} ms, ` +
       `p99 ${fmt(r.queryEmbedding.p99Ms, 1)} ms (the service embeds every semantic and hybrid ` +
       'query)\n' +
