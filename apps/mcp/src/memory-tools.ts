@@ -117,7 +117,7 @@ export function registerMemoryTools(
     {
       title: 'Search memory',
       description:
-        "Find past conversations of this tenant about something, best first. Each result cites the conversation id and the message seq ranges of its evidence (what was said), with the conversation's summary. Use get_messages to read around a cited seq range, get_conversation_summary for the whole summary.",
+        "Find past conversations of this tenant about something, best first. Each result cites the conversation id and the message seq ranges of its evidence (what was said), with the conversation's summary. Dates named in the query ('on 3 June', 'in March 2024', 'last week', 'yesterday') favour conversations from then; from/to filter strictly. Use get_messages to read around a cited seq range, get_conversation_summary for the whole summary.",
       input: {
         query: z.string().min(1).max(1000).describe('What to look for, in plain words'),
         mode: z

@@ -192,9 +192,10 @@ export class ContextAssembler {
         id: hit.id,
         conversationId,
         kind: 'evidence',
+        // The conversation's share carries its own period boost; the passage's, the passage's.
         score:
-          ((1 - share) * hit.score + share * (conversationScore.get(conversationId) ?? 0)) *
-          (during.has(hit.id) ? 1 + PERIOD_BOOST : 1),
+          (1 - share) * hit.score * (during.has(hit.id) ? 1 + PERIOD_BOOST : 1) +
+          share * (conversationScore.get(conversationId) ?? 0),
       };
     });
 

@@ -10,8 +10,8 @@ function read(query: string): Array<[string, string, string, boolean]> {
 const at = (iso: string): number => Date.parse(iso);
 
 describe('periodsOf', () => {
-  it('reads full dates in the common English forms, a day widened by a day each side', () => {
-    const day = ['2023-06-02T00:00:00.000Z', '2023-06-05T00:00:00.000Z'];
+  it('reads full dates in the common English forms, a day widened for time zones and the day after', () => {
+    const day = ['2023-06-02T10:00:00.000Z', '2023-06-05T12:00:00.000Z'];
     for (const text of [
       '3 June, 2023',
       '3rd of June 2023',
@@ -30,6 +30,7 @@ describe('periodsOf', () => {
     expect(read('plans for 2024-02')).toEqual([
       ['2024-02', '2024-02-01T00:00:00.000Z', '2024-03-01T00:00:00.000Z', false],
     ]);
+    expect(read('trips in 2022')[0]?.[1]).toBe('2022-01-01T00:00:00.000Z');
     expect(read('trips during 2022')).toEqual([
       ['during 2022', '2022-01-01T00:00:00.000Z', '2023-01-01T00:00:00.000Z', false],
     ]);
@@ -40,13 +41,18 @@ describe('periodsOf', () => {
       ['in July', '2026-07-01T00:00:00.000Z', '2026-08-01T00:00:00.000Z', true],
     ]);
     expect(read('the call on March 3')).toEqual([
-      ['March 3', '2026-03-02T00:00:00.000Z', '2026-03-05T00:00:00.000Z', true],
+      ['March 3', '2026-03-02T10:00:00.000Z', '2026-03-05T12:00:00.000Z', true],
     ]);
+    // "last March" is one March: the last before this month (December 2026).
+    expect(read('the trip last March')).toEqual([
+      ['last March', '2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z', false],
+    ]);
+    expect(read('the party last December')[0]?.[1]).toBe('2025-12-01T00:00:00.000Z');
   });
 
   it('reads relative forms back from now', () => {
     expect(read('what did I say yesterday')).toEqual([
-      ['yesterday', '2026-12-05T00:00:00.000Z', '2026-12-08T00:00:00.000Z', false],
+      ['yesterday', '2026-12-05T10:00:00.000Z', '2026-12-08T12:00:00.000Z', false],
     ]);
     expect(read('decided last week')).toEqual([
       ['last week', '2026-11-30T00:00:00.000Z', '2026-12-07T00:00:00.000Z', false],
@@ -61,16 +67,21 @@ describe('periodsOf', () => {
       ['last year', '2025-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', false],
     ]);
     expect(read('3 days ago')).toEqual([
-      ['3 days ago', '2026-12-03T00:00:00.000Z', '2026-12-06T00:00:00.000Z', false],
+      ['3 days ago', '2026-12-03T10:00:00.000Z', '2026-12-06T12:00:00.000Z', false],
     ]);
     // The Saturday and Sunday just gone (5-6 December), with the slack.
     expect(read('over the last weekend')).toEqual([
-      ['last weekend', '2026-12-04T00:00:00.000Z', '2026-12-08T00:00:00.000Z', false],
+      ['last weekend', '2026-12-04T10:00:00.000Z', '2026-12-08T12:00:00.000Z', false],
     ]);
     // Today is a Monday: "on Monday" is today, "last Monday" a week ago, "Friday" the 4th.
-    expect(read('on Monday')[0][1]).toBe('2026-12-06T00:00:00.000Z');
-    expect(read('last Monday')[0][1]).toBe('2026-11-29T00:00:00.000Z');
-    expect(read('Friday')[0][1]).toBe('2026-12-03T00:00:00.000Z');
+    expect(read('on Monday')[0][1]).toBe('2026-12-06T10:00:00.000Z');
+    expect(read('last Monday')[0][1]).toBe('2026-11-29T10:00:00.000Z');
+    expect(read('Friday')[0][1]).toBe('2026-12-03T10:00:00.000Z');
+    // A weekday ahead, every week, or a holiday is no day gone by.
+    for (const query of ['next Friday', 'every Monday', 'this Sunday', 'Black Friday sales'])
+      expect(read(query)).toEqual([]);
+    // A date says which Tuesday.
+    expect(read('on Tuesday, 3 June 2023').map(([text]) => text)).toEqual(['3 June 2023']);
   });
 
   it('reads several periods in the order written, each word once', () => {
@@ -84,7 +95,13 @@ describe('periodsOf', () => {
     for (const query of [
       'this may be wrong',
       'we may need a car',
+      'in may be the answer',
       'the march on the capital',
+      'a message from June',
+      'a budget of 2000',
+      'after 2000 steps',
+      'since 2020', // an open range: from/to says it
+      'the 1850 census',
       'room 2023',
       'version 12-03',
       'order 0001-01',
@@ -116,6 +133,10 @@ describe('inPeriods', () => {
     expect(inPeriods(everyJuly, at('2019-07-10T00:00Z'), at('2019-07-10T01:00Z'))).toBe(true);
     expect(inPeriods(everyJuly, at('2031-06-10T00:00Z'), at('2031-07-01T01:00Z'))).toBe(true);
     expect(inPeriods(everyJuly, at('2023-08-10T00:00Z'), at('2023-08-11T00:00Z'))).toBe(false);
+    // Every February, with its 29th in a leap year.
+    const february = periodsOf('in February', NOW);
+    expect(inPeriods(february, at('2024-02-29T12:00Z'), at('2024-02-29T13:00Z'))).toBe(true);
+    expect(inPeriods(february, at('2023-03-01T00:30Z'), at('2023-03-01T01:00Z'))).toBe(false);
     // A conversation from December to February meets "in January" of the year it ends in.
     expect(
       inPeriods(periodsOf('in January', NOW), at('2022-12-20T00:00Z'), at('2023-02-02T00:00Z')),

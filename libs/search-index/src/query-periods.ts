@@ -9,11 +9,20 @@
 
 const DAY = 86_400_000;
 
+const HOUR = 3_600_000;
+
 /**
- * A day named is widened by this on each side: the index keeps UTC, and "3 June" spans from
- * 2 June 10:00 to 4 June 14:00 UTC across the world's time zones.
+ * A day named is widened by this before it: the index keeps UTC, and in UTC+14 "3 June" begins
+ * at 2 June 10:00 UTC.
  */
-export const PERIOD_DAY_SLACK_MS = DAY;
+export const PERIOD_DAY_BEFORE_MS = 14 * HOUR;
+
+/**
+ * And by this after it: 12 hours for UTC-12, and a day more, as what happened on a day is often
+ * told the day after ("who did Maria have dinner with on 3 May?" is answered in a conversation of
+ * 4 May). So "yesterday" also raises today's conversations that match the words.
+ */
+export const PERIOD_DAY_AFTER_MS = 36 * HOUR;
 
 /**
  * How much a period named in the query raises a conversation from then: its fused score times
@@ -55,12 +64,17 @@ const MONTH =
   '(january|february|march|april|may|june|july|august|september|october|november|december|' +
   'jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\\.?';
 const DAY_OF_MONTH = '(\\d{1,2})(?:st|nd|rd|th)?';
-const YEAR = '((?:19[7-9]|20\\d)\\d)';
-/** Words before a month or a year that make it a date ("in May", not "may"). */
-const BEFORE = '(?:in|during|since|until|till|before|after|by|from|of|early|late|mid|last|this)';
-/** Words after "may" or "march" that make it a verb ("this may be"), not a month. */
-const VERBS =
-  '(?:be|have|not|help|want|need|also|still|seem|mean|well|just|take|make|get|go|come|look|on)\\b';
+/** Years of chat: 1990 to 2039 ("a budget of 2500" is no year). */
+const YEAR = '((?:199|20[0-3])\\d)';
+/**
+ * Words before a month alone or a year that make it a period ("in May", not "may"). Not since,
+ * after, before or until: those name open ranges, which the request's from/to express; nor
+ * from, by or of ("a message from June").
+ */
+const BEFORE = '(?:in|during|early|late|mid|last)';
+/** Words after "may" or "march" that make it a verb ("in may be"), not a month. */
+const VERB =
+  /^\s+(?:be|have|not|help|want|need|also|still|seem|mean|well|just|take|make|get|go|come|look|on|through|past|forward|ahead)\b/i;
 const COUNTS: Record<string, number> = {
   a: 1,
   an: 1,
@@ -79,7 +93,11 @@ const UNIT_DAYS: Record<string, number> = { day: 1, week: 7, month: 30, year: 36
 
 type Reader = (match: RegExpExecArray, now: Date) => Omit<QueryPeriod, 'text'> | undefined;
 
-/** The forms read, most specific first; words one form took are not read again by another. */
+/**
+ * The forms read, most specific first; words one form took are not read again by another. The
+ * last, a weekday, is read only when nothing else is: in "on Tuesday, 3 June 2023" the date
+ * says which Tuesday.
+ */
 const FORMS: ReadonlyArray<[RegExp, Reader]> = [
   [
     new RegExp(`\\b${YEAR}-(\\d{2})-(\\d{2})\\b`, 'g'),
@@ -96,13 +114,10 @@ const FORMS: ReadonlyArray<[RegExp, Reader]> = [
   ],
   [new RegExp(`\\b${MONTH},?\\s+${YEAR}\\b`, 'gi'), (m) => month(Number(m[2]), monthIndex(m[1]))],
   [
-    new RegExp(
-      `\\b${BEFORE}\\s+(?:the\\s+month\\s+of\\s+)?${MONTH}(?![\\w-])(?!\\s+${VERBS})`,
-      'gi',
-    ),
-    (m) => month(undefined, monthIndex(m[1])),
+    new RegExp(`\\b(${BEFORE})\\s+(?:the\\s+month\\s+of\\s+)?${MONTH}(?![\\w-])`, 'gi'),
+    (m, now) => loneMonth(m, now),
   ],
-  [new RegExp(`\\b${BEFORE}\\s+${YEAR}\\b`, 'gi'), (m) => range(year(Number(m[1])))],
+  [new RegExp(`\\b(?:in|during)\\s+${YEAR}\\b`, 'gi'), (m) => range(year(Number(m[1])))],
   [/\btoday\b|\bthis morning\b|\btonight\b/gi, (_, now) => range(dayRange(startOfDay(now)))],
   [/\byesterday\b|\blast night\b/gi, (_, now) => range(dayRange(startOfDay(now) - DAY))],
   [
@@ -118,7 +133,7 @@ const FORMS: ReadonlyArray<[RegExp, Reader]> = [
   ],
   [/\b(last|past|previous|this)\s+(weekend|week|month|year)\b/gi, (m, now) => relative(m, now)],
   [
-    /\b(?:(on|last|this)\s+)?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/gi,
+    /(?<!\b(?:next|every|each|coming|this|black|good|cyber)\s+)\b(?:(on|last)\s+)?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/gi,
     (m, now) => weekday(m[1]?.toLowerCase(), WEEKDAYS.indexOf(m[2].toLowerCase()), now),
   ],
 ];
@@ -126,13 +141,15 @@ const FORMS: ReadonlyArray<[RegExp, Reader]> = [
 /**
  * The periods `query` names, in the order written, none when it names none. Relative forms
  * (yesterday, last week, 3 days ago, on Tuesday) count back from `now`; a month or day without
- * a year stands for that month or day of every year (`everyYear`). Days are widened by
- * {@link PERIOD_DAY_SLACK_MS}. Impossible dates ("31 June") are not read.
+ * a year stands for that month or day of every year (`everyYear`), "last March" for the last
+ * March before this month. Days are widened by {@link PERIOD_DAY_BEFORE_MS} and
+ * {@link PERIOD_DAY_AFTER_MS}. Impossible dates ("31 June") are not read.
  */
 export function periodsOf(query: string, now: Date = new Date()): QueryPeriod[] {
   const taken: Array<[number, number]> = [];
   const found: Array<QueryPeriod & { at: number }> = [];
-  for (const [pattern, read] of FORMS) {
+  for (const [index, [pattern, read]] of FORMS.entries()) {
+    if (index === FORMS.length - 1 && found.length > 0) break;
     pattern.lastIndex = 0;
     for (let match = pattern.exec(query); match; match = pattern.exec(query)) {
       const start = match.index;
@@ -152,7 +169,7 @@ export function periodsOf(query: string, now: Date = new Date()): QueryPeriod[] 
 /** A period of every year shown in the year of `now` (it was read in a base year). */
 function inYearOf(period: QueryPeriod, now: Date): QueryPeriod {
   const from = Date.parse(period.from);
-  const years = now.getUTCFullYear() - new Date(from + PERIOD_DAY_SLACK_MS).getUTCFullYear();
+  const years = now.getUTCFullYear() - new Date(from + PERIOD_DAY_BEFORE_MS).getUTCFullYear();
   return {
     ...period,
     from: new Date(shiftYears(from, years)).toISOString(),
@@ -171,11 +188,10 @@ export function inPeriods(periods: readonly QueryPeriod[], from: number, to: num
     const start = Date.parse(period.from);
     const end = Date.parse(period.to);
     if (!period.everyYear) return from < end && to >= start;
-    const base = new Date(start).getUTCFullYear();
-    for (let y = new Date(from).getUTCFullYear() - 1; y <= new Date(to).getUTCFullYear(); y++) {
-      const shift = shiftYears(start, y - base) - start;
-      if (from < end + shift && to >= start + shift) return true;
-    }
+    const base = new Date(start + PERIOD_DAY_BEFORE_MS).getUTCFullYear();
+    for (let y = new Date(from).getUTCFullYear() - 1; y <= new Date(to).getUTCFullYear(); y++)
+      // Each end moved on its own: in a leap year February has a day more.
+      if (from < shiftYears(end, y - base) && to >= shiftYears(start, y - base)) return true;
     return false;
   });
 }
@@ -230,10 +246,7 @@ function day(y: number | undefined, m: number, d: number): Omit<QueryPeriod, 'te
   const start = Date.UTC(base, m, d);
   const date = new Date(start);
   if (m < 0 || date.getUTCMonth() !== m || date.getUTCDate() !== d) return undefined;
-  return {
-    ...range([start - PERIOD_DAY_SLACK_MS, start + DAY + PERIOD_DAY_SLACK_MS]),
-    everyYear: y === undefined,
-  };
+  return { ...range(dayRange(start)), everyYear: y === undefined };
 }
 
 /** A calendar month; without a year, that month of every year. */
@@ -252,7 +265,20 @@ function startOfDay(at: Date): number {
 }
 
 function dayRange(start: number): [number, number] {
-  return [start - PERIOD_DAY_SLACK_MS, start + DAY + PERIOD_DAY_SLACK_MS];
+  return [start - PERIOD_DAY_BEFORE_MS, start + DAY + PERIOD_DAY_AFTER_MS];
+}
+
+/**
+ * A month named alone after a word: "last March" is the last March before this month; "in
+ * March", "early March" that month of every year. "in may be" is no month.
+ */
+function loneMonth(match: RegExpExecArray, now: Date): Omit<QueryPeriod, 'text'> | undefined {
+  const index = monthIndex(match[2]);
+  if ((index === 2 || index === 4) && VERB.test(match.input.slice(match.index + match[0].length)))
+    return undefined;
+  if (match[1].toLowerCase() !== 'last') return month(undefined, index);
+  const y = now.getUTCFullYear() - (index < now.getUTCMonth() ? 0 : 1);
+  return month(y, index);
 }
 
 /** Monday 00:00 UTC of the week `at` is in. */
@@ -274,7 +300,7 @@ function relative(match: RegExpExecArray, now: Date): Omit<QueryPeriod, 'text'> 
     case 'weekend': {
       // The Saturday and Sunday before this week (last) or of it (this), with the day's slack.
       const saturday = startOfWeek(now) + 5 * DAY - (last ? 7 * DAY : 0);
-      return range([saturday - PERIOD_DAY_SLACK_MS, saturday + 2 * DAY + PERIOD_DAY_SLACK_MS]);
+      return range([saturday - PERIOD_DAY_BEFORE_MS, saturday + 2 * DAY + PERIOD_DAY_AFTER_MS]);
     }
     case 'week': {
       const monday = startOfWeek(now) - (last ? 7 * DAY : 0);
@@ -287,7 +313,7 @@ function relative(match: RegExpExecArray, now: Date): Omit<QueryPeriod, 'text'> 
   }
 }
 
-/** (on|last|this) <weekday>: the last such day before today ("on": today counts). */
+/** (on|last) <weekday>: the last such day before today (without "last", today counts). */
 function weekday(which: string | undefined, target: number, now: Date): Omit<QueryPeriod, 'text'> {
   const today = now.getUTCDay();
   let back = (today - target + 7) % 7;
