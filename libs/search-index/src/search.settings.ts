@@ -23,8 +23,14 @@ export interface SearchSettings {
   importanceBoost: number;
 }
 
-/** Default of `SEARCH_KNN_EF_SEARCH`: recall@10 against exact search about 0.95 at 100,000 summaries (docs/benchmarks.md). */
-export const DEFAULT_KNN_EF_SEARCH = 600;
+/**
+ * Default of `SEARCH_KNN_EF_SEARCH`. At 100,000 summaries (a tenant of 33,752), summary k-NN
+ * recall@10 against exact search over 300 queries: 0.954 at 600, 0.960 at 800, 0.967 at 1000;
+ * a walk's p50 4.8, 5.3 and 6.1 ms (bench:search `BENCH_EF_SWEEP`, docs/benchmarks.md). 600 sat
+ * on the 0.95 line (0.947 on another run's 100 queries); 800 keeps a margin over a sample's
+ * noise for half a millisecond a walk.
+ */
+export const DEFAULT_KNN_EF_SEARCH = 800;
 
 export function readSearchSettings(read: EnvReader): SearchSettings {
   return {
