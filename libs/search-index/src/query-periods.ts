@@ -2,7 +2,7 @@
  * Dates a query names ("on 3 June, 2023", "in March", "last week", "yesterday") read as periods
  * of time, so that conversations from then rank higher among those the query's words and
  * meaning found ({@link boostByPeriods}). People ask their memory by date as much as by topic:
- * "what did we decide on Tuesday?"; the words "Tuesday" or "June" are rarely in the messages,
+ * "what did we decide last Tuesday?"; the words "Tuesday" or "June" are rarely in the messages,
  * so neither BM25 nor the embedding can tell when a conversation took place. Time in the index
  * is UTC; English only.
  */
@@ -95,8 +95,9 @@ type Reader = (match: RegExpExecArray, now: Date) => Omit<QueryPeriod, 'text'> |
 
 /**
  * The forms read, most specific first; words one form took are not read again by another. The
- * last, a weekday, is read only when nothing else is: in "on Tuesday, 3 June 2023" the date
- * says which Tuesday.
+ * last, "last <weekday>", is read only when nothing else is: in "last Tuesday, 3 June 2023" the
+ * date says which Tuesday. A weekday alone is not read: in a chat it is mostly a plan
+ * ("move the dentist to Friday"), not when something was said.
  */
 const FORMS: ReadonlyArray<[RegExp, Reader]> = [
   [
@@ -133,14 +134,14 @@ const FORMS: ReadonlyArray<[RegExp, Reader]> = [
   ],
   [/\b(last|past|previous|this)\s+(weekend|week|month|year)\b/gi, (m, now) => relative(m, now)],
   [
-    /(?<!\b(?:next|every|each|coming|this|black|good|cyber)\s+)\b(?:(on|last)\s+)?(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/gi,
+    /\b(last)\s+(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/gi,
     (m, now) => weekday(m[1]?.toLowerCase(), WEEKDAYS.indexOf(m[2].toLowerCase()), now),
   ],
 ];
 
 /**
  * The periods `query` names, in the order written, none when it names none. Relative forms
- * (yesterday, last week, 3 days ago, on Tuesday) count back from `now`; a month or day without
+ * (yesterday, last week, 3 days ago, last Tuesday) count back from `now`; a month or day without
  * a year stands for that month or day of every year (`everyYear`), "last March" for the last
  * March before this month. Days are widened by {@link PERIOD_DAY_BEFORE_MS} and
  * {@link PERIOD_DAY_AFTER_MS}. Impossible dates ("31 June") are not read.
@@ -313,7 +314,7 @@ function relative(match: RegExpExecArray, now: Date): Omit<QueryPeriod, 'text'> 
   }
 }
 
-/** (on|last) <weekday>: the last such day before today (without "last", today counts). */
+/** last <weekday>: the last such day before today. */
 function weekday(which: string | undefined, target: number, now: Date): Omit<QueryPeriod, 'text'> {
   const today = now.getUTCDay();
   let back = (today - target + 7) % 7;
