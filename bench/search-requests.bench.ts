@@ -84,6 +84,24 @@ function list(
   };
 }
 
+/** A top-up body with its terms aggregation's execution hint set, or its highlights left out. */
+function topUpVariant(
+  body: SearchBody,
+  change: { executionHint?: 'map'; highlight?: false },
+): SearchBody {
+  const copy = structuredClone(body) as SearchBody & {
+    aggs: {
+      conversations: {
+        terms: Record<string, unknown>;
+        aggs: { best: { top_hits: Record<string, unknown> } };
+      };
+    };
+  };
+  if (change.executionHint) copy.aggs.conversations.terms.execution_hint = change.executionHint;
+  if (change.highlight === false) delete copy.aggs.conversations.aggs.best.top_hits.highlight;
+  return copy;
+}
+
 async function main(): Promise<void> {
   if (!config.prefix)
     throw new Error(
@@ -163,6 +181,26 @@ async function main(): Promise<void> {
       index: 'passages',
       body: (i) =>
         passageTopUpBody({ tenantId: TENANT }, page(i), keywordText(texts[i] ?? ''), EVIDENCE),
+    },
+    // Where the top-up's cost lies: its terms aggregation by a hash map of the values found
+    // instead of global ordinals, and without the highlights of its top hits.
+    {
+      name: 'evidence top-up, execution_hint map',
+      index: 'passages',
+      body: (i) =>
+        topUpVariant(
+          passageTopUpBody({ tenantId: TENANT }, page(i), keywordText(texts[i] ?? ''), EVIDENCE),
+          { executionHint: 'map' },
+        ),
+    },
+    {
+      name: 'evidence top-up, no highlights',
+      index: 'passages',
+      body: (i) =>
+        topUpVariant(
+          passageTopUpBody({ tenantId: TENANT }, page(i), keywordText(texts[i] ?? ''), EVIDENCE),
+          { highlight: false },
+        ),
     },
   );
 
