@@ -13,3 +13,4 @@ export {
   memoryMessageJsonSchema,
   memorySummaryJsonSchema,
 } from './documents/json-schemas';
+export * from './calendar';

@@ -7,6 +7,10 @@
  * is UTC; English only.
  */
 
+import { COUNT_WORDS, MONTH_NAMES, WEEKDAY_NAMES } from '@memory/contracts';
+
+type WeekdayName = (typeof WEEKDAY_NAMES)[number];
+
 const DAY = 86_400_000;
 
 const HOUR = 3_600_000;
@@ -45,21 +49,6 @@ export interface QueryPeriod {
   everyYear: boolean;
 }
 
-const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-];
-const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const MONTH =
   '(january|february|march|april|may|june|july|august|september|october|november|december|' +
   'jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\\.?';
@@ -75,20 +64,6 @@ const BEFORE = '(?:in|during|early|late|mid|last)';
 /** Words after "may" or "march" that make it a verb ("in may be"), not a month. */
 const VERB =
   /^\s+(?:be|have|not|help|want|need|also|still|seem|mean|well|just|take|make|get|go|come|look|on|through|past|forward|ahead)\b/i;
-const COUNTS: Record<string, number> = {
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-};
 const UNIT_DAYS: Record<string, number> = { day: 1, week: 7, month: 30, year: 365 };
 
 type Reader = (match: RegExpExecArray, now: Date) => Omit<QueryPeriod, 'text'> | undefined;
@@ -124,7 +99,7 @@ const FORMS: ReadonlyArray<[RegExp, Reader]> = [
   [
     /\b(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten)\s+(day|week|month|year)s?\s+ago\b/gi,
     (m, now) => {
-      const count = COUNTS[m[1].toLowerCase()] ?? Number(m[1]);
+      const count = COUNT_WORDS[m[1].toLowerCase()] ?? Number(m[1]);
       const unit = UNIT_DAYS[m[2].toLowerCase()] * DAY;
       const at = now.getTime() - count * unit;
       return unit === DAY
@@ -135,7 +110,12 @@ const FORMS: ReadonlyArray<[RegExp, Reader]> = [
   [/\b(last|past|previous|this)\s+(weekend|week|month|year)\b/gi, (m, now) => relative(m, now)],
   [
     /\b(last)\s+(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/gi,
-    (m, now) => weekday(m[1]?.toLowerCase(), WEEKDAYS.indexOf(m[2].toLowerCase()), now),
+    (m, now) =>
+      weekday(
+        m[1]?.toLowerCase(),
+        (WEEKDAY_NAMES.indexOf(m[2].toLowerCase() as WeekdayName) + 1) % 7,
+        now,
+      ),
   ],
 ];
 
@@ -238,7 +218,7 @@ function yearOf(text: string | undefined): number | undefined {
 
 function monthIndex(name: string): number {
   const key = name.toLowerCase().replace('.', '').slice(0, 3);
-  return MONTHS.findIndex((month) => month.startsWith(key));
+  return MONTH_NAMES.findIndex((month) => month.startsWith(key));
 }
 
 /** A day (widened by the slack); without a year, that day of every year. */

@@ -1,3 +1,4 @@
+import { COUNT_WORDS } from '@memory/contracts';
 import { MONTHS, WEEKDAYS } from './lexicon';
 import { overlaps, Span } from './span';
 
@@ -122,23 +123,6 @@ function formatMonth(date: Date): string {
   const month = MONTHS[date.getUTCMonth()];
   return `${month[0].toUpperCase()}${month.slice(1)} ${date.getUTCFullYear()}`;
 }
-
-const COUNT_WORDS: Record<string, number> = {
-  a: 1,
-  an: 1,
-  one: 1,
-  two: 2,
-  three: 3,
-  four: 4,
-  five: 5,
-  six: 6,
-  seven: 7,
-  eight: 8,
-  nine: 9,
-  ten: 10,
-  eleven: 11,
-  twelve: 12,
-};
 
 function shiftDays(date: Date, days: number): Date {
   return new Date(date.getTime() + days * DAY_MS);

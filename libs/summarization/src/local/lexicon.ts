@@ -169,30 +169,7 @@ export const NOT_NAMES = words(`
   god gosh jesus lord cool great nice awesome amazing sure right maybe good bad
 `);
 
-export const WEEKDAYS = [
-  'monday',
-  'tuesday',
-  'wednesday',
-  'thursday',
-  'friday',
-  'saturday',
-  'sunday',
-] as const;
-
-export const MONTHS = [
-  'january',
-  'february',
-  'march',
-  'april',
-  'may',
-  'june',
-  'july',
-  'august',
-  'september',
-  'october',
-  'november',
-  'december',
-] as const;
+export { MONTH_NAMES as MONTHS, WEEKDAY_NAMES as WEEKDAYS } from '@memory/contracts';
 
 /** Tone categories with the words (stems by prefix) that signal them. */
 export const MOOD_LEXICON: Readonly<Record<string, readonly RegExp[]>> = {

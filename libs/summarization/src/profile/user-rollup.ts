@@ -1,4 +1,9 @@
-import { emptySections, SUMMARY_LIST_KEYS, SummarySections } from '@memory/contracts';
+import {
+  capitalizedMonth,
+  emptySections,
+  SUMMARY_LIST_KEYS,
+  SummarySections,
+} from '@memory/contracts';
 import { fitSections } from '../openai/summary-reply';
 import { ProfileInput, unspoken } from './user-profile';
 
@@ -10,25 +15,10 @@ export function monthOf(at: Date | null): string | undefined {
 /** Items taken per list of a roll-up. */
 const ROLLUP_ITEMS = 10;
 
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
 /** `March 2026` for `2026-03`. */
 export function monthName(month: string): string {
   const [year, number] = month.split('-');
-  return `${MONTHS[Number(number) - 1] ?? number} ${year}`;
+  return `${capitalizedMonth(Number(number) - 1) ?? number} ${year}`;
 }
 
 /**
