@@ -11,6 +11,7 @@ import {
   conversationListQueries,
   conversationLists,
   conversationSpans,
+  FIRST_PAGES_DEPTH,
   ListHit,
   listHitValue,
   ListQuery,
@@ -148,7 +149,16 @@ export class ContextAssembler {
         : this.sources.profile(request.tenantId, request.userId),
     ]);
     const periods = request.readDates === false ? [] : periodsOf(request.query);
-    const lists = conversationListQueries('hybrid', scope, text, vector, this.efSearch);
+    // The first pages' depth: the 80 passages and 20 summaries the answer can hold are near the
+    // top of lists that deep (on LoCoMo its evidence recall did not move: docs/benchmarks.md).
+    const lists = conversationListQueries(
+      'hybrid',
+      scope,
+      text,
+      vector,
+      this.efSearch,
+      FIRST_PAGES_DEPTH,
+    );
     const queries = periods.length > 0 ? withSpanFields(lists) : lists;
     const names = Object.keys(queries) as ConversationList[];
     const answers = await this.searchAll(names.flatMap((name) => queries[name] ?? []));
