@@ -17,6 +17,16 @@ describe('search cursor', () => {
     });
   });
 
+  it('carries the time the dates of the query were read at', () => {
+    const hash = queryHash(criteria());
+    const cursor = encodeCursor({ offset: 10, mode: 'hybrid', queryHash: hash, datesAsOf: 1 });
+    expect(decodeCursor(cursor, { mode: 'hybrid', queryHash: hash })).toEqual({
+      ok: true,
+      offset: 10,
+      datesAsOf: 1,
+    });
+  });
+
   it('carries how many results of the first pages were kept, never more than its offset', () => {
     const hash = queryHash(criteria());
     const expected = { mode: 'hybrid' as const, queryHash: hash };

@@ -14,10 +14,15 @@ export interface CursorState {
    * (they stay first; see the search service). Absent while the pages are within it.
    */
   kept?: number;
+  /**
+   * When the query named a relative date ("yesterday"): the time it was read at (ms), so that
+   * every page reads it alike, even past midnight.
+   */
+  datesAsOf?: number;
 }
 
 export type CursorCheck =
-  | { ok: true; offset: number; kept?: number }
+  | { ok: true; offset: number; kept?: number; datesAsOf?: number }
   | { ok: false; code: 'INVALID_CURSOR' | 'CURSOR_MISMATCH'; message: string };
 
 const cursorSchema = z.strictObject({
@@ -34,6 +39,7 @@ const cursorSchema = z.strictObject({
     .min(0)
     .max(MAX_RESULTS - 1)
     .optional(),
+  datesAsOf: z.number().int().min(0).max(8_640_000_000_000_000).optional(),
 });
 
 /**
@@ -95,5 +101,6 @@ export function decodeCursor(
     ok: true,
     offset: state.offset,
     ...(state.kept !== undefined ? { kept: state.kept } : {}),
+    ...(state.datesAsOf !== undefined ? { datesAsOf: state.datesAsOf } : {}),
   };
 }

@@ -83,6 +83,8 @@ export interface SearchRequest extends SearchCriteria {
   offset: number;
   /** From the cursor: results of the first pages' ranking shown before it went deeper. */
   kept?: number;
+  /** From the cursor: the time the first page read the query's dates at (ms). */
+  datesAsOf?: number;
 }
 
 /** One problem with a request, named by field (dotted path) and a stable code. */
@@ -107,10 +109,15 @@ export function parseSearchRequest(body: unknown): ParsedSearchRequest {
       ok: false,
       errors: [{ field: 'cursor', code: decoded.code, message: decoded.message }],
     };
-  const { offset, kept } = decoded;
+  const { offset, kept, datesAsOf } = decoded;
   return {
     ok: true,
-    request: { ...criteria, offset, ...(kept !== undefined ? { kept } : {}) },
+    request: {
+      ...criteria,
+      offset,
+      ...(kept !== undefined ? { kept } : {}),
+      ...(datesAsOf !== undefined ? { datesAsOf } : {}),
+    },
   };
 }
 

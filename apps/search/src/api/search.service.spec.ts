@@ -264,6 +264,38 @@ describe(SearchService.name, () => {
     expect(third.response.nextCursor).toBeUndefined();
   });
 
+  it('raises conversations from a date the query names, and reads it alike on every page', async () => {
+    const { service, bodies } = setup({ keyword: ids('k', 25) });
+    // Every fixture conversation was on 1 May 2026; "yesterday" asked on 2 May is that day.
+    const now = jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2026-05-02T12:00:00Z'));
+    try {
+      const body = { query: 'dentist yesterday', mode: 'keyword', k: 10 };
+      const first = await service.search('t', body);
+      if (!first.ok) throw new Error('expected results');
+      expect(first.response.periods?.map((period) => period.text)).toEqual(['yesterday']);
+      expect(first.response.results[0]?.matchedBy).toEqual(['keyword', 'period']);
+      // Only then do the lists read their hits' dates.
+      expect(bodies.find((entry) => entry.kind === 'keyword')?.body.docvalue_fields).toContain(
+        'firstMessageAt',
+      );
+      // A week later, the next page still reads "yesterday" as 1 May.
+      now.mockReturnValue(Date.parse('2026-05-09T12:00:00Z'));
+      const second = await service.search('t', { ...body, cursor: first.response.nextCursor });
+      if (!second.ok) throw new Error('expected results');
+      expect(second.response.periods).toEqual(first.response.periods);
+      expect(second.response.results[0]?.matchedBy).toEqual(['keyword', 'period']);
+      // Without the cursor it is 8 May, and nothing was said then.
+      const fresh = await service.search('t', body);
+      if (!fresh.ok) throw new Error('expected results');
+      expect(fresh.response.results[0]?.matchedBy).toEqual(['keyword']);
+      const off = await service.search('t', { ...body, readDates: false });
+      if (!off.ok) throw new Error('expected results');
+      expect(off.response.periods).toBeUndefined();
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   it('pages past the first pages at full depth, keeping what the first pages showed first', async () => {
     const shallow = ids('k', 120);
     // The full-depth list orders some conversations otherwise (k45 before k40, k1 last).

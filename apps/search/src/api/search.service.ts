@@ -59,8 +59,9 @@ export type SearchOutcome =
 
 interface Page {
   results: SearchResult[];
-  /** The periods the query names (`readDates`). */
+  /** The periods the query names (`readDates`), read as of `datesAsOf` (ms). */
   periods: QueryPeriod[];
+  datesAsOf: number;
   /** Whether the ranking goes on after this page. */
   more: boolean;
   /** Set once the pages are past the first pages' ranking: how many of it were shown. */
@@ -151,7 +152,9 @@ export class SearchService {
     const end = offset + size;
     const text = keywordText(request.query);
     const vector = request.mode === 'keyword' ? undefined : await this.embed(request.query);
-    const periods = request.readDates ? periodsOf(request.query) : [];
+    // The first page's time for every page: "yesterday" must not move at midnight.
+    const datesAsOf = request.datesAsOf ?? Date.now();
+    const periods = request.readDates ? periodsOf(request.query, new Date(datesAsOf)) : [];
     const rank = (depth: ListDepth) => this.rank(request.mode, scope, text, vector, depth, periods);
 
     let ranked: Ranked;
@@ -178,7 +181,7 @@ export class SearchService {
       more = ranking.length > end;
     }
     const slice = ranking.slice(offset, end);
-    if (slice.length === 0) return { results: [], periods, more: false };
+    if (slice.length === 0) return { results: [], periods, datesAsOf, more: false };
     const { hits } = ranked;
 
     // The page's summaries and its evidence in one request: the evidence needs only the passages.
@@ -223,7 +226,7 @@ export class SearchService {
           );
       return { ...result, matchedBy: by };
     });
-    return { results, periods, more, kept };
+    return { results, periods, datesAsOf, more, kept };
   }
 
   /**
@@ -332,6 +335,7 @@ export class SearchService {
         mode: request.mode,
         queryHash: queryHash(request),
         ...(page.kept !== undefined ? { kept: page.kept } : {}),
+        ...(page.periods.length > 0 ? { datesAsOf: page.datesAsOf } : {}),
       });
     return response;
   }
