@@ -297,4 +297,17 @@ describe('mcp', () => {
     expect(badKey.status).toBe(78);
     expect(badKey.stderr).toMatch(/MEMORY_API_KEY is not a valid API key/);
   });
+
+  it('serves its metrics to Prometheus: tool calls by tool and outcome, refusals by code', async () => {
+    // The tests before called tools over HTTP, bad input among them, and were refused.
+    const response = await fetch(`${mcp.baseUrl}/metrics`);
+    expect(response.status).toBe(200);
+    const metrics = await response.text();
+    expect(metrics).toMatch(
+      /mcp_tool_calls_total\{[^}]*tool="search_memory"[^}]*outcome="ok"[^}]*\} [1-9]/,
+    );
+    expect(metrics).toMatch(/mcp_tool_calls_total\{[^}]*outcome="error"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/mcp_tool_duration_count\{[^}]*tool="get_context"/);
+    expect(metrics).toMatch(/mcp_requests_refused_total\{[^}]*code="API_KEY_MISSING"[^}]*\} [1-9]/);
+  });
 });

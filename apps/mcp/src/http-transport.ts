@@ -2,15 +2,18 @@ import { Server } from 'node:http';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { JsonLogger } from '@memory/telemetry/json-logger';
+import { prometheusMetrics } from '@memory/telemetry/otel-sdk';
 import type { Request, Response } from 'express';
 import { KeyChecker } from './key-checker';
 import { McpSettings } from './mcp.settings';
+import { recordRefused, recordToolCall } from './mcp.metrics';
 import { memoryClient, memoryServer } from './mcp-server';
 
 /** JSON-RPC's "server error" range: the request was refused before it reached MCP. */
 const REFUSED = -32001;
 
 function refuse(response: Response, status: number, code: string, message: string): void {
+  recordRefused(code);
   if (status === 401) response.setHeader('WWW-Authenticate', 'Bearer realm="conversation-memory"');
   response.status(status).json({
     jsonrpc: '2.0',
@@ -30,7 +33,7 @@ function bearer(request: Request): string | undefined {
  * MCP over Streamable HTTP at `POST /mcp`, stateless: each request is authenticated by its
  * bearer API key (401 without a valid one), gets a server with the tools the key's scopes
  * allow, and is answered as JSON. `GET /health/live` and `/health/ready` (the search service
- * answers) are for orchestrators.
+ * answers) are for orchestrators, `GET /metrics` for Prometheus.
  */
 export async function serveHttp(settings: McpSettings, logger: JsonLogger): Promise<Server> {
   const keys = new KeyChecker(settings);
@@ -47,9 +50,10 @@ export async function serveHttp(settings: McpSettings, logger: JsonLogger): Prom
       );
     const check = await keys.check(key);
     if (!check.ok) return refuse(response, check.status, check.code, check.message);
-    const server = memoryServer(memoryClient(settings, key), check.identity, (call) =>
-      logger.log({ msg: 'tool call', ...call }),
-    );
+    const server = memoryServer(memoryClient(settings, key), check.identity, (call) => {
+      recordToolCall(call);
+      logger.log({ msg: 'tool call', ...call });
+    });
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
@@ -72,6 +76,17 @@ export async function serveHttp(settings: McpSettings, logger: JsonLogger): Prom
   };
   app.get('/mcp', notAllowed);
   app.delete('/mcp', notAllowed);
+
+  // Prometheus text of the OpenTelemetry metrics (tool calls, refusals, HTTP server), as every
+  // service serves them; 503 when telemetry is off.
+  app.get('/metrics', (request: Request, response: Response) => {
+    const exporter = prometheusMetrics();
+    if (!exporter) {
+      response.status(503).type('text/plain').send('# metrics are off: OTEL_SDK_DISABLED=true\n');
+      return;
+    }
+    exporter.getMetricsRequestHandler(request, response);
+  });
 
   app.get('/health/live', (_request: Request, response: Response) => {
     response.json({ status: 'ok' });

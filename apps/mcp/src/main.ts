@@ -1,8 +1,10 @@
+import './instrument';
 import { ConfigError } from '@memory/config';
 import { MemoryApiError } from '@memory/client';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { JsonLogger } from '@memory/telemetry/json-logger';
 import { serveHttp } from './http-transport';
+import { recordToolCall } from './mcp.metrics';
 import { McpSettings, readMcpSettings } from './mcp.settings';
 import { memoryClient, memoryServer } from './mcp-server';
 
@@ -57,9 +59,10 @@ async function start(): Promise<void> {
     );
     process.exit(invalid ? 78 : 1);
   }
-  const server = memoryServer(client, identity, (call) =>
-    logger.log({ msg: 'tool call', ...call }),
-  );
+  const server = memoryServer(client, identity, (call) => {
+    recordToolCall(call);
+    logger.log({ msg: 'tool call', ...call });
+  });
   await server.connect(new StdioServerTransport());
   logger.log({ msg: 'mcp on stdio', tenantId: identity.tenantId, scopes: identity.scopes });
 }

@@ -1,0 +1,3 @@
+import { startTelemetry } from '@memory/telemetry/otel-sdk';
+
+startTelemetry('mcp');
