@@ -2,7 +2,7 @@ import { Server } from 'node:http';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { JsonLogger } from '@memory/telemetry/json-logger';
-import { prometheusMetrics } from '@memory/telemetry/otel-sdk';
+import { serveMetrics } from '@memory/telemetry/otel-sdk';
 import type { Request, Response } from 'express';
 import { KeyChecker } from './key-checker';
 import { McpSettings } from './mcp.settings';
@@ -77,16 +77,8 @@ export async function serveHttp(settings: McpSettings, logger: JsonLogger): Prom
   app.get('/mcp', notAllowed);
   app.delete('/mcp', notAllowed);
 
-  // Prometheus text of the OpenTelemetry metrics (tool calls, refusals, HTTP server), as every
-  // service serves them; 503 when telemetry is off.
-  app.get('/metrics', (request: Request, response: Response) => {
-    const exporter = prometheusMetrics();
-    if (!exporter) {
-      response.status(503).type('text/plain').send('# metrics are off: OTEL_SDK_DISABLED=true\n');
-      return;
-    }
-    exporter.getMetricsRequestHandler(request, response);
-  });
+  // Tool calls, refusals and the HTTP server's own, as every service serves them.
+  app.get('/metrics', serveMetrics);
 
   app.get('/health/live', (_request: Request, response: Response) => {
     response.json({ status: 'ok' });

@@ -13,11 +13,10 @@ import {
   conversationSpans,
   FIRST_PAGES_DEPTH,
   ListHit,
-  listHitValue,
   ListQuery,
-  passageHitId,
   passageList,
   passageScopeOf,
+  passageSpans,
   withSpanFields,
 } from './conversation-query.builder';
 import {
@@ -28,7 +27,7 @@ import {
   TokenCounter,
 } from './context-packing';
 import { PassageDocument } from './passage-document';
-import { boostByPeriods, inPeriods, PERIOD_BOOST, periodsOf, timeOf } from './query-periods';
+import { boostByPeriods, idsInPeriods, PERIOD_BOOST, periodsOf } from './query-periods';
 import { passageHydrateBody } from './passage-query.builder';
 import { DEFAULT_KNN_EF_SEARCH } from './search.settings';
 import { hydrateBody, keywordText, SearchScope } from './search-query.builder';
@@ -169,10 +168,10 @@ export class ContextAssembler {
     );
     const archived =
       silent.length > 0 ? await this.sources.archived(request.tenantId, silent) : new Set<string>();
+    const dated = periods.length > 0;
     const conversations = boostByPeriods(
       fuseConversationLists(fusable, FUSION_WEIGHTS, archived),
-      conversationSpans(hits),
-      periods,
+      dated ? idsInPeriods(conversationSpans(hits), periods) : new Set<string>(),
     );
     const conversationScore = new Map(conversations.map((hit) => [hit.id, hit.score]));
     const keyword = passageList(hits.passageKeyword ?? []);
@@ -182,15 +181,7 @@ export class ContextAssembler {
     );
     const share = CONTEXT_CONVERSATION_SHARE;
     // A passage from a period the query names goes up as its conversation does.
-    const during = new Set<string>();
-    if (periods.length > 0)
-      for (const hit of [...(hits.passageKeyword ?? []), ...(hits.passageSemantic ?? [])]) {
-        const id = passageHitId(hit);
-        const from = timeOf(listHitValue(hit, 'firstAt'));
-        const to = timeOf(listHitValue(hit, 'lastAt')) ?? from;
-        if (id && from !== undefined && to !== undefined && inPeriods(periods, from, to))
-          during.add(id);
-      }
+    const during = dated ? idsInPeriods(passageSpans(hits), periods) : new Set<string>();
     const ranked: Array<{
       id: string;
       conversationId: string;

@@ -2,6 +2,7 @@ import {
   conversationListQueries,
   conversationSpans,
   ListHit,
+  passageSpans,
   withSpanFields,
 } from './conversation-query.builder';
 
@@ -67,6 +68,31 @@ describe(conversationSpans.name, () => {
           ],
         ],
         ['b', [[at('2023-02-01T00:00:00Z'), at('2023-02-02T00:00:00Z')]]],
+      ]),
+    );
+  });
+});
+
+describe(passageSpans.name, () => {
+  it('places each listed passage by its first and last message', () => {
+    const hit = (window: number, firstAt: string, lastAt?: string): ListHit => ({
+      fields: {
+        tenantId: ['t1'],
+        conversationId: ['a'],
+        window: [window],
+        firstAt: [firstAt],
+        ...(lastAt ? { lastAt: [lastAt] } : {}),
+      },
+    });
+    expect(
+      passageSpans({
+        passageKeyword: [hit(1, '2023-06-03T10:00:00Z', '2023-06-03T10:05:00Z')],
+        passageSemantic: [hit(3, '2023-06-04T10:00:00Z'), { fields: { conversationId: ['a'] } }],
+      }),
+    ).toEqual(
+      new Map([
+        ['t1/a/1', [[at('2023-06-03T10:00:00Z'), at('2023-06-03T10:05:00Z')]]],
+        ['t1/a/3', [[at('2023-06-04T10:00:00Z'), at('2023-06-04T10:00:00Z')]]],
       ]),
     );
   });

@@ -240,6 +240,25 @@ export function withSpanFields(
   );
 }
 
+/** When each passage of the passage lists was said, by passage id. */
+export function passageSpans(
+  hits: Partial<Record<ConversationList, readonly ListHit[]>>,
+): Map<string, TimeSpan[]> {
+  const spans = new Map<string, TimeSpan[]>();
+  for (const hit of [...(hits.passageKeyword ?? []), ...(hits.passageSemantic ?? [])]) {
+    const id = passageHitId(hit);
+    const span = spanOf(hit, SPAN_FIELDS.passages);
+    if (id && span) spans.set(id, [span]);
+  }
+  return spans;
+}
+
+/** A hit's time span from its date doc values (`[from, to]` fields), none without a start. */
+function spanOf(hit: ListHit, [from, to]: readonly [string, string]): TimeSpan | undefined {
+  const start = timeOf(listHitValue(hit, from));
+  return start === undefined ? undefined : [start, timeOf(listHitValue(hit, to)) ?? start];
+}
+
 /**
  * When each conversation of the lists was said, by conversation id: the spans of its passages in
  * the passage lists (where the words or meaning matched), or, when no passage of it is listed (an
@@ -253,14 +272,12 @@ export function conversationSpans(
   const add = (
     hit: ListHit,
     id: unknown,
-    [from, to]: readonly [string, string],
+    fields: readonly [string, string],
     only: boolean,
   ): void => {
-    const start = timeOf(listHitValue(hit, from));
-    const end = timeOf(listHitValue(hit, to)) ?? start;
-    if (typeof id !== 'string' || start === undefined || end === undefined) return;
-    if (only && spans.has(id)) return;
-    spans.set(id, [...(spans.get(id) ?? []), [start, end]]);
+    const span = spanOf(hit, fields);
+    if (typeof id !== 'string' || !span || (only && spans.has(id))) return;
+    spans.set(id, [...(spans.get(id) ?? []), span]);
   };
   for (const name of ['passageKeyword', 'passageSemantic'] as const)
     for (const hit of hits[name] ?? [])

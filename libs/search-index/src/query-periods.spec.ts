@@ -1,4 +1,4 @@
-import { boostByPeriods, inPeriods, periodsOf, QueryPeriod } from './query-periods';
+import { boostByPeriods, idsInPeriods, inPeriods, periodsOf, QueryPeriod } from './query-periods';
 
 // Monday 7 December 2026, 15:00 UTC.
 const NOW = new Date('2026-12-07T15:00:00Z');
@@ -146,7 +146,7 @@ describe('inPeriods', () => {
   });
 });
 
-describe('boostByPeriods', () => {
+describe('idsInPeriods and boostByPeriods', () => {
   const ranking = [
     { id: 'a', score: 0.9 },
     { id: 'b', score: 0.6 },
@@ -167,7 +167,9 @@ describe('boostByPeriods', () => {
   ]);
 
   it('doubles the score of conversations from the period named, others keep theirs', () => {
-    expect(boostByPeriods(ranking, spans, periods)).toEqual([
+    const raised = idsInPeriods(spans, periods);
+    expect(raised).toEqual(new Set(['b', 'c']));
+    expect(boostByPeriods(ranking, raised)).toEqual([
       { id: 'b', score: 1.2 },
       { id: 'a', score: 0.9 },
       { id: 'c', score: 0.6 },
@@ -176,7 +178,8 @@ describe('boostByPeriods', () => {
   });
 
   it('changes nothing without periods, or with boost 0', () => {
-    expect(boostByPeriods(ranking, spans, [])).toEqual(ranking);
-    expect(boostByPeriods(ranking, spans, periods, 0)).toEqual(ranking);
+    expect(idsInPeriods(spans, [])).toEqual(new Set());
+    expect(boostByPeriods(ranking, new Set())).toEqual(ranking);
+    expect(boostByPeriods(ranking, idsInPeriods(spans, periods), 0)).toEqual(ranking);
   });
 });

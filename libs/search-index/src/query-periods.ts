@@ -49,9 +49,12 @@ export interface QueryPeriod {
   everyYear: boolean;
 }
 
-const MONTH =
-  '(january|february|march|april|may|june|july|august|september|october|november|december|' +
-  'jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\\.?';
+/** The months' abbreviations ("may" and "june" are whole names already). */
+const MONTH_ABBREVIATIONS = 'jan feb mar apr jun jul aug sept sep oct nov dec'.split(' ');
+/** A month's name or its abbreviation (a capture group, read by {@link monthIndex}). */
+const MONTH = `(${[...MONTH_NAMES, ...MONTH_ABBREVIATIONS].join('|')})\\.?`;
+/** A count in digits or in words ("3", "three", "a"). */
+const COUNT = `(\\d{1,3}|${Object.keys(COUNT_WORDS).join('|')})`;
 const DAY_OF_MONTH = '(\\d{1,2})(?:st|nd|rd|th)?';
 /** Years of chat: 1990 to 2039 ("a budget of 2500" is no year). */
 const YEAR = '((?:199|20[0-3])\\d)';
@@ -97,7 +100,7 @@ const FORMS: ReadonlyArray<[RegExp, Reader]> = [
   [/\btoday\b|\bthis morning\b|\btonight\b/gi, (_, now) => range(dayRange(startOfDay(now)))],
   [/\byesterday\b|\blast night\b/gi, (_, now) => range(dayRange(startOfDay(now) - DAY))],
   [
-    /\b(\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten)\s+(day|week|month|year)s?\s+ago\b/gi,
+    new RegExp(`\\b${COUNT}\\s+(day|week|month|year)s?\\s+ago\\b`, 'gi'),
     (m, now) => {
       const count = COUNT_WORDS[m[1].toLowerCase()] ?? Number(m[1]);
       const unit = UNIT_DAYS[m[2].toLowerCase()] * DAY;
@@ -109,13 +112,8 @@ const FORMS: ReadonlyArray<[RegExp, Reader]> = [
   ],
   [/\b(last|past|previous|this)\s+(weekend|week|month|year)\b/gi, (m, now) => relative(m, now)],
   [
-    /\b(last)\s+(sunday|monday|tuesday|wednesday|thursday|friday|saturday)\b/gi,
-    (m, now) =>
-      weekday(
-        m[1]?.toLowerCase(),
-        (WEEKDAY_NAMES.indexOf(m[2].toLowerCase() as WeekdayName) + 1) % 7,
-        now,
-      ),
+    new RegExp(`\\blast\\s+(${WEEKDAY_NAMES.join('|')})\\b`, 'gi'),
+    (m, now) => lastWeekday(m[1].toLowerCase() as WeekdayName, now),
   ],
 ];
 
@@ -180,21 +178,31 @@ export function inPeriods(periods: readonly QueryPeriod[], from: number, to: num
 /** A time span (ms) of a conversation or a passage. */
 export type TimeSpan = readonly [number, number];
 
+/** The ids (conversations or passages) of `spans` with a span in one of `periods`. */
+export function idsInPeriods(
+  spans: ReadonlyMap<string, readonly TimeSpan[]>,
+  periods: readonly QueryPeriod[],
+): Set<string> {
+  const ids = new Set<string>();
+  if (periods.length === 0) return ids;
+  for (const [id, times] of spans)
+    if (times.some(([from, to]) => inPeriods(periods, from, to))) ids.add(id);
+  return ids;
+}
+
 /**
- * The ranking with each conversation that `spans` place in one of `periods` raised to
- * `score × (1 + boost)`, best first, ties in their previous order. A conversation without a
- * known span keeps its score. Nothing changes without periods.
+ * The ranking with each of the `raised` ids ({@link idsInPeriods}) at `score × (1 + boost)`,
+ * best first, ties in their previous order. Nothing changes when none is raised.
  */
 export function boostByPeriods<T extends { id: string; score: number }>(
   ranking: readonly T[],
-  spans: ReadonlyMap<string, readonly TimeSpan[]>,
-  periods: readonly QueryPeriod[],
+  raised: ReadonlySet<string>,
   boost: number = PERIOD_BOOST,
 ): T[] {
-  if (periods.length === 0 || boost <= 0) return [...ranking];
+  if (raised.size === 0 || boost <= 0) return [...ranking];
   return ranking
     .map((hit, index) => {
-      const during = (spans.get(hit.id) ?? []).some(([a, b]) => inPeriods(periods, a, b));
+      const during = raised.has(hit.id);
       return { hit: during ? { ...hit, score: hit.score * (1 + boost) } : hit, index };
     })
     .sort((a, b) => b.hit.score - a.hit.score || a.index - b.index)
@@ -294,11 +302,11 @@ function relative(match: RegExpExecArray, now: Date): Omit<QueryPeriod, 'text'> 
   }
 }
 
-/** last <weekday>: the last such day before today. */
-function weekday(which: string | undefined, target: number, now: Date): Omit<QueryPeriod, 'text'> {
-  const today = now.getUTCDay();
-  let back = (today - target + 7) % 7;
-  if (back === 0 && which === 'last') back = 7;
+/** "last <weekday>": the last such day before today (a week ago when today is one). */
+function lastWeekday(name: WeekdayName, now: Date): Omit<QueryPeriod, 'text'> {
+  // WEEKDAY_NAMES starts on Monday, getUTCDay() on Sunday.
+  const target = (WEEKDAY_NAMES.indexOf(name) + 1) % 7;
+  const back = (now.getUTCDay() - target + 7) % 7 || 7;
   return range(dayRange(startOfDay(now) - back * DAY));
 }
 

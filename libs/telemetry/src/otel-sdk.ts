@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Context } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
@@ -40,9 +41,18 @@ export function telemetryExportRequested(env: NodeJS.ProcessEnv = process.env): 
 let sdk: NodeSDK | undefined;
 let prometheus: PrometheusExporter | undefined;
 
-/** The reader behind `GET /metrics` (Prometheus text format); undefined when the SDK is off. */
-export function prometheusMetrics(): PrometheusExporter | undefined {
-  return prometheus;
+/**
+ * Answers `GET /metrics`: the metrics in the Prometheus text format, collected at this scrape;
+ * 503 when telemetry is off (OTEL_SDK_DISABLED=true). Every service and the MCP server use it.
+ */
+export function serveMetrics(request: IncomingMessage, response: ServerResponse): void {
+  if (!prometheus) {
+    response.statusCode = 503;
+    response.setHeader('content-type', 'text/plain; charset=utf-8');
+    response.end('# metrics are off: OTEL_SDK_DISABLED=true\n');
+    return;
+  }
+  prometheus.getMetricsRequestHandler(request, response);
 }
 
 /** Whether metrics go out by OTLP too: OTEL_METRICS_EXPORTER has otlp, or is unset while an endpoint is. */

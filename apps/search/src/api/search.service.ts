@@ -24,7 +24,7 @@ import {
   passageScopeOf,
   boostByPeriods,
   conversationSpans,
-  inPeriods,
+  idsInPeriods,
   periodsOf,
   QueryPeriod,
   SearchScope,
@@ -265,13 +265,9 @@ export class SearchService {
         : [];
     const archived = await this.archives.archivedAmong(scope.tenantId, silent);
     let ranking = fuseConversationLists(fusable, FUSION_WEIGHTS, archived);
-    const inPeriod = new Set<string>();
-    if (periods.length > 0) {
-      const spans = conversationSpans(hits);
-      for (const [id, times] of spans)
-        if (times.some(([a, b]) => inPeriods(periods, a, b))) inPeriod.add(id);
-      ranking = boostByPeriods(ranking, spans, periods);
-    }
+    const inPeriod =
+      periods.length > 0 ? idsInPeriods(conversationSpans(hits), periods) : new Set<string>();
+    ranking = boostByPeriods(ranking, inPeriod);
     const importance = importanceOfHits(summaryHits);
     const filtered = scope.tier !== undefined || scope.minImportance !== undefined;
     const boost = this.settings.importanceBoost;
