@@ -174,6 +174,17 @@ describe('search query builders', () => {
   describe(keywordText.name, () => {
     it('keeps distinct words in their order, at most the limit', () => {
       expect(keywordText(' Dentist  friday\tdentist\nFRIDAY at 10 ')).toBe('Dentist friday at 10');
+    });
+
+    it('leaves out the words that only make it a question', () => {
+      expect(keywordText('What did we decide about the car?')).toBe('we decide about the car?');
+      expect(keywordText('"When" did Caroline go… Where’s')).toBe('Caroline go… Where’s');
+      expect(keywordText('Would John be considered patriotic?')).toBe('John considered patriotic?');
+      expect(keywordText('what May have been')).toBe('May');
+    });
+
+    it('keeps a query made of question words only as it is', () => {
+      expect(keywordText('What is what? How')).toBe('What is what? How');
       const many = Array.from({ length: 300 }, (_, index) => `w${index}`).join(' ');
       expect(keywordText(many).split(' ')).toHaveLength(MAX_KEYWORD_TERMS);
     });

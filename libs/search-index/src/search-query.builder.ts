@@ -105,20 +105,63 @@ export function dateRange(
 }
 
 /**
+ * Words that make a sentence a question or carry its tense, and say nothing of what it is
+ * about: "what", "did", "would", "have". People ask a memory in questions ("What did Maria say
+ * about the shelter?"), and the messages are full of these words, so in BM25 they only add
+ * noise: a passage that says "what did you do" gains over one about the shelter. The English
+ * analyzer's own stop list keeps them. Not here: "may" (a month), "can" and "will" (nouns too),
+ * negations and every word of content.
+ */
+export const QUESTION_WORDS: ReadonlySet<string> = new Set([
+  'what',
+  "what's",
+  'when',
+  'where',
+  'which',
+  'who',
+  'whom',
+  'whose',
+  'why',
+  'how',
+  'do',
+  'does',
+  'did',
+  'has',
+  'have',
+  'had',
+  'is',
+  'are',
+  'was',
+  'were',
+  'be',
+  'been',
+  'would',
+  'could',
+  'should',
+  'might',
+]);
+
+/**
  * The words of a query that go into BM25: the first {@link MAX_KEYWORD_TERMS} distinct
- * whitespace-separated words (the analyzer still splits and stems them).
+ * whitespace-separated words (the analyzer still splits and stems them), without the
+ * {@link QUESTION_WORDS} unless nothing else is left.
  */
 export function keywordText(query: string): string {
   const seen = new Set<string>();
   const words: string[] = [];
+  const asked: string[] = [];
   for (const word of query.split(/\s+/u)) {
     const key = word.toLowerCase();
     if (!word || seen.has(key)) continue;
     seen.add(key);
+    if (QUESTION_WORDS.has(key.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '').replace('’', "'"))) {
+      asked.push(word);
+      continue;
+    }
     words.push(word);
     if (words.length === MAX_KEYWORD_TERMS) break;
   }
-  return words.join(' ');
+  return (words.length > 0 ? words : asked.slice(0, MAX_KEYWORD_TERMS)).join(' ');
 }
 
 /**
