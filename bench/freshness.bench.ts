@@ -17,7 +17,9 @@
 //    BENCH_DRAIN_SECONDS (60) after the phase; a probe not found by then counts as never found.
 //    At the end of a phase: the passages and summaries still waiting for their vector, the
 //    vectors the fillers set per second over the phase (the search service's counters), and
-//    the search indexer's lag on memory.summaries.v1.
+//    the search indexer's lag on memory.summaries.v1. Keyword freshness split in its stages:
+//    produced → stored by ingest (the message's `ingested_at`), → its passage built by the
+//    passage indexer (the passage's `indexedAt`), → found (bulk write, refresh, polling).
 // 3. Backlog phase (skip with BENCH_BACKLOG=false): the summarizer restarted on an in-process
 //    OpenAI-compatible fake (LLM-length summaries, as the fault test uses), then
 //    BENCH_BACKLOG_CONVERSATIONS (2000) x BENCH_BACKLOG_MESSAGES (50) produced at once, in a
@@ -38,6 +40,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSUMER_GROUPS, consumerGroupPairs, TOPICS } from '@memory/contracts';
 import { Kafka, logLevel, Producer } from 'kafkajs';
+import pg from 'pg';
 import { readPid } from '../deploy/stack/lib/processes.mjs';
 import { defaultStackDir } from '../deploy/stack/models.mjs';
 import { fmt, option, progress, say, table } from '../deploy/run/console';
@@ -91,7 +94,16 @@ interface SteadyFigures {
   summariesWaitingForVectors: number;
   /** Vectors the fillers set per second over the phase (all tenants: the model's rate). */
   vectorsPerSecond: { passages: number; summaries: number };
+  /** Query vectors the searches (mostly the probes' polls) asked for: held, or embedded. */
+  queryVectors: { kept: number; embedded: number };
   summaryIndexerLag: number;
+  /**
+   * Where keyword freshness goes, per probe: produced → stored by ingest (`ingested_at`, its
+   * transaction's start), stored → its passage built by the passage indexer (`indexedAt`, after
+   * the window is read back, before the bulk write), built → found by keyword (the bulk write,
+   * the next refresh and the poll's granularity of 200 ms).
+   */
+  stages: { stored: Quantiles; built: Quantiles; searchable: Quantiles };
   cpuSeconds: Record<string, number>;
 }
 
@@ -299,6 +311,7 @@ async function steadyPhase(args: {
     TOPICS.memorySummaries,
   );
   await poller;
+  const stages = await stagesOf(probes, tenantId, args.prefix);
   const cpu = cpuBetween(cpuFrom, cpuTo);
   return {
     rate,
@@ -313,20 +326,87 @@ async function steadyPhase(args: {
       passages: round1((vectorsTo.passages - vectorsFrom.passages) / produceSeconds),
       summaries: round1((vectorsTo.summaries - vectorsFrom.summaries) / produceSeconds),
     },
+    queryVectors: {
+      kept: vectorsTo.queriesKept - vectorsFrom.queriesKept,
+      embedded: vectorsTo.queriesEmbedded - vectorsFrom.queriesEmbedded,
+    },
     summaryIndexerLag: lag,
+    stages,
     cpuSeconds: cpu ? roundGroups(cpu) : {},
   };
 }
 
-/** Vectors the search service's fillers have set so far (its Prometheus counters). */
-async function vectorsSet(searchUrl: string): Promise<{ passages: number; summaries: number }> {
+/** The stages of each probe's keyword freshness (see `SteadyFigures.stages`). */
+async function stagesOf(
+  probes: readonly Probe[],
+  tenantId: string,
+  prefix: string,
+): Promise<SteadyFigures['stages']> {
+  const ids = probes.map((probe) => probe.conversationId);
+  const client = new pg.Client({ connectionString: databaseUrl(serverUrl(), DB) });
+  await client.connect();
+  const stored = new Map<string, number>();
+  try {
+    const { rows } = await client.query<{ conversation_id: string; ms: number }>(
+      `SELECT conversation_id, extract(epoch FROM ingested_at) * 1000 AS ms
+         FROM messages WHERE tenant_id = $1 AND conversation_id = ANY($2)`,
+      [tenantId, ids],
+    );
+    for (const row of rows) stored.set(row.conversation_id, Number(row.ms));
+  } finally {
+    await client.end();
+  }
+  const response = await fetch(`${OPENSEARCH}/${prefix}-passages/_search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      size: ids.length,
+      _source: ['conversationId', 'indexedAt'],
+      query: {
+        bool: { filter: [{ term: { tenantId } }, { terms: { conversationId: ids } }] },
+      },
+    }),
+  });
+  const hits =
+    (
+      (await response.json()) as {
+        hits?: { hits?: Array<{ _source: { conversationId: string; indexedAt: string } }> };
+      }
+    ).hits?.hits ?? [];
+  const built = new Map(
+    hits.map((hit) => [hit._source.conversationId, Date.parse(hit._source.indexedAt)]),
+  );
+  const between = (from: number | undefined, to: number | undefined): number | undefined =>
+    from === undefined || to === undefined ? undefined : Math.max(0, to - from);
   return {
-    passages: await counter(searchUrl, 'search_passages_vectors_filled_total', 'outcome="filled"'),
-    summaries: await counter(
-      searchUrl,
-      'search_summaries_vectors_filled_total',
-      'outcome="filled"',
+    stored: quantiles(probes.map((p) => between(p.producedAt, stored.get(p.conversationId)))),
+    built: quantiles(
+      probes.map((p) => between(stored.get(p.conversationId), built.get(p.conversationId))),
     ),
+    searchable: quantiles(
+      probes.map((p) =>
+        between(
+          built.get(p.conversationId),
+          p.keywordMs === undefined ? undefined : p.producedAt + p.keywordMs,
+        ),
+      ),
+    ),
+  };
+}
+
+/** Vectors the fillers have set and query vectors asked for so far (the search service's counters). */
+async function vectorsSet(searchUrl: string): Promise<{
+  passages: number;
+  summaries: number;
+  queriesKept: number;
+  queriesEmbedded: number;
+}> {
+  const service = new URL(searchUrl).origin;
+  return {
+    queriesKept: await counter(service, 'search_query_vectors_total', 'outcome="kept"'),
+    queriesEmbedded: await counter(service, 'search_query_vectors_total', 'outcome="embedded"'),
+    passages: await counter(service, 'search_passages_vectors_filled_total', 'outcome="filled"'),
+    summaries: await counter(service, 'search_summaries_vectors_filled_total', 'outcome="filled"'),
   };
 }
 
@@ -524,7 +604,9 @@ async function main(): Promise<void> {
     ]);
     say(
       'freshness',
-      `${phase}: keyword ${show(figures.keyword)} ms; semantic ${show(figures.semantic)} ms; CPU s ${JSON.stringify(figures.cpuSeconds)}`,
+      `${phase}: keyword ${show(figures.keyword)} ms (stored ${show(figures.stages.stored)}, ` +
+        `then built ${show(figures.stages.built)}, then found ${show(figures.stages.searchable)}); ` +
+        `semantic ${show(figures.semantic)} ms; query vectors ${JSON.stringify(figures.queryVectors)}; CPU s ${JSON.stringify(figures.cpuSeconds)}`,
     );
   }
   if (BACKLOG) {

@@ -219,13 +219,19 @@ export async function until<T>(
   }
 }
 
-/** Starts `dist/apps/<name>` with `env`; its stderr goes to ours. */
+/**
+ * Starts `dist/apps/<name>` with `env`; its stderr goes to ours. `SERVICE_NODE_ARGS` (space
+ * separated) go to node before the script, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile
+ * the services of a benchmark (Node refuses `--cpu-prof` in NODE_OPTIONS).
+ */
 export function startService(
   scope: string,
   name: string,
   env: Record<string, string>,
 ): ChildProcess {
-  const child = spawn(process.execPath, [resolve(ROOT, `dist/apps/${name}/src/main.js`)], {
+  const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const script = resolve(ROOT, `dist/apps/${name}/src/main.js`);
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

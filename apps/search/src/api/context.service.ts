@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { MemorySummary } from '@memory/contracts';
-import { EmbeddingBackend } from '@memory/embeddings';
 import {
   ContextAssembler,
   contextSummaryOf,
@@ -9,10 +8,10 @@ import {
 } from '@memory/search-index';
 import { profileLines, UserProfileReader } from '@memory/summarization';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
+import { SEARCH_SETTINGS } from '../core/tokens';
 import { ArchiveStatus } from './archive-status.service';
 import { parseContextRequest } from './context-request.dto';
-import { embedQuery } from './query-embedding';
+import { QueryVectors } from './query-embedding';
 import { ContextResponse } from './context-response.dto';
 import { ConversationSummaryService } from './conversation-summary.service';
 import { RequestFieldError } from './search-request.dto';
@@ -33,7 +32,7 @@ export class ContextService {
 
   constructor(
     searcher: SummarySearcher,
-    @Inject(EMBEDDER) embedder: EmbeddingBackend,
+    queryVectors: QueryVectors,
     summaries: ConversationSummaryService,
     archives: ArchiveStatus,
     profiles: UserProfileReader,
@@ -43,7 +42,7 @@ export class ContextService {
       {
         search: (query) => searcher.list(query),
         searchAll: async (queries) => (await searcher.many(queries)).map((answer) => answer.hits),
-        embed: (query) => embedQuery(embedder, query),
+        embed: (query) => queryVectors.of(query),
         currentSummary: async (tenantId, conversationId) =>
           optional(await summaries.current(tenantId, conversationId)),
         archived: (tenantId, ids) => archives.archivedAmong(tenantId, ids),

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { ArchiveStatus } from './archive-status.service';
 import { ContextController } from './context.controller';
 import { ContextService } from './context.service';
+import { QueryVectors } from './query-embedding';
 import { ConversationSummaryService } from './conversation-summary.service';
 import { EvidenceFinder } from './evidence.finder';
 import { SearchController } from './search.controller';
@@ -34,6 +35,7 @@ import { WhoAmIController } from './whoami.controller';
   providers: [
     SearchService,
     ContextService,
+    QueryVectors,
     SummarySearcher,
     EvidenceFinder,
     ArchiveStatus,

@@ -20,6 +20,17 @@ export class SearchMetrics {
     description: 'Search requests by mode and outcome',
   });
 
+  private readonly queryVectors = meter.createCounter('search.query_vectors', {
+    description:
+      'Query vectors asked for by searches and context answers, by outcome: kept (the text was ' +
+      'asked recently and its vector held) or embedded (the model ran)',
+  });
+
+  /** A query vector was asked for: held from a recent ask, or embedded now. */
+  queryVector(outcome: 'kept' | 'embedded'): void {
+    this.queryVectors.add(1, { outcome });
+  }
+
   /** A search that ran (`seconds` given) or was refused before running (invalid). */
   request(mode: SearchMode | 'invalid', outcome: SearchOutcomeLabel, seconds?: number): void {
     this.requests.add(1, { mode, outcome });

@@ -12,6 +12,7 @@ import { EvidenceFinder } from './evidence.finder';
 import { decodeCursor, queryHash } from './search-cursor';
 import { IndexedHit, PassageHit } from './search-hit.mapper';
 import { QueryTooComplexError, SearchUnavailableError } from './search.errors';
+import { QueryVectors } from './query-embedding';
 import { SearchMetrics } from './search.metrics';
 import { SearchService } from './search.service';
 import { SummarySearcher } from './summary.searcher';
@@ -189,12 +190,12 @@ function setup(rankings: Rankings = {}, importanceBoost = 0) {
   const embedder = {
     embed: jest.fn(() => Promise.resolve([[0.1, 0.2, 0.3]])),
   };
-  const metrics = { request: jest.fn() };
+  const metrics = { request: jest.fn(), queryVector: jest.fn() };
   const service = new SearchService(
     searcher as unknown as SummarySearcher,
     new EvidenceFinder(archives as unknown as ArchiveStatus),
     archives as unknown as ArchiveStatus,
-    embedder as unknown as EmbeddingBackend,
+    new QueryVectors(embedder as unknown as EmbeddingBackend, metrics as unknown as SearchMetrics),
     metrics as unknown as SearchMetrics,
     { knnEfSearch: 600, importanceBoost },
   );

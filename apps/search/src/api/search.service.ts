@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks';
-import { EmbeddingBackend } from '@memory/embeddings';
 import {
   ConversationList,
   conversationListQueries,
@@ -33,9 +32,9 @@ import {
   summaryList,
 } from '@memory/search-index';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EMBEDDER, SEARCH_SETTINGS } from '../core/tokens';
+import { SEARCH_SETTINGS } from '../core/tokens';
 import { encodeCursor, queryHash } from './search-cursor';
-import { embedQuery } from './query-embedding';
+import { QueryVectors } from './query-embedding';
 import { ArchiveStatus } from './archive-status.service';
 import { EvidenceFinder, PassageRanking } from './evidence.finder';
 import { IndexedHit, PassageHit, toPassageOnlyResult, toResult } from './search-hit.mapper';
@@ -91,7 +90,7 @@ export class SearchService {
     private readonly searcher: SummarySearcher,
     private readonly evidence: EvidenceFinder,
     private readonly archives: ArchiveStatus,
-    @Inject(EMBEDDER) private readonly embedder: EmbeddingBackend,
+    private readonly queryVectors: QueryVectors,
     private readonly metrics: SearchMetrics,
     @Inject(SEARCH_SETTINGS)
     private readonly settings: Pick<SearchSettings, 'knnEfSearch' | 'importanceBoost'>,
@@ -315,7 +314,7 @@ export class SearchService {
   }
 
   private embed(query: string): Promise<number[]> {
-    return embedQuery(this.embedder, query);
+    return this.queryVectors.of(query);
   }
 
   private response(request: SearchRequest, page: Page): SearchResponse {
