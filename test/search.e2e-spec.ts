@@ -1,6 +1,7 @@
 import { MEMORY_SUMMARY_SCHEMA, renderSummaryText, TOPICS } from '@memory/contracts';
 import { runCli } from './support/cli';
 import { eventually } from './support/eventually';
+import { counter } from './support/metrics';
 import { GARDEN, RENT } from './fixtures/conversations/chats';
 import { SearchHarness } from './support/search-harness';
 
@@ -91,6 +92,21 @@ describe('search', () => {
 
     const hybrid = await search({ query: 'tomato fertilizer' });
     expect(ids(hybrid.json.results)[0]).toBe('garden');
+  });
+
+  it('runs the model once for a query asked again, in either tenant', async () => {
+    const vectors = async (outcome: string) =>
+      counter(harness.search.baseUrl, 'search_query_vectors_total', `outcome="${outcome}"`);
+    const [kept, embedded] = [await vectors('kept'), await vectors('embedded')];
+    const query = 'what the landlord wants for the flat next year';
+    const first = await search({ query, mode: 'semantic', k: 1 });
+    const again = await search({ query, mode: 'semantic', k: 1 });
+    const other = await search({ query, mode: 'hybrid', k: 1 }, keyB);
+    expect(ids(first.json.results)).toEqual(['rent']);
+    expect(again.json.results).toEqual(first.json.results);
+    expect(ids(other.json.results)).toEqual(['rent-b']);
+    expect((await vectors('embedded')) - embedded).toBe(1);
+    expect((await vectors('kept')) - kept).toBe(2);
   });
 
   it('keeps the newest version when updates arrive out of order', async () => {
