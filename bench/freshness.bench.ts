@@ -40,7 +40,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSUMER_GROUPS, consumerGroupPairs, TOPICS } from '@memory/contracts';
 import { Kafka, logLevel, Producer } from 'kafkajs';
-import pg from 'pg';
+import { MessageRepository } from '@memory/persistence';
 import { readPid } from '../deploy/stack/lib/processes.mjs';
 import { defaultStackDir } from '../deploy/stack/models.mjs';
 import { fmt, option, progress, say, table } from '../deploy/run/console';
@@ -62,6 +62,7 @@ import {
 import { FakeLlmServer } from '../test/support/fake-llm-server';
 import { counter } from '../test/support/metrics';
 import { cpuBetween, CpuDelta, cpuSampler } from './lib/cpu';
+import { benchDataSource } from './lib/database';
 import { generateRecords } from './lib/data';
 import { nextPoll, Probe, probeMaker, quantiles, Quantiles } from './lib/freshness-probes';
 
@@ -343,18 +344,12 @@ async function stagesOf(
   prefix: string,
 ): Promise<SteadyFigures['stages']> {
   const ids = probes.map((probe) => probe.conversationId);
-  const client = new pg.Client({ connectionString: databaseUrl(serverUrl(), DB) });
-  await client.connect();
-  const stored = new Map<string, number>();
+  const db = await benchDataSource(databaseUrl(serverUrl(), DB), 'memory-bench-freshness');
+  let stored: Map<string, number>;
   try {
-    const { rows } = await client.query<{ conversation_id: string; ms: number }>(
-      `SELECT conversation_id, extract(epoch FROM ingested_at) * 1000 AS ms
-         FROM messages WHERE tenant_id = $1 AND conversation_id = ANY($2)`,
-      [tenantId, ids],
-    );
-    for (const row of rows) stored.set(row.conversation_id, Number(row.ms));
+    stored = await new MessageRepository(db).firstIngestedAt(tenantId, ids);
   } finally {
-    await client.end();
+    await db.destroy();
   }
   const response = await fetch(`${OPENSEARCH}/${prefix}-passages/_search`, {
     method: 'POST',

@@ -375,6 +375,23 @@ export class MessageRepository {
     };
   }
 
+  /**
+   * When the first message of each of these conversations of a tenant was stored
+   * (`ingested_at`, epoch milliseconds), by conversation id; absent: none stored.
+   */
+  async firstIngestedAt(
+    tenantId: string,
+    conversationIds: readonly string[],
+  ): Promise<Map<string, number>> {
+    const rows = await this.dataSource.query<Array<{ conversation_id: string; ms: string }>>(
+      `SELECT conversation_id, extract(epoch FROM min(ingested_at)) * 1000 AS ms
+         FROM messages WHERE tenant_id = $1 AND conversation_id = ANY($2)
+        GROUP BY conversation_id`,
+      [tenantId, conversationIds],
+    );
+    return new Map(rows.map((row) => [row.conversation_id, Number(row.ms)]));
+  }
+
   /** Messages of these seqs, in seq order, as an archive holds them. */
   bySeqs(
     manager: EntityManager,
