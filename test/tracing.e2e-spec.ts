@@ -5,9 +5,13 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { eventually } from './support/eventually';
 import { OtlpReceiver, ReceivedSpan } from './support/otlp-receiver';
 import { SearchHarness } from './support/search-harness';
+import { ServiceProcess } from './support/service-process';
 
 /*
  * One trace from the upstream producer to the index: the test produces a chat message inside a
@@ -16,9 +20,13 @@ import { SearchHarness } from './support/search-harness';
  * indexer spans of that message in the same trace, each the child of the one before, with the
  * batch spans linked to it.
  */
+/** Span kinds as OTLP numbers them (one more than the API's enum). */
+const OTLP_KIND = { server: 2, client: 3 } as const;
+
 describe('one trace from producer to search', () => {
   const harness = new SearchHarness();
   const receiver = new OtlpReceiver();
+  let mcp: ServiceProcess;
   const upstream = new InMemorySpanExporter();
   let provider: BasicTracerProvider;
 
@@ -36,6 +44,9 @@ describe('one trace from producer to search', () => {
     // Every message is a trigger point: the message's own trace goes through its fold.
     await harness.startSummarizer({ ...otel, SUMMARY_EVERY_MESSAGES: '1' });
     await harness.startSearch(otel);
+    mcp = new ServiceProcess('mcp', { ...otel, MCP_KEY_CACHE_MS: '0' });
+    mcp.start();
+    await mcp.waitReady(120_000);
     provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(upstream)] });
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   }, 240_000);
@@ -43,6 +54,7 @@ describe('one trace from producer to search', () => {
   afterAll(async () => {
     await provider?.shutdown();
     propagation.disable();
+    await mcp?.stop();
     await harness.tearDown();
     await receiver.stop();
   });
@@ -114,4 +126,70 @@ describe('one trace from producer to search', () => {
     const traced = receiver.spans.filter((span) => span.traceId === traceId);
     expect(JSON.stringify(traced.map((span) => span.attributes))).not.toContain('Elm Park');
   }, 150_000);
+
+  it("continues an agent's trace through an MCP tool call into the search service", async () => {
+    const tracer = provider.getTracer('e2e-agent');
+    const agent = tracer.startSpan('agent turn', { kind: SpanKind.CLIENT });
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${harness.createKey(harness.tenantId, 'search')}`,
+    };
+    propagation.inject(trace.setSpan(context.active(), agent), headers);
+    const client = new Client({ name: 'e2e-traced-agent', version: '1.0.0' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${mcp.baseUrl}/mcp`), {
+        requestInit: { headers },
+      }),
+    );
+    try {
+      const result = (await client.callTool({
+        name: 'search_memory',
+        arguments: { query: 'meeting room' },
+      })) as CallToolResult;
+      expect(result.isError).toBeFalsy();
+    } finally {
+      await client.close();
+    }
+    agent.end();
+    const traceId = agent.spanContext().traceId;
+    const inTrace = (service: string, name: string): ReceivedSpan | undefined =>
+      receiver.spans.find(
+        (span) => span.traceId === traceId && span.service === service && span.name === name,
+      );
+    const wanted = [
+      ['memory-mcp', 'mcp tool search_memory'],
+      ['memory-mcp', 'POST /v1/search'],
+    ] as const;
+    const served = (): ReceivedSpan | undefined =>
+      receiver.spans.find(
+        (span) =>
+          span.traceId === traceId &&
+          span.service === 'memory-search' &&
+          span.name === 'POST /v1/search' &&
+          span.kind === OTLP_KIND.server,
+      );
+    await eventually(
+      () =>
+        Promise.resolve(
+          wanted.every(([service, name]) => inTrace(service, name)) && served() ? true : undefined,
+        ),
+      30_000,
+    ).catch((error: unknown) => {
+      const seen = receiver.spans
+        .filter((span) => span.traceId === traceId)
+        .map((span) => `${span.service}: ${span.name}`);
+      throw new Error(`spans of the trace: ${JSON.stringify(seen)}`, { cause: error });
+    });
+    const tool = inTrace('memory-mcp', 'mcp tool search_memory')!;
+    const call = inTrace('memory-mcp', 'POST /v1/search')!;
+    expect(call.parentSpanId).toBe(tool.spanId);
+    expect(call.kind).toBe(OTLP_KIND.client);
+    expect(served()?.parentSpanId).toBe(call.spanId);
+    expect(tool.attributes['mcp.tool']).toBe('search_memory');
+    // The MCP server's own request spans continue the agent's trace.
+    const posts = receiver.spans.filter(
+      (span) =>
+        span.traceId === traceId && span.service === 'memory-mcp' && span.name === 'POST /mcp',
+    );
+    expect(posts.map((span) => span.parentSpanId)).toContain(agent.spanContext().spanId);
+  }, 90_000);
 });

@@ -1,4 +1,5 @@
 import { KeyIdentity, MemoryClient } from '@memory/client';
+import { tracedFetch } from '@memory/telemetry';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { registerMemoryTools, ToolCall } from './memory-tools';
 import { McpSettings } from './mcp.settings';
@@ -12,9 +13,15 @@ const INSTRUCTIONS =
   'around a cited seq range, and remember to store something the user wants kept. Cite ' +
   'memory as [conversationId, seq range].';
 
-/** A client of the services' API made with `apiKey`. */
+/** A client of the services' API made with `apiKey`; its calls carry the active trace. */
 export function memoryClient(settings: McpSettings, apiKey: string): MemoryClient {
-  return new MemoryClient({ apiKey, urls: settings.urls, timeoutMs: 30_000, retries: 2 });
+  return new MemoryClient({
+    apiKey,
+    urls: settings.urls,
+    timeoutMs: 30_000,
+    retries: 2,
+    fetch: tracedFetch(),
+  });
 }
 
 /** An MCP server with the tools `identity`'s scopes allow, calling the API as `client`. */

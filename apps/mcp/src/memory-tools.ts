@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { KeyIdentity, MemoryApiError, MemoryClient, MemoryNetworkError } from '@memory/client';
+import { inSpan } from '@memory/telemetry';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SpanStatusCode } from '@opentelemetry/api';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
@@ -93,12 +95,22 @@ export function registerMemoryTools(
       },
       (async (args: z.infer<z.ZodObject<Shape>>) => {
         const started = performance.now();
-        let result: CallToolResult;
-        try {
-          result = await run(args);
-        } catch (error) {
-          result = toolError(name, error);
-        }
+        // A span per call, active while the tool calls the API: the services' spans of the
+        // call are in its trace (the client's fetch carries it, `tracedFetch`).
+        const result = await inSpan(
+          `mcp tool ${name}`,
+          { 'mcp.tool': name, 'memory.tenant_id': identity.tenantId },
+          async (span) => {
+            let outcome: CallToolResult;
+            try {
+              outcome = await run(args);
+            } catch (error) {
+              outcome = toolError(name, error);
+            }
+            if (outcome.isError === true) span.setStatus({ code: SpanStatusCode.ERROR });
+            return outcome;
+          },
+        );
         onCall({
           tool: name,
           tenantId: identity.tenantId,
