@@ -463,7 +463,7 @@ describe('observability deployment (Prometheus, alerts, Grafana)', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('scrapes the five services every 15 s and loads the alerting rules', () => {
+  it('scrapes the five services and the MCP server every 15 s and loads the alerting rules', () => {
     expect(config.global.scrape_interval).toBe('15s');
     expect(config.rule_files).toContain('alerts.yaml');
     for (const file of config.rule_files)
@@ -478,7 +478,7 @@ describe('observability deployment (Prometheus, alerts, Grafana)', () => {
         })),
       ),
     );
-    expect(targets).toEqual(
+    expect(targets.filter((target) => target.service !== 'mcp')).toEqual(
       SERVICE_NAMES.map((service) => ({
         job: 'memory',
         path: '/metrics',
@@ -486,6 +486,8 @@ describe('observability deployment (Prometheus, alerts, Grafana)', () => {
         service,
       })),
     );
+    // And the MCP server, whose port its own settings spec checks against this file.
+    expect(targets.filter((target) => target.service === 'mcp')).toHaveLength(1);
   });
 
   it('gives every alert a duration, a severity, a summary, a description and a runbook', () => {

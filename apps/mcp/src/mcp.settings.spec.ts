@@ -82,4 +82,18 @@ describe('readMcpSettings', () => {
     );
     expect(missing).toEqual([]);
   });
+
+  it('is scraped by deploy/prometheus at its default port', () => {
+    const config = parse(
+      readFileSync(resolve(__dirname, '../../../deploy/prometheus/prometheus.yaml'), 'utf8'),
+    ) as {
+      scrape_configs: Array<{
+        static_configs: Array<{ targets: string[]; labels?: { service?: string } }>;
+      }>;
+    };
+    const mcp = config.scrape_configs
+      .flatMap((job) => job.static_configs)
+      .filter((group) => group.labels?.service === 'mcp');
+    expect(mcp.flatMap((group) => group.targets)).toEqual([`localhost:${MCP_DEFAULT_PORT}`]);
+  });
 });
