@@ -518,7 +518,7 @@ describe('observability deployment (Prometheus, alerts, Grafana)', () => {
     );
     expect(
       dashboard.panels.filter((panel) => panel.type === 'row').map((row) => row.title),
-    ).toEqual(['Overview', 'Kafka consumers', 'Summaries', 'Search', 'Lifecycle']);
+    ).toEqual(['Overview', 'Kafka consumers', 'Summaries', 'Search', 'Lifecycle', 'MCP (agents)']);
     const ids = allPanels(dashboard.panels).map((panel) => panel.id);
     expect(new Set(ids).size).toBe(ids.length);
     for (const panel of panels) {
