@@ -84,7 +84,8 @@ export interface ContextSources {
   searchAll?(
     queries: readonly ListQuery[],
   ): Promise<Array<Array<SourceHit<PassageDocument & SummaryDocument>>>>;
-  embed(query: string): Promise<number[]>;
+  /** The query's vector; `tenantId` is the caller's (a cache of vectors is kept per tenant). */
+  embed(query: string, tenantId: string): Promise<number[]>;
   /** The live conversation's current summary (Postgres), undefined when it has none yet. */
   currentSummary(tenantId: string, conversationId: string): Promise<ContextSummary | undefined>;
   /** Of these conversations, those whose raw messages are archived (not restored). */
@@ -142,7 +143,7 @@ export class ContextAssembler {
       request.conversationId === undefined
         ? undefined
         : this.sources.currentSummary(request.tenantId, request.conversationId),
-      this.sources.embed(request.query),
+      this.sources.embed(request.query, request.tenantId),
       request.userId === undefined || !this.sources.profile
         ? undefined
         : this.sources.profile(request.tenantId, request.userId),

@@ -42,7 +42,7 @@ export class ContextService {
       {
         search: (query) => searcher.list(query),
         searchAll: async (queries) => (await searcher.many(queries)).map((answer) => answer.hits),
-        embed: (query) => queryVectors.of(query),
+        embed: (query, tenantId) => queryVectors.of(tenantId, query),
         currentSummary: async (tenantId, conversationId) =>
           optional(await summaries.current(tenantId, conversationId)),
         archived: (tenantId, ids) => archives.archivedAmong(tenantId, ids),

@@ -26,10 +26,12 @@ export async function embedQuery(embedder: EmbeddingBackend, query: string): Pro
 }
 
 /**
- * The vectors of search queries, each text embedded once while it stays among the
+ * The vectors of search queries, each text embedded once per tenant while it stays among the
  * {@link QUERY_VECTORS_KEPT} most recently asked (a vector depends only on the text and the
- * model, which does not change while the service runs). Concurrent asks of one text share its
- * model run; a failed run is not kept, so the next ask tries again.
+ * model, which does not change while the service runs). Kept per tenant although the vector
+ * would be the same: a shared entry would answer faster when another tenant had asked the same
+ * words, and that time difference would tell one tenant what another asked. Concurrent asks of
+ * one text share its model run; a failed run is not kept, so the next ask tries again.
  */
 @Injectable()
 export class QueryVectors {
@@ -40,19 +42,20 @@ export class QueryVectors {
     private readonly metrics: SearchMetrics,
   ) {}
 
-  of(query: string): Promise<number[]> {
-    const held = this.kept.get(query);
+  of(tenantId: string, query: string): Promise<number[]> {
+    const key = `${tenantId}\u0000${query}`;
+    const held = this.kept.get(key);
     if (held) {
-      this.kept.delete(query);
-      this.kept.set(query, held);
+      this.kept.delete(key);
+      this.kept.set(key, held);
       this.metrics.queryVector('kept');
       return held;
     }
     this.metrics.queryVector('embedded');
     const vector = embedQuery(this.embedder, query);
-    this.kept.set(query, vector);
+    this.kept.set(key, vector);
     vector.catch(() => {
-      if (this.kept.get(query) === vector) this.kept.delete(query);
+      if (this.kept.get(key) === vector) this.kept.delete(key);
     });
     while (this.kept.size > QUERY_VECTORS_KEPT) {
       const oldest = this.kept.keys().next().value as string;

@@ -150,7 +150,8 @@ export class SearchService {
     const size = Math.min(request.k, MAX_RESULTS - offset);
     const end = offset + size;
     const text = keywordText(request.query);
-    const vector = request.mode === 'keyword' ? undefined : await this.embed(request.query);
+    const vector =
+      request.mode === 'keyword' ? undefined : await this.queryVectors.of(tenantId, request.query);
     // The first page's time for every page: "yesterday" must not move at midnight.
     const datesAsOf = request.datesAsOf ?? Date.now();
     const periods = request.readDates ? periodsOf(request.query, new Date(datesAsOf)) : [];
@@ -311,10 +312,6 @@ export class SearchService {
       if (id) found.set(id, typeof value === 'number' ? value : 0);
     }
     return found;
-  }
-
-  private embed(query: string): Promise<number[]> {
-    return this.queryVectors.of(query);
   }
 
   private response(request: SearchRequest, page: Page): SearchResponse {
