@@ -104,7 +104,7 @@ interface SteadyFigures {
    * the window is read back, before the bulk write), built → found by keyword (the bulk write,
    * the next refresh and the poll's granularity of 200 ms).
    */
-  stages: { stored: Quantiles; built: Quantiles; searchable: Quantiles };
+  stages: { stored: Quantiles; built: Quantiles; found: Quantiles };
   cpuSeconds: Record<string, number>;
 }
 
@@ -378,7 +378,7 @@ async function stagesOf(
     built: quantiles(
       probes.map((p) => between(stored.get(p.conversationId), built.get(p.conversationId))),
     ),
-    searchable: quantiles(
+    found: quantiles(
       probes.map((p) =>
         between(
           built.get(p.conversationId),
@@ -600,7 +600,7 @@ async function main(): Promise<void> {
     say(
       'freshness',
       `${phase}: keyword ${show(figures.keyword)} ms (stored ${show(figures.stages.stored)}, ` +
-        `then built ${show(figures.stages.built)}, then found ${show(figures.stages.searchable)}); ` +
+        `then built ${show(figures.stages.built)}, then found ${show(figures.stages.found)}); ` +
         `semantic ${show(figures.semantic)} ms; query vectors ${JSON.stringify(figures.queryVectors)}; CPU s ${JSON.stringify(figures.cpuSeconds)}`,
     );
   }

@@ -169,10 +169,9 @@ export class ContextAssembler {
     );
     const archived =
       silent.length > 0 ? await this.sources.archived(request.tenantId, silent) : new Set<string>();
-    const dated = periods.length > 0;
     const conversations = boostByPeriods(
       fuseConversationLists(fusable, FUSION_WEIGHTS, archived),
-      dated ? idsInPeriods(conversationSpans(hits), periods) : new Set<string>(),
+      idsInPeriods(conversationSpans(hits), periods),
     );
     const conversationScore = new Map(conversations.map((hit) => [hit.id, hit.score]));
     const keyword = passageList(hits.passageKeyword ?? []);
@@ -182,7 +181,7 @@ export class ContextAssembler {
     );
     const share = CONTEXT_CONVERSATION_SHARE;
     // A passage from a period the query names goes up as its conversation does.
-    const during = dated ? idsInPeriods(passageSpans(hits), periods) : new Set<string>();
+    const during = idsInPeriods(passageSpans(hits), periods);
     const ranked: Array<{
       id: string;
       conversationId: string;

@@ -265,8 +265,8 @@ export class SearchService {
         : [];
     const archived = await this.archives.archivedAmong(scope.tenantId, silent);
     let ranking = fuseConversationLists(fusable, FUSION_WEIGHTS, archived);
-    const inPeriod =
-      periods.length > 0 ? idsInPeriods(conversationSpans(hits), periods) : new Set<string>();
+    // Spans are in the hits only when the query names a period (withSpanFields).
+    const inPeriod = idsInPeriods(conversationSpans(hits), periods);
     ranking = boostByPeriods(ranking, inPeriod);
     const importance = importanceOfHits(summaryHits);
     const filtered = scope.tier !== undefined || scope.minImportance !== undefined;
