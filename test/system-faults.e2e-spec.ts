@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { conversationKey, TOPICS } from '@memory/contracts';
@@ -10,6 +9,7 @@ import { FakeLlmServer } from './support/fake-llm-server';
 import { consumeUntil, endOffsets } from './support/kafka';
 import { SearchHarness } from './support/search-harness';
 import { ServiceProcess } from './support/service-process';
+import { stack } from './support/stack';
 import { TcpProxy } from './support/tcp-proxy';
 import { deleteTenant, TEST_DATABASE_URL } from './support/test-database';
 
@@ -431,15 +431,6 @@ describe('the system under faults', () => {
     return { retries };
   }
 });
-
-/** `node deploy/stack/stack.mjs <args>`, failing the test if it fails. */
-function stack(...args: string[]): void {
-  const result = spawnSync(process.execPath, [resolve(ROOT, 'deploy/stack/stack.mjs'), ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) throw new Error(`stack ${args.join(' ')}: ${result.stderr}`);
-}
 
 /**
  * conversationId -> messages the tenant's passages hold (distinct message ids; the windows

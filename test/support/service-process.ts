@@ -18,6 +18,13 @@ export class ServiceProcess {
     private readonly env: Record<string, string> = {},
   ) {}
 
+  /** True once the process has ended, whether stopped or by itself. */
+  get exited(): boolean {
+    return (
+      this.child !== undefined && (this.child.exitCode !== null || this.child.signalCode !== null)
+    );
+  }
+
   get baseUrl(): string {
     return `http://127.0.0.1:${testPort(this.service)}`;
   }

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { BatchConsumer, BatchHandler, ConsumedBatch, DeadLetterSink } from './batch-consumer';
+import { BatchConsumer } from './batch-consumer';
+import { BatchHandler, ConsumedBatch, DeadLetterSink } from './batch-consumer.types';
 import { FailureClass, PermanentRecordError } from './failure';
 
 /** A kafkajs consumer stand-in that hands one batch at a time to the consumer's eachBatch. */

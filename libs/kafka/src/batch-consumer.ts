@@ -1,75 +1,16 @@
 import { backoffDelay } from '@memory/config';
 import { Logger } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { BROKER_AWAY_RETRIES, brokerAway, brokerAwayDelay, whileBrokerAway } from './broker-away';
+import {
+  BatchConsumerOptions,
+  BatchContext,
+  ConsumedBatch,
+  ConsumerState,
+  DeadLetterSink,
+} from './batch-consumer.types';
 import { consumerMetrics } from './consumer.metrics';
 import { classifyFailure, FailureClass, oneLine, PermanentRecordError } from './failure';
-
-export interface ConsumedBatch {
-  topic: string;
-  partition: number;
-  messages: KafkaMessage[];
-  /** Offset the next produced record of the partition will get, when the batch was fetched. */
-  highWatermark: string;
-  /**
-   * The batch as fetched, when this one is a part of it (a failed batch is split to find the
-   * records that fail it): whatever a handler remembers per batch (dead letters sent) belongs
-   * to the origin, which every part and every retry shares.
-   */
-  origin?: object;
-}
-
-/** Records the consumer dead-letters itself, after a handler failed because of them. */
-export type DeadLetterSink = (
-  batch: ConsumedBatch,
-  records: readonly KafkaMessage[],
-  failure: FailureClass,
-) => Promise<void>;
-
-export interface BatchContext {
-  /** Tells the group coordinator this member is alive; call it during long work. */
-  heartbeat(): Promise<void>;
-  /** False once the consumer is stopping or the batch is stale after a rebalance. */
-  isActive(): boolean;
-}
-
-/**
- * Handles one batch as a whole. Resolve only when the batch's effects are durable (the
- * database transaction committed, follow-up records acknowledged): the offsets are committed
- * right after. Records a handler can tell are bad (they do not decode) it dead-letters itself.
- * What it throws is classified ({@link classifyFailure}): a transient failure retries the same
- * batch with backoff, never skipping it; a failure that belongs to records splits the batch
- * until they are found, and the consumer dead-letters exactly those, so a handler is also
- * called with parts of a fetched batch, in order. Every attempt at a batch gets the same batch
- * object, and parts carry their `origin`, so a handler can remember per batch what it did.
- */
-export type BatchHandler = (batch: ConsumedBatch, context: BatchContext) => Promise<void>;
-
-export interface BatchConsumerOptions {
-  groupId: string;
-  topics: string[];
-  handler: BatchHandler;
-  fromBeginning?: boolean;
-  /** Upper bound of bytes fetched per partition per request. */
-  maxBytesPerPartition?: number;
-  /**
-   * Batches of different partitions handled at the same time (default 1). Safe when the
-   * handler's effects on different partitions are independent: a partition's batches are
-   * still handled one after the other, in order.
-   */
-  partitionsConsumedConcurrently?: number;
-  sessionTimeoutMs?: number;
-  /**
-   * Where records that fail the handler for their own sake go (see {@link BatchHandler}).
-   * Without one, every failure is retried as transient.
-   */
-  deadLetters?: DeadLetterSink;
-  /** Called once when the consumer crashed beyond kafkajs' own restarts. */
-  onCrash?: (error: string) => void;
-  /** Milliseconds to wait before attempt `attempt + 1` of a failed batch (tests shorten it). */
-  backoff?: (attempt: number) => number;
-}
-
-export type ConsumerState = 'idle' | 'running' | 'crashed' | 'stopped';
 
 const HEARTBEAT_SLICE_MS = 1_000;
 /** How often a heartbeat goes out while a handler works. */
@@ -101,6 +42,12 @@ export class BatchConsumer {
   private starting: Promise<void> | undefined;
   private stateValue: ConsumerState = 'idle';
   private lastError: string | undefined;
+  /** Crashes kafkajs reported: a start that saw one leaves the state to the crash handler. */
+  private crashes = 0;
+  /** Rejoins since the group was last joined. */
+  private rejoins = 0;
+  /** Ends the wait before a rejoin (a stop does not wait for it). */
+  private wakeRejoin: (() => void) | undefined;
 
   constructor(
     kafka: Kafka,
@@ -116,6 +63,7 @@ export class BatchConsumer {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 30_000 },
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.crashes++;
       this.lastError = String(event.payload.error);
       this.logger.error({
         msg: event.payload.restart
@@ -124,13 +72,13 @@ export class BatchConsumer {
         error: this.lastError,
         restart: event.payload.restart,
       });
-      if (!event.payload.restart && this.stateValue !== 'stopped') {
-        this.stateValue = 'crashed';
-        options.onCrash?.(this.lastError);
-      }
+      if (event.payload.restart || this.stateValue === 'stopped') return;
+      if (brokerAway(event.payload.error) && this.rejoins < BROKER_AWAY_RETRIES) this.rejoin();
+      else this.crash(this.lastError);
     });
     // After a rebalance, only the partitions this member now owns report lag.
     this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
+      this.rejoins = 0;
       consumerMetrics.assigned(options.groupId, event.payload.memberAssignment);
     });
   }
@@ -156,24 +104,73 @@ export class BatchConsumer {
     await this.starting;
   }
 
-  /** Each step checks whether a stop came in meanwhile (a SIGTERM right after start-up). */
+  /**
+   * Connects, subscribes and joins the group, trying again (from a clean disconnect) while the
+   * broker is away, within the rejoins left; any other error is thrown.
+   */
   private async connectAndRun(): Promise<void> {
-    await this.consumer.connect();
-    if (this.stopRequested()) return;
-    await this.consumer.subscribe({
-      topics: this.options.topics,
-      fromBeginning: this.options.fromBeginning ?? true,
+    await whileBrokerAway(() => this.joinOnce(), {
+      retries: BROKER_AWAY_RETRIES - this.rejoins,
+      delay: this.options.rejoinDelay ?? brokerAwayDelay,
+      cancelled: () => this.stopRequested(),
+      onRetry: (error, retry, delayMs) => {
+        const msg = 'broker away while joining the group; trying again';
+        this.logger.warn({ msg, error: String(error), retry, delayMs });
+      },
     });
+  }
+
+  /** Each step checks whether a stop came in meanwhile (a SIGTERM right after start-up). */
+  private async joinOnce(): Promise<void> {
+    try {
+      await this.consumer.connect();
+      if (this.stopRequested()) return;
+      await this.consumer.subscribe({
+        topics: this.options.topics,
+        fromBeginning: this.options.fromBeginning ?? true,
+      });
+    } catch (error) {
+      await this.consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
     if (this.stopRequested()) return;
+    const crashes = this.crashes;
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: (payload) => this.consume(payload),
     });
-    if (this.stopRequested()) return;
+    // kafkajs reports a failed join as a crash, not by throwing: the crash handler decided.
+    if (this.stopRequested() || this.crashes !== crashes) return;
     this.stateValue = 'running';
     this.logger.log({ msg: 'consuming', topics: this.options.topics });
+  }
+
+  /**
+   * kafkajs gave up on the group while the broker was away (it does not restart a consumer
+   * whose join found no coordinator): this consumer joins again after a wait, as at start-up.
+   */
+  private rejoin(): void {
+    this.rejoins++;
+    this.stateValue = 'rejoining';
+    const delayMs = (this.options.rejoinDelay ?? brokerAwayDelay)(this.rejoins);
+    this.logger.warn({ msg: 'rejoining the group', retry: this.rejoins, delayMs });
+    consumerMetrics.rejoined(this.options.groupId);
+    this.starting = new Promise<void>((done) => {
+      const timer = setTimeout(done, delayMs);
+      this.wakeRejoin = () => (clearTimeout(timer), done());
+    })
+      .then(() => (this.stopRequested() ? undefined : this.connectAndRun()))
+      .catch((error: unknown) => {
+        this.lastError = String(error);
+        if (!this.stopRequested()) this.crash(this.lastError);
+      });
+  }
+
+  private crash(error: string): void {
+    this.stateValue = 'crashed';
+    this.options.onCrash?.(error);
   }
 
   /** A method, not an inline check: the state changes while `connectAndRun` awaits. */
@@ -190,6 +187,7 @@ export class BatchConsumer {
   async stop(): Promise<void> {
     if (this.stateValue === 'stopped') return;
     this.stateValue = 'stopped';
+    this.wakeRejoin?.();
     consumerMetrics.assigned(this.options.groupId, {});
     if (this.starting && !(await settlesWithin(this.starting, STOP_WAITS_FOR_START_MS))) {
       this.logger.warn({ msg: 'stopped while still joining the group; not waiting for it' });

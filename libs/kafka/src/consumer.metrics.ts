@@ -33,6 +33,11 @@ class ConsumerMetrics {
       'Records dead-lettered by the consumer after the handler failed because of them, by reason code',
   });
 
+  private readonly rejoins = meter.createCounter('kafka.consumer.rejoins', {
+    description:
+      'Times a consumer rejoined its group by itself after kafkajs gave up on a broker that was away',
+  });
+
   constructor() {
     meter
       .createObservableGauge('kafka.consumer.lag', {
@@ -74,6 +79,10 @@ class ConsumerMetrics {
 
   deadLettered(group: string, topic: string, code: string, records: number): void {
     this.deadLetters.add(records, { group, topic, code });
+  }
+
+  rejoined(group: string): void {
+    this.rejoins.add(1, { group });
   }
 
   retried(group: string, topic: string): void {

@@ -1,4 +1,6 @@
 export * from './batch-consumer';
+export * from './batch-consumer.types';
+export * from './broker-away';
 export * from './codecs';
 export * from './dead-letter.publisher';
 export * from './failure';

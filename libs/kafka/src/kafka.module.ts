@@ -7,7 +7,8 @@ import {
   Module,
 } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
-import { BatchConsumer, BatchConsumerOptions } from './batch-consumer';
+import { BatchConsumer } from './batch-consumer';
+import { BatchConsumerOptions } from './batch-consumer.types';
 import { createKafkaClient } from './kafka-client.factory';
 import { DeadLetterPublisher } from './dead-letter.publisher';
 import { Logger } from '@nestjs/common';

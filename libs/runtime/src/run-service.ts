@@ -8,7 +8,7 @@ import {
   ServiceName,
 } from '@memory/config';
 import { TOPIC_DEFINITIONS } from '@memory/contracts';
-import { BatchConsumerFactory, KafkaAdminService } from '@memory/kafka';
+import { BatchConsumerFactory, KafkaAdminService, whileBrokerAway } from '@memory/kafka';
 import { JsonLogger, stopTelemetry } from '@memory/telemetry';
 import { DynamicModule, INestApplication, Logger } from '@nestjs/common';
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
@@ -74,7 +74,12 @@ export async function runService<S>(definition: ServiceDefinition<S>): Promise<I
   serveOpenApi(app, definition.name, apiLimitsDescription(config, bodyLimits));
   await app.init();
 
-  const created = await app.get(KafkaAdminService).ensureTopics(TOPIC_DEFINITIONS);
+  // A broker restarting while the service starts is waited for, as a consumer would.
+  const admin = app.get(KafkaAdminService);
+  const created = await whileBrokerAway(() => admin.ensureTopics(TOPIC_DEFINITIONS), {
+    onRetry: (error, retry, delayMs) =>
+      log.warn({ msg: 'Kafka not reachable; trying again', error: String(error), retry, delayMs }),
+  });
   if (created.length > 0) log.log({ msg: 'topics created', topics: created });
 
   await app.listen(config.http.port, config.http.host);
