@@ -3,7 +3,7 @@
 // processes (killed when the script exits), and polling.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { commitGroupOffsets } from '@memory/kafka';
@@ -222,7 +222,8 @@ export async function until<T>(
 /**
  * Starts `dist/apps/<name>` with `env`; its stderr goes to ours. `SERVICE_NODE_ARGS` (space
  * separated) go to node before the script, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile
- * the services of a benchmark (Node refuses `--cpu-prof` in NODE_OPTIONS).
+ * the services of a benchmark (Node refuses `--cpu-prof` in NODE_OPTIONS). `SERVICE_LOG_DIR`
+ * keeps each service's log lines (stdout) in `<dir>/<name>-<pid>.log`; without it they go.
  */
 export function startService(
   scope: string,
@@ -231,11 +232,16 @@ export function startService(
 ): ChildProcess {
   const nodeArgs = (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const script = resolve(ROOT, `dist/apps/${name}/src/main.js`);
+  const logDir = process.env.SERVICE_LOG_DIR;
   const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logDir ? 'pipe' : 'ignore', 'inherit'],
   });
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    child.stdout?.pipe(createWriteStream(join(logDir, `${name}-${child.pid ?? 0}.log`)));
+  }
   children.add(child);
   child.once('exit', (code) => {
     children.delete(child);
