@@ -83,6 +83,10 @@ export class BatchConsumer {
     });
   }
 
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
   get state(): ConsumerState {
     return this.stateValue;
   }

@@ -15,6 +15,8 @@ import { Logger } from '@nestjs/common';
 
 /** Exit status of a service whose consumer crashed beyond recovery (EX_SOFTWARE). */
 export const CONSUMER_CRASH_EXIT_CODE = 70;
+/** A consumer's stop that took this long is logged. */
+const SLOW_STOP_MS = 2_000;
 /** How long the other consumers get to finish their batches before the process exits. */
 const CRASH_STOP_MS = 10_000;
 
@@ -95,7 +97,16 @@ export class BatchConsumerFactory implements BeforeApplicationShutdown {
 
   /** Runs before producers and database pools close, so an in-flight batch can finish. */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.all(this.consumers.map((consumer) => consumer.stop()));
+    await Promise.all(
+      this.consumers.map(async (consumer) => {
+        const started = Date.now();
+        await consumer.stop();
+        const ms = Date.now() - started;
+        // A batch in flight holds its consumer's stop: a slow one is worth a line.
+        if (ms >= SLOW_STOP_MS)
+          this.logger.warn({ msg: 'consumer slow to stop', group: consumer.groupId, ms });
+      }),
+    );
   }
 }
 

@@ -154,14 +154,19 @@ function installShutdown(app: INestApplication, config: AppConfig, log: Logger):
     if (stopping) return;
     stopping = true;
     log.log({ msg: 'shutting down', signal });
+    // What the timeout interrupted: the application's hooks (consumers, pools) or the export.
+    let stage = 'closing the application';
     const timer = setTimeout(() => {
-      log.error({ msg: 'shutdown timed out, exiting', timeoutMs: config.shutdownTimeoutMs });
+      log.error({ msg: 'shutdown timed out, exiting', timeoutMs: config.shutdownTimeoutMs, stage });
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();
     app
       .close()
-      .then(() => stopTelemetry())
+      .then(() => {
+        stage = 'flushing telemetry';
+        return stopTelemetry();
+      })
       .then(() => process.exit(0))
       .catch((error: unknown) => {
         log.error({ msg: 'shutdown failed', error: String(error) });
