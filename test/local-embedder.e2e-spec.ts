@@ -21,13 +21,21 @@ function norm(vector: readonly number[]): number {
 
 describe('the default model', () => {
   let embedder: LocalEmbedder;
+  /**
+   * The same model with texts run together (as an fp32 model runs): for the scheduling. The
+   * default int8 model's vectors then shift a little with their neighbours, so this one's are
+   * compared by cosine.
+   */
+  let batching: LocalEmbedder;
 
   beforeAll(async () => {
     embedder = await LocalEmbedder.load(modelDir, { batchSize: 4 });
+    batching = await LocalEmbedder.load(modelDir, { batchSize: 4, oneTextPerRun: false });
   });
 
   afterAll(async () => {
     await embedder.close();
+    await batching.close();
   });
 
   it('is described by its manifest', () => {
@@ -62,7 +70,7 @@ describe('the default model', () => {
     expect(cosine(question, credentials)).toBeGreaterThan(cosine(question, weather) + 0.2);
   });
 
-  it('gives a text the same vector alone as in a batch of texts of other lengths', async () => {
+  it('gives a text the same vector alone as in a call of texts of other lengths', async () => {
     const texts = [
       'Can you move the meeting with the Berlin team to Thursday afternoon?',
       'ok',
@@ -72,10 +80,13 @@ describe('the default model', () => {
       'Where did we book the hotel for the conference in Tokyo next month?',
     ];
     const batched = await embedder.embed(texts, 'document');
+    const reversed = (await embedder.embed([...texts].reverse(), 'document')).reverse();
     for (const [index, text] of texts.entries()) {
       const [alone] = await embedder.embed([text], 'document');
-      const largest = Math.max(...alone.map((value, i) => Math.abs(value - batched[index][i])));
-      expect(largest).toBeLessThan(1e-5);
+      for (const other of [batched[index], reversed[index]]) {
+        const largest = Math.max(...alone.map((value, i) => Math.abs(value - other[i])));
+        expect(largest).toBeLessThan(1e-5);
+      }
     }
   });
 
@@ -83,17 +94,15 @@ describe('the default model', () => {
     const queries = ['dentist appointment', 'rent increase', 'tomato plants', 'flight to Oslo'];
     const alone: number[][] = [];
     for (const query of queries) alone.push((await embedder.embed([query], 'query'))[0]);
-    const batchesBefore = embedder.stats().batches;
+    const batchesBefore = batching.stats().batches;
     const together = await Promise.all([
-      ...queries.map((query) => embedder.embed([query], 'query')),
-      embedder.embed(['a document waits for its own run'], 'document'),
+      ...queries.map((query) => batching.embed([query], 'query')),
+      batching.embed(['a document waits for its own run'], 'document'),
     ]);
     // Four queries fit one run of batchSize 4; the document goes in a run of its own.
-    expect(embedder.stats().batches - batchesBefore).toBe(2);
-    for (const [index, [vector]] of together.slice(0, 4).entries()) {
-      const largest = Math.max(...vector.map((value, i) => Math.abs(value - alone[index][i])));
-      expect(largest).toBeLessThan(1e-5);
-    }
+    expect(batching.stats().batches - batchesBefore).toBe(2);
+    for (const [index, [vector]] of together.slice(0, 4).entries())
+      expect(cosine(vector, alone[index])).toBeGreaterThan(0.99);
     expect(together[4]).toHaveLength(1);
   });
 
@@ -103,23 +112,27 @@ describe('the default model', () => {
       (_, i) => `Document ${i}: the quarterly report lists revenue, costs and the hiring plan.`,
     );
     const settled: string[] = [];
-    const batchesBefore = embedder.stats().batches;
-    const documentsDone = embedder
+    const batchesBefore = batching.stats().batches;
+    const documentsDone = batching
       .embed(documents, 'document')
       .then(() => settled.push('documents'));
     // Asked once the first run of documents is under way: it must not wait for the other two.
     await new Promise((resolveTick) => setImmediate(resolveTick));
-    const queryDone = embedder.embed(['revenue this quarter'], 'query').then(() => {
+    const queryDone = batching.embed(['revenue this quarter'], 'query').then(() => {
       settled.push('query');
     });
     await Promise.all([documentsDone, queryDone]);
     expect(settled).toEqual(['query', 'documents']);
     // Twelve documents in runs of four, and the query's run.
-    expect(embedder.stats().batches - batchesBefore).toBe(4);
+    expect(batching.stats().batches - batchesBefore).toBe(4);
   });
 
   it('caps a run in tokens, padding included, and gives each text its own vector', async () => {
-    const capped = await LocalEmbedder.load(modelDir, { batchSize: 32, runTokens: 64 });
+    const capped = await LocalEmbedder.load(modelDir, {
+      batchSize: 32,
+      runTokens: 64,
+      oneTextPerRun: false,
+    });
     try {
       const texts = [
         'conversation memory '.repeat(20), // about 40 tokens: a run of its own
@@ -132,8 +145,7 @@ describe('the default model', () => {
       expect(capped.stats().batches).toBe(2);
       for (const [index, text] of texts.entries()) {
         const [alone] = await embedder.embed([text], 'document');
-        const largest = Math.max(...alone.map((value, i) => Math.abs(value - together[index][i])));
-        expect(largest).toBeLessThan(1e-5);
+        expect(cosine(alone, together[index])).toBeGreaterThan(0.99);
       }
     } finally {
       await capped.close();

@@ -17,7 +17,7 @@ describe('readEmbeddingSettings', () => {
       backend: 'local',
       batchSize: 32,
       local: {
-        modelDir: join(root, '.stack', 'models', 'bge-small-en-v1.5'),
+        modelDir: join(root, '.stack', 'models', 'bge-small-en-v1.5-q'),
         threads: 1,
         runTokens: 1024,
         documentTokens: 256,
@@ -27,7 +27,7 @@ describe('readEmbeddingSettings', () => {
 
   it('follows STACK_DIR, and EMBEDDING_MODEL_DIR over it', () => {
     expect(read({ STACK_DIR: '/srv/stack' }).local?.modelDir).toBe(
-      '/srv/stack/models/bge-small-en-v1.5',
+      '/srv/stack/models/bge-small-en-v1.5-q',
     );
     expect(
       read({ STACK_DIR: '/srv/stack', EMBEDDING_MODEL_DIR: '/models/minilm' }).local?.modelDir,

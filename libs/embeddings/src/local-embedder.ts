@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddingBackend, EmbeddingKind, EmbeddingStats } from './embedding-backend';
-import { FETCH_MODEL_HINT, ModelManifest, readManifest } from './model-manifest';
+import {
+  FETCH_MODEL_HINT,
+  ModelManifest,
+  readManifest,
+  runsOneTextAtATime,
+} from './model-manifest';
 import { OnnxBatch, OnnxWorker } from './onnx-worker';
 import { WordPieceTokenizer } from './wordpiece-tokenizer';
 
@@ -25,8 +30,14 @@ interface Run {
 }
 
 export interface LocalEmbedderOptions {
-  /** Texts per model run. Default 32. */
+  /** Texts per model run. Default 32 (1 for a model that runs one text at a time). */
   batchSize?: number;
+  /**
+   * One text per model run whatever `batchSize` says. Default: what the model needs
+   * (`runsOneTextAtATime`: a dynamically quantized model, whose vectors would otherwise depend
+   * on the texts run beside them). Tests of the scheduling turn it off.
+   */
+  oneTextPerRun?: boolean;
   /**
    * Tokens per model run at most (rows times the longest row, padding included), one text
    * always fits. Default {@link DEFAULT_RUN_TOKENS}. A run cannot be interrupted, so this bounds
@@ -116,6 +127,7 @@ export class LocalEmbedder implements EmbeddingBackend {
       throw new Error(`embeddings: runTokens must be a positive integer, got ${runTokens}`);
     }
     const manifest = readManifest(modelDir);
+    const rows = (options.oneTextPerRun ?? runsOneTextAtATime(manifest)) ? 1 : batchSize;
     const documentTokens = Math.min(
       options.documentTokens ?? DEFAULT_DOCUMENT_TOKENS,
       manifest.maxTokens,
@@ -154,7 +166,7 @@ export class LocalEmbedder implements EmbeddingBackend {
         `embeddings: ${onnxPath} has no ${missing.join(', ')} input (not a BERT encoder)`,
       );
     }
-    return new LocalEmbedder(manifest, tokenizer, worker, batchSize, runTokens, documentTokens);
+    return new LocalEmbedder(manifest, tokenizer, worker, rows, runTokens, documentTokens);
   }
 
   embed(texts: readonly string[], kind: EmbeddingKind): Promise<number[][]> {
