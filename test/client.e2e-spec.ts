@@ -112,6 +112,10 @@ describe('client', () => {
       return page.results[0]?.conversationId === 'rent' && page.nextCursor ? page : undefined;
     }, 60_000);
     expect(found.results[0]?.evidence.length).toBeGreaterThan(0);
+    // Pages are ranked again on each call: a vector landing between two pages could move a
+    // conversation across the page break (see docs/architecture.md, cursors). Paging is checked
+    // once every vector is in.
+    await eventually(async () => ((await harness.vectorsFilled()) ? true : undefined), 120_000);
     const all: string[] = [];
     for await (const result of memory.searchAll({ query: 'landlord rent tomato garden', k: 1 }))
       all.push(result.conversationId);
