@@ -113,6 +113,19 @@ describe('BatchConsumer when the broker is away', () => {
     expect(crashes).toEqual([]);
   });
 
+  it('a stop while a start waits for the broker: no connection after the stop', async () => {
+    const { consumer, calls } = setup(['ok'], [refused()]);
+    const slow = consumer as unknown as { options: { rejoinDelay: () => number } };
+    slow.options.rejoinDelay = () => 50;
+    const started = consumer.start();
+    await until(() => calls.subscribe === 1);
+    await consumer.stop();
+    await started;
+    expect(calls.connect).toBe(1);
+    expect(calls.run).toBe(0);
+    expect(consumer.state).toBe('stopped');
+  });
+
   it('a stop during the wait before a rejoin ends it: no join after the stop', async () => {
     const { consumer, calls } = setup([notFound()]);
     const slow = consumer as unknown as { options: { rejoinDelay: () => number } };

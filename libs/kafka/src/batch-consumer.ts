@@ -126,6 +126,8 @@ export class BatchConsumer {
 
   /** Each step checks whether a stop came in meanwhile (a SIGTERM right after start-up). */
   private async joinOnce(): Promise<void> {
+    // A stop that came during the wait before this retry: no connection after it.
+    if (this.stopRequested()) return;
     try {
       await this.consumer.connect();
       if (this.stopRequested()) return;
