@@ -112,10 +112,7 @@ describe('client', () => {
       return page.results[0]?.conversationId === 'rent' && page.nextCursor ? page : undefined;
     }, 60_000);
     expect(found.results[0]?.evidence.length).toBeGreaterThan(0);
-    // Pages are ranked again on each call: a vector landing between two pages could move a
-    // conversation across the page break (see docs/architecture.md, cursors). Paging is checked
-    // once every vector is in.
-    await eventually(async () => ((await harness.vectorsFilled()) ? true : undefined), 120_000);
+    // Vectors may still be landing: the pages slice the ranking the first page kept.
     const all: string[] = [];
     for await (const result of memory.searchAll({ query: 'landlord rent tomato garden', k: 1 }))
       all.push(result.conversationId);

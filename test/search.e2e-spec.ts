@@ -110,6 +110,41 @@ describe('search', () => {
     expect((await vectors('kept')) - kept).toBe(1);
   });
 
+  it('pages through the ranking its first page showed while a better match arrives', async () => {
+    const found = async (outcome: string) =>
+      counter(harness.search.baseUrl, 'search_cursor_rankings_total', `outcome="${outcome}"`);
+    const before = await found('found');
+    const query = { query: 'quokka zephyr', mode: 'keyword', k: 1 };
+    await harness.say('quokka-a', [
+      'We saw a quokka on the island trip, it smiled at the camera.',
+      'The zephyr kept the ferry late, so we stayed for dinner.',
+    ]);
+    await harness.say('quokka-b', ['Is the quokka photo from the zephyr cruise or the hike?']);
+    await eventually(async () => {
+      const both = await search({ ...query, k: 2 });
+      return ids(both.json.results).length === 2 ? true : undefined;
+    }, 60_000);
+    const first = await harness.post('/v1/search', query, keyA);
+    const page1 = (await first.json()) as { results: SearchResult[]; nextCursor?: string };
+    expect(page1.nextCursor).toBeDefined();
+
+    // A conversation that matches better arrives between the two pages, and is found first.
+    await harness.say('quokka-c', [
+      'Quokka, quokka, quokka! The zephyr quokka tour sold out.',
+      'Zephyr quokka tour tickets: quokka zephyr zephyr.',
+    ]);
+    await eventually(async () => {
+      const fresh = await search(query);
+      return ids(fresh.json.results)[0] === 'quokka-c' ? true : undefined;
+    }, 60_000);
+
+    // The next page continues the first page's ranking: the other conversation, no repeat.
+    const second = await search({ ...query, cursor: page1.nextCursor });
+    const shown = [...ids(page1.results), ...ids(second.json.results)];
+    expect(shown.sort()).toEqual(['quokka-a', 'quokka-b']);
+    expect((await found('found')) - before).toBe(1);
+  });
+
   it('keeps the newest version when updates arrive out of order', async () => {
     const summary = (version: number, context: string) => {
       const sections = {

@@ -21,7 +21,19 @@ export interface SearchSettings {
   passageVectors: boolean;
   /** How much importance raises a conversation's score (`SEARCH_IMPORTANCE_BOOST`, 0..1). */
   importanceBoost: number;
+  /**
+   * Rankings kept for cursors (`SEARCH_CURSOR_RANKINGS`, 0 keeps none): a later page slices the
+   * ranking its first page showed instead of ranking the query again.
+   */
+  cursorRankings: number;
+  /** How long a kept ranking serves its cursor after its last page (`SEARCH_CURSOR_TTL_SECONDS`). */
+  cursorTtlSeconds: number;
 }
+
+/** Default of `SEARCH_CURSOR_RANKINGS`. */
+export const DEFAULT_CURSOR_RANKINGS = 2_000;
+/** Default of `SEARCH_CURSOR_TTL_SECONDS`. */
+export const DEFAULT_CURSOR_TTL_SECONDS = 600;
 
 /**
  * Default of `SEARCH_KNN_EF_SEARCH`. At 100,000 summaries (a tenant of 33,752), summary k-NN
@@ -37,6 +49,8 @@ export function readSearchSettings(read: EnvReader): SearchSettings {
     embeddings: readEmbeddingSettings(read),
     knnEfSearch: read.int('SEARCH_KNN_EF_SEARCH', DEFAULT_KNN_EF_SEARCH, 1, 10_000),
     passageVectors: read.bool('SEARCH_PASSAGE_VECTORS', true),
+    cursorRankings: read.int('SEARCH_CURSOR_RANKINGS', DEFAULT_CURSOR_RANKINGS, 0, 1_000_000),
+    cursorTtlSeconds: read.int('SEARCH_CURSOR_TTL_SECONDS', DEFAULT_CURSOR_TTL_SECONDS, 1, 86_400),
     importanceBoost: read.custom(
       'SEARCH_IMPORTANCE_BOOST',
       DEFAULT_IMPORTANCE_BOOST,

@@ -2,14 +2,17 @@ import { AuthModule } from '@memory/auth';
 import { ArchiveRepository } from '@memory/lifecycle';
 import { ReadRecorder, SummaryVersionRepository } from '@memory/persistence';
 import { SummaryStore, UserProfileReader } from '@memory/summarization';
+import { SearchSettings } from '@memory/search-index';
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { SEARCH_SETTINGS } from '../core/tokens';
 import { ArchiveStatus } from './archive-status.service';
 import { ContextController } from './context.controller';
 import { ContextService } from './context.service';
 import { QueryVectors } from './query-embedding';
 import { ConversationSummaryService } from './conversation-summary.service';
 import { EvidenceFinder } from './evidence.finder';
+import { KeptRankings } from './kept-rankings';
 import { SearchController } from './search.controller';
 import { SearchMetrics } from './search.metrics';
 import { SearchService } from './search.service';
@@ -36,6 +39,13 @@ import { WhoAmIController } from './whoami.controller';
     SearchService,
     ContextService,
     QueryVectors,
+    {
+      // The rankings of the searches whose cursors may come back, in this process.
+      provide: KeptRankings,
+      inject: [SEARCH_SETTINGS],
+      useFactory: (settings: Pick<SearchSettings, 'cursorRankings' | 'cursorTtlSeconds'>) =>
+        new KeptRankings(settings.cursorRankings, settings.cursorTtlSeconds * 1000),
+    },
     SummarySearcher,
     EvidenceFinder,
     ArchiveStatus,

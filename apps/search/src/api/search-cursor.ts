@@ -19,10 +19,15 @@ export interface CursorState {
    * every page reads it alike, even past midnight.
    */
   datesAsOf?: number;
+  /**
+   * The key of the ranking the first page kept for its later pages (`KeptRankings`), when it
+   * kept one: while it is kept they slice it instead of ranking the query again.
+   */
+  ranking?: string;
 }
 
 export type CursorCheck =
-  | { ok: true; offset: number; kept?: number; datesAsOf?: number }
+  | { ok: true; offset: number; kept?: number; datesAsOf?: number; ranking?: string }
   | { ok: false; code: 'INVALID_CURSOR' | 'CURSOR_MISMATCH'; message: string };
 
 const cursorSchema = z.strictObject({
@@ -40,6 +45,10 @@ const cursorSchema = z.strictObject({
     .max(MAX_RESULTS - 1)
     .optional(),
   datesAsOf: z.number().int().min(0).max(8_640_000_000_000_000).optional(),
+  ranking: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/)
+    .optional(),
 });
 
 /**
@@ -102,5 +111,6 @@ export function decodeCursor(
     offset: state.offset,
     ...(state.kept !== undefined ? { kept: state.kept } : {}),
     ...(state.datesAsOf !== undefined ? { datesAsOf: state.datesAsOf } : {}),
+    ...(state.ranking !== undefined ? { ranking: state.ranking } : {}),
   };
 }

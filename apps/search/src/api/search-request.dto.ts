@@ -85,6 +85,8 @@ export interface SearchRequest extends SearchCriteria {
   kept?: number;
   /** From the cursor: the time the first page read the query's dates at (ms). */
   datesAsOf?: number;
+  /** From the cursor: the key of the ranking its pages slice (`KeptRankings`). */
+  ranking?: string;
 }
 
 /** One problem with a request, named by field (dotted path) and a stable code. */
@@ -109,7 +111,7 @@ export function parseSearchRequest(body: unknown): ParsedSearchRequest {
       ok: false,
       errors: [{ field: 'cursor', code: decoded.code, message: decoded.message }],
     };
-  const { offset, kept, datesAsOf } = decoded;
+  const { offset, kept, datesAsOf, ranking } = decoded;
   return {
     ok: true,
     request: {
@@ -117,6 +119,7 @@ export function parseSearchRequest(body: unknown): ParsedSearchRequest {
       offset,
       ...(kept !== undefined ? { kept } : {}),
       ...(datesAsOf !== undefined ? { datesAsOf } : {}),
+      ...(ranking !== undefined ? { ranking } : {}),
     },
   };
 }

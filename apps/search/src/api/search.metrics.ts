@@ -26,6 +26,18 @@ export class SearchMetrics {
       'asked recently and its vector held) or embedded (the model ran)',
   });
 
+  private readonly cursorRankings = meter.createCounter('search.cursor_rankings', {
+    description:
+      'Rankings kept for cursors, by outcome: kept (a page with a next cursor kept its ranking), ' +
+      'found (a later page sliced it) or missing (expired, made room for, or kept by another ' +
+      'replica: the page ranked the query again)',
+  });
+
+  /** A ranking kept for a cursor, or a cursor's page that found its ranking or not. */
+  cursorRanking(outcome: 'kept' | 'found' | 'missing'): void {
+    this.cursorRankings.add(1, { outcome });
+  }
+
   /** A query vector was asked for: held from a recent ask, or embedded now. */
   queryVector(outcome: 'kept' | 'embedded'): void {
     this.queryVectors.add(1, { outcome });

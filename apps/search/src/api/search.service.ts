@@ -36,7 +36,8 @@ import { SEARCH_SETTINGS } from '../core/tokens';
 import { encodeCursor, queryHash } from './search-cursor';
 import { QueryVectors } from './query-embedding';
 import { ArchiveStatus } from './archive-status.service';
-import { EvidenceFinder, PassageRanking } from './evidence.finder';
+import { EvidenceFinder } from './evidence.finder';
+import { KeptRanking, KeptRankings } from './kept-rankings';
 import { IndexedHit, PassageHit, toPassageOnlyResult, toResult } from './search-hit.mapper';
 import {
   parseSearchRequest,
@@ -65,6 +66,8 @@ interface Page {
   more: boolean;
   /** Set once the pages are past the first pages' ranking: how many of it were shown. */
   kept?: number;
+  /** The key of the ranking kept for the next page, if one was kept. */
+  ranking?: string;
 }
 
 /** A fused ranking, the list hits it came from, and whether a list was cut at its depth. */
@@ -91,6 +94,7 @@ export class SearchService {
     private readonly evidence: EvidenceFinder,
     private readonly archives: ArchiveStatus,
     private readonly queryVectors: QueryVectors,
+    private readonly rankings: KeptRankings,
     private readonly metrics: SearchMetrics,
     @Inject(SEARCH_SETTINGS)
     private readonly settings: Pick<SearchSettings, 'knnEfSearch' | 'importanceBoost'>,
@@ -138,11 +142,15 @@ export class SearchService {
 
   /**
    * The conversation ranking of the request's mode at the depth its page needs, then the page's
-   * summary documents and evidence (one `_msearch` each step). Pages that end within the first
-   * pages' depth (`FIRST_PAGES_DEPTH`: most searches read one page) are fused over lists that
-   * deep, the same lists for each of them. A page past it is fused over full-depth lists, with
-   * the results the first pages showed kept first (the cursor says how many), so paging on
-   * neither repeats nor skips a conversation; such a page ranks both depths.
+   * summary documents and evidence (one `_msearch` each step). A page with a next page keeps its
+   * ranking ({@link KeptRankings}, the key in the cursor), and the later pages slice it: what
+   * changes in between moves no conversation across a page break. Pages that end within the
+   * first pages' depth (`FIRST_PAGES_DEPTH`: most searches read one page) are fused over lists
+   * that deep. A page past it is fused over full-depth lists, the first pages' ranking kept
+   * first. A cursor whose ranking is gone (expired, made room for, kept by another replica)
+   * ranks the query again, the results its earlier pages showed kept first (the cursor says how
+   * many), so paging on neither repeats nor skips a conversation; such a page past the first
+   * pages' depth ranks both depths.
    */
   private async page(tenantId: string, request: SearchRequest): Promise<Page> {
     const { userId, tier, from, to, minImportance, offset } = request;
@@ -150,42 +158,58 @@ export class SearchService {
     const size = Math.min(request.k, MAX_RESULTS - offset);
     const end = offset + size;
     const text = keywordText(request.query);
+    const hash = queryHash(request);
+    const found =
+      request.ranking !== undefined
+        ? this.rankings.find(request.ranking, tenantId, hash)
+        : undefined;
+    if (request.ranking !== undefined) this.metrics.cursorRanking(found ? 'found' : 'missing');
     const vector =
-      request.mode === 'keyword' ? undefined : await this.queryVectors.of(tenantId, request.query);
+      request.mode === 'keyword' || (found && !needsFullDepth(found, end))
+        ? undefined
+        : await this.queryVectors.of(tenantId, request.query);
     // The first page's time for every page: "yesterday" must not move at midnight.
     const datesAsOf = request.datesAsOf ?? Date.now();
     const periods = request.readDates ? periodsOf(request.query, new Date(datesAsOf)) : [];
     const rank = (depth: ListDepth) => this.rank(request.mode, scope, text, vector, depth, periods);
+    const keep = (ranked: Ranked, depth: KeptRanking['depth'], ranking = ranked.ranking) => ({
+      tenantId,
+      queryHash: hash,
+      ranking,
+      inPeriod: ranked.inPeriod,
+      passages: passageRanking(ranked.hits.passageKeyword, ranked.hits.passageSemantic),
+      depth,
+      truncated: ranked.truncated,
+    });
 
-    let ranked: Ranked;
-    let ranking: FusedConversation[];
-    let more: boolean;
-    let kept: number | undefined;
-    if (request.kept === undefined && end <= FIRST_PAGES_DEPTH.summaries) {
-      ranked = await rank(FIRST_PAGES_DEPTH);
-      ranking = ranked.ranking;
-      more = ranking.length > end || ranked.truncated;
+    let kept: KeptRanking;
+    let shownBefore: number | undefined;
+    if (found && !needsFullDepth(found, end)) {
+      kept = found;
+    } else if (found) {
+      // The first pages' ranking stays as it was shown; the full-depth ranking goes on after it.
+      const full = await rank(FULL_DEPTH);
+      kept = keep(full, 'full', after(found.ranking, full.ranking));
+      kept.inPeriod = new Set([...found.inPeriod, ...full.inPeriod]);
+      shownBefore = offset;
+    } else if (request.kept === undefined && end <= FIRST_PAGES_DEPTH.summaries) {
+      kept = keep(await rank(FIRST_PAGES_DEPTH), 'first');
     } else {
-      kept = request.kept ?? offset;
+      shownBefore = request.kept ?? offset;
       const [first, full] = await Promise.all([
-        kept > 0 ? rank(FIRST_PAGES_DEPTH) : undefined,
+        shownBefore > 0 ? rank(FIRST_PAGES_DEPTH) : undefined,
         rank(FULL_DEPTH),
       ]);
-      const shown = first?.ranking.slice(0, kept) ?? [];
-      const shownIds = new Set(shown.map((hit) => hit.id));
-      ranked = full;
-      ranking = [...shown, ...full.ranking.filter((hit) => !shownIds.has(hit.id))].slice(
-        0,
-        MAX_RESULTS,
-      );
-      more = ranking.length > end;
+      kept = keep(full, 'full', after(first?.ranking.slice(0, shownBefore) ?? [], full.ranking));
     }
+    const { ranking, passages } = kept;
+    const more = ranking.length > end || (kept.depth === 'first' && kept.truncated);
     const slice = ranking.slice(offset, end);
     if (slice.length === 0) return { results: [], periods, datesAsOf, more: false };
-    const { hits } = ranked;
+    const rankingKey =
+      more && end < MAX_RESULTS ? this.keepRanking(request.ranking, found, kept) : undefined;
 
     // The page's summaries and its evidence in one request: the evidence needs only the passages.
-    const passages = passageRanking(hits.passageKeyword, hits.passageSemantic);
     const plan = this.evidence.plan(
       passageScopeOf(scope),
       text,
@@ -211,7 +235,7 @@ export class SearchService {
       conversationId: hit.id,
       summary: summaries.get(hit.id),
       score: hit.score,
-      matchedBy: matchedBy(hit, ranked.inPeriod),
+      matchedBy: matchedBy(hit, kept.inPeriod),
     }));
     const evidence = await plan.finish(evidenceAnswers, page);
     const results = page.map(({ conversationId, summary, score, matchedBy: by }): SearchResult => {
@@ -226,7 +250,32 @@ export class SearchService {
           );
       return { ...result, matchedBy: by };
     });
-    return { results, periods, datesAsOf, more, kept };
+    return {
+      results,
+      periods,
+      datesAsOf,
+      more,
+      ...(shownBefore !== undefined ? { kept: shownBefore } : {}),
+      ...(rankingKey !== undefined ? { ranking: rankingKey } : {}),
+    };
+  }
+
+  /**
+   * The key under which the next page finds this page's ranking: the cursor's own while it
+   * still holds it (replaced when this page extended it), else a new one.
+   */
+  private keepRanking(
+    key: string | undefined,
+    found: KeptRanking | undefined,
+    kept: KeptRanking,
+  ): string | undefined {
+    if (key !== undefined && found) {
+      if (found !== kept) this.rankings.replace(key, kept);
+      return key;
+    }
+    const fresh = this.rankings.keep(kept);
+    if (fresh !== undefined) this.metrics.cursorRanking('kept');
+    return fresh;
   }
 
   /**
@@ -328,9 +377,24 @@ export class SearchService {
         queryHash: queryHash(request),
         ...(page.kept !== undefined ? { kept: page.kept } : {}),
         ...(page.periods.length > 0 ? { datesAsOf: page.datesAsOf } : {}),
+        ...(page.ranking !== undefined ? { ranking: page.ranking } : {}),
       });
     return response;
   }
+}
+
+/** Whether a page ending at `end` goes past what a kept first pages' ranking holds. */
+function needsFullDepth(kept: KeptRanking, end: number): boolean {
+  return kept.depth === 'first' && kept.truncated && end > kept.ranking.length;
+}
+
+/** `first` as it is, then the conversations of `rest` it does not hold, at most MAX_RESULTS. */
+function after(
+  first: readonly FusedConversation[],
+  rest: readonly FusedConversation[],
+): FusedConversation[] {
+  const ids = new Set(first.map((hit) => hit.id));
+  return [...first, ...rest.filter((hit) => !ids.has(hit.id))].slice(0, MAX_RESULTS);
 }
 
 function describe(value: unknown): string {
@@ -342,7 +406,7 @@ function describe(value: unknown): string {
 function passageRanking(
   keyword: ReadonlyArray<IndexedHit | PassageHit> | undefined,
   semantic: ReadonlyArray<IndexedHit | PassageHit> | undefined,
-): PassageRanking & { userOf: Map<string, string> } {
+): KeptRanking['passages'] {
   const all = [...(keyword ?? []), ...(semantic ?? [])] as PassageHit[];
   const userOf = new Map<string, string>();
   const embedded = new Set<string>();
