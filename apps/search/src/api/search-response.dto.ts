@@ -114,7 +114,11 @@ export const searchResponseSchema = z.object({
   nextCursor: z
     .string()
     .optional()
-    .describe('Send as cursor, with the same body otherwise, for the next page; absent at the end'),
+    .describe(
+      'Send as cursor, with the same body otherwise, for the next page; absent at the end. The ' +
+        'next page continues the ranking this page showed (kept for SEARCH_CURSOR_TTL_SECONDS ' +
+        'after the last page; after that it ranks the query again)',
+    ),
 });
 
 export type SearchResult = z.infer<typeof searchResultSchema>;
