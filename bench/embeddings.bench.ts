@@ -16,11 +16,12 @@
 // services run them; true: ONNX Runtime's spinning default, for comparison), STACK_DIR.
 import { ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { DEFAULT_RUN_TOKENS, LocalEmbedder } from '@memory/embeddings';
 import { defaultStackDir, provisionModels } from '../deploy/stack/models.mjs';
 import { Cell, fmt, say, table } from '../deploy/run/console';
 import { generateRecords } from './lib/data';
+import { machine, machineLine } from './lib/machine';
 
 /** Documents are measured at the lengths asked for, not cut (a model's own limit still cuts). */
 const WHOLE = 8192;
@@ -153,8 +154,8 @@ async function main(): Promise<void> {
   say(
     'bench',
     `${MODELS.join(', ')}: texts of ${LENGTHS.join(', ')} tokens in calls of ${BATCH}, ` +
-      `${THREADS.join(' and ')} model threads${SPINNING ? ' (spinning)' : ''}, ${SECONDS} s a cell; ${availableParallelism()} ` +
-      `CPUs, load average ${loadavg()[0].toFixed(2)}`,
+      `${THREADS.join(' and ')} model threads${SPINNING ? ' (spinning)' : ''}, ${SECONDS} s a cell; ` +
+      `${machineLine()}, load average ${loadavg()[0].toFixed(2)}`,
   );
   const figures: Figure[] = [];
   for (const [m, model] of MODELS.entries()) {
@@ -246,7 +247,8 @@ async function main(): Promise<void> {
     );
   }
   say('bench', `load average after the run ${loadavg()[0].toFixed(2)} (others' load skews these)`);
-  if (OUT) writeFileSync(OUT, `${JSON.stringify({ figures, queryWaits }, null, 2)}\n`);
+  if (OUT)
+    writeFileSync(OUT, `${JSON.stringify({ machine: machine(), figures, queryWaits }, null, 2)}\n`);
 }
 
 main().catch((error: unknown) => {

@@ -63,6 +63,7 @@ import { FakeLlmServer } from '../test/support/fake-llm-server';
 import { counter } from '../test/support/metrics';
 import { cpuBetween, CpuDelta, cpuSampler } from './lib/cpu';
 import { benchDataSource } from './lib/database';
+import { machine, machineLine } from './lib/machine';
 import { generateRecords } from './lib/data';
 import { nextPoll, Probe, probeMaker, quantiles, Quantiles } from './lib/freshness-probes';
 
@@ -553,7 +554,8 @@ async function main(): Promise<void> {
     `services ready (prefix ${prefix}); steady phases at ${RATES.join(', ')} msg/s, ${STEADY_SECONDS} s each`,
   );
 
-  const results: Record<string, unknown> = {};
+  const results: Record<string, unknown> = { machine: machine() };
+  say('freshness', `machine: ${machineLine()}`);
   const rows: Array<Array<string | number>> = [
     [
       'phase',

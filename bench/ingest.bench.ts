@@ -21,7 +21,7 @@
 // DATABASE_URL (only its server is used; the databases are memory_bench*).
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { machineLine } from './lib/machine';
 import { join } from 'node:path';
 import { ConversationRepository, MessageRepository } from '@memory/persistence';
 import { Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
@@ -387,11 +387,6 @@ async function check(
 
 // ---------------------------------------------------------------------------------------------
 // Main
-
-function machineLine(): string {
-  const model = cpus()[0]?.model ?? 'unknown CPU';
-  return `${cpus().length} cores (${model}), ${fmt(totalmem() / 2 ** 30, 0)} GiB, Node ${process.versions.node}`;
-}
 
 async function main(): Promise<number> {
   say(

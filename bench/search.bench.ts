@@ -63,7 +63,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EnvReader, readOpenSearchConfig } from '@memory/config';
 import { consumerGroupPairs } from '@memory/contracts';
@@ -89,6 +89,7 @@ import { readPid } from '../deploy/stack/lib/processes.mjs';
 import { defaultStackDir } from '../deploy/stack/models.mjs';
 import { fmt, option, progress, say, table } from '../deploy/run/console';
 import { cpuBetween, cpuSampler } from './lib/cpu';
+import { machine, machineLine } from './lib/machine';
 import {
   apiKey,
   brokers,
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
     'bench',
     `${fmt(config.summaries)} summaries (${config.passagesPerConversation} passages each) over ` +
       `${config.tenants} tenants; ${config.queries} queries per mode with ${config.concurrency} ` +
-      `clients; ${availableParallelism()} CPUs, load average ${loadavg()[0].toFixed(2)}`,
+      `clients; ${machineLine()}, load average ${loadavg()[0].toFixed(2)}`,
   );
   stackAndBuild('bench', { skipBuild: config.skipBuild });
   await freshDatabase('bench', config.serverUrl, DB);
@@ -217,7 +218,10 @@ async function main(): Promise<void> {
   try {
     const report = await measure();
     if (config.out) {
-      writeFileSync(resolve(process.cwd(), config.out), `${JSON.stringify(report, null, 2)}\n`);
+      writeFileSync(
+        resolve(process.cwd(), config.out),
+        `${JSON.stringify({ machine: machine(), ...report }, null, 2)}\n`,
+      );
       say('bench', `wrote ${config.out}`);
     }
   } finally {
