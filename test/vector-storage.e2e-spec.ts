@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createOpenSearchClient } from '@memory/opensearch';
 import {
   BulkIndexError,
+  IndexMismatchError,
   PassageIndex,
   passagesAlias,
   PassageMessage,
@@ -112,5 +113,43 @@ describe('vector storage', () => {
     expect(failures[0]?.status).toBe(400);
     expect(failures[0]?.reason).toMatch(/immense term/);
     expect(refused).toEqual(['t1/immense/1']);
+  });
+
+  it('records the model that makes the vectors, and refuses another model of the same dimension', async () => {
+    const made: string[] = [];
+    const open = async (suffix: string, model?: string) => {
+      const other = new PassageIndex(client, `${prefix}-${suffix}`, DIMENSIONS, model);
+      made.push(await other.ensure());
+      return other;
+    };
+    const modelOf = async (name: string) => {
+      const mapping = await client.indices.getMapping({ index: name });
+      return (Object.values(mapping.body)[0]?.mappings?._meta as Record<string, unknown>)
+        .embeddingModel;
+    };
+    try {
+      await open('a', 'bge-small-en-v1.5-q');
+      expect(await modelOf(made[0] ?? '')).toBe('bge-small-en-v1.5-q');
+      // fp32 and int8 bge-small both make 384 numbers, which do not compare.
+      const refused = await open('a', 'bge-small-en-v1.5').then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(IndexMismatchError);
+      expect(String(refused)).toMatch(/bge-small-en-v1\.5-q.*search reindex.*EMBEDDING_MODEL/);
+
+      // An index made before the model was recorded takes the model it is opened with, says so,
+      // and is held to it from then on.
+      await open('b');
+      expect(await modelOf(made[1] ?? '')).toBeUndefined();
+      const adopted = await open('b', 'bge-small-en-v1.5-q');
+      expect(adopted.adoptedModel).toBe(true);
+      expect(await modelOf(made[1] ?? '')).toBe('bge-small-en-v1.5-q');
+      expect((await open('b', 'bge-small-en-v1.5-q')).adoptedModel).toBe(false);
+      await expect(open('b', 'bge-small-en-v1.5')).rejects.toBeInstanceOf(IndexMismatchError);
+    } finally {
+      for (const name of new Set(made))
+        await client.indices.delete({ index: name }).catch(() => undefined);
+    }
   });
 });

@@ -1,7 +1,10 @@
 import { Client } from '@opensearch-project/opensearch';
 import { MAPPING_VERSION, newIndexName } from './index-definition';
 
-/** The index cannot be used as it is (vector dimension, mapping version): the fix is named. */
+/**
+ * The index cannot be used as it is (vector dimension, embedding model, mapping version): the
+ * fix is named.
+ */
 export class IndexMismatchError extends Error {
   constructor(message: string) {
     super(message);
@@ -128,15 +131,25 @@ export function throwFailures(failures: readonly BulkItem[], total: number): voi
 
 /**
  * An index behind an alias, as the search service uses both of its indices: created with the
- * alias when missing, refused when its vectors do not have the embedding model's dimension or
- * its mapping is of another version, and rebuilt into a new physical index whose alias swap is
- * atomic. Subclasses give the mapping and how a page of documents is written.
+ * alias when missing, refused when its vectors do not have the embedding model's dimension, were
+ * made by another model, or its mapping is of another version, and rebuilt into a new physical
+ * index whose alias swap is atomic. Subclasses give the mapping and how a page of documents is
+ * written. The model that makes the vectors (`model`, when given) is recorded in the mapping's
+ * `_meta.embeddingModel`: two models of one dimension (bge-small fp32 and int8) make vectors
+ * that look alike to the index but do not compare with each other.
  */
 export abstract class AliasedIndex<Document> {
+  /**
+   * Set by {@link ensure} when the index found had no model recorded (made before the record
+   * was kept) and `model` was recorded on it: its vectors may be another model's.
+   */
+  adoptedModel = false;
+
   constructor(
     protected readonly client: Client,
     readonly alias: string,
     readonly dimensions: number,
+    readonly model?: string,
   ) {}
 
   /** Index body for `indices.create`: settings and mapping, with vectors of `dimensions`. */
@@ -153,7 +166,7 @@ export abstract class AliasedIndex<Document> {
       return current;
     }
     const name = newIndexName(this.alias);
-    await this.client.indices.create({ index: name, body: this.body() });
+    await this.client.indices.create({ index: name, body: this.createBody() });
     try {
       await this.client.indices.updateAliases({
         body: { actions: [{ add: { index: name, alias: this.alias } }] },
@@ -224,7 +237,7 @@ export abstract class AliasedIndex<Document> {
   ): Promise<{ index: string; previous: string | undefined; documents: number }> {
     const previous = await this.currentIndex();
     const index = newIndexName(this.alias);
-    await this.client.indices.create({ index, body: this.body() });
+    await this.client.indices.create({ index, body: this.createBody() });
     let documents = 0;
     try {
       for await (const page of source) {
@@ -245,6 +258,17 @@ export abstract class AliasedIndex<Document> {
     return { index, previous, documents };
   }
 
+  /** {@link body} with the model recorded in the mapping's `_meta`, when there is one. */
+  private createBody(): Record<string, unknown> {
+    const body = this.body();
+    if (this.model === undefined) return body;
+    const mappings = (body.mappings ?? {}) as { _meta?: Record<string, unknown> };
+    return {
+      ...body,
+      mappings: { ...mappings, _meta: { ...mappings._meta, embeddingModel: this.model } },
+    };
+  }
+
   private async check(index: string): Promise<void> {
     const response = await this.client.indices.getMapping({ index });
     const mapping = (
@@ -262,6 +286,26 @@ export abstract class AliasedIndex<Document> {
       throw new IndexMismatchError(
         `index ${index} has mapping version ${String(meta.mappingVersion)}, this release ` +
           `writes version ${MAPPING_VERSION}: rebuild it with \`npm run memory -- search reindex\``,
+      );
+    if (this.model === undefined) return;
+    const recorded =
+      meta.embeddingModel === undefined || typeof meta.embeddingModel === 'string'
+        ? meta.embeddingModel
+        : JSON.stringify(meta.embeddingModel);
+    if (recorded === undefined) {
+      await this.client.indices.putMapping({
+        index,
+        body: { _meta: { ...meta, embeddingModel: this.model } },
+      });
+      this.adoptedModel = true;
+      return;
+    }
+    if (meta.embeddingModel !== this.model)
+      throw new IndexMismatchError(
+        `index ${index} (alias ${this.alias}) holds vectors of the embedding model ` +
+          `${recorded}, but the model configured is ${this.model}: their vectors do not ` +
+          'compare. Rebuild it with `npm run memory -- search reindex`, or configure the model ' +
+          `the index was built with (EMBEDDING_MODEL=${recorded})`,
       );
   }
 }

@@ -45,8 +45,8 @@ export class PassageIndex
   extends AliasedIndex<PassageDocument>
   implements VectorTarget<PendingPassage>
 {
-  constructor(client: Client, prefix: string, dimensions: number) {
-    super(client, passagesAlias(prefix), dimensions);
+  constructor(client: Client, prefix: string, dimensions: number, model?: string) {
+    super(client, passagesAlias(prefix), dimensions, model);
   }
 
   protected body(): Record<string, unknown> {

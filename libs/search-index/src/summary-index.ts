@@ -60,8 +60,8 @@ export class SummaryIndex
   extends AliasedIndex<SummaryDocument>
   implements VectorTarget<PendingSummary>
 {
-  constructor(client: Client, prefix: string, dimensions: number) {
-    super(client, summariesAlias(prefix), dimensions);
+  constructor(client: Client, prefix: string, dimensions: number, model?: string) {
+    super(client, summariesAlias(prefix), dimensions, model);
   }
 
   protected body(): Record<string, unknown> {

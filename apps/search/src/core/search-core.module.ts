@@ -41,6 +41,15 @@ class IndexReadiness implements OnApplicationBootstrap, OnApplicationShutdown {
         model: this.embedder.model,
         dimensions: this.embedder.dimensions,
       });
+      if (index.adoptedModel)
+        this.logger.warn({
+          msg:
+            `${what} index did not record its embedding model; recorded ${this.embedder.model}. ` +
+            'If its vectors were made by another model (bge-small-en-v1.5, fp32, was the ' +
+            'default before bge-small-en-v1.5-q), rebuild it: npm run memory -- search reindex',
+          alias: index.alias,
+          index: name,
+        });
     }
   }
 
@@ -64,13 +73,13 @@ export class SearchCoreModule {
         provide: SummaryIndex,
         inject: [Client, OpenSearchConfig, EMBEDDER],
         useFactory: (client: Client, config: OpenSearchConfig, embedder: EmbeddingBackend) =>
-          new SummaryIndex(client, config.indexPrefix, embedder.dimensions),
+          new SummaryIndex(client, config.indexPrefix, embedder.dimensions, embedder.model),
       },
       {
         provide: PassageIndex,
         inject: [Client, OpenSearchConfig, EMBEDDER],
         useFactory: (client: Client, config: OpenSearchConfig, embedder: EmbeddingBackend) =>
-          new PassageIndex(client, config.indexPrefix, embedder.dimensions),
+          new PassageIndex(client, config.indexPrefix, embedder.dimensions, embedder.model),
       },
     ];
     return {

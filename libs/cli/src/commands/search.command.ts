@@ -65,7 +65,7 @@ export async function searchCommand(
       await new SummaryReader(dataSource).now(),
       client,
       opensearch,
-      embedder.dimensions,
+      embedder,
     );
   } finally {
     await embedder.close?.();
@@ -80,7 +80,12 @@ async function reindex(
   opensearch: OpenSearchConfig,
   batch: number,
 ): Promise<void> {
-  const index = new SummaryIndex(client, opensearch.indexPrefix, embedder.dimensions);
+  const index = new SummaryIndex(
+    client,
+    opensearch.indexPrefix,
+    embedder.dimensions,
+    embedder.model,
+  );
   const stray = await index.strayIndices();
   if (stray.length > 0) {
     process.stderr.write(`search reindex: dropping ${stray.join(', ')}, left by an earlier run\n`);
@@ -185,9 +190,14 @@ async function reindexPassages(
   startedAt: Date,
   client: Client,
   opensearch: OpenSearchConfig,
-  dimensions: number,
+  embedder: Pick<EmbeddingBackend, 'dimensions' | 'model'>,
 ): Promise<void> {
-  const index = new PassageIndex(client, opensearch.indexPrefix, dimensions);
+  const index = new PassageIndex(
+    client,
+    opensearch.indexPrefix,
+    embedder.dimensions,
+    embedder.model,
+  );
   const stray = await index.strayIndices();
   if (stray.length > 0) {
     process.stderr.write(`search reindex: dropping ${stray.join(', ')}, left by an earlier run\n`);
