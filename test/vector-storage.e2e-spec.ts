@@ -115,6 +115,24 @@ describe('vector storage', () => {
     expect(refused).toEqual(['t1/immense/1']);
   });
 
+  it('tells the last message each conversation’s passages reach, per tenant', async () => {
+    const ids = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+    const written = [
+      toPassage('t1', 'seqs', 1, messages(ids.slice(0, 4))),
+      toPassage('t1', 'seqs', 3, messages(ids).slice(2, 6)),
+      toPassage('t2', 'seqs', 1, messages(ids.slice(0, 2))),
+    ];
+    await index.write(written.flatMap((passage) => (passage ? [passage] : [])));
+    await client.indices.refresh({ index: physical });
+    const last = await index.lastSeqs([
+      { tenantId: 't1', conversationId: 'seqs' },
+      { tenantId: 't2', conversationId: 'seqs' },
+      { tenantId: 't1', conversationId: 'none' },
+    ]);
+    expect(Object.fromEntries(last)).toEqual({ 't1/seqs': 6, 't2/seqs': 2 });
+    expect(await index.lastSeqs([])).toEqual(new Map());
+  });
+
   it('records the model that makes the vectors, and refuses another model of the same dimension', async () => {
     const made: string[] = [];
     const open = async (suffix: string, model?: string) => {

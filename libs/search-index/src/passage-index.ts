@@ -263,6 +263,44 @@ export class PassageIndex
     return vectorWrites(items, (item) => isConflict(item) || item.status === 404);
   }
 
+  /**
+   * The last message seq each conversation's passages reach (by {@link conversationKeyOf}):
+   * conversations without passages are left out.
+   */
+  async lastSeqs(conversations: readonly ConversationKey[]): Promise<Map<string, number>> {
+    const last = new Map<string, number>();
+    if (conversations.length === 0) return last;
+    const either = conversations.map(({ tenantId, conversationId }) => ({
+      bool: { filter: [{ term: { tenantId } }, { term: { conversationId } }] },
+    }));
+    const body: Record<string, unknown> = {
+      size: 0,
+      track_total_hits: false,
+      query: { bool: { should: either, minimum_should_match: 1 } },
+      aggs: {
+        conversations: {
+          terms: { field: 'conversationId', size: conversations.length },
+          aggs: {
+            tenants: {
+              terms: { field: 'tenantId', size: conversations.length },
+              aggs: { lastSeq: { max: { field: 'seqTo' } } },
+            },
+          },
+        },
+      },
+    };
+    const response = await this.client.search({ index: this.alias, body });
+    const aggregations = (response.body as { aggregations?: LastSeqAggregations }).aggregations;
+    for (const conversation of aggregations?.conversations?.buckets ?? [])
+      for (const tenant of conversation.tenants.buckets)
+        if (typeof tenant.lastSeq.value === 'number')
+          last.set(
+            conversationKeyOf({ tenantId: tenant.key, conversationId: conversation.key }),
+            tenant.lastSeq.value,
+          );
+    return last;
+  }
+
   /** How many passages of a conversation the index holds (after a refresh). */
   async countFor(tenantId: string, conversationId: string): Promise<number> {
     await this.client.indices.refresh({ index: this.alias });
@@ -292,6 +330,16 @@ export function rewriteOf(
     held.messageIds.length === document.messageIds.length &&
     held.messageIds.every((id, i) => id === document.messageIds[i]);
   return same ? 'unchanged' : 'refresh';
+}
+
+/** The aggregations of {@link PassageIndex.lastSeqs}. */
+interface LastSeqAggregations {
+  conversations?: {
+    buckets: Array<{
+      key: string;
+      tenants: { buckets: Array<{ key: string; lastSeq: { value: number | null } }> };
+    }>;
+  };
 }
 
 /** `tenantId/conversationId`, the key of {@link PassageIndex.deleteConversations}'s `keep`. */
