@@ -1,7 +1,8 @@
 import { EmbeddingBackend } from '@memory/embeddings';
-import { PassageIndex, PendingSummary, SummaryIndex, VectorTarget } from '@memory/search-index';
+import { PassageIndex, PendingSummary, SummaryIndex } from '@memory/search-index';
 import { Logger } from '@nestjs/common';
 import { IndexingMetrics } from './indexing.metrics';
+import { stubTarget } from './vector-target.fixture';
 import { FILLER_PACE, SummaryVectorFiller } from './vector.filler';
 
 /** Summary `c<i>` through seq `throughSeq`, written in order (the last is the newest). */
@@ -29,15 +30,7 @@ describe(SummaryVectorFiller.name, () => {
       dimensions: 2,
       embed: (texts) => Promise.resolve(texts.map(() => [1, 0])),
     };
-    const index: VectorTarget<PendingSummary> = {
-      needingVectors: (size, order) =>
-        Promise.resolve((order === 'newest' ? [...waiting].reverse() : waiting).slice(0, size)),
-      pendingVectors: () => Promise.resolve(waiting.length),
-      setVectors: (vectors) => {
-        set.push(vectors.map((v) => v.pending.id));
-        return Promise.resolve({ updated: vectors.length, stale: 0 });
-      },
-    };
+    const index = stubTarget(waiting, set);
     const filler = new SummaryVectorFiller(
       index as SummaryIndex,
       embedder,

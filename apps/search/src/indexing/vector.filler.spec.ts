@@ -2,6 +2,7 @@ import { EmbeddingBackend } from '@memory/embeddings';
 import { PassageIndex, PendingPassage, SearchSettings, VectorTarget } from '@memory/search-index';
 import { Logger } from '@nestjs/common';
 import { IndexingMetrics } from './indexing.metrics';
+import { stubTarget } from './vector-target.fixture';
 import { TextBacklog } from './text-backlog';
 import { FILLER_PACE, PassageVectorFiller, SummaryVectorFiller } from './vector.filler';
 
@@ -35,15 +36,7 @@ describe(PassageVectorFiller.name, () => {
         return Promise.resolve(texts.map(() => [1, 0]));
       },
     };
-    const index: VectorTarget<PendingPassage> = {
-      needingVectors: (size, order) =>
-        Promise.resolve((order === 'newest' ? [...waiting].reverse() : waiting).slice(0, size)),
-      pendingVectors: () => Promise.resolve(waiting.length),
-      setVectors: (vectors) => {
-        set.push(vectors.map((v) => v.pending.id));
-        return Promise.resolve({ updated: vectors.length, stale: 0 });
-      },
-    };
+    const index = stubTarget(waiting, set);
     const filler = new PassageVectorFiller(
       index as PassageIndex,
       embedder,

@@ -205,7 +205,7 @@ export abstract class VectorFiller<Pending extends PendingVector>
  * Fills the vectors of summary documents (the indexer writes them without). Summaries that
  * reach their conversation's last message (as its passages show it) go first: one that does not
  * is likely to be replaced by the next version soon, and under a backlog embedding it is often
- * wasted (in a 2,000-conversation backlog, one summary embedding in six went to a version
+ * wasted (in a 2,000-conversation backlog, one summary embedding in ten went to a version
  * replaced within the minute). The others follow in the same round when fewer wait.
  */
 @Injectable()
