@@ -22,16 +22,16 @@ export interface SearchSettings {
   /** How much importance raises a conversation's score (`SEARCH_IMPORTANCE_BOOST`, 0..1). */
   importanceBoost: number;
   /**
-   * Rankings kept for cursors (`SEARCH_CURSOR_RANKINGS`, 0 keeps none): a later page slices the
-   * ranking its first page showed instead of ranking the query again.
+   * Memory for the rankings kept for cursors, in MB (`SEARCH_CURSOR_RANKINGS_MB`, 0 keeps none):
+   * a later page slices the ranking its first page showed instead of ranking the query again.
    */
-  cursorRankings: number;
+  cursorRankingsMb: number;
   /** How long a kept ranking serves its cursor after its last page (`SEARCH_CURSOR_TTL_SECONDS`). */
   cursorTtlSeconds: number;
 }
 
-/** Default of `SEARCH_CURSOR_RANKINGS`. */
-export const DEFAULT_CURSOR_RANKINGS = 2_000;
+/** Default of `SEARCH_CURSOR_RANKINGS_MB`: over a thousand first pages' rankings. */
+export const DEFAULT_CURSOR_RANKINGS_MB = 64;
 /** Default of `SEARCH_CURSOR_TTL_SECONDS`. */
 export const DEFAULT_CURSOR_TTL_SECONDS = 600;
 
@@ -49,7 +49,7 @@ export function readSearchSettings(read: EnvReader): SearchSettings {
     embeddings: readEmbeddingSettings(read),
     knnEfSearch: read.int('SEARCH_KNN_EF_SEARCH', DEFAULT_KNN_EF_SEARCH, 1, 10_000),
     passageVectors: read.bool('SEARCH_PASSAGE_VECTORS', true),
-    cursorRankings: read.int('SEARCH_CURSOR_RANKINGS', DEFAULT_CURSOR_RANKINGS, 0, 1_000_000),
+    cursorRankingsMb: read.int('SEARCH_CURSOR_RANKINGS_MB', DEFAULT_CURSOR_RANKINGS_MB, 0, 65_536),
     cursorTtlSeconds: read.int('SEARCH_CURSOR_TTL_SECONDS', DEFAULT_CURSOR_TTL_SECONDS, 1, 86_400),
     importanceBoost: read.custom(
       'SEARCH_IMPORTANCE_BOOST',

@@ -63,13 +63,7 @@ export class EvidenceFinder {
     ranking: PassageRanking,
     perConversation: number,
   ): EvidencePlan {
-    const chosen = new Map<string, FusedHit[]>(conversationIds.map((id) => [id, []]));
-    for (const hit of ranking.fused) {
-      const list = chosen.get(ranking.conversationOf.get(hit.id) ?? '');
-      // Windows overlap by half: a window next to one already chosen would repeat its messages.
-      if (list && list.length < perConversation && !list.some((other) => overlaps(other, hit)))
-        list.push(hit);
-    }
+    const chosen = chooseEvidence(ranking, conversationIds, perConversation);
     const ids = [...chosen.values()].flat().map((hit) => hit.id);
     const short = [...chosen.keys()].filter(
       (id) => (chosen.get(id)?.length ?? 0) < perConversation && perConversation > 0,
@@ -142,6 +136,44 @@ export class EvidenceFinder {
       }),
     );
   }
+}
+
+/**
+ * The passages each of `conversationIds` shows as evidence, best first by the passage ranking:
+ * at most `perConversation`, none overlapping another (windows overlap by half: a window next to
+ * one already chosen would repeat its messages).
+ */
+export function chooseEvidence(
+  ranking: Pick<PassageRanking, 'fused' | 'conversationOf'>,
+  conversationIds: readonly string[],
+  perConversation: number,
+): Map<string, FusedHit[]> {
+  const chosen = new Map<string, FusedHit[]>(conversationIds.map((id) => [id, []]));
+  for (const hit of ranking.fused) {
+    const list = chosen.get(ranking.conversationOf.get(hit.id) ?? '');
+    if (list && list.length < perConversation && !list.some((other) => overlaps(other, hit)))
+      list.push(hit);
+  }
+  return chosen;
+}
+
+/**
+ * A passage ranking cut down to the evidence `conversationIds` would show
+ * ({@link chooseEvidence}): what a later page needs of it, in a fraction of the memory.
+ */
+export function narrowRanking<Ranking extends PassageRanking>(
+  ranking: Ranking,
+  conversationIds: readonly string[],
+  perConversation: number,
+): Ranking {
+  const hits = [...chooseEvidence(ranking, conversationIds, perConversation).values()].flat();
+  const ids = new Set(hits.map((hit) => hit.id));
+  return {
+    ...ranking,
+    fused: ranking.fused.filter((hit) => ids.has(hit.id)),
+    conversationOf: new Map([...ids].map((id) => [id, ranking.conversationOf.get(id) ?? ''])),
+    embedded: new Set([...ranking.embedded].filter((id) => ids.has(id))),
+  };
 }
 
 /** Whether two passages of one conversation share messages (their windows overlap). */

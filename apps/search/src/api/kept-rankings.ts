@@ -25,21 +25,31 @@ export interface KeptRanking {
 interface Entry {
   kept: KeptRanking;
   expires: number;
+  bytes: number;
 }
 
 /**
- * Rankings kept in this process, most recently used last, at most `capacity` of them and each
- * for `ttlMs` after it was last used; the oldest make room. A cursor whose ranking is gone
- * (expired, made room for, or kept by another replica of the service) pages as before: it ranks
- * the query again, the results its earlier pages showed kept first. A ranking of 200
- * conversations with its passages is some tens of kilobytes, so the default 2,000 hold well
- * under 100 MB at the worst.
+ * Heap bytes a kept ranking takes, estimated from what it holds: measured at about 470 bytes a
+ * conversation or passage of the ranking (ids, scores, ranks and the maps over them).
+ */
+export function keptBytes(kept: KeptRanking): number {
+  return 1_024 + 512 * (kept.ranking.length + kept.passages.fused.length);
+}
+
+/**
+ * Rankings kept in this process, most recently used last, together at most `capacityBytes` (by
+ * {@link keptBytes}) and each for `ttlMs` after it was last used; the least recently used make
+ * room. A cursor whose ranking is gone (expired, made room for, or kept by another replica of
+ * the service) pages as before: it ranks the query again, the results its earlier pages showed
+ * kept first. A first page's ranking, its passages cut to the evidence of the later pages, takes
+ * some 30–60 KB: 64 MB hold over a thousand.
  */
 export class KeptRankings {
   private readonly entries = new Map<string, Entry>();
+  private held = 0;
 
   constructor(
-    private readonly capacity: number,
+    private readonly capacityBytes: number,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -48,9 +58,14 @@ export class KeptRankings {
     return this.entries.size;
   }
 
-  /** Keeps a ranking under a new random key (none when the capacity is 0). */
+  /** Estimated bytes held. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  /** Keeps a ranking under a new random key (none when it does not fit the capacity). */
   keep(kept: KeptRanking): string | undefined {
-    if (this.capacity <= 0) return undefined;
+    if (keptBytes(kept) > this.capacityBytes) return undefined;
     const key = randomBytes(12).toString('base64url');
     this.put(key, kept);
     return key;
@@ -58,9 +73,8 @@ export class KeptRankings {
 
   /** Replaces what a key holds (a page past the first pages' depth extends its ranking). */
   replace(key: string, kept: KeptRanking): void {
-    if (this.capacity <= 0) return;
-    this.entries.delete(key);
-    this.put(key, kept);
+    this.drop(key);
+    if (keptBytes(kept) <= this.capacityBytes) this.put(key, kept);
   }
 
   /**
@@ -71,7 +85,10 @@ export class KeptRankings {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
-    if (entry.expires <= this.now()) return undefined;
+    if (entry.expires <= this.now()) {
+      this.held -= entry.bytes;
+      return undefined;
+    }
     if (entry.kept.tenantId !== tenantId || entry.kept.queryHash !== queryHash) {
       this.entries.set(key, entry);
       return undefined;
@@ -82,11 +99,20 @@ export class KeptRankings {
   }
 
   private put(key: string, kept: KeptRanking): void {
-    this.entries.set(key, { kept, expires: this.now() + this.ttlMs });
+    const bytes = keptBytes(kept);
+    this.entries.set(key, { kept, expires: this.now() + this.ttlMs, bytes });
+    this.held += bytes;
     const now = this.now();
     for (const [oldest, entry] of this.entries) {
-      if (this.entries.size <= this.capacity && entry.expires > now) break;
-      this.entries.delete(oldest);
+      if (this.held <= this.capacityBytes && entry.expires > now) break;
+      this.drop(oldest);
     }
+  }
+
+  private drop(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.held -= entry.bytes;
   }
 }

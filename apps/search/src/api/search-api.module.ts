@@ -43,8 +43,8 @@ import { WhoAmIController } from './whoami.controller';
       // The rankings of the searches whose cursors may come back, in this process.
       provide: KeptRankings,
       inject: [SEARCH_SETTINGS],
-      useFactory: (settings: Pick<SearchSettings, 'cursorRankings' | 'cursorTtlSeconds'>) =>
-        new KeptRankings(settings.cursorRankings, settings.cursorTtlSeconds * 1000),
+      useFactory: (settings: Pick<SearchSettings, 'cursorRankingsMb' | 'cursorTtlSeconds'>) =>
+        new KeptRankings(settings.cursorRankingsMb * 2 ** 20, settings.cursorTtlSeconds * 1000),
     },
     SummarySearcher,
     EvidenceFinder,

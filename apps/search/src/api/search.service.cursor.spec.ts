@@ -30,7 +30,7 @@ describe(`${SearchService.name}: rankings kept per cursor`, () => {
 
   it('slices the first page’s ranking on later pages, whatever changed in the index', async () => {
     const rankings = { keyword: ids('k', 30) };
-    const { service, bodies, metrics } = setup(rankings, 0, new KeptRankings(10, 60_000));
+    const { service, bodies, metrics } = setup(rankings, 0, new KeptRankings(2 ** 20, 60_000));
     const first = await page(service, dentist);
     expect(first.conversations).toEqual(plain(ids('k', 10)));
     expect(metrics.cursorRanking).toHaveBeenCalledWith('kept');
@@ -55,7 +55,8 @@ describe(`${SearchService.name}: rankings kept per cursor`, () => {
   it('ranks again, as before, when the kept ranking is gone: expired, made room for, or never kept', async () => {
     let now = 1_000;
     const rankings = { keyword: ids('k', 30) };
-    const kept = new KeptRankings(1, 5_000, () => now);
+    // Room for one ranking of 30 conversations (16 KB), not two.
+    const kept = new KeptRankings(20_000, 5_000, () => now);
     const { service, metrics } = setup(rankings, 0, kept);
     const first = await page(service, dentist);
     rankings.keyword = ['t/new', ...ids('k', 30)];
@@ -84,7 +85,11 @@ describe(`${SearchService.name}: rankings kept per cursor`, () => {
   });
 
   it('serves a kept ranking to its own tenant and query only', async () => {
-    const { service, bodies } = setup({ keyword: ids('k', 30) }, 0, new KeptRankings(10, 60_000));
+    const { service, bodies } = setup(
+      { keyword: ids('k', 30) },
+      0,
+      new KeptRankings(2 ** 20, 60_000),
+    );
     const first = await page(service, dentist);
     // The same cursor from another tenant: same query, but the key finds nothing of its own.
     bodies.length = 0;
@@ -97,7 +102,7 @@ describe(`${SearchService.name}: rankings kept per cursor`, () => {
   it('goes past the first pages with the shown ranking first, then keeps the full one', async () => {
     const shallow = ids('k', 120);
     const rankings = { keyword: shallow, deepKeyword: [...shallow].reverse() };
-    const { service, bodies } = setup(rankings, 0, new KeptRankings(10, 60_000));
+    const { service, bodies } = setup(rankings, 0, new KeptRankings(2 ** 20, 60_000));
     const body = { ...dentist, k: 20 };
     const seen: string[] = [];
     const sizes: number[][] = [];
@@ -127,5 +132,37 @@ describe(`${SearchService.name}: rankings kept per cursor`, () => {
       plain([...shallow].reverse().slice(0, 120 - FIRST_PAGES_DEPTH.summaries)),
     );
     expect(new Set(seen).size).toBe(120);
+  });
+
+  it('keeps of the passages only the evidence of the later pages, and shows it there', async () => {
+    const withPassages = ids('k', 20).map((id) => id.slice(2));
+    const rankings = {
+      keyword: ids('k', 30),
+      // Two windows each that do not overlap (messages 1-4 and 5-8).
+      passageKeyword: withPassages.flatMap((id) => [`t/${id}/1`, `t/${id}/5`, `t/${id}/3`]),
+    };
+    const kept = new KeptRankings(2 ** 20, 60_000);
+    const { service, bodies } = setup(rankings, 0, kept);
+    const first = await service.search('t', { ...dentist, evidence: 2 });
+    if (!first.ok) throw new Error('expected results');
+    const shown = first.response.results.map((result) => result.conversationId);
+    // The ranking (30) and two passages of each of the 10 later conversations with passages.
+    expect(kept.bytes).toBe(1_024 + 512 * (30 + 2 * 10));
+
+    rankings.passageKeyword = [];
+    bodies.length = 0;
+    const second = await service.search('t', {
+      ...dentist,
+      evidence: 2,
+      cursor: first.response.nextCursor,
+    });
+    if (!second.ok) throw new Error('expected results');
+    expect(bodies.map((entry) => entry.kind)).not.toContain('passageKeyword');
+    for (const result of second.response.results) {
+      expect(shown).not.toContain(result.conversationId);
+      expect(result.evidence.map((item) => item.seqFrom)).toEqual(
+        withPassages.includes(result.conversationId) ? [1, 5] : [],
+      );
+    }
   });
 });

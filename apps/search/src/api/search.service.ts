@@ -36,7 +36,7 @@ import { SEARCH_SETTINGS } from '../core/tokens';
 import { encodeCursor, queryHash } from './search-cursor';
 import { QueryVectors } from './query-embedding';
 import { ArchiveStatus } from './archive-status.service';
-import { EvidenceFinder } from './evidence.finder';
+import { EvidenceFinder, narrowRanking } from './evidence.finder';
 import { KeptRanking, KeptRankings } from './kept-rankings';
 import { IndexedHit, PassageHit, toPassageOnlyResult, toResult } from './search-hit.mapper';
 import {
@@ -207,7 +207,9 @@ export class SearchService {
     const slice = ranking.slice(offset, end);
     if (slice.length === 0) return { results: [], periods, datesAsOf, more: false };
     const rankingKey =
-      more && end < MAX_RESULTS ? this.keepRanking(request.ranking, found, kept) : undefined;
+      more && end < MAX_RESULTS
+        ? this.keepRanking(request.ranking, found, kept, end, request.evidence)
+        : undefined;
 
     // The page's summaries and its evidence in one request: the evidence needs only the passages.
     const plan = this.evidence.plan(
@@ -267,10 +269,19 @@ export class SearchService {
   private keepRanking(
     key: string | undefined,
     found: KeptRanking | undefined,
-    kept: KeptRanking,
+    ranked: KeptRanking,
+    next: number,
+    evidence: number,
   ): string | undefined {
+    if (key !== undefined && found === ranked) return key;
+    // Of the passages, only the evidence the later pages' conversations would show.
+    const later = ranked.ranking.slice(next).map((hit) => hit.id);
+    const kept = {
+      ...ranked,
+      passages: narrowRanking(ranked.passages, later, Math.max(evidence, 1)),
+    };
     if (key !== undefined && found) {
-      if (found !== kept) this.rankings.replace(key, kept);
+      this.rankings.replace(key, kept);
       return key;
     }
     const fresh = this.rankings.keep(kept);
